@@ -1,0 +1,96 @@
+/*
+ * ops.h — the interface every operator implements, and helpers the op files share.
+ *
+ * Per op (src/ops/<name>.c):
+ *   ecnn_status ecnn_op_<name>_prepare(ecnn_graph *g, ecnn_node *n);
+ *       validates input count, dtypes, constant-ness and option values, writes the output
+ *       tensor shapes/dtypes (shape inference) and n->macs. Errors name the op and n->index:
+ *       ecnn_error(ECNN_STATUS_INVALID_MODEL, "CONV_2D #%d: ...", n->index, ...).
+ *   ecnn_status ecnn_op_<name>_run(const ecnn_op_ctx *ctx);
+ *       computes the float32 result (reference kernels live in src/kernels/scalar/).
+ * Quantized (int8/uint8) execution: src/ops/q8/ fills ecnn_q8_ops[] with the same shape.
+ * The float prepare does shape inference for every dtype: it accepts F32, I8 and U8 data
+ * tensors (ecnn_check_data_type) and gives outputs the dtype the file declared. After it,
+ * ecnn_graph_prepare() calls ecnn_q8_ops[op].prepare when the node's first input is I8/U8,
+ * and fails with UNSUPPORTED ("OP #i: int8 ... not supported") when that entry is NULL.
+ * QUANTIZE and DEQUANTIZE are conversions and handle their dtypes in the float entry.
+ */
+#ifndef ECNN_OPS_H
+#define ECNN_OPS_H
+
+#include "../graph.h"
+
+typedef struct ecnn_op_ctx {
+  const ecnn_graph *graph;
+  const ecnn_node *node;
+  void *const *data; /* data pointer of every tensor id (constants and arena) */
+  void *scratch;     /* per-session scratch, scratch_bytes long (reserved; may be NULL) */
+  size_t scratch_bytes;
+} ecnn_op_ctx;
+
+typedef ecnn_status (*ecnn_op_prepare_fn)(ecnn_graph *g, ecnn_node *n);
+typedef ecnn_status (*ecnn_op_run_fn)(const ecnn_op_ctx *ctx);
+
+typedef struct ecnn_op_desc {
+  const char *name;
+  ecnn_op_prepare_fn prepare; /* float and shape path */
+  ecnn_op_run_fn run;         /* float32 */
+} ecnn_op_desc;
+
+/* Indexed by ecnn_op. */
+extern const ecnn_op_desc ecnn_ops[ECNN_OP_COUNT];
+/* Quantized variants (src/ops/q8/registry_q8.c): prepare computes requantization data in
+ * node->priv after the float prepare ran; NULL entries mean "int8 not supported for this op". */
+extern const ecnn_op_desc ecnn_q8_ops[ECNN_OP_COUNT];
+
+#define ECNN_OP(e, n, c)                                                                      \
+  ecnn_status ecnn_op_##n##_prepare(ecnn_graph *g, ecnn_node *node);                          \
+  ecnn_status ecnn_op_##n##_run(const ecnn_op_ctx *ctx);
+#include "ops.inc"
+#undef ECNN_OP
+
+/* ---- shared helpers (src/ops/common.c) ---- */
+
+/* Tensor of input i / output i of the node; NULL if absent (-1). */
+static inline const ecnn_tensor *ecnn_in(const ecnn_graph *g, const ecnn_node *n, int32_t i) {
+  return (i < n->num_inputs && n->inputs[i] >= 0) ? &g->tensors[n->inputs[i]] : NULL;
+}
+static inline ecnn_tensor *ecnn_out(ecnn_graph *g, const ecnn_node *n, int32_t i) {
+  return (i < n->num_outputs && n->outputs[i] >= 0) ? &g->tensors[n->outputs[i]] : NULL;
+}
+static inline void *ecnn_ctx_in(const ecnn_op_ctx *ctx, int32_t i) {
+  return (i < ctx->node->num_inputs && ctx->node->inputs[i] >= 0)
+             ? ctx->data[ctx->node->inputs[i]]
+             : NULL;
+}
+static inline void *ecnn_ctx_out(const ecnn_op_ctx *ctx, int32_t i) {
+  return ctx->data[ctx->node->outputs[i]];
+}
+
+/* TFLite's output size and leading padding for one spatial dimension. Returns the output
+ * size (>= 1) or -1 when the configuration yields no output. */
+int32_t ecnn_conv_out_size(int32_t in, int32_t filter, int32_t stride, int32_t dilation,
+                           ecnn_padding padding, int32_t *pad_before);
+
+/* Applies a fused activation to one value / to n values in place. */
+float ecnn_activate(float x, ecnn_activation act);
+void ecnn_activate_n(float *x, int64_t n, ecnn_activation act);
+/* Validates a fused activation value from a file. */
+ecnn_status ecnn_check_activation(const ecnn_node *n, ecnn_activation act);
+
+/* Checks node input/output counts; error names the op. */
+ecnn_status ecnn_check_io(const ecnn_node *n, int32_t min_in, int32_t max_in, int32_t num_out);
+/* Checks that a tensor is float32 (message names op, role and dtype). */
+ecnn_status ecnn_check_f32(const ecnn_node *n, const ecnn_tensor *t, const char *role);
+/* Checks that a data tensor is F32, I8 or U8 (quantized ones must carry quantization). */
+ecnn_status ecnn_check_data_type(const ecnn_node *n, const ecnn_tensor *t, const char *role);
+/* Checks a tensor is present and constant (weights, shape vectors). */
+ecnn_status ecnn_check_const(const ecnn_node *n, const ecnn_tensor *t, const char *role);
+/* Sets an output's inferred shape (the dtype stays as declared; check it with
+ * ecnn_check_data_type). ecnn_graph_prepare compares it with the declared shape afterwards. */
+void ecnn_set_shape(ecnn_tensor *t, int32_t ndim, const int32_t *dims);
+/* NumPy/TFLite broadcasting of two shapes (up to ECNN_MAX_DIMS); fails naming the op. */
+ecnn_status ecnn_broadcast_shape(const ecnn_node *n, const ecnn_tensor *a, const ecnn_tensor *b,
+                                 int32_t *ndim, int32_t *dims);
+
+#endif /* ECNN_OPS_H */

@@ -1,0 +1,140 @@
+/*
+ * session.c — an executable instance of a model: one arena sized by the planner, the data
+ * pointer of every tensor, and the run loop that calls each op's kernel in order. Runs per
+ * frame: no allocation after create.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "ops/ops.h"
+
+struct ecnn_session {
+  const ecnn_model *model;
+  ecnn_session_options options;
+  uint8_t *arena;
+  void **data; /* per tensor id: constant data, arena slot, or NULL when unused */
+  bool has_run;
+};
+
+void ecnn_session_options_init(ecnn_session_options *options) {
+  if (!options) return;
+  memset(options, 0, sizeof *options);
+  options->threads = 1;
+  options->precision = ECNN_PRECISION_FP32;
+  options->backend = ECNN_BACKEND_NATIVE;
+}
+
+ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_options *options,
+                                ecnn_session **session) {
+  if (!session) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "session pointer is NULL");
+  *session = NULL;
+  if (!model) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "model is NULL");
+  ecnn_session_options opt;
+  ecnn_session_options_init(&opt);
+  if (options) opt = *options;
+  if (opt.threads < 1 || opt.threads > 256)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "threads must be 1..256, got %d",
+                      (int)opt.threads);
+  if (opt.backend != ECNN_BACKEND_NATIVE)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, "backend xnnpack is not available in this build");
+  if (opt.precision == ECNN_PRECISION_INT8) {
+    const ecnn_graph *g = &model->graph;
+    bool any_q8 = false;
+    for (int32_t k = 0; k < g->num_nodes; k++) any_q8 |= g->nodes[k].quantized;
+    if (!any_q8)
+      return ecnn_error(ECNN_STATUS_UNSUPPORTED,
+                        "precision int8 needs a quantized (int8) model; this one is float");
+  } else if (opt.precision != ECNN_PRECISION_FP32) {
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "unknown precision %d", (int)opt.precision);
+  }
+
+  const ecnn_graph *g = &model->graph;
+  ecnn_session *s = calloc(1, sizeof *s);
+  if (!s) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory creating session");
+  s->model = model;
+  s->options = opt;
+  size_t arena = (g->arena_bytes + 63) & ~(size_t)63;
+  s->arena = aligned_alloc(64, arena ? arena : 64);
+  s->data = calloc((size_t)g->num_tensors + 1, sizeof(void *));
+  if (!s->arena || !s->data) {
+    ecnn_session_free(s);
+    return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory for the %zu-byte arena", arena);
+  }
+  memset(s->arena, 0, arena ? arena : 64);
+  for (int32_t i = 0; i < g->num_tensors; i++) {
+    const ecnn_tensor *t = &g->tensors[i];
+    if (t->data) s->data[i] = t->data;
+    else if (t->first_node >= 0) s->data[i] = s->arena + t->arena_offset;
+  }
+  *session = s;
+  return ECNN_STATUS_OK;
+}
+
+void ecnn_session_free(ecnn_session *session) {
+  if (!session) return;
+  free(session->arena);
+  free(session->data);
+  free(session);
+}
+
+static const ecnn_tensor *input_tensor(const ecnn_session *s, int32_t index) {
+  const ecnn_graph *g = &s->model->graph;
+  if (index < 0 || index >= g->num_inputs) return NULL;
+  return &g->tensors[g->inputs[index]];
+}
+
+void *ecnn_session_input_data(ecnn_session *session, int32_t index) {
+  if (!session || !input_tensor(session, index)) return NULL;
+  return session->data[session->model->graph.inputs[index]];
+}
+
+ecnn_status ecnn_session_set_input(ecnn_session *session, int32_t index, const void *data,
+                                   size_t bytes) {
+  if (!session || !data) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "NULL argument");
+  const ecnn_tensor *t = input_tensor(session, index);
+  if (!t)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "input index %d out of range (model has %d)",
+                      (int)index, (int)session->model->graph.num_inputs);
+  size_t need = ecnn_tensor_bytes(t);
+  if (bytes != need)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT,
+                      "input %d ('%s') needs %zu bytes, got %zu", (int)index, t->name, need,
+                      bytes);
+  memcpy(session->data[session->model->graph.inputs[index]], data, bytes);
+  return ECNN_STATUS_OK;
+}
+
+ecnn_status ecnn_session_run(ecnn_session *session) {
+  if (!session) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "session is NULL");
+  const ecnn_graph *g = &session->model->graph;
+  ecnn_op_ctx ctx = {.graph = g, .data = session->data};
+  for (int32_t k = 0; k < g->num_nodes; k++) {
+    const ecnn_node *n = &g->nodes[k];
+    ctx.node = n;
+    ecnn_op_run_fn run = n->quantized ? ecnn_q8_ops[n->op].run : ecnn_ops[n->op].run;
+    ecnn_status st = run(&ctx);
+    if (st != ECNN_STATUS_OK) {
+      session->has_run = false;
+      return st;
+    }
+  }
+  session->has_run = true;
+  return ECNN_STATUS_OK;
+}
+
+ecnn_status ecnn_session_output(const ecnn_session *session, int32_t index, const void **data,
+                                ecnn_tensor_info *info) {
+  if (!session) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "session is NULL");
+  const ecnn_graph *g = &session->model->graph;
+  if (index < 0 || index >= g->num_outputs)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT,
+                      "output index %d out of range (model has %d)", (int)index,
+                      (int)g->num_outputs);
+  if (!session->has_run)
+    return ecnn_error(ECNN_STATUS_INVALID_STATE, "no successful run yet: call ecnn_session_run");
+  int32_t id = g->outputs[index];
+  if (data) *data = session->data[id];
+  if (info) ecnn_tensor_fill_info(&g->tensors[id], info);
+  return ECNN_STATUS_OK;
+}

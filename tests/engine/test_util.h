@@ -1,0 +1,26 @@
+/*
+ * test_util.h — small helpers shared by the engine tests: file reading, locating models and
+ * test data from the environment meson sets, and the oracle's deterministic @rand input.
+ */
+#ifndef ECNN_TEST_UTIL_H
+#define ECNN_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Reads a whole file into a malloc'd buffer (NUL-terminated beyond size); NULL on failure. */
+uint8_t *tu_read_file(const char *path, size_t *size);
+/* Writes a whole file; 0 on success. */
+int tu_write_file(const char *path, const void *data, size_t size);
+/* "$ECNN_MODELS_DIR/name" (or "$ECNN_TEST_DATA/name" for tu_data_path) in a static buffer
+ * (one per call site is enough: copy it if you need two at once). */
+const char *tu_model_path(const char *name);
+const char *tu_data_path(const char *name);
+/* The tflite-oracle's @rand:SEED float32 input: s = 1664525*s + 1013904223 (mod 2^32) per
+ * element, value ((s >> 8) / 2^24) * 2 - 1. */
+void tu_fill_rand_f32(float *x, size_t n, uint32_t seed);
+/* max |a - b| over n floats. */
+float tu_max_abs_diff(const float *a, const float *b, size_t n);
+float tu_max_abs(const float *a, size_t n);
+
+#endif

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The main job end to end: dependencies, build, model fetch, then detection on the sample
+# photos, writing the detections as JSON lines into out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash models/fetch.sh
+meson setup build >/dev/null 2>&1 || true
+ninja -C build
+mkdir -p out
+./build/src/cli/edgecnn info models/ssd_mobilenetv2_oidv4_fp16.tflite
+./build/src/cli/edgecnn detect models/ssd_mobilenetv2_oidv4_fp16.tflite \
+  tests/data/astronaut.png tests/data/coffee.png | tee out/detections.jsonl
+./build/src/cli/edgecnn detect models/face_detection_short_range.tflite \
+  tests/data/astronaut.png | tee out/faces.jsonl
+./build/src/cli/edgecnn bench models/ssd_mobilenetv2_oidv4_fp16.tflite --runs 5
+echo "main: detections written to out/detections.jsonl and out/faces.jsonl"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: dependencies, models, a -Werror build with every test, then the
+# engine tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash models/fetch.sh
+meson setup build --wipe -Dwerror=true >/dev/null 2>&1 || meson setup build -Dwerror=true
+ninja -C build
+meson test -C build --print-errorlogs
+meson setup build-asan --wipe -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
+  >/dev/null 2>&1 || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
+ninja -C build-asan
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
+  meson test -C build-asan --suite engine --print-errorlogs --timeout-multiplier 3

@@ -323,7 +323,8 @@ ecnn_status ecnn_graph_prepare(ecnn_graph *g) {
       }
       defined[n->outputs[i]] = 1;
     }
-    const ecnn_tensor *in0 = ecnn_in(g, n, 0);
+    /* the data input: TRANSPOSE_CONV's input 0 is its output_shape vector */
+    const ecnn_tensor *in0 = ecnn_in(g, n, n->op == ECNN_OP_TRANSPOSE_CONV ? 2 : 0);
     n->quantized = in0 && is_q8(in0->dtype) && n->op != ECNN_OP_DEQUANTIZE &&
                    n->op != ECNN_OP_QUANTIZE;
     if (n->quantized) {

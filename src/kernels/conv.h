@@ -1,0 +1,93 @@
+/*
+ * conv.h — plain-C reference kernels of the convolution family (float32): CONV_2D (grouped),
+ * DEPTHWISE_CONV_2D, TRANSPOSE_CONV, FULLY_CONNECTED, average/max pooling, MEAN and PAD.
+ * Kernels know nothing about the graph: every size, stride and padding comes in the params
+ * struct, already validated by the op's prepare (src/ops/), so a kernel never checks bounds
+ * beyond what the params promise. They are the oracle of the SIMD kernels and of the tests.
+ *
+ * Layouts: activations dense NHWC float32 ([batch, h, w, c], c fastest); CONV_2D and
+ * TRANSPOSE_CONV weights [out_c, kernel_h, kernel_w, in_c / groups]; DEPTHWISE weights
+ * [1, kernel_h, kernel_w, in_c * depth_multiplier]; FULLY_CONNECTED weights [out, in].
+ * Pointers are borrowed for the duration of the call only; input and output must not overlap.
+ */
+#ifndef ECNN_KERNELS_CONV_H
+#define ECNN_KERNELS_CONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ECNN_KERNEL_MAX_DIMS 6
+
+/* Geometry of one (grouped / depthwise / transposed) 2-D convolution. */
+typedef struct ecnn_conv_params {
+  int32_t batch;                  /* >= 0 */
+  int32_t in_h, in_w, in_c;       /* input [batch, in_h, in_w, in_c], all >= 1 */
+  int32_t out_h, out_w, out_c;    /* output [batch, out_h, out_w, out_c], all >= 1 */
+  int32_t kernel_h, kernel_w;     /* >= 1 */
+  int32_t stride_h, stride_w;     /* >= 1 */
+  int32_t dilation_h, dilation_w; /* >= 1 (transpose conv ignores them: always 1) */
+  int32_t pad_top, pad_left;      /* leading padding in pixels, >= 0; trailing is implied */
+  int32_t groups;                 /* conv2d: in_c and out_c are multiples of it (1 = plain conv) */
+  int32_t depth_multiplier;       /* depthwise: out_c == in_c * depth_multiplier */
+  float out_min, out_max;         /* every output is clamped to [out_min, out_max] (fused act) */
+} ecnn_conv_params;
+
+/* CONV_2D: out[b,y,x,o] = clamp(bias[o] + sum_{ky,kx,i} in[b, y*sh - pt + ky*dh,
+ * x*sw - pl + kx*dw, g*in_c/groups + i] * w[o,ky,kx,i]), g = o / (out_c/groups); taps outside
+ * the input count as zero. bias may be NULL (zero). */
+void ecnn_f32_conv2d__scalar(const ecnn_conv_params *p, const float *in, const float *w,
+                             const float *bias, float *out);
+
+/* DEPTHWISE_CONV_2D: output channel o = c * depth_multiplier + m reads input channel c with
+ * weights w[0,ky,kx,o]. bias may be NULL. */
+void ecnn_f32_dwconv2d__scalar(const ecnn_conv_params *p, const float *in, const float *w,
+                               const float *bias, float *out);
+
+/* TRANSPOSE_CONV (TFLite): every input pixel (iy, ix) scatters in[b,iy,ix,:] . w[o,ky,kx,:]
+ * into out[b, iy*sh - pt + ky, ix*sw - pl + kx, o] when that lies inside the output; then bias
+ * (may be NULL) is added and the result clamped. Weights [out_c, kh, kw, in_c]; groups 1. */
+void ecnn_f32_tconv2d__scalar(const ecnn_conv_params *p, const float *in, const float *w,
+                              const float *bias, float *out);
+
+/* FULLY_CONNECTED: out[r,o] = clamp(bias[o] + sum_i in[r,i] * w[o,i]) for r < rows. */
+typedef struct ecnn_fc_params {
+  int64_t rows;                      /* >= 0 */
+  int32_t in_features, out_features; /* >= 1 */
+  float out_min, out_max;
+} ecnn_fc_params;
+void ecnn_f32_fully_connected__scalar(const ecnn_fc_params *p, const float *in, const float *w,
+                                      const float *bias, float *out);
+
+/* Pooling window geometry (NHWC, channels pooled independently). */
+typedef struct ecnn_pool_params {
+  int32_t batch, in_h, in_w, channels; /* batch >= 0, others >= 1 */
+  int32_t out_h, out_w;                /* >= 1 */
+  int32_t filter_h, filter_w;          /* >= 1 */
+  int32_t stride_h, stride_w;          /* >= 1 */
+  int32_t pad_top, pad_left;           /* >= 0 */
+  float out_min, out_max;
+} ecnn_pool_params;
+
+/* AVERAGE_POOL_2D: mean over the window's in-bounds elements only (TFLite); a window with no
+ * in-bounds element (impossible with TFLite padding) yields 0 before the clamp. */
+void ecnn_f32_avgpool2d__scalar(const ecnn_pool_params *p, const float *in, float *out);
+/* MAX_POOL_2D: maximum over the window's in-bounds elements. */
+void ecnn_f32_maxpool2d__scalar(const ecnn_pool_params *p, const float *in, float *out);
+
+/* MEAN: in has `ndim` (1..ECNN_KERNEL_MAX_DIMS) dims `dims` (all >= 1); bit d of reduce_mask
+ * marks axis d as reduced. out holds the kept axes in their order (row-major), each element
+ * the mean of its reduced elements (accumulated in double). */
+void ecnn_f32_mean__scalar(int32_t ndim, const int32_t *dims, uint32_t reduce_mask, const float *in,
+                           float *out);
+
+/* PAD / PADV2 for any element size: out dim d = in_dims[d] + before[d] + after[d]; elements
+ * outside the copied input are set to the elem_size bytes at `fill`. */
+typedef struct ecnn_pad_params {
+  int32_t ndim; /* 1..ECNN_KERNEL_MAX_DIMS */
+  int32_t in_dims[ECNN_KERNEL_MAX_DIMS];
+  int32_t before[ECNN_KERNEL_MAX_DIMS], after[ECNN_KERNEL_MAX_DIMS]; /* >= 0 */
+  size_t elem_size;                                                  /* 1, 2, 4 or 8 */
+} ecnn_pad_params;
+void ecnn_pad__scalar(const ecnn_pad_params *p, const void *in, void *out, const void *fill);
+
+#endif /* ECNN_KERNELS_CONV_H */

@@ -1,0 +1,155 @@
+/*
+ * depthwise_conv2d.c — DEPTHWISE_CONV_2D: validation and shape inference (once per model
+ * load, every dtype) and the float32 run through the scalar reference kernel. TFLite
+ * semantics: input NHWC [N,H,W,C], weights [1, KH, KW, C*M], optional bias [C*M], output
+ * channel c*M + m reads input channel c; SAME/VALID padding, strides, dilations, fused
+ * activation. The multiplier M is taken from the weights' shape (which is what memory safety
+ * depends on); the options' depth_multiplier is not used: TFLite calls it redundant and has
+ * ignored it since TF 2.0 (builtin_op_data.h), and converters may leave 0 or a stale value.
+ * MACs = batch * OH * OW * C * M * KH * KW.
+ */
+#include <math.h>
+
+#include "../kernels/conv.h"
+#include "ops.h"
+
+#define OPFMT "%s #%d: "
+#define OPARG ecnn_op_name(n->op), (int)n->index
+
+/* The float run refuses a quantized node that reached it (it would misread the data). */
+static ecnn_status check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input) {
+  const ecnn_node *n = ctx->node;
+  const ecnn_tensor *t = ecnn_in(ctx->graph, n, data_input);
+  if (t && t->dtype == ECNN_DTYPE_F32) return ECNN_STATUS_OK;
+  return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float kernel called on %s data", OPARG,
+                    t ? ecnn_dtype_name(t->dtype) : "missing");
+}
+
+static void act_range(ecnn_activation act, float *lo, float *hi) {
+  *lo = -INFINITY;
+  *hi = INFINITY;
+  if (act == ECNN_ACT_RELU) *lo = 0.0f;
+  if (act == ECNN_ACT_RELU6) *lo = 0.0f, *hi = 6.0f;
+  if (act == ECNN_ACT_RELU_N1_TO_1) *lo = -1.0f, *hi = 1.0f;
+}
+
+static ecnn_status check_types(const ecnn_node *n, const ecnn_tensor *in, const ecnn_tensor *w,
+                               const ecnn_tensor *bias, const ecnn_tensor *out) {
+  ecnn_status st;
+  if ((st = ecnn_check_data_type(n, in, "input")) != ECNN_STATUS_OK) return st;
+  if ((st = ecnn_check_data_type(n, out, "output")) != ECNN_STATUS_OK) return st;
+  if (out->dtype != in->dtype)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "output is %s but input is %s", OPARG,
+                      ecnn_dtype_name(out->dtype), ecnn_dtype_name(in->dtype));
+  if (in->dtype == ECNN_DTYPE_F32) {
+    if ((st = ecnn_check_f32(n, w, "weights")) != ECNN_STATUS_OK) return st;
+    if (bias && (st = ecnn_check_f32(n, bias, "bias")) != ECNN_STATUS_OK) return st;
+  } else {
+    if ((st = ecnn_check_data_type(n, w, "weights")) != ECNN_STATUS_OK) return st;
+    if (w->dtype == ECNN_DTYPE_F32)
+      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float weights with %s input", OPARG,
+                        ecnn_dtype_name(in->dtype));
+    if (bias && bias->dtype != ECNN_DTYPE_I32)
+      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias is %s, expected int32", OPARG,
+                        ecnn_dtype_name(bias->dtype));
+  }
+  return ECNN_STATUS_OK;
+}
+
+static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_conv_params *p) {
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *bias = ecnn_in(g, n, 2);
+  const ecnn_op_params *o = &n->params;
+  if (in->ndim != 4)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "input '%s' has %d dims, expected 4 (NHWC)",
+                      OPARG, in->name, (int)in->ndim);
+  if (w->ndim != 4 || w->dims[0] != 1)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL,
+                      OPFMT "weights '%s' must have shape [1, KH, KW, C*M]", OPARG, w->name);
+  for (int32_t i = 0; i < 4; i++)
+    if (w->dims[i] < 1 || in->dims[i] < 1)
+      return ecnn_error(ECNN_STATUS_INVALID_MODEL, OPFMT "input '%s' or weights '%s' is empty",
+                        OPARG, in->name, w->name);
+  if (!w->data || w->const_bytes < ecnn_tensor_bytes(w))
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "weights '%s' must be a constant", OPARG,
+                      w->name);
+  if (o->stride_h < 1 || o->stride_w < 1 || o->dilation_h < 1 || o->dilation_w < 1)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL, OPFMT "stride %dx%d / dilation %dx%d must be >= 1",
+                      OPARG, (int)o->stride_h, (int)o->stride_w, (int)o->dilation_h,
+                      (int)o->dilation_w);
+  if (o->padding != ECNN_PADDING_SAME && o->padding != ECNN_PADDING_VALID)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL, OPFMT "unknown padding %d", OPARG,
+                      (int)o->padding);
+  p->batch = in->dims[0];
+  p->in_h = in->dims[1];
+  p->in_w = in->dims[2];
+  p->in_c = in->dims[3];
+  p->kernel_h = w->dims[1];
+  p->kernel_w = w->dims[2];
+  p->out_c = w->dims[3];
+  if (p->out_c % p->in_c != 0)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL,
+                      OPFMT "weights depth %d is not a multiple of the input depth %d", OPARG,
+                      (int)p->out_c, (int)p->in_c);
+  p->depth_multiplier = p->out_c / p->in_c;
+  p->groups = 1;
+  if (bias) {
+    if (!bias->data || bias->const_bytes < ecnn_tensor_bytes(bias))
+      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias '%s' must be a constant", OPARG,
+                        bias->name);
+    if (bias->ndim != 1 || bias->dims[0] != p->out_c)
+      return ecnn_error(ECNN_STATUS_INVALID_MODEL, OPFMT "bias '%s' must have shape [%d]", OPARG,
+                        bias->name, (int)p->out_c);
+  }
+  if ((int64_t)(p->kernel_h - 1) * o->dilation_h >= INT32_MAX / 2 ||
+      (int64_t)(p->kernel_w - 1) * o->dilation_w >= INT32_MAX / 2)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "dilated kernel extent is too large", OPARG);
+  p->stride_h = o->stride_h;
+  p->stride_w = o->stride_w;
+  p->dilation_h = o->dilation_h;
+  p->dilation_w = o->dilation_w;
+  p->out_h =
+      ecnn_conv_out_size(p->in_h, p->kernel_h, p->stride_h, p->dilation_h, o->padding, &p->pad_top);
+  p->out_w = ecnn_conv_out_size(p->in_w, p->kernel_w, p->stride_w, p->dilation_w, o->padding,
+                                &p->pad_left);
+  if (p->out_h < 1 || p->out_w < 1)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL,
+                      OPFMT "%dx%d kernel (dilation %dx%d) does not fit the %dx%d input", OPARG,
+                      (int)p->kernel_h, (int)p->kernel_w, (int)p->dilation_h, (int)p->dilation_w,
+                      (int)p->in_h, (int)p->in_w);
+  act_range(o->activation, &p->out_min, &p->out_max);
+  return ECNN_STATUS_OK;
+}
+
+ecnn_status ecnn_op_depthwise_conv2d_prepare(ecnn_graph *g, ecnn_node *n) {
+  ecnn_status st;
+  if ((st = ecnn_check_io(n, 2, 3, 1)) != ECNN_STATUS_OK) return st;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *bias = ecnn_in(g, n, 2);
+  ecnn_tensor *out = ecnn_out(g, n, 0);
+  if ((st = check_types(n, in, w, bias, out)) != ECNN_STATUS_OK) return st;
+  if ((st = ecnn_check_const(n, w, "weights")) != ECNN_STATUS_OK) return st;
+  if ((st = ecnn_check_activation(n, n->params.activation)) != ECNN_STATUS_OK) return st;
+  ecnn_conv_params p = {0};
+  if ((st = geometry(g, n, &p)) != ECNN_STATUS_OK) return st;
+  int32_t dims[4] = {p.batch, p.out_h, p.out_w, p.out_c};
+  ecnn_set_shape(out, 4, dims);
+  int64_t macs = (int64_t)p.out_h * p.out_w;
+  int64_t f[4] = {p.out_c, p.kernel_h, p.kernel_w, p.batch};
+  for (int i = 0; i < 4; i++)
+    if (__builtin_mul_overflow(macs, f[i], &macs))
+      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "MAC count overflows", OPARG);
+  n->macs = macs;
+  return ECNN_STATUS_OK;
+}
+
+ecnn_status ecnn_op_depthwise_conv2d_run(const ecnn_op_ctx *ctx) {
+  const ecnn_node *n = ctx->node;
+  ecnn_conv_params p = {0};
+  ecnn_status st = check_f32_run(ctx, 0);
+  if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
+  if (st != ECNN_STATUS_OK) return st;
+  float *out = ecnn_ctx_out(ctx, 0);
+  ecnn_f32_dwconv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
+  if (n->params.activation == ECNN_ACT_TANH)
+    ecnn_activate_n(out, (int64_t)p.batch * p.out_h * p.out_w * p.out_c, ECNN_ACT_TANH);
+  return ECNN_STATUS_OK;
+}

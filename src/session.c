@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/xnnpack.h"
 #include "model.h"
 #include "ops/ops.h"
 
@@ -15,6 +16,7 @@ struct ecnn_session {
   uint8_t *arena;
   void **data; /* per tensor id: constant data, arena slot, or NULL when unused */
   bool has_run;
+  ecnn_xnn_plan *xnn; /* backend xnnpack only */
 };
 
 void ecnn_session_options_init(ecnn_session_options *options) {
@@ -36,8 +38,10 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
   if (opt.threads < 1 || opt.threads > 256)
     return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "threads must be 1..256, got %d",
                       (int)opt.threads);
-  if (opt.backend != ECNN_BACKEND_NATIVE)
-    return ecnn_error(ECNN_STATUS_UNSUPPORTED, "backend xnnpack is not available in this build");
+  if (opt.backend != ECNN_BACKEND_NATIVE && opt.backend != ECNN_BACKEND_XNNPACK)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "unknown backend %d", (int)opt.backend);
+  if (opt.backend == ECNN_BACKEND_XNNPACK && !ecnn_xnn_available())
+    return ecnn_xnn_create(&model->graph, NULL, opt.threads, &(ecnn_xnn_plan *){NULL});
   if (opt.precision == ECNN_PRECISION_INT8) {
     const ecnn_graph *g = &model->graph;
     bool any_q8 = false;
@@ -67,12 +71,20 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
     if (t->data) s->data[i] = t->data;
     else if (t->first_node >= 0) s->data[i] = s->arena + t->arena_offset;
   }
+  if (opt.backend == ECNN_BACKEND_XNNPACK) {
+    ecnn_status st = ecnn_xnn_create(g, s->data, opt.threads, &s->xnn);
+    if (st != ECNN_STATUS_OK) {
+      ecnn_session_free(s);
+      return st;
+    }
+  }
   *session = s;
   return ECNN_STATUS_OK;
 }
 
 void ecnn_session_free(ecnn_session *session) {
   if (!session) return;
+  ecnn_xnn_free(session->xnn);
   free(session->arena);
   free(session->data);
   free(session);
@@ -109,6 +121,11 @@ ecnn_status ecnn_session_run(ecnn_session *session) {
   if (!session) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "session is NULL");
   const ecnn_graph *g = &session->model->graph;
   ecnn_op_ctx ctx = {.graph = g, .data = session->data};
+  if (session->xnn) {
+    ecnn_status st = ecnn_xnn_run(session->xnn, &ctx);
+    session->has_run = st == ECNN_STATUS_OK;
+    return st;
+  }
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
     ctx.node = n;

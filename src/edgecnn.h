@@ -344,6 +344,46 @@ ecnn_status ecnn_detector_detect(ecnn_detector *detector, const ecnn_image *imag
 const ecnn_model *ecnn_detector_model(const ecnn_detector *detector);
 ecnn_session *ecnn_detector_session(ecnn_detector *detector);
 
+/* ---- frames for in-place drawing (cnnoverlay, cnnheatmap) ------------------------------- */
+
+/* A writable view of a frame (same layout rules as ecnn_image). Not owned. */
+typedef struct ecnn_frame {
+  ecnn_pixel_format format;
+  int32_t width, height;
+  uint8_t *planes[3];
+  int32_t strides[3];
+} ecnn_frame;
+
+/* ---- drawing: boxes and text (src/draw.c) ---------------------------------------------- */
+/* (declared by the drawing section's owner) */
+
+/* ---- saliency and heatmaps (src/saliency.c, src/colormap.c) ---------------------------- */
+
+/* The saliency map of an SSD model's raw class scores: for each anchor layer (feature map),
+ * each cell's highest non-background class probability over its anchors; each layer's grid is
+ * upsampled bilinearly to width x height and the layers are combined by maximum. scores:
+ * [num_anchors x decode->num_classes] as the model outputs them (decode->score_fn and
+ * ignore_class_0 are applied here; not kept). map: width*height floats in 0..1, row-major,
+ * covering the model input. */
+ecnn_status ecnn_saliency_ssd(const ecnn_anchor_options *anchors,
+                              const ecnn_decode_options *decode, const float *scores,
+                              int32_t num_anchors, float *map, int32_t width, int32_t height);
+
+typedef enum ecnn_colormap {
+  ECNN_COLORMAP_JET = 0,
+  ECNN_COLORMAP_INFERNO,
+  ECNN_COLORMAP_TURBO,
+  ECNN_COLORMAP_COUNT
+} ecnn_colormap;
+
+/* Blends a saliency map over a frame in place: map is mw x mh floats in 0..1 covering the
+ * model input, which `region` places in the frame (NULL: the whole frame). Pixels whose value
+ * is below min_score are left untouched; others get colormap(value) mixed with weight alpha
+ * (0..1). Works in every ecnn_pixel_format. */
+ecnn_status ecnn_heatmap_blend(const ecnn_frame *frame, const float *map, int32_t mw, int32_t mh,
+                               const ecnn_letterbox *region, ecnn_colormap colormap, float alpha,
+                               float min_score);
+
 #ifdef __cplusplus
 }
 #endif

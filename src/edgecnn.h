@@ -341,6 +341,17 @@ void ecnn_detector_free(ecnn_detector *detector);
 /* Preprocesses, runs and decodes one frame. Detections come back in frame pixels. */
 ecnn_status ecnn_detector_detect(ecnn_detector *detector, const ecnn_image *image,
                                  ecnn_detection *out, int32_t capacity, int32_t *count);
+/* Runs and decodes an input tensor prepared elsewhere (e.g. by cnnpreprocess): `tensor` holds
+ * the model input (float32, not kept); `map` tells how it relates to the frame. Detections come
+ * back in frame pixels. */
+ecnn_status ecnn_detector_detect_tensor(ecnn_detector *detector, const float *tensor,
+                                        const ecnn_letterbox *map, ecnn_detection *out,
+                                        int32_t capacity, int32_t *count);
+/* The raw score output of the last run ([num_anchors x num_classes] floats) and the anchor
+ * count, for saliency maps; NULL before the first run. */
+const float *ecnn_detector_scores(const ecnn_detector *detector, int32_t *num_anchors);
+/* The configuration the detector runs with (its copy). */
+const ecnn_config *ecnn_detector_config(const ecnn_detector *detector);
 const ecnn_model *ecnn_detector_model(const ecnn_detector *detector);
 ecnn_session *ecnn_detector_session(ecnn_detector *detector);
 

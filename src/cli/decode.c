@@ -1,0 +1,74 @@
+/*
+ * decode.c — decodes one image file into packed RGB with a short GStreamer pipeline
+ * (decode.h). Used by `edgecnn detect`; one pipeline per image, torn down before return.
+ */
+#include "decode.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+int cli_decode_image(const char *path, cli_image *out, char *err, size_t err_size) {
+  memset(out, 0, sizeof *out);
+  if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+    g_snprintf(err, err_size, "cannot open image '%s'", path);
+    return 0;
+  }
+  GError *gerr = NULL;
+  GstElement *pipe = gst_parse_launch(
+      "filesrc name=src ! decodebin ! videoconvert ! video/x-raw,format=RGB ! "
+      "appsink name=sink sync=false max-buffers=1",
+      &gerr);
+  if (!pipe) {
+    g_snprintf(err, err_size, "cannot build the decoding pipeline: %s (install "
+               "gstreamer1.0-plugins-base and -good)", gerr ? gerr->message : "?");
+    g_clear_error(&gerr);
+    return 0;
+  }
+  GstElement *src = gst_bin_get_by_name(GST_BIN(pipe), "src");
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
+  g_object_set(src, "location", path, NULL);
+  int ok = 0;
+  gst_element_set_state(pipe, GST_STATE_PLAYING);
+  GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 30 * GST_SECOND);
+  if (!sample) {
+    /* find out why from the bus */
+    GstBus *bus = gst_element_get_bus(pipe);
+    GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    if (msg) {
+      GError *e = NULL;
+      gst_message_parse_error(msg, &e, NULL);
+      g_snprintf(err, err_size, "cannot decode image '%s': %s", path, e ? e->message : "?");
+      g_clear_error(&e);
+      gst_message_unref(msg);
+    } else {
+      g_snprintf(err, err_size, "cannot decode image '%s'", path);
+    }
+    gst_object_unref(bus);
+  } else {
+    GstVideoInfo info;
+    GstVideoFrame frame;
+    GstBuffer *buf = gst_sample_get_buffer(sample);
+    if (gst_video_info_from_caps(&info, gst_sample_get_caps(sample)) &&
+        gst_video_frame_map(&frame, &info, buf, GST_MAP_READ)) {
+      int w = GST_VIDEO_FRAME_WIDTH(&frame), h = GST_VIDEO_FRAME_HEIGHT(&frame);
+      int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+      const uint8_t *p = GST_VIDEO_FRAME_PLANE_DATA(&frame, 0);
+      out->rgb = g_malloc((gsize)w * h * 3);
+      for (int y = 0; y < h; y++) memcpy(out->rgb + (size_t)y * w * 3, p + (size_t)y * stride, (size_t)w * 3);
+      out->width = w;
+      out->height = h;
+      gst_video_frame_unmap(&frame);
+      ok = 1;
+    } else {
+      g_snprintf(err, err_size, "cannot map the decoded frame of '%s'", path);
+    }
+    gst_sample_unref(sample);
+  }
+  gst_element_set_state(pipe, GST_STATE_NULL);
+  gst_object_unref(src);
+  gst_object_unref(sink);
+  gst_object_unref(pipe);
+  return ok;
+}

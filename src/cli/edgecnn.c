@@ -1,0 +1,523 @@
+/*
+ * edgecnn.c — the `edgecnn` command (contract in ARCHITECTURE.md, usage in docs/cli.md):
+ *   info MODEL                      inputs, outputs, op histogram, MACs, params, arena bytes
+ *   run MODEL --input IN.bin --output-dir DIR   raw outputs + outputs.json
+ *   detect MODEL IMAGE...           one JSON line per detection, in image pixels
+ *   bench MODEL                     latency per backend x threads
+ * Exit status: 0 ok, 1 bad input or failed run ("edgecnn: error: ..." on stderr), 2 bad usage.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <glib.h>
+#include <gst/gst.h>
+
+#include "decode.h"
+#include "edgecnn.h"
+
+#define EXIT_BAD_INPUT 1
+#define EXIT_USAGE 2
+
+static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static int fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("edgecnn: error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return EXIT_BAD_INPUT;
+}
+
+static int usage(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static int usage(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("edgecnn: usage error: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs("\n(run 'edgecnn --help')\n", stderr);
+  va_end(ap);
+  return EXIT_USAGE;
+}
+
+static const char *help_text =
+    "usage: edgecnn COMMAND MODEL [options]\n"
+    "  info   MODEL                      inputs, outputs, op histogram, MACs, params, arena\n"
+    "  run    MODEL --input IN.bin --output-dir DIR [--threads N] [--precision fp32|int8]\n"
+    "                [--backend native|xnnpack]\n"
+    "         IN.bin: the raw input tensor (little-endian, the input's dtype); writes\n"
+    "         DIR/output<i>.bin (float32) and DIR/outputs.json\n"
+    "  detect MODEL IMAGE... [--threshold T] [--config SIDECAR] [--threads N]\n"
+    "         one JSON object per line per detection, in pixels of the image\n"
+    "  bench  MODEL [--threads 1,2] [--runs N] [--warmup N] [--precision fp32]\n"
+    "                [--backend native,xnnpack]\n"
+    "exit status: 0 ok, 1 bad input or failed run, 2 bad usage\n";
+
+static void shape_str(const ecnn_tensor_info *t, char *buf, size_t n) {
+  size_t k = 0;
+  buf[0] = 0;
+  for (int32_t i = 0; i < t->ndim && k < n; i++)
+    k += (size_t)snprintf(buf + k, n - k, i ? "x%d" : "%d", (int)t->dims[i]);
+  if (t->ndim == 0) snprintf(buf, n, "scalar");
+}
+
+/* Prints s as a JSON string literal. */
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 32) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static int load_model(const char *path, ecnn_model **m) {
+  if (ecnn_model_load_file(path, m) != ECNN_STATUS_OK) return fail("%s", ecnn_last_error());
+  return 0;
+}
+
+/* ---- info ---- */
+
+typedef struct op_count { const char *name; int count; } op_count;
+
+static int cmp_ops(const void *a, const void *b) {
+  const op_count *x = a, *y = b;
+  return x->count != y->count ? y->count - x->count : strcmp(x->name, y->name);
+}
+
+static int cmd_info(int argc, char **argv) {
+  if (argc != 1) return usage("info takes exactly one MODEL");
+  ecnn_model *m = NULL;
+  int rc = load_model(argv[0], &m);
+  if (rc) return rc;
+  char shp[128];
+  printf("model: %s\n", argv[0]);
+  for (int32_t i = 0; i < ecnn_model_input_count(m); i++) {
+    ecnn_tensor_info t;
+    ecnn_model_input_info(m, i, &t);
+    shape_str(&t, shp, sizeof shp);
+    printf("input %d: %s %s %s\n", (int)i, t.name, ecnn_dtype_name(t.dtype), shp);
+  }
+  for (int32_t i = 0; i < ecnn_model_output_count(m); i++) {
+    ecnn_tensor_info t;
+    ecnn_model_output_info(m, i, &t);
+    shape_str(&t, shp, sizeof shp);
+    printf("output %d: %s %s %s\n", (int)i, t.name, ecnn_dtype_name(t.dtype), shp);
+  }
+  int32_t nops = ecnn_model_op_count(m);
+  op_count hist[64];
+  int nh = 0;
+  for (int32_t i = 0; i < nops; i++) {
+    const char *name = ecnn_model_op_name(m, i);
+    int k = 0;
+    while (k < nh && strcmp(hist[k].name, name)) k++;
+    if (k == nh && nh < 64) hist[nh++] = (op_count){name, 0};
+    if (k < nh) hist[k].count++;
+  }
+  qsort(hist, (size_t)nh, sizeof hist[0], cmp_ops);
+  printf("ops: %d\n", (int)nops);
+  for (int k = 0; k < nh; k++) printf("  %-24s %d\n", hist[k].name, hist[k].count);
+  ecnn_model_stats s;
+  ecnn_model_get_stats(m, &s);
+  printf("macs: %lld (%.1f M)\n", (long long)s.macs, (double)s.macs / 1e6);
+  printf("params: %lld\n", (long long)s.params);
+  printf("weight bytes: %lld\n", (long long)s.weight_bytes);
+  printf("arena bytes: %lld (peak of the memory plan; %lld without planning)\n",
+         (long long)s.arena_bytes, (long long)s.naive_bytes);
+  ecnn_model_free(m);
+  return 0;
+}
+
+/* ---- shared option parsing ---- */
+
+typedef struct cli_opts {
+  const char *input, *output_dir, *config;
+  char threads[64], backend[64];
+  const char *precision;
+  float threshold;
+  bool has_threshold;
+  int runs, warmup;
+} cli_opts;
+
+/* Parses options after the positional arguments; positional ones are collected in pos. */
+static int parse_opts(int argc, char **argv, cli_opts *o, char **pos, int *npos, int maxpos) {
+  memset(o, 0, sizeof *o);
+  snprintf(o->threads, sizeof o->threads, "1");
+  snprintf(o->backend, sizeof o->backend, "native");
+  o->precision = "fp32";
+  o->runs = 20;
+  o->warmup = 3;
+  *npos = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (a[0] != '-' || !a[1]) {
+      if (*npos >= maxpos) return usage("unexpected argument '%s'", a);
+      pos[(*npos)++] = argv[i];
+      continue;
+    }
+    if (i + 1 >= argc) return usage("option %s needs a value", a);
+    const char *v = argv[++i];
+    char *end;
+    if (!strcmp(a, "--input")) o->input = v;
+    else if (!strcmp(a, "--output-dir")) o->output_dir = v;
+    else if (!strcmp(a, "--config")) o->config = v;
+    else if (!strcmp(a, "--precision")) o->precision = v;
+    else if (!strcmp(a, "--threads")) snprintf(o->threads, sizeof o->threads, "%s", v);
+    else if (!strcmp(a, "--backend")) snprintf(o->backend, sizeof o->backend, "%s", v);
+    else if (!strcmp(a, "--threshold")) {
+      o->threshold = strtof(v, &end);
+      if (*end || !(o->threshold >= 0 && o->threshold <= 1))
+        return usage("--threshold must be a number in 0..1, got '%s'", v);
+      o->has_threshold = true;
+    } else if (!strcmp(a, "--runs") || !strcmp(a, "--warmup")) {
+      long n = strtol(v, &end, 10);
+      if (*end || n < (a[2] == 'r' ? 1 : 0) || n > 100000) return usage("bad %s '%s'", a, v);
+      if (a[2] == 'r') o->runs = (int)n;
+      else o->warmup = (int)n;
+    } else
+      return usage("unknown option '%s'", a);
+  }
+  return 0;
+}
+
+static int parse_session_opts(const cli_opts *o, const char *backend, int threads,
+                              ecnn_session_options *so) {
+  ecnn_session_options_init(so);
+  so->threads = threads;
+  if (!strcmp(o->precision, "fp32")) so->precision = ECNN_PRECISION_FP32;
+  else if (!strcmp(o->precision, "int8")) so->precision = ECNN_PRECISION_INT8;
+  else return usage("--precision must be fp32 or int8, got '%s'", o->precision);
+  if (!strcmp(backend, "native")) so->backend = ECNN_BACKEND_NATIVE;
+  else if (!strcmp(backend, "xnnpack")) so->backend = ECNN_BACKEND_XNNPACK;
+  else return usage("--backend must be native or xnnpack, got '%s'", backend);
+  return 0;
+}
+
+static int parse_threads(const char *s, int *out, int max, int *n) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%s", s);
+  *n = 0;
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    char *end;
+    long v = strtol(t, &end, 10);
+    if (*end || v < 1 || v > 256 || *n >= max) return usage("bad --threads '%s'", s);
+    out[(*n)++] = (int)v;
+  }
+  return *n ? 0 : usage("bad --threads '%s'", s);
+}
+
+/* ---- run ---- */
+
+static int cmd_run(int argc, char **argv) {
+  cli_opts o;
+  char *pos[1];
+  int npos, rc, threads[1], nt;
+  if ((rc = parse_opts(argc, argv, &o, pos, &npos, 1))) return rc;
+  if (npos != 1 || !o.input || !o.output_dir)
+    return usage("run needs MODEL --input IN.bin --output-dir DIR");
+  if ((rc = parse_threads(o.threads, threads, 1, &nt))) return rc;
+  ecnn_session_options so;
+  if ((rc = parse_session_opts(&o, o.backend, threads[0], &so))) return rc;
+  ecnn_model *m = NULL;
+  if ((rc = load_model(pos[0], &m))) return rc;
+  ecnn_session *s = NULL;
+  gchar *in = NULL;
+  gsize in_len = 0;
+  GError *err = NULL;
+  ecnn_tensor_info ti;
+  if (ecnn_session_create(m, &so, &s) != ECNN_STATUS_OK) {
+    rc = fail("%s", ecnn_last_error());
+    goto done;
+  }
+  if (ecnn_model_input_count(m) != 1) {
+    rc = fail("%s has %d inputs; run feeds exactly one", pos[0], (int)ecnn_model_input_count(m));
+    goto done;
+  }
+  if (!g_file_get_contents(o.input, &in, &in_len, &err)) {
+    rc = fail("cannot read input '%s': %s", o.input, err->message);
+    g_clear_error(&err);
+    goto done;
+  }
+  ecnn_model_input_info(m, 0, &ti);
+  if (in_len != ti.bytes) {
+    char shp[128];
+    shape_str(&ti, shp, sizeof shp);
+    rc = fail("input '%s' has %zu bytes; the model's input %s %s needs %zu", o.input,
+              (size_t)in_len, ecnn_dtype_name(ti.dtype), shp, ti.bytes);
+    goto done;
+  }
+  if (ecnn_session_set_input(s, 0, in, in_len) != ECNN_STATUS_OK ||
+      ecnn_session_run(s) != ECNN_STATUS_OK) {
+    rc = fail("%s", ecnn_last_error());
+    goto done;
+  }
+  if (g_mkdir_with_parents(o.output_dir, 0755) != 0) {
+    rc = fail("cannot create output directory '%s': %s", o.output_dir, g_strerror(errno));
+    goto done;
+  }
+  GString *json = g_string_new("[");
+  for (int32_t i = 0; i < ecnn_model_output_count(m) && !rc; i++) {
+    const void *data;
+    ecnn_session_output(s, i, &data, &ti);
+    size_t n = ti.bytes / ecnn_dtype_size(ti.dtype);
+    float *f = g_malloc(n * sizeof(float) + 1);
+    for (size_t k = 0; k < n; k++) {
+      switch (ti.dtype) {
+      case ECNN_DTYPE_F32: f[k] = ((const float *)data)[k]; break;
+      case ECNN_DTYPE_I8: f[k] = (((const int8_t *)data)[k] - ti.zero_point) * ti.scale; break;
+      case ECNN_DTYPE_U8: f[k] = (((const uint8_t *)data)[k] - ti.zero_point) * ti.scale; break;
+      case ECNN_DTYPE_I32: f[k] = (float)((const int32_t *)data)[k]; break;
+      default: f[k] = NAN; break;
+      }
+    }
+    gchar *name = g_strdup_printf("output%d.bin", (int)i);
+    gchar *path = g_build_filename(o.output_dir, name, NULL);
+    if (!g_file_set_contents(path, (const gchar *)f, (gssize)(n * sizeof(float)), &err)) {
+      rc = fail("cannot write '%s': %s", path, err->message);
+      g_clear_error(&err);
+    }
+    g_string_append_printf(json, "%s\n {\"name\": \"", i ? "," : "");
+    for (const char *c = ti.name; *c; c++) {
+      if (*c == '"' || *c == '\\') g_string_append_c(json, '\\');
+      g_string_append_c(json, *c);
+    }
+    g_string_append(json, "\", \"shape\": [");
+    for (int32_t d = 0; d < ti.ndim; d++) g_string_append_printf(json, d ? ", %d" : "%d", (int)ti.dims[d]);
+    g_string_append_printf(json, "], \"dtype\": \"float32\", \"file\": \"%s\"}", name);
+    g_free(f);
+    g_free(name);
+    g_free(path);
+  }
+  g_string_append(json, "\n]\n");
+  if (!rc) {
+    gchar *path = g_build_filename(o.output_dir, "outputs.json", NULL);
+    if (!g_file_set_contents(path, json->str, (gssize)json->len, &err)) {
+      rc = fail("cannot write '%s': %s", path, err->message);
+      g_clear_error(&err);
+    }
+    g_free(path);
+  }
+  g_string_free(json, TRUE);
+done:
+  g_free(in);
+  ecnn_session_free(s);
+  ecnn_model_free(m);
+  return rc;
+}
+
+/* ---- detect ---- */
+
+#define MAX_DETECTIONS 256
+
+static int cmd_detect(int argc, char **argv) {
+  cli_opts o;
+  char **pos = g_new0(char *, (gsize)argc + 1);
+  int npos, rc, threads[1], nt;
+  ecnn_config cfg;
+  ecnn_detector *det = NULL;
+  ecnn_config_init(&cfg);
+  if ((rc = parse_opts(argc, argv, &o, pos, &npos, argc))) goto out;
+  if (npos < 2) {
+    rc = usage("detect needs MODEL and at least one IMAGE");
+    goto out;
+  }
+  if ((rc = parse_threads(o.threads, threads, 1, &nt))) goto out;
+  ecnn_session_options so;
+  if ((rc = parse_session_opts(&o, o.backend, threads[0], &so))) goto out;
+  ecnn_status st = o.config ? ecnn_config_load_file(&cfg, o.config)
+                            : ecnn_config_load_for_model(&cfg, pos[0]);
+  if (st != ECNN_STATUS_OK) {
+    rc = fail("%s%s", ecnn_last_error(),
+              o.config ? "" : " (write one, see docs/sidecar.md, or pass --config)");
+    goto out;
+  }
+  snprintf(cfg.model_path, sizeof cfg.model_path, "%s", pos[0]);
+  if (o.has_threshold) cfg.decode.score_threshold = o.threshold;
+  if (ecnn_detector_create(&cfg, &so, &det) != ECNN_STATUS_OK) {
+    rc = fail("%s", ecnn_last_error());
+    goto out;
+  }
+  ecnn_detection dets[MAX_DETECTIONS];
+  for (int i = 1; i < npos; i++) {
+    cli_image img;
+    char err[512];
+    if (!cli_decode_image(pos[i], &img, err, sizeof err)) {
+      rc = fail("%s", err);
+      continue; /* the other images still get their detections */
+    }
+    ecnn_image im = {.format = ECNN_PIXEL_RGB24, .width = img.width, .height = img.height};
+    im.planes[0] = img.rgb;
+    im.strides[0] = img.width * 3;
+    int32_t n = 0;
+    if (ecnn_detector_detect(det, &im, dets, MAX_DETECTIONS, &n) != ECNN_STATUS_OK) {
+      rc = fail("%s: %s", pos[i], ecnn_last_error());
+      g_free(img.rgb);
+      continue;
+    }
+    for (int32_t k = 0; k < n; k++) {
+      const ecnn_detection *d = &dets[k];
+      const char *label = ecnn_config_label(&cfg, d->class_id);
+      char fallback[32];
+      if (!label) {
+        snprintf(fallback, sizeof fallback, "class %d", (int)d->class_id);
+        label = fallback;
+      }
+      printf("{\"image\": ");
+      json_str(stdout, pos[i]);
+      printf(", \"label\": ");
+      json_str(stdout, label);
+      printf(", \"class_id\": %d, \"score\": %.4f, \"x\": %.1f, \"y\": %.1f, \"w\": %.1f, "
+             "\"h\": %.1f",
+             (int)d->class_id, (double)d->score, (double)d->xmin, (double)d->ymin,
+             (double)(d->xmax - d->xmin), (double)(d->ymax - d->ymin));
+      if (d->num_keypoints > 0) {
+        printf(", \"keypoints\": [");
+        for (int32_t p = 0; p < d->num_keypoints; p++)
+          printf("%s[%.1f, %.1f]", p ? ", " : "", (double)d->keypoints[p][0],
+                 (double)d->keypoints[p][1]);
+        printf("]");
+      }
+      printf("}\n");
+    }
+    fflush(stdout);
+    g_free(img.rgb);
+  }
+out:
+  ecnn_detector_free(det);
+  ecnn_config_clear(&cfg);
+  g_free(pos);
+  return rc;
+}
+
+/* ---- bench ---- */
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+#define MAX_CONFIGS 8
+
+static int cmd_bench(int argc, char **argv) {
+  cli_opts o;
+  char *pos[1];
+  int npos, rc, threads[4], nt;
+  if ((rc = parse_opts(argc, argv, &o, pos, &npos, 1))) return rc;
+  if (npos != 1) return usage("bench needs exactly one MODEL");
+  if ((rc = parse_threads(o.threads, threads, 4, &nt))) return rc;
+  const char *backends[2];
+  int nb = 0;
+  char bbuf[64];
+  snprintf(bbuf, sizeof bbuf, "%s", o.backend);
+  for (char *save = NULL, *t = strtok_r(bbuf, ",", &save); t && nb < 2; t = strtok_r(NULL, ",", &save))
+    backends[nb++] = t;
+  if (!nb) return usage("bad --backend '%s'", o.backend);
+  ecnn_model *m = NULL;
+  if ((rc = load_model(pos[0], &m))) return rc;
+  ecnn_model_stats ms;
+  ecnn_model_get_stats(m, &ms);
+  ecnn_session *sess[MAX_CONFIGS] = {0};
+  const char *cb[MAX_CONFIGS];
+  int ct[MAX_CONFIGS], nc = 0;
+  for (int b = 0; b < nb && !rc; b++)
+    for (int t = 0; t < nt && !rc; t++) {
+      ecnn_session_options so;
+      if ((rc = parse_session_opts(&o, backends[b], threads[t], &so))) break;
+      if (ecnn_session_create(m, &so, &sess[nc]) != ECNN_STATUS_OK) {
+        rc = fail("%s (backend %s, %d threads)", ecnn_last_error(), backends[b], threads[t]);
+        break;
+      }
+      cb[nc] = backends[b];
+      ct[nc++] = threads[t];
+    }
+  double *times = g_new0(double, (gsize)nc * (gsize)o.runs + 1);
+  if (!rc) {
+    ecnn_tensor_info in;
+    ecnn_model_input_info(m, 0, &in);
+    for (int c = 0; c < nc; c++) {
+      uint8_t *p = ecnn_session_input_data(sess[c], 0);
+      uint32_t seed = 1;
+      for (size_t i = 0; i < in.bytes; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        p[i] = (uint8_t)(seed >> 24);
+      }
+      if (in.dtype == ECNN_DTYPE_F32)
+        for (size_t i = 0; i < in.bytes / 4; i++) ((float *)(void *)p)[i] = (float)(p[4 * i] % 200) / 100.0f - 1.0f;
+    }
+    fprintf(stderr, "bench: %s, %d warm-up + %d timed runs per configuration, alternating\n",
+            pos[0], o.warmup, o.runs);
+    double last = now_ms();
+    for (int r = -o.warmup; r < o.runs && !rc; r++)
+      for (int c = 0; c < nc; c++) {
+        double t0 = now_ms();
+        if (ecnn_session_run(sess[c]) != ECNN_STATUS_OK) {
+          rc = fail("%s", ecnn_last_error());
+          break;
+        }
+        double dt = now_ms() - t0;
+        if (r >= 0) times[c * o.runs + r] = dt;
+        if (now_ms() - last > 2000) {
+          fprintf(stderr, "bench: run %d/%d\n", r + o.warmup + 1, o.runs + o.warmup);
+          last = now_ms();
+        }
+      }
+  }
+  if (!rc) {
+    printf("model: %s  macs: %.1f M  arena: %lld bytes  weights: %lld bytes\n", pos[0],
+           (double)ms.macs / 1e6, (long long)ms.arena_bytes, (long long)ms.weight_bytes);
+    printf("%-8s %7s %10s %10s %10s %9s\n", "backend", "threads", "median_ms", "min_ms",
+           "mean_ms", "GMAC/s");
+    double med[MAX_CONFIGS];
+    for (int c = 0; c < nc; c++) {
+      double *t = times + c * o.runs, sum = 0;
+      for (int r = 0; r < o.runs; r++) sum += t[r];
+      qsort(t, (size_t)o.runs, sizeof *t, cmp_double);
+      med[c] = o.runs % 2 ? t[o.runs / 2] : 0.5 * (t[o.runs / 2 - 1] + t[o.runs / 2]);
+      printf("%-8s %7d %10.2f %10.2f %10.2f %9.2f\n", cb[c], ct[c], med[c], t[0], sum / o.runs,
+             (double)ms.macs / (med[c] * 1e6));
+    }
+    for (int c = 0; c < nc; c++)
+      for (int d = 0; d < nc; d++)
+        if (!strcmp(cb[c], "native") && !strcmp(cb[d], "xnnpack") && ct[c] == ct[d])
+          printf("ratio native/xnnpack at %d threads: %.2f\n", ct[c], med[c] / med[d]);
+  }
+  g_free(times);
+  for (int c = 0; c < nc; c++) ecnn_session_free(sess[c]);
+  ecnn_model_free(m);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage("missing COMMAND");
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(help_text, stdout);
+    return 0;
+  }
+  for (int i = 2; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(help_text, stdout);
+      return 0;
+    }
+  if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "detect")) {
+    gst_init(NULL, NULL);
+    return cmd_detect(argc - 2, argv + 2);
+  }
+  if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
+  return usage("unknown command '%s'", cmd);
+}

@@ -30,22 +30,23 @@ int cli_decode_image(const char *path, cli_image *out, char *err, size_t err_siz
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
   g_object_set(src, "location", path, NULL);
   int ok = 0;
-  gst_element_set_state(pipe, GST_STATE_PLAYING);
-  GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 30 * GST_SECOND);
+  /* preroll: the first decoded frame reaches the sink, or an error reaches the bus */
+  gst_element_set_state(pipe, GST_STATE_PAUSED);
+  GstBus *bus = gst_element_get_bus(pipe);
+  GstMessage *msg = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND,
+                                               GST_MESSAGE_ERROR | GST_MESSAGE_ASYNC_DONE);
+  GstSample *sample = NULL;
+  if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ASYNC_DONE)
+    sample = gst_app_sink_try_pull_preroll(GST_APP_SINK(sink), GST_SECOND);
   if (!sample) {
-    /* find out why from the bus */
-    GstBus *bus = gst_element_get_bus(pipe);
-    GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-    if (msg) {
+    if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
       GError *e = NULL;
       gst_message_parse_error(msg, &e, NULL);
       g_snprintf(err, err_size, "cannot decode image '%s': %s", path, e ? e->message : "?");
       g_clear_error(&e);
-      gst_message_unref(msg);
     } else {
       g_snprintf(err, err_size, "cannot decode image '%s'", path);
     }
-    gst_object_unref(bus);
   } else {
     GstVideoInfo info;
     GstVideoFrame frame;
@@ -66,6 +67,8 @@ int cli_decode_image(const char *path, cli_image *out, char *err, size_t err_siz
     }
     gst_sample_unref(sample);
   }
+  if (msg) gst_message_unref(msg);
+  gst_object_unref(bus);
   gst_element_set_state(pipe, GST_STATE_NULL);
   gst_object_unref(src);
   gst_object_unref(sink);

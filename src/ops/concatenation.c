@@ -64,9 +64,9 @@ ecnn_status ecnn_op_concatenation_prepare(ecnn_graph *g, ecnn_node *n) {
     sum += t->dims[axis];
     if (q8) {
       if ((st = ecnn_check_data_type(n, t, "input")) != ECNN_STATUS_OK) return st;
-      if (!same_quant(t, out))
-        return ecnn_error(out->dtype == ECNN_DTYPE_I8 ? ECNN_STATUS_INVALID_MODEL
-                                                      : ECNN_STATUS_UNSUPPORTED,
+      /* TFLite's int8 spec requires shared parameters; uint8 inputs are requantized (q8) */
+      if (!same_quant(t, out) && out->dtype == ECNN_DTYPE_I8)
+        return ecnn_error(ECNN_STATUS_INVALID_MODEL,
                           OPFMT "input %d '%s' is quantized unlike the output", OPARG, (int)i,
                           t->name);
     }

@@ -1,0 +1,642 @@
+/*
+ * q8_ops.c — reference (scalar) kernels for quantized int8 / uint8 graphs with TFLite's
+ * integer semantics: per-channel or per-tensor weights, int32 bias, requantization with Q31
+ * multipliers (quant.h), fused activations as clamps in the quantized domain. Elementwise
+ * nonlinearities use a 256-entry table computed in float at prepare (within one quantum of
+ * TFLite); softmax and bilinear resize compute in float and round. prepare (after the float
+ * prepare did shape inference) validates the quantization and stores what the run needs in
+ * node->priv (one malloc'd block).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../ops.h"
+#include "quant.h"
+
+#define OPFMT "%s #%d: "
+#define OPARG ecnn_op_name(n->op), (int)n->index
+
+typedef struct q8_priv {
+  int32_t in_zp, in2_zp, w_zp, out_zp;
+  int32_t act_min, act_max;
+  int32_t mult, shift;           /* single requantization */
+  int32_t mult1, shift1, mult2, shift2; /* ADD / SUB inputs */
+  int32_t left_shift;
+  float in_scale, out_scale;
+  bool same_params;              /* input and output share scale and zero point */
+  uint8_t lut[256];              /* indexed by the raw byte */
+  int32_t nch;
+  int32_t ch[];                  /* nch multipliers, then nch shifts */
+} q8_priv;
+
+static bool is_q8(const ecnn_tensor *t) {
+  return t && (t->dtype == ECNN_DTYPE_I8 || t->dtype == ECNN_DTYPE_U8) && t->quant.count >= 1;
+}
+
+static void qrange(ecnn_dtype d, int32_t *lo, int32_t *hi) {
+  *lo = d == ECNN_DTYPE_I8 ? -128 : 0;
+  *hi = d == ECNN_DTYPE_I8 ? 127 : 255;
+}
+
+static inline int32_t ld(const void *p, size_t i, ecnn_dtype d) {
+  return d == ECNN_DTYPE_I8 ? ((const int8_t *)p)[i] : ((const uint8_t *)p)[i];
+}
+
+static inline void st8(void *p, size_t i, int32_t v, ecnn_dtype d) {
+  if (d == ECNN_DTYPE_I8) ((int8_t *)p)[i] = (int8_t)v;
+  else ((uint8_t *)p)[i] = (uint8_t)v;
+}
+
+static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* Allocates the priv block with room for nch per-channel multipliers. */
+static q8_priv *new_priv(ecnn_node *n, int32_t nch) {
+  free(n->priv);
+  q8_priv *p = calloc(1, sizeof *p + 2 * (size_t)nch * sizeof(int32_t));
+  n->priv = p;
+  if (p) p->nch = nch;
+  return p;
+}
+
+/* Common checks: data input and output quantized, per-tensor, same dtype. */
+static ecnn_status check_io_q8(const ecnn_graph *g, const ecnn_node *n, const ecnn_tensor *in,
+                               const ecnn_tensor **out_t) {
+  const ecnn_tensor *out = &g->tensors[n->outputs[0]];
+  if (!is_q8(in) || !is_q8(out))
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL, OPFMT "quantized input and output need scales",
+                      OPARG);
+  if (in->dtype != out->dtype)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "%s input with %s output", OPARG,
+                      ecnn_dtype_name(in->dtype), ecnn_dtype_name(out->dtype));
+  if (in->quant.count != 1 || out->quant.count != 1)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "per-channel activations", OPARG);
+  *out_t = out;
+  return ECNN_STATUS_OK;
+}
+
+/* The quantized clamp of a fused activation. */
+static ecnn_status act_range(const ecnn_node *n, const ecnn_tensor *out, int32_t *lo, int32_t *hi) {
+  qrange(out->dtype, lo, hi);
+  const float s = out->quant.scale[0];
+  const int32_t zp = out->quant.zero_point[0];
+#define Q(x) (zp + (int32_t)lroundf((x) / s))
+  switch (n->params.activation) {
+  case ECNN_ACT_NONE: break;
+  case ECNN_ACT_RELU: *lo = Q(0) > *lo ? Q(0) : *lo; break;
+  case ECNN_ACT_RELU6:
+    *lo = Q(0) > *lo ? Q(0) : *lo;
+    *hi = Q(6) < *hi ? Q(6) : *hi;
+    break;
+  case ECNN_ACT_RELU_N1_TO_1:
+    *lo = Q(-1) > *lo ? Q(-1) : *lo;
+    *hi = Q(1) < *hi ? Q(1) : *hi;
+    break;
+  default:
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "fused activation %d on int8", OPARG,
+                      (int)n->params.activation);
+  }
+#undef Q
+  return ECNN_STATUS_OK;
+}
+
+/* ---- convolutions and fully connected ------------------------------------------------- */
+
+static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *b = ecnn_in(g, n, 2), *out;
+  ecnn_status st = check_io_q8(g, n, in, &out);
+  if (st != ECNN_STATUS_OK) return st;
+  if (!is_q8(w) || !w->data)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "weights must be quantized constants", OPARG);
+  const int32_t oc = n->op == ECNN_OP_DEPTHWISE_CONV_2D ? w->dims[w->ndim - 1] : w->dims[0];
+  const int32_t axis = n->op == ECNN_OP_DEPTHWISE_CONV_2D ? w->ndim - 1 : 0;
+  if (w->quant.count != 1 && (w->quant.count != oc || w->quant.axis != axis))
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL,
+                      OPFMT "%d weight scales for %d output channels (axis %d)", OPARG,
+                      (int)w->quant.count, (int)oc, (int)w->quant.axis);
+  if (b && (b->dtype != ECNN_DTYPE_I32 || !b->data || ecnn_tensor_elements(b) != oc))
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias must be %d int32 constants", OPARG,
+                      (int)oc);
+  q8_priv *p = new_priv(n, oc);
+  if (!p) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
+  p->in_zp = in->quant.zero_point[0];
+  p->w_zp = w->quant.zero_point[0];
+  for (int32_t c = 1; c < w->quant.count; c++)
+    if (w->quant.zero_point[c] != p->w_zp)
+      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "per-channel weight zero points", OPARG);
+  p->out_zp = out->quant.zero_point[0];
+  for (int32_t c = 0; c < oc; c++) {
+    double ws = w->quant.scale[w->quant.count == 1 ? 0 : c];
+    double real = (double)in->quant.scale[0] * ws / out->quant.scale[0];
+    ecnn_quantize_multiplier(real, &p->ch[c], &p->ch[oc + c]);
+  }
+  return act_range(n, out, &p->act_min, &p->act_max);
+}
+
+static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
+  const ecnn_graph *g = ctx->graph;
+  const ecnn_node *n = ctx->node;
+  const q8_priv *p = n->priv;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
+  const ecnn_tensor *out = &g->tensors[n->outputs[0]];
+  const void *x = ecnn_ctx_in(ctx, 0), *wd = w->data;
+  const int32_t *bias = ecnn_ctx_in(ctx, 2);
+  void *y = ecnn_ctx_out(ctx, 0);
+  const ecnn_dtype dt = in->dtype, wt = w->dtype;
+  const bool dw = n->op == ECNN_OP_DEPTHWISE_CONV_2D;
+  const int32_t N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  const int32_t OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
+  const int32_t KH = w->dims[1], KW = w->dims[2], WC = w->dims[3]; /* conv: OC,KH,KW,IC/g */
+  const ecnn_op_params *pp = &n->params;
+  int32_t pt, pl;
+  ecnn_conv_out_size(H, KH, pp->stride_h, pp->dilation_h, pp->padding, &pt);
+  ecnn_conv_out_size(W, KW, pp->stride_w, pp->dilation_w, pp->padding, &pl);
+  const int32_t groups = dw ? 1 : C / WC, ocg = dw ? 1 : OC / groups;
+  const int32_t mult = dw ? OC / C : 1;
+  for (int32_t b = 0; b < N; b++)
+    for (int32_t oy = 0; oy < OH; oy++)
+      for (int32_t ox = 0; ox < OW; ox++)
+        for (int32_t o = 0; o < OC; o++) {
+          int32_t acc = bias ? bias[o] : 0;
+          for (int32_t ky = 0; ky < KH; ky++) {
+            const int32_t iy = oy * pp->stride_h - pt + ky * pp->dilation_h;
+            if (iy < 0 || iy >= H) continue;
+            for (int32_t kx = 0; kx < KW; kx++) {
+              const int32_t ix = ox * pp->stride_w - pl + kx * pp->dilation_w;
+              if (ix < 0 || ix >= W) continue;
+              const size_t xb = (((size_t)b * H + iy) * W + ix) * C;
+              if (dw) {
+                const int32_t xv = ld(x, xb + o / mult, dt) - p->in_zp;
+                const int32_t wv = ld(wd, ((size_t)ky * KW + kx) * OC + o, wt) - p->w_zp;
+                acc += xv * wv;
+              } else {
+                const int32_t c0 = (o / ocg) * WC;
+                const size_t wb = (((size_t)o * KH + ky) * KW + kx) * WC;
+                for (int32_t c = 0; c < WC; c++)
+                  acc += (ld(x, xb + c0 + c, dt) - p->in_zp) * (ld(wd, wb + c, wt) - p->w_zp);
+              }
+            }
+          }
+          int32_t v = ecnn_mbqm(acc, p->ch[o], p->ch[p->nch + o]) + p->out_zp;
+          st8(y, (((size_t)b * OH + oy) * OW + ox) * OC + o, clampi(v, p->act_min, p->act_max), dt);
+        }
+  return ECNN_STATUS_OK;
+}
+
+static ecnn_status fc_run(const ecnn_op_ctx *ctx) {
+  const ecnn_graph *g = ctx->graph;
+  const ecnn_node *n = ctx->node;
+  const q8_priv *p = n->priv;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
+  const void *x = ecnn_ctx_in(ctx, 0), *wd = w->data;
+  const int32_t *bias = ecnn_ctx_in(ctx, 2);
+  void *y = ecnn_ctx_out(ctx, 0);
+  const int32_t O = w->dims[0], I = w->dims[1];
+  const int64_t rows = ecnn_tensor_elements(in) / I;
+  for (int64_t r = 0; r < rows; r++)
+    for (int32_t o = 0; o < O; o++) {
+      int32_t acc = bias ? bias[o] : 0;
+      for (int32_t i = 0; i < I; i++)
+        acc += (ld(x, (size_t)r * I + i, in->dtype) - p->in_zp) *
+               (ld(wd, (size_t)o * I + i, w->dtype) - p->w_zp);
+      int32_t v = ecnn_mbqm(acc, p->ch[o], p->ch[p->nch + o]) + p->out_zp;
+      st8(y, (size_t)r * O + o, clampi(v, p->act_min, p->act_max), in->dtype);
+    }
+  return ECNN_STATUS_OK;
+}
+
+/* ---- elementwise binary ops with broadcasting ------------------------------------------ */
+
+static ecnn_status binary_prepare(ecnn_graph *g, ecnn_node *n) {
+  const ecnn_tensor *a = ecnn_in(g, n, 0), *b = ecnn_in(g, n, 1), *out;
+  ecnn_status st = check_io_q8(g, n, a, &out);
+  if (st != ECNN_STATUS_OK) return st;
+  if (!is_q8(b) || b->dtype != a->dtype || b->quant.count != 1)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "both inputs must be %s per-tensor", OPARG,
+                      ecnn_dtype_name(a->dtype));
+  q8_priv *p = new_priv(n, 0);
+  if (!p) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
+  p->in_zp = a->quant.zero_point[0];
+  p->in2_zp = b->quant.zero_point[0];
+  p->out_zp = out->quant.zero_point[0];
+  const double s1 = a->quant.scale[0], s2 = b->quant.scale[0], so = out->quant.scale[0];
+  if (n->op == ECNN_OP_ADD || n->op == ECNN_OP_SUB) {
+    p->left_shift = 20;
+    const double twice = 2 * (s1 > s2 ? s1 : s2);
+    ecnn_quantize_multiplier(s1 / twice, &p->mult1, &p->shift1);
+    ecnn_quantize_multiplier(s2 / twice, &p->mult2, &p->shift2);
+    ecnn_quantize_multiplier(twice / ((double)(1 << 20) * so), &p->mult, &p->shift);
+  } else if (n->op == ECNN_OP_MUL) {
+    ecnn_quantize_multiplier(s1 * s2 / so, &p->mult, &p->shift);
+  } else if (s1 != so || s2 != so || p->in_zp != p->out_zp || p->in2_zp != p->out_zp) {
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "inputs and output must share quantization",
+                      OPARG);
+  }
+  return act_range(n, out, &p->act_min, &p->act_max);
+}
+
+/* Element offset of output index `i` in an input of shape d (right-aligned broadcasting). */
+static size_t bcast_offset(size_t i, const ecnn_tensor *out, const ecnn_tensor *t) {
+  size_t off = 0, stride = 1;
+  for (int32_t k = out->ndim - 1, j = t->ndim - 1; k >= 0; k--, j--) {
+    const size_t od = (size_t)out->dims[k], idx = i % od;
+    i /= od;
+    if (j >= 0) {
+      if (t->dims[j] != 1) off += idx * stride;
+      stride *= (size_t)t->dims[j];
+    }
+  }
+  return off;
+}
+
+static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
+  const ecnn_graph *g = ctx->graph;
+  const ecnn_node *n = ctx->node;
+  const q8_priv *p = n->priv;
+  const ecnn_tensor *ta = ecnn_in(g, n, 0), *tb = ecnn_in(g, n, 1);
+  const ecnn_tensor *out = &g->tensors[n->outputs[0]];
+  const void *a = ecnn_ctx_in(ctx, 0), *b = ecnn_ctx_in(ctx, 1);
+  void *y = ecnn_ctx_out(ctx, 0);
+  const ecnn_dtype dt = out->dtype;
+  const int64_t total = ecnn_tensor_elements(out);
+  for (int64_t i = 0; i < total; i++) {
+    const int32_t va = ld(a, bcast_offset((size_t)i, out, ta), dt);
+    const int32_t vb = ld(b, bcast_offset((size_t)i, out, tb), dt);
+    int32_t v;
+    switch (n->op) {
+    case ECNN_OP_ADD:
+    case ECNN_OP_SUB: {
+      const int32_t x1 = ecnn_mbqm((va - p->in_zp) * (1 << p->left_shift), p->mult1, p->shift1);
+      const int32_t x2 = ecnn_mbqm((vb - p->in2_zp) * (1 << p->left_shift), p->mult2, p->shift2);
+      v = ecnn_mbqm(n->op == ECNN_OP_ADD ? x1 + x2 : x1 - x2, p->mult, p->shift) + p->out_zp;
+      break;
+    }
+    case ECNN_OP_MUL: v = ecnn_mbqm((va - p->in_zp) * (vb - p->in2_zp), p->mult, p->shift) + p->out_zp; break;
+    case ECNN_OP_MAXIMUM: v = va > vb ? va : vb; break;
+    default: v = va < vb ? va : vb; break;
+    }
+    st8(y, (size_t)i, clampi(v, p->act_min, p->act_max), dt);
+  }
+  return ECNN_STATUS_OK;
+}
+
+/* ---- table-driven unary ops ------------------------------------------------------------ */
+
+static float hard_swish(float x) { return x * fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) / 6.0f; }
+
+static ecnn_status lut_prepare(ecnn_graph *g, ecnn_node *n) {
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *out;
+  ecnn_status st = check_io_q8(g, n, in, &out);
+  if (st != ECNN_STATUS_OK) return st;
+  q8_priv *p = new_priv(n, 0);
+  if (!p) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
+  int32_t lo, hi;
+  qrange(in->dtype, &lo, &hi);
+  const float si = in->quant.scale[0], so = out->quant.scale[0];
+  const int32_t zi = in->quant.zero_point[0], zo = out->quant.zero_point[0];
+  for (int32_t q = lo; q <= hi; q++) {
+    const float x = (float)(q - zi) * si;
+    float yv;
+    switch (n->op) {
+    case ECNN_OP_LOGISTIC: yv = 1.0f / (1.0f + expf(-x)); break;
+    case ECNN_OP_TANH: yv = tanhf(x); break;
+    case ECNN_OP_HARD_SWISH: yv = hard_swish(x); break;
+    case ECNN_OP_RELU: yv = fmaxf(x, 0.0f); break;
+    case ECNN_OP_RELU6: yv = fminf(fmaxf(x, 0.0f), 6.0f); break;
+    case ECNN_OP_RELU_N1_TO_1: yv = fminf(fmaxf(x, -1.0f), 1.0f); break;
+    case ECNN_OP_LEAKY_RELU: yv = x >= 0 ? x : x * n->params.alpha; break;
+    default: yv = x; break;
+    }
+    const int32_t v = clampi(zo + (int32_t)lroundf(yv / so), lo, hi);
+    p->lut[(uint8_t)q] = (uint8_t)v;
+  }
+  return ECNN_STATUS_OK;
+}
+
+static ecnn_status lut_run(const ecnn_op_ctx *ctx) {
+  const q8_priv *p = ctx->node->priv;
+  const ecnn_tensor *in = ecnn_in(ctx->graph, ctx->node, 0);
+  const uint8_t *x = ecnn_ctx_in(ctx, 0);
+  uint8_t *y = ecnn_ctx_out(ctx, 0);
+  const int64_t total = ecnn_tensor_elements(in);
+  for (int64_t i = 0; i < total; i++) y[i] = p->lut[x[i]];
+  return ECNN_STATUS_OK;
+}
+
+/* ---- softmax --------------------------------------------------------------------------- */
+
+static ecnn_status softmax_prepare(ecnn_graph *g, ecnn_node *n) {
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *out;
+  ecnn_status st = check_io_q8(g, n, in, &out);
+  if (st != ECNN_STATUS_OK) return st;
+  q8_priv *p = new_priv(n, 0);
+  if (!p) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
+  p->in_zp = in->quant.zero_point[0], p->in_scale = in->quant.scale[0];
+  p->out_zp = out->quant.zero_point[0], p->out_scale = out->quant.scale[0];
+  qrange(out->dtype, &p->act_min, &p->act_max);
+  return ECNN_STATUS_OK;
+}
+
+static ecnn_status softmax_run(const ecnn_op_ctx *ctx) {
+  const ecnn_node *n = ctx->node;
+  const q8_priv *p = n->priv;
+  const ecnn_tensor *in = ecnn_in(ctx->graph, n, 0);
+  const void *x = ecnn_ctx_in(ctx, 0);
+  void *y = ecnn_ctx_out(ctx, 0);
+  const int32_t C = in->dims[in->ndim - 1];
+  const int64_t rows = ecnn_tensor_elements(in) / C;
+  for (int64_t r = 0; r < rows; r++) {
+    int32_t mx = INT32_MIN;
+    for (int32_t c = 0; c < C; c++) {
+      int32_t v = ld(x, (size_t)r * C + c, in->dtype);
+      mx = v > mx ? v : mx;
+    }
+    double sum = 0;
+    for (int32_t c = 0; c < C; c++)
+      sum += exp((double)n->params.beta * p->in_scale * (ld(x, (size_t)r * C + c, in->dtype) - mx));
+    for (int32_t c = 0; c < C; c++) {
+      double e = exp((double)n->params.beta * p->in_scale * (ld(x, (size_t)r * C + c, in->dtype) - mx));
+      int32_t q = p->out_zp + (int32_t)lround(e / sum / p->out_scale);
+      st8(y, (size_t)r * C + c, clampi(q, p->act_min, p->act_max), in->dtype);
+    }
+  }
+  return ECNN_STATUS_OK;
+}
+
+/* ---- pooling and mean ------------------------------------------------------------------ */
+
+static ecnn_status same_params_prepare(ecnn_graph *g, ecnn_node *n) {
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *out;
+  ecnn_status st = check_io_q8(g, n, in, &out);
+  if (st != ECNN_STATUS_OK) return st;
+  q8_priv *p = new_priv(n, 0);
+  if (!p) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
+  p->in_zp = in->quant.zero_point[0], p->in_scale = in->quant.scale[0];
+  p->out_zp = out->quant.zero_point[0], p->out_scale = out->quant.scale[0];
+  p->same_params = p->in_zp == p->out_zp && p->in_scale == p->out_scale;
+  const bool needs_same = n->op == ECNN_OP_AVERAGE_POOL_2D || n->op == ECNN_OP_MAX_POOL_2D ||
+                          n->op == ECNN_OP_RESIZE_BILINEAR ||
+                          n->op == ECNN_OP_RESIZE_NEAREST_NEIGHBOR || n->op == ECNN_OP_RESHAPE ||
+                          n->op == ECNN_OP_SQUEEZE || n->op == ECNN_OP_PAD || n->op == ECNN_OP_PADV2;
+  if (needs_same && !p->same_params)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "input and output must share quantization",
+                      OPARG);
+  if (n->op == ECNN_OP_MEAN) {
+    const ecnn_tensor *ax = ecnn_in(g, n, 1);
+    int64_t count = ecnn_tensor_elements(in) / ecnn_tensor_elements(out);
+    ecnn_quantize_multiplier((double)p->in_scale / ((double)count * p->out_scale), &p->mult, &p->shift);
+    (void)ax;
+  }
+  if (n->op == ECNN_OP_AVERAGE_POOL_2D || n->op == ECNN_OP_MAX_POOL_2D)
+    return act_range(n, out, &p->act_min, &p->act_max);
+  qrange(out->dtype, &p->act_min, &p->act_max);
+  return ECNN_STATUS_OK;
+}
+
+static ecnn_status pool_run(const ecnn_op_ctx *ctx) {
+  const ecnn_graph *g = ctx->graph;
+  const ecnn_node *n = ctx->node;
+  const q8_priv *p = n->priv;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *out = &g->tensors[n->outputs[0]];
+  const void *x = ecnn_ctx_in(ctx, 0);
+  void *y = ecnn_ctx_out(ctx, 0);
+  const ecnn_op_params *pp = &n->params;
+  const int32_t N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  const int32_t OH = out->dims[1], OW = out->dims[2];
+  int32_t pt, pl;
+  ecnn_conv_out_size(H, pp->filter_h, pp->stride_h, 1, pp->padding, &pt);
+  ecnn_conv_out_size(W, pp->filter_w, pp->stride_w, 1, pp->padding, &pl);
+  const bool is_max = n->op == ECNN_OP_MAX_POOL_2D;
+  for (int32_t b = 0; b < N; b++)
+    for (int32_t oy = 0; oy < OH; oy++)
+      for (int32_t ox = 0; ox < OW; ox++)
+        for (int32_t c = 0; c < C; c++) {
+          int32_t acc = is_max ? INT32_MIN : 0, count = 0;
+          for (int32_t ky = 0; ky < pp->filter_h; ky++) {
+            const int32_t iy = oy * pp->stride_h - pt + ky;
+            if (iy < 0 || iy >= H) continue;
+            for (int32_t kx = 0; kx < pp->filter_w; kx++) {
+              const int32_t ix = ox * pp->stride_w - pl + kx;
+              if (ix < 0 || ix >= W) continue;
+              const int32_t v = ld(x, (((size_t)b * H + iy) * W + ix) * C + c, in->dtype);
+              acc = is_max ? (v > acc ? v : acc) : acc + v;
+              count++;
+            }
+          }
+          int32_t v = acc;
+          if (!is_max) /* TFLite: round half away from zero */
+            v = count ? (acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count) : 0;
+          st8(y, (((size_t)b * OH + oy) * OW + ox) * C + c, clampi(v, p->act_min, p->act_max),
+              in->dtype);
+        }
+  return ECNN_STATUS_OK;
+}
+
+static ecnn_status mean_run(const ecnn_op_ctx *ctx) {
+  /* TFLite's integer Mean: sum, times in_scale / (count * out_scale), plus the bias that
+   * moves the input zero point into the output domain. Reduces every axis the float prepare
+   * validated; here we support reductions over a contiguous middle block (e.g. H, W). */
+  const ecnn_graph *g = ctx->graph;
+  const ecnn_node *n = ctx->node;
+  const q8_priv *p = n->priv;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *axes = ecnn_in(g, n, 1);
+  const void *x = ecnn_ctx_in(ctx, 0);
+  void *y = ecnn_ctx_out(ctx, 0);
+  bool red[ECNN_MAX_DIMS] = {false};
+  const int64_t na = ecnn_tensor_elements(axes);
+  for (int64_t i = 0; i < na; i++) {
+    int32_t a = ((const int32_t *)axes->data)[i];
+    red[a < 0 ? a + in->ndim : a] = true;
+  }
+  /* outer (kept, before), middle (reduced), inner (kept, after) */
+  int32_t first = -1, last = -1;
+  for (int32_t d = 0; d < in->ndim; d++)
+    if (red[d]) {
+      if (first < 0) first = d;
+      last = d;
+    }
+  for (int32_t d = first; d >= 0 && d <= last; d++)
+    if (!red[d] && in->dims[d] != 1)
+      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "int8 MEAN over non-adjacent axes", OPARG);
+  size_t outer = 1, mid = 1, inner = 1;
+  for (int32_t d = 0; d < in->ndim; d++) {
+    if (first >= 0 && d < first) outer *= (size_t)in->dims[d];
+    else if (first >= 0 && d <= last) mid *= (size_t)in->dims[d];
+    else inner *= (size_t)in->dims[d];
+  }
+  const int32_t bias = p->out_zp - (int32_t)lroundf((float)p->in_zp * p->in_scale / p->out_scale);
+  for (size_t o = 0; o < outer; o++)
+    for (size_t i = 0; i < inner; i++) {
+      int32_t acc = 0;
+      for (size_t m = 0; m < mid; m++) acc += ld(x, (o * mid + m) * inner + i, in->dtype);
+      int32_t v = ecnn_mbqm(acc, p->mult, p->shift) + bias;
+      st8(y, o * inner + i, clampi(v, p->act_min, p->act_max), in->dtype);
+    }
+  return ECNN_STATUS_OK;
+}
+
+/* ---- resize ---------------------------------------------------------------------------- */
+
+static ecnn_status resize_run(const ecnn_op_ctx *ctx) {
+  const ecnn_graph *g = ctx->graph;
+  const ecnn_node *n = ctx->node;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *out = &g->tensors[n->outputs[0]];
+  const void *x = ecnn_ctx_in(ctx, 0);
+  void *y = ecnn_ctx_out(ctx, 0);
+  const ecnn_op_params *pp = &n->params;
+  const int32_t N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
+  const int32_t OH = out->dims[1], OW = out->dims[2];
+  const float hs = pp->align_corners && OH > 1 ? (float)(H - 1) / (OH - 1) : (float)H / OH;
+  const float ws = pp->align_corners && OW > 1 ? (float)(W - 1) / (OW - 1) : (float)W / OW;
+  const bool nearest = n->op == ECNN_OP_RESIZE_NEAREST_NEIGHBOR;
+  for (int32_t b = 0; b < N; b++)
+    for (int32_t oy = 0; oy < OH; oy++)
+      for (int32_t ox = 0; ox < OW; ox++) {
+        const size_t o = (((size_t)b * OH + oy) * OW + ox) * C;
+        if (nearest) {
+          const float off = pp->half_pixel_centers ? 0.5f : 0.0f;
+          float fy = ((float)oy + off) * hs, fx = ((float)ox + off) * ws;
+          int32_t iy = (int32_t)(pp->align_corners ? roundf(fy) : floorf(fy));
+          int32_t ix = (int32_t)(pp->align_corners ? roundf(fx) : floorf(fx));
+          iy = clampi(iy, 0, H - 1), ix = clampi(ix, 0, W - 1);
+          for (int32_t c = 0; c < C; c++)
+            st8(y, o + c, ld(x, (((size_t)b * H + iy) * W + ix) * C + c, in->dtype), in->dtype);
+          continue;
+        }
+        float sy = pp->half_pixel_centers ? ((float)oy + 0.5f) * hs - 0.5f : (float)oy * hs;
+        float sx = pp->half_pixel_centers ? ((float)ox + 0.5f) * ws - 0.5f : (float)ox * ws;
+        int32_t y0 = clampi((int32_t)floorf(sy), 0, H - 1), x0 = clampi((int32_t)floorf(sx), 0, W - 1);
+        int32_t y1 = clampi((int32_t)ceilf(sy), 0, H - 1), x1 = clampi((int32_t)ceilf(sx), 0, W - 1);
+        const float fy = sy - (float)y0, fx = sx - (float)x0;
+        for (int32_t c = 0; c < C; c++) {
+#define AT(yy, xx) ((float)ld(x, (((size_t)b * H + (yy)) * W + (xx)) * C + c, in->dtype))
+          float v = AT(y0, x0) * (1 - fy) * (1 - fx) + AT(y0, x1) * (1 - fy) * fx +
+                    AT(y1, x0) * fy * (1 - fx) + AT(y1, x1) * fy * fx;
+#undef AT
+          int32_t lo, hi;
+          qrange(in->dtype, &lo, &hi);
+          st8(y, o + c, clampi((int32_t)lroundf(v), lo, hi), in->dtype);
+        }
+      }
+  return ECNN_STATUS_OK;
+}
+
+/* ---- concatenation (requantizing inputs whose parameters differ) ------------------------ */
+
+static ecnn_status concat_prepare(ecnn_graph *g, ecnn_node *n) {
+  const ecnn_tensor *out = &g->tensors[n->outputs[0]];
+  for (int32_t i = 0; i < n->num_inputs; i++) {
+    const ecnn_tensor *in = ecnn_in(g, n, i), *o;
+    ecnn_status st = check_io_q8(g, n, in, &o);
+    if (st != ECNN_STATUS_OK) return st;
+  }
+  q8_priv *p = new_priv(n, 0);
+  if (!p) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
+  qrange(out->dtype, &p->act_min, &p->act_max);
+  return n->params.activation == ECNN_ACT_NONE ? ECNN_STATUS_OK
+                                               : act_range(n, out, &p->act_min, &p->act_max);
+}
+
+static ecnn_status concat_run(const ecnn_op_ctx *ctx) {
+  const ecnn_graph *g = ctx->graph;
+  const ecnn_node *n = ctx->node;
+  const q8_priv *p = n->priv;
+  const ecnn_tensor *out = &g->tensors[n->outputs[0]];
+  const int32_t axis = n->params.axis < 0 ? n->params.axis + out->ndim : n->params.axis;
+  size_t outer = 1, inner = 1;
+  for (int32_t d = 0; d < axis; d++) outer *= (size_t)out->dims[d];
+  for (int32_t d = axis + 1; d < out->ndim; d++) inner *= (size_t)out->dims[d];
+  const float so = out->quant.scale[0];
+  const int32_t zo = out->quant.zero_point[0];
+  void *y = ecnn_ctx_out(ctx, 0);
+  const size_t orow = (size_t)out->dims[axis] * inner;
+  size_t col = 0;
+  for (int32_t i = 0; i < n->num_inputs; i++) {
+    const ecnn_tensor *in = ecnn_in(g, n, i);
+    const void *x = ecnn_ctx_in(ctx, i);
+    const size_t row = (size_t)in->dims[axis] * inner;
+    const float scale = in->quant.scale[0] / so;
+    const int32_t zi = in->quant.zero_point[0];
+    const bool same = in->quant.scale[0] == so && zi == zo;
+    for (size_t o = 0; o < outer; o++)
+      for (size_t k = 0; k < row; k++) {
+        int32_t v = ld(x, o * row + k, in->dtype);
+        if (!same) v = zo + (int32_t)lroundf((float)(v - zi) * scale);
+        st8(y, o * orow + col + k, clampi(v, p->act_min, p->act_max), out->dtype);
+      }
+    col += row;
+  }
+  return ECNN_STATUS_OK;
+}
+
+/* ---- pad (with the zero point, or PADV2's quantized constant) --------------------------- */
+
+static ecnn_status pad_run(const ecnn_op_ctx *ctx) {
+  const ecnn_graph *g = ctx->graph;
+  const ecnn_node *n = ctx->node;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *pads = ecnn_in(g, n, 1), *out = &g->tensors[n->outputs[0]];
+  const uint8_t *x = ecnn_ctx_in(ctx, 0), *value = ecnn_ctx_in(ctx, 2);
+  uint8_t *y = ecnn_ctx_out(ctx, 0);
+  const uint8_t fill = value ? value[0] : (uint8_t)in->quant.zero_point[0];
+  const int64_t total = ecnn_tensor_elements(out);
+  memset(y, fill, (size_t)total);
+  int32_t before[ECNN_MAX_DIMS];
+  for (int32_t d = 0; d < in->ndim; d++)
+    before[d] = pads->dtype == ECNN_DTYPE_I32 ? ((const int32_t *)pads->data)[2 * d]
+                                              : (int32_t)((const int64_t *)pads->data)[2 * d];
+  const int64_t n_in = ecnn_tensor_elements(in);
+  for (int64_t i = 0; i < n_in; i++) {
+    int64_t rem = i, off = 0, stride = 1;
+    for (int32_t d = in->ndim - 1; d >= 0; d--) {
+      const int64_t idx = rem % in->dims[d];
+      rem /= in->dims[d];
+      off += (idx + before[d]) * stride;
+      stride *= out->dims[d];
+    }
+    y[off] = x[i];
+  }
+  return ECNN_STATUS_OK;
+}
+
+/* ---- reshape / squeeze: the bytes do not change ------------------------------------------ */
+
+static ecnn_status copy_run(const ecnn_op_ctx *ctx) {
+  const ecnn_tensor *out = &ctx->graph->tensors[ctx->node->outputs[0]];
+  const void *x = ecnn_ctx_in(ctx, 0);
+  void *y = ecnn_ctx_out(ctx, 0);
+  if (x != y) memmove(y, x, ecnn_tensor_bytes(out));
+  return ECNN_STATUS_OK;
+}
+
+/* ---- the table -------------------------------------------------------------------------- */
+
+#define E(op, prep, run) [ECNN_OP_##op] = {#op, prep, run}
+const ecnn_op_desc ecnn_q8_ops[ECNN_OP_COUNT] = {
+    E(CONV_2D, conv_prepare, conv_run),
+    E(DEPTHWISE_CONV_2D, conv_prepare, conv_run),
+    E(FULLY_CONNECTED, conv_prepare, fc_run),
+    E(ADD, binary_prepare, binary_run),
+    E(SUB, binary_prepare, binary_run),
+    E(MUL, binary_prepare, binary_run),
+    E(MAXIMUM, binary_prepare, binary_run),
+    E(MINIMUM, binary_prepare, binary_run),
+    E(LOGISTIC, lut_prepare, lut_run),
+    E(TANH, lut_prepare, lut_run),
+    E(HARD_SWISH, lut_prepare, lut_run),
+    E(RELU, lut_prepare, lut_run),
+    E(RELU6, lut_prepare, lut_run),
+    E(RELU_N1_TO_1, lut_prepare, lut_run),
+    E(LEAKY_RELU, lut_prepare, lut_run),
+    E(SOFTMAX, softmax_prepare, softmax_run),
+    E(AVERAGE_POOL_2D, same_params_prepare, pool_run),
+    E(MAX_POOL_2D, same_params_prepare, pool_run),
+    E(MEAN, same_params_prepare, mean_run),
+    E(RESIZE_BILINEAR, same_params_prepare, resize_run),
+    E(RESIZE_NEAREST_NEIGHBOR, same_params_prepare, resize_run),
+    E(CONCATENATION, concat_prepare, concat_run),
+    E(PAD, same_params_prepare, pad_run),
+    E(PADV2, same_params_prepare, pad_run),
+    E(RESHAPE, same_params_prepare, copy_run),
+    E(SQUEEZE, same_params_prepare, copy_run),
+};
+#undef E

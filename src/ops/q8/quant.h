@@ -1,0 +1,41 @@
+/*
+ * quant.h — TFLite's integer requantization arithmetic (quantization_util / common.h):
+ * a real multiplier as a Q31 fixed-point value and a power-of-two shift, the saturating
+ * rounding doubling high multiply, and the rounding (half away from zero) divide by a power of
+ * two. Used by every int8/uint8 kernel so their outputs match TFLite's bit for bit.
+ */
+#ifndef ECNN_QUANT_H
+#define ECNN_QUANT_H
+
+#include <stdint.h>
+
+/* Splits m (>= 0) into *q (Q31, in [2^30, 2^31) or 0) and *shift with m = q * 2^(shift - 31).
+ * Multipliers too small to represent become 0. */
+void ecnn_quantize_multiplier(double m, int32_t *q, int32_t *shift);
+
+/* round(a * b / 2^31) with ties away from zero; INT32_MIN * INT32_MIN saturates to INT32_MAX. */
+static inline int32_t ecnn_srdhm(int32_t a, int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  int64_t ab = (int64_t)a * b;
+  int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* x / 2^e rounded to nearest, ties away from zero (0 <= e <= 31). */
+static inline int32_t ecnn_rdbpot(int32_t x, int32_t e) {
+  const int32_t mask = (int32_t)(((int64_t)1 << e) - 1);
+  const int32_t rem = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + (rem > threshold ? 1 : 0);
+}
+
+/* x * q * 2^(shift - 31) the TFLite way (MultiplyByQuantizedMultiplier). */
+static inline int32_t ecnn_mbqm(int32_t x, int32_t q, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  int64_t xs = (int64_t)x * ((int64_t)1 << left);
+  if (xs > INT32_MAX) xs = INT32_MAX;
+  if (xs < INT32_MIN) xs = INT32_MIN;
+  return ecnn_rdbpot(ecnn_srdhm((int32_t)xs, q), right > 31 ? 31 : right);
+}
+
+#endif

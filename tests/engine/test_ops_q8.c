@@ -1,0 +1,350 @@
+/*
+ * test_ops_q8.c — int8/uint8 reference kernels with TFLite integer semantics. Requantization
+ * helpers at the rounding edges (values worked out by hand from TFLite's formulas: the doubling
+ * high multiply rounds ties upward, the power-of-two divide rounds ties away from zero), and
+ * every quantized op on small hand-built graphs with expected outputs computed by hand in the
+ * comments.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+#include "ops/ops.h"
+#include "ops/q8/quant.h"
+#include "test_util.h"
+
+START_TEST(test_requant_helpers) {
+  int32_t q, s;
+  ecnn_quantize_multiplier(0.5, &q, &s);
+  ck_assert_int_eq(q, 1 << 30);
+  ck_assert_int_eq(s, 0);
+  ck_assert_int_eq(ecnn_mbqm(100, q, s), 50);
+  ck_assert_int_eq(ecnn_mbqm(3, q, s), 2);   /* 1.5: the high multiply rounds up */
+  ck_assert_int_eq(ecnn_mbqm(-3, q, s), -1); /* -1.5: ... also upward */
+  ecnn_quantize_multiplier(0.25, &q, &s);
+  ck_assert_int_eq(q, 1 << 30);
+  ck_assert_int_eq(s, -1);
+  ck_assert_int_eq(ecnn_mbqm(6, q, s), 2);   /* 1.5 -> 2 (away from zero) */
+  ck_assert_int_eq(ecnn_mbqm(-6, q, s), -2); /* -1.5 -> -2 */
+  ck_assert_int_eq(ecnn_mbqm(5, q, s), 2);   /* 1.25: 2.5 after the high multiply, then 2 (TFLite's double rounding) */
+  ecnn_quantize_multiplier(1.0, &q, &s);
+  ck_assert_int_eq(s, 1);
+  ck_assert_int_eq(ecnn_mbqm(7, q, s), 7);
+  ecnn_quantize_multiplier(0.75, &q, &s);
+  ck_assert_int_eq(q, 1610612736);
+  ck_assert_int_eq(s, 0);
+  ck_assert_int_eq(ecnn_mbqm(4, q, s), 3);
+  ecnn_quantize_multiplier(1e-12, &q, &s);
+  ck_assert_int_eq(q, 0);
+  ck_assert_int_eq(ecnn_srdhm(INT32_MIN, INT32_MIN), INT32_MAX);
+  ck_assert_int_eq(ecnn_rdbpot(-33, 1), -17);
+  ck_assert_int_eq(ecnn_rdbpot(22, 2), 6);
+  ck_assert_int_eq(ecnn_rdbpot(-22, 2), -6);
+  ck_assert_int_eq(ecnn_rdbpot(-21, 2), -5);
+}
+END_TEST
+
+/* A small graph with buffers for every non-constant tensor. */
+typedef struct tg {
+  ecnn_graph g;
+  void *data[32];
+} tg;
+
+static int32_t tensor(tg *t, ecnn_dtype dt, int32_t ndim, const int32_t *dims, const void *data,
+                      float scale, int32_t zp) {
+  ecnn_tensor tmp = {.dtype = dt, .ndim = ndim};
+  memcpy(tmp.dims, dims, (size_t)ndim * sizeof(int32_t));
+  size_t bytes = data ? ecnn_tensor_bytes(&tmp) : 0;
+  int32_t id = ecnn_graph_add_tensor(&t->g, "t", dt, ndim, dims, data, bytes);
+  ck_assert_int_ge(id, 0);
+  if (scale > 0) ck_assert_int_eq(ecnn_graph_set_quant(&t->g, id, 1, 0, &scale, &zp), ECNN_STATUS_OK);
+  t->data[id] = data ? t->g.tensors[id].data : calloc(1, ecnn_tensor_bytes(&tmp) + 16);
+  return id;
+}
+
+/* Adds the node, marks graph I/O, prepares; returns the status. */
+static ecnn_status node(tg *t, ecnn_op op, const int32_t *in, int32_t nin, int32_t out,
+                        const ecnn_op_params *p) {
+  ck_assert_int_ge(ecnn_graph_add_node(&t->g, op, in, nin, &out, 1, p), 0);
+  t->g.num_inputs = 0;
+  for (int32_t i = 0; i < nin; i++)
+    if (!t->g.tensors[in[i]].data) t->g.inputs[t->g.num_inputs++] = in[i];
+  t->g.num_outputs = 1;
+  t->g.outputs[0] = out;
+  return ecnn_graph_prepare(&t->g);
+}
+
+static void run(tg *t) {
+  ecnn_node *n = &t->g.nodes[0];
+  ck_assert(n->quantized);
+  ecnn_op_ctx ctx = {.graph = &t->g, .node = n, .data = t->data};
+  ck_assert_msg(ecnn_q8_ops[n->op].run(&ctx) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+}
+
+static void done(tg *t) {
+  for (int32_t i = 0; i < t->g.num_tensors; i++)
+    if (!t->g.tensors[i].data) free(t->data[i]);
+  ecnn_graph_clear(&t->g);
+}
+
+static void conv1x1(ecnn_activation act, const int8_t *expect) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t din[4] = {1, 2, 2, 1}, dw[4] = {2, 1, 1, 1}, db[1] = {2}, dout[4] = {1, 2, 2, 2};
+  const int8_t w[2] = {2, -3};
+  const int32_t bias[2] = {4, -6};
+  int32_t x = tensor(&t, ECNN_DTYPE_I8, 4, din, NULL, 0.5f, 0);
+  int32_t wi = tensor(&t, ECNN_DTYPE_I8, 4, dw, w, 0, 0);
+  const float ws[2] = {0.25f, 0.5f};
+  const int32_t wz[2] = {0, 0};
+  ck_assert_int_eq(ecnn_graph_set_quant(&t.g, wi, 2, 0, ws, wz), ECNN_STATUS_OK);
+  int32_t bi = tensor(&t, ECNN_DTYPE_I32, 1, db, bias, 0, 0);
+  int32_t y = tensor(&t, ECNN_DTYPE_I8, 4, dout, NULL, 1.0f, -5);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.activation = act;
+  const int32_t ins[3] = {x, wi, bi};
+  ck_assert_msg(node(&t, ECNN_OP_CONV_2D, ins, 3, y, &p) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  const int8_t xin[4] = {10, 20, -30, 40};
+  memcpy(t.data[x], xin, 4);
+  run(&t);
+  ck_assert_mem_eq(t.data[y], expect, 8);
+  done(&t);
+}
+
+START_TEST(test_conv_per_channel) {
+  /* out[c] = mbqm(bias[c] + 2|-3 * q, 0.5 * ws[c] / 1) - 5:
+   * q=10: 24*.125=3 -> -2, -36*.25=-9 -> -14; q=20: 5.5 -> 6 -> 1, -16.5 -> -17 -> -22;
+   * q=-30: -7 -> -12, 21 -> 16; q=40: 10.5 -> 11 -> 6, -31.5 -> -32 -> -37 */
+  const int8_t none[8] = {-2, -14, 1, -22, -12, 16, 6, -37};
+  conv1x1(ECNN_ACT_NONE, none);
+  const int8_t relu[8] = {-2, -5, 1, -5, -5, 16, 6, -5}; /* RELU clamps at the zero point -5 */
+  conv1x1(ECNN_ACT_RELU, relu);
+}
+END_TEST
+
+START_TEST(test_depthwise_stride2_same) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t din[4] = {1, 3, 3, 1}, dw[4] = {1, 3, 3, 1}, dout[4] = {1, 2, 2, 1};
+  const int8_t w[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  int32_t x = tensor(&t, ECNN_DTYPE_I8, 4, din, NULL, 1.0f, 0);
+  int32_t wi = tensor(&t, ECNN_DTYPE_I8, 4, dw, w, 1.0f, 0);
+  int32_t y = tensor(&t, ECNN_DTYPE_I8, 4, dout, NULL, 1.0f, 0);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.stride_w = p.stride_h = 2;
+  const int32_t ins[2] = {x, wi};
+  ck_assert_msg(node(&t, ECNN_OP_DEPTHWISE_CONV_2D, ins, 2, y, &p) == ECNN_STATUS_OK, "%s",
+                ecnn_last_error());
+  const int8_t xin[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  memcpy(t.data[x], xin, 9);
+  run(&t);
+  /* SAME, 3 -> 2 with stride 2: one padded row/column before; windows sum 2x2 corners */
+  const int8_t expect[4] = {12, 16, 24, 28};
+  ck_assert_mem_eq(t.data[y], expect, 4);
+  done(&t);
+}
+END_TEST
+
+START_TEST(test_fc_uint8) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t din[2] = {1, 2}, dw[2] = {1, 2}, dout[2] = {1, 1};
+  const uint8_t w[2] = {129, 127}; /* 1, -1 */
+  int32_t x = tensor(&t, ECNN_DTYPE_U8, 2, din, NULL, 1.0f, 128);
+  int32_t wi = tensor(&t, ECNN_DTYPE_U8, 2, dw, w, 1.0f, 128);
+  int32_t y = tensor(&t, ECNN_DTYPE_U8, 2, dout, NULL, 1.0f, 128);
+  const int32_t ins[2] = {x, wi};
+  ck_assert_msg(node(&t, ECNN_OP_FULLY_CONNECTED, ins, 2, y, NULL) == ECNN_STATUS_OK, "%s",
+                ecnn_last_error());
+  const uint8_t xin[2] = {130, 126}; /* 2, -2: 2*1 + -2*-1 = 4 */
+  memcpy(t.data[x], xin, 2);
+  run(&t);
+  ck_assert_int_eq(((uint8_t *)t.data[y])[0], 132);
+  done(&t);
+}
+END_TEST
+
+static void binary(ecnn_op op, const int8_t *expect) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t da[4] = {1, 1, 2, 1}, db[1] = {1};
+  int32_t a = tensor(&t, ECNN_DTYPE_I8, 4, da, NULL, 0.5f, 0);
+  const int8_t bq[1] = {30}; /* (30 - 10) * 0.25 = 5 */
+  int32_t b = tensor(&t, ECNN_DTYPE_I8, 1, db, bq, 0.25f, 10);
+  int32_t y = op == ECNN_OP_ADD ? tensor(&t, ECNN_DTYPE_I8, 4, da, NULL, 1.0f, -3)
+                                : tensor(&t, ECNN_DTYPE_I8, 4, da, NULL, 0.5f, 0);
+  const int32_t ins[2] = {a, b};
+  ck_assert_msg(node(&t, op, ins, 2, y, NULL) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  const int8_t ain[2] = {4, -6}; /* 2, -3 */
+  memcpy(t.data[a], ain, 2);
+  run(&t);
+  ck_assert_mem_eq(t.data[y], expect, 2);
+  done(&t);
+}
+
+START_TEST(test_add_mul_broadcast) {
+  const int8_t add[2] = {4, -1};   /* 2 + 5 = 7 -> 7 - 3; -3 + 5 = 2 -> -1 */
+  binary(ECNN_OP_ADD, add);
+  const int8_t mul[2] = {20, -30}; /* 10 / 0.5; -15 / 0.5 */
+  binary(ECNN_OP_MUL, mul);
+}
+END_TEST
+
+static void pool(ecnn_op op, const int8_t *in, int8_t expect) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t din[4] = {1, 2, 2, 1}, dout[4] = {1, 1, 1, 1};
+  int32_t x = tensor(&t, ECNN_DTYPE_I8, 4, din, NULL, 0.5f, 0);
+  int32_t y = tensor(&t, ECNN_DTYPE_I8, 4, dout, NULL, 0.5f, 0);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.filter_w = p.filter_h = 2;
+  p.padding = ECNN_PADDING_VALID;
+  const int32_t ins[1] = {x};
+  ck_assert_msg(node(&t, op, ins, 1, y, &p) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  memcpy(t.data[x], in, 4);
+  run(&t);
+  ck_assert_int_eq(((int8_t *)t.data[y])[0], expect);
+  done(&t);
+}
+
+START_TEST(test_pools) {
+  const int8_t a[4] = {1, 2, 3, 5}, b[4] = {-1, -2, -3, -5}, c[4] = {1, 7, -3, 5};
+  pool(ECNN_OP_AVERAGE_POOL_2D, a, 3);  /* 11 / 4 = 2.75 -> 3 */
+  pool(ECNN_OP_AVERAGE_POOL_2D, b, -3); /* -2.75 -> -3 */
+  pool(ECNN_OP_MAX_POOL_2D, c, 7);
+}
+END_TEST
+
+START_TEST(test_mean) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t din[4] = {1, 2, 2, 1}, dout[4] = {1, 1, 1, 1}, dax[1] = {2};
+  const int32_t axes[2] = {1, 2};
+  int32_t x = tensor(&t, ECNN_DTYPE_I8, 4, din, NULL, 0.5f, 0);
+  int32_t ax = tensor(&t, ECNN_DTYPE_I32, 1, dax, axes, 0, 0);
+  int32_t y = tensor(&t, ECNN_DTYPE_I8, 4, dout, NULL, 0.5f, 0);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.keep_dims = true;
+  const int32_t ins[2] = {x, ax};
+  ck_assert_msg(node(&t, ECNN_OP_MEAN, ins, 2, y, &p) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  const int8_t xin[4] = {1, 2, 3, 6}; /* mean 3 quanta */
+  memcpy(t.data[x], xin, 4);
+  run(&t);
+  ck_assert_int_eq(((int8_t *)t.data[y])[0], 3);
+  done(&t);
+}
+END_TEST
+
+START_TEST(test_logistic_softmax) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t d[2] = {1, 2};
+  int32_t x = tensor(&t, ECNN_DTYPE_I8, 2, d, NULL, 0.1f, 0);
+  int32_t y = tensor(&t, ECNN_DTYPE_I8, 2, d, NULL, 1.0f / 256, -128);
+  const int32_t ins[1] = {x};
+  ck_assert_msg(node(&t, ECNN_OP_LOGISTIC, ins, 1, y, NULL) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  const int8_t xin[2] = {0, 20}; /* sigmoid(0) = .5 -> 0; sigmoid(2) = .8808 * 256 = 225 -> 97 */
+  memcpy(t.data[x], xin, 2);
+  run(&t);
+  const int8_t e1[2] = {0, 97};
+  ck_assert_mem_eq(t.data[y], e1, 2);
+  done(&t);
+  tg s = {0};
+  ecnn_graph_init(&s.g);
+  x = tensor(&s, ECNN_DTYPE_I8, 2, d, NULL, 1.0f, 0);
+  y = tensor(&s, ECNN_DTYPE_I8, 2, d, NULL, 1.0f / 256, -128);
+  const int32_t ins2[1] = {x};
+  ck_assert_msg(node(&s, ECNN_OP_SOFTMAX, ins2, 1, y, NULL) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  const int8_t sin[2] = {5, 5}; /* equal logits: 0.5 each -> 128 - 128 = 0 */
+  memcpy(s.data[x], sin, 2);
+  run(&s);
+  const int8_t e2[2] = {0, 0};
+  ck_assert_mem_eq(s.data[y], e2, 2);
+  done(&s);
+}
+END_TEST
+
+START_TEST(test_concat_requant_and_pad) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t d1[2] = {1, 1}, d2[2] = {1, 2};
+  /* uint8: inputs with other parameters are requantized (int8 models must share them) */
+  int32_t a = tensor(&t, ECNN_DTYPE_U8, 2, d1, NULL, 1.0f, 0);
+  int32_t b = tensor(&t, ECNN_DTYPE_U8, 2, d1, NULL, 0.5f, 0);
+  int32_t y = tensor(&t, ECNN_DTYPE_U8, 2, d2, NULL, 1.0f, 0);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.axis = 1;
+  const int32_t ins[2] = {a, b};
+  ck_assert_msg(node(&t, ECNN_OP_CONCATENATION, ins, 2, y, &p) == ECNN_STATUS_OK, "%s",
+                ecnn_last_error());
+  ((uint8_t *)t.data[a])[0] = 10;
+  ((uint8_t *)t.data[b])[0] = 10; /* 5.0 in the output's scale */
+  run(&t);
+  const uint8_t e[2] = {10, 5};
+  ck_assert_mem_eq(t.data[y], e, 2);
+  done(&t);
+
+  tg q = {0};
+  ecnn_graph_init(&q.g);
+  const int32_t din[4] = {1, 1, 1, 1}, dp[2] = {4, 2}, dout[4] = {1, 3, 3, 1};
+  const int32_t pads[8] = {0, 0, 1, 1, 1, 1, 0, 0};
+  int32_t x = tensor(&q, ECNN_DTYPE_I8, 4, din, NULL, 0.5f, -3);
+  int32_t pi = tensor(&q, ECNN_DTYPE_I32, 2, dp, pads, 0, 0);
+  int32_t o = tensor(&q, ECNN_DTYPE_I8, 4, dout, NULL, 0.5f, -3);
+  const int32_t ins2[2] = {x, pi};
+  ck_assert_msg(node(&q, ECNN_OP_PAD, ins2, 2, o, NULL) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  ((int8_t *)q.data[x])[0] = 7;
+  run(&q);
+  const int8_t e3[9] = {-3, -3, -3, -3, 7, -3, -3, -3, -3}; /* padded with the zero point */
+  ck_assert_mem_eq(q.data[o], e3, 9);
+  done(&q);
+}
+END_TEST
+
+START_TEST(test_bad_quantization) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t din[4] = {1, 1, 1, 1}, dw[4] = {2, 1, 1, 1}, dout[4] = {1, 1, 1, 2};
+  const int8_t w[2] = {1, 1};
+  int32_t x = tensor(&t, ECNN_DTYPE_I8, 4, din, NULL, 0.5f, 0);
+  int32_t wi = tensor(&t, ECNN_DTYPE_I8, 4, dw, w, 0, 0);
+  const float ws[3] = {1, 1, 1};
+  const int32_t wz[3] = {0, 0, 0};
+  /* three scales for two output channels: the setter accepts arrays, prepare must refuse */
+  t.g.tensors[wi].quant.count = 0;
+  ck_assert_int_eq(ecnn_graph_set_quant(&t.g, wi, 3, 0, ws, wz), ECNN_STATUS_OK);
+  int32_t y = tensor(&t, ECNN_DTYPE_I8, 4, dout, NULL, 1.0f, 0);
+  const int32_t ins[2] = {x, wi};
+  ecnn_status st = node(&t, ECNN_OP_CONV_2D, ins, 2, y, NULL);
+  ck_assert_int_ne(st, ECNN_STATUS_OK);
+  ck_assert_ptr_nonnull(strstr(ecnn_last_error(), "CONV_2D"));
+  done(&t);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("ops_q8");
+  TCase *tc = tcase_create("q8");
+  tcase_add_test(tc, test_requant_helpers);
+  tcase_add_test(tc, test_conv_per_channel);
+  tcase_add_test(tc, test_depthwise_stride2_same);
+  tcase_add_test(tc, test_fc_uint8);
+  tcase_add_test(tc, test_add_mul_broadcast);
+  tcase_add_test(tc, test_pools);
+  tcase_add_test(tc, test_mean);
+  tcase_add_test(tc, test_logistic_softmax);
+  tcase_add_test(tc, test_concat_requant_and_pad);
+  tcase_add_test(tc, test_bad_quantization);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -13,5 +13,6 @@ mkdir -p out
   tests/data/astronaut.png tests/data/coffee.png | tee out/detections.jsonl
 ./build/src/cli/edgecnn detect models/face_detection_short_range.tflite \
   tests/data/astronaut.png | tee out/faces.jsonl
-./build/src/cli/edgecnn bench models/ssd_mobilenetv2_oidv4_fp16.tflite --runs 5
+./build/src/cli/edgecnn bench models/ssd_mobilenetv2_oidv4_fp16.tflite --runs 5 --backend native,xnnpack \
+  || ./build/src/cli/edgecnn bench models/ssd_mobilenetv2_oidv4_fp16.tflite --runs 5
 echo "main: detections written to out/detections.jsonl and out/faces.jsonl"

@@ -366,13 +366,35 @@ typedef struct ecnn_frame {
 } ecnn_frame;
 
 /* ---- drawing: boxes and text (src/draw.c) ---------------------------------------------- */
-/* (declared by the drawing section's owner) */
+
+typedef struct ecnn_rgb {
+  uint8_t r, g, b;
+} ecnn_rgb;
+
+/* A fixed colour per class (12 distinct hues, then darker shades of them). */
+ecnn_rgb ecnn_class_color(int32_t class_id);
+/* Fills [x0, x1) x [y0, y1) (clipped) with a colour, in the frame's own format: RGB bytes,
+ * GRAY8 luma, YUV formats BT.601 limited-range Y per pixel and U/V for every chroma sample the
+ * rectangle touches. */
+ecnn_status ecnn_draw_rect(const ecnn_frame *frame, int32_t x0, int32_t y0, int32_t x1,
+                           int32_t y1, ecnn_rgb color);
+/* A box outline `thickness` pixels wide inside [x0, x1) x [y0, y1) (clipped; thickness < 1
+ * draws nothing). */
+ecnn_status ecnn_draw_box(const ecnn_frame *frame, int32_t x0, int32_t y0, int32_t x1,
+                          int32_t y1, int32_t thickness, ecnn_rgb color);
+/* Size in pixels of `text` drawn with the built-in 5x7 font at `scale` (1..64). */
+void ecnn_text_size(const char *text, int32_t scale, int32_t *width, int32_t *height);
+/* Draws text with its top-left corner at (x, y) on a filled background box (clipped). Bytes
+ * outside ASCII 32..126 show as '?'. */
+ecnn_status ecnn_draw_text(const ecnn_frame *frame, int32_t x, int32_t y, const char *text,
+                           int32_t scale, ecnn_rgb fg, ecnn_rgb bg);
 
 /* ---- saliency and heatmaps (src/saliency.c, src/colormap.c) ---------------------------- */
 
 /* The saliency map of an SSD model's raw class scores: for each anchor layer (feature map),
  * each cell's highest non-background class probability over its anchors; each layer's grid is
- * upsampled bilinearly to width x height and the layers are combined by maximum. scores:
+ * upsampled bilinearly to width x height and the grids are averaged (a maximum would let the
+ * one-cell grids paint everything). scores:
  * [num_anchors x decode->num_classes] as the model outputs them (decode->score_fn and
  * ignore_class_0 are applied here; not kept). map: width*height floats in 0..1, row-major,
  * covering the model input. */
@@ -386,6 +408,9 @@ typedef enum ecnn_colormap {
   ECNN_COLORMAP_TURBO,
   ECNN_COLORMAP_COUNT
 } ecnn_colormap;
+
+/* The colour of value t (0..1, clamped) in a colour map. */
+ecnn_rgb ecnn_colormap_lookup(ecnn_colormap colormap, float t);
 
 /* Blends a saliency map over a frame in place: map is mw x mh floats in 0..1 covering the
  * model input, which `region` places in the frame (NULL: the whole frame). Pixels whose value

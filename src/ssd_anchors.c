@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ssd.h"
 #include "status.h"
 
 void ecnn_anchor_options_init(ecnn_anchor_options *o) {
@@ -143,4 +144,18 @@ ecnn_status ecnn_anchors_generate(const ecnn_anchor_options *o, ecnn_anchor *anc
   }
   *count = k;
   return ECNN_STATUS_OK;
+}
+
+int32_t ecnn_anchor_layout(const ecnn_anchor_options *o, int32_t *grid_w, int32_t *grid_h,
+                           int32_t *per_cell) {
+  if (ecnn_anchor_count(o) < 0) return -1;
+  float w[ECNN_MAX_SSD_LAYERS * (ECNN_MAX_ASPECT_RATIOS + 1)], h[sizeof w / sizeof w[0]];
+  int32_t k = 0;
+  for (int32_t l = 0; l < o->num_layers;) {
+    int32_t next = layer_group(o, l, w, h, &per_cell[k]);
+    grid(o, l, &grid_w[k], &grid_h[k]);
+    k++;
+    l = next;
+  }
+  return k;
 }

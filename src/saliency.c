@@ -1,0 +1,87 @@
+/*
+ * saliency.c — where an SSD model "looks": for each anchor grid (feature map), each cell's
+ * highest non-background class probability over its anchors; each grid upsampled bilinearly
+ * (half-pixel centres) to the requested size; grids combined by their mean. Computed from the
+ * scores output the detector already has, so it costs one pass over the scores plus the
+ * upsampling. Grids are averaged, not maxed: the coarsest grids (one cell for the whole
+ * image) always hold some large anchor with a fair score and would otherwise paint the whole
+ * frame; averaging keeps what several scales agree on. Runs per inferred frame when asked for.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssd.h"
+#include "status.h"
+
+/* Probability of the best class of one anchor (the decode options' score function). */
+static float anchor_prob(const ecnn_decode_options *d, const float *row) {
+  const int32_t first = d->ignore_class_0 ? 1 : 0;
+  float best = row[first];
+  for (int32_t c = first + 1; c < d->num_classes; c++) best = row[c] > best ? row[c] : best;
+  if (d->score_clip > 0) best = fminf(fmaxf(best, -d->score_clip), d->score_clip);
+  switch (d->score_fn) {
+  case ECNN_SCORE_SIGMOID: return 1.0f / (1.0f + expf(-best));
+  case ECNN_SCORE_SOFTMAX: {
+    float m = row[0], sum = 0;
+    for (int32_t c = 1; c < d->num_classes; c++) m = row[c] > m ? row[c] : m;
+    for (int32_t c = 0; c < d->num_classes; c++) sum += expf(row[c] - m);
+    return expf(best - m) / sum;
+  }
+  default: return fminf(fmaxf(best, 0.0f), 1.0f);
+  }
+}
+
+ecnn_status ecnn_saliency_ssd(const ecnn_anchor_options *anchors,
+                              const ecnn_decode_options *decode, const float *scores,
+                              int32_t num_anchors, float *map, int32_t width, int32_t height) {
+  if (!anchors || !decode || !scores || !map)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "saliency: NULL argument");
+  if (width < 1 || height < 1 || width > 16384 || height > 16384)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "saliency: map size %dx%d", (int)width,
+                      (int)height);
+  if (decode->num_classes < 1 || (decode->ignore_class_0 && decode->num_classes < 2))
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "saliency: %d classes",
+                      (int)decode->num_classes);
+  int32_t gw[ECNN_MAX_SSD_LAYERS], gh[ECNN_MAX_SSD_LAYERS], pc[ECNN_MAX_SSD_LAYERS];
+  int32_t ng = ecnn_anchor_layout(anchors, gw, gh, pc);
+  if (ng < 0) return ECNN_STATUS_INVALID_ARGUMENT;
+  int64_t total = 0;
+  for (int32_t g = 0; g < ng; g++) total += (int64_t)gw[g] * gh[g] * pc[g];
+  if (total != num_anchors)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT,
+                      "saliency: the anchor options give %lld anchors, the scores have %d",
+                      (long long)total, (int)num_anchors);
+  memset(map, 0, (size_t)width * height * sizeof *map);
+  size_t a = 0;
+  for (int32_t g = 0; g < ng; g++) {
+    const int32_t W = gw[g], H = gh[g];
+    float *cell = malloc((size_t)W * H * sizeof *cell);
+    if (!cell) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "saliency: out of memory");
+    for (int32_t i = 0; i < W * H; i++) {
+      float m = 0;
+      for (int32_t k = 0; k < pc[g]; k++, a++) {
+        float p = anchor_prob(decode, scores + a * (size_t)decode->num_classes);
+        m = p > m ? p : m;
+      }
+      cell[i] = m;
+    }
+    for (int32_t y = 0; y < height; y++) {
+      float sy = ((float)y + 0.5f) * (float)H / (float)height - 0.5f;
+      sy = fminf(fmaxf(sy, 0.0f), (float)(H - 1));
+      const int32_t y0 = (int32_t)sy, y1 = y0 + 1 < H ? y0 + 1 : y0;
+      const float fy = sy - (float)y0;
+      for (int32_t x = 0; x < width; x++) {
+        float sx = ((float)x + 0.5f) * (float)W / (float)width - 0.5f;
+        sx = fminf(fmaxf(sx, 0.0f), (float)(W - 1));
+        const int32_t x0 = (int32_t)sx, x1 = x0 + 1 < W ? x0 + 1 : x0;
+        const float fx = sx - (float)x0;
+        const float v = cell[y0 * W + x0] * (1 - fy) * (1 - fx) + cell[y0 * W + x1] * (1 - fy) * fx +
+                        cell[y1 * W + x0] * fy * (1 - fx) + cell[y1 * W + x1] * fy * fx;
+        map[(size_t)y * width + x] += v / (float)ng;
+      }
+    }
+    free(cell);
+  }
+  return ECNN_STATUS_OK;
+}

@@ -1,6 +1,6 @@
 /*
  * plugin.c — the "edgecnn" GStreamer plugin: registers cnnpreprocess, cnninfer, cnnoverlay and
- * cnnheatmap (one GST_ELEMENT_REGISTER line per element, each defined in its gstcnn<name>.c).
+ * cnnheatmap, each defined in its gstcnn<name>.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -9,19 +9,23 @@
 #include <gst/gst.h>
 
 #include "edgecnn.h"
+#include "gstcnnheatmap.h"
+#include "gstcnninfer.h"
+#include "gstcnnoverlay.h"
+#include "gstcnnpreprocess.h"
 
 #ifndef PACKAGE
 #define PACKAGE "edgecnn"
 #endif
 
-/* one declaration per element */
-
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  gboolean ok = ecnn_dtype_size (ECNN_DTYPE_F32) == 4;
-  (void) plugin;
-  /* one GST_ELEMENT_REGISTER line per element: ok &= GST_ELEMENT_REGISTER (x, plugin); */
+  gboolean ok = TRUE;
+  ok &= GST_ELEMENT_REGISTER (cnnpreprocess, plugin);
+  ok &= GST_ELEMENT_REGISTER (cnninfer, plugin);
+  ok &= GST_ELEMENT_REGISTER (cnnoverlay, plugin);
+  ok &= GST_ELEMENT_REGISTER (cnnheatmap, plugin);
   return ok;
 }
 

@@ -137,7 +137,8 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
                                 ecnn_session **session);
 void ecnn_session_free(ecnn_session *session);
 
-/* Copies `bytes` bytes (must equal the input's byte size) into input `index`. */
+/* Copies `bytes` bytes (must equal the input's byte size) into input `index` (a no-op when
+ * data is ecnn_session_input_data itself). */
 ecnn_status ecnn_session_set_input(ecnn_session *session, int32_t index, const void *data,
                                    size_t bytes);
 /* Direct pointer to input `index`'s storage, to be written before run; NULL if out of range.

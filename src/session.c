@@ -113,7 +113,8 @@ ecnn_status ecnn_session_set_input(ecnn_session *session, int32_t index, const v
     return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT,
                       "input %d ('%s') needs %zu bytes, got %zu", (int)index, t->name, need,
                       bytes);
-  memcpy(session->data[session->model->graph.inputs[index]], data, bytes);
+  void *dst = session->data[session->model->graph.inputs[index]];
+  if (dst != data) memcpy(dst, data, bytes); /* data may already be the input's storage */
   return ECNN_STATUS_OK;
 }
 

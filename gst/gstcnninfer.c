@@ -1,0 +1,624 @@
+/**
+ * SECTION:element-cnninfer
+ * @title: cnninfer
+ *
+ * Runs an SSD-style detection model (MobileNet-SSD, BlazeFace, ...) with the libedgecnn
+ * engine on every frame (or every Nth, see #GstCnnInfer:interval) and attaches one
+ * #GstVideoRegionOfInterestMeta per detection, in frame pixels, with a "detection"
+ * #GstStructure parameter holding `label` (string), `class-id` (int), `confidence` (double)
+ * and, for models with keypoints, `keypoints` (array of doubles x0, y0, x1, y1, ... in frame
+ * pixels). Video passes through unchanged. The model's sidecar (MODEL.ini) says how to
+ * preprocess and decode it. When an upstream cnnpreprocess attached a matching input tensor,
+ * that tensor is used instead of preprocessing again. With #GstCnnInfer:saliency the SSD
+ * saliency map is attached too (for cnnheatmap). #GstCnnInfer:json-file writes every
+ * detection as one JSON line.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=tests/data/astronaut.png ! pngdec ! videoconvert ! \
+ *   imagefreeze num-buffers=30 ! cnninfer model=models/ssd_mobilenetv2_oidv4_fp16.tflite \
+ *   json-file=detections.jsonl ! cnnoverlay ! videoconvert ! autovideosink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstcnninfer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gst/video/gstvideometa.h>
+#include <gst/video/video.h>
+
+#include "gstcnnmeta.h"
+#include "gstcnnutil.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_cnn_infer_debug);
+#define GST_CAT_DEFAULT gst_cnn_infer_debug
+
+#define MAX_DETECTIONS 256
+
+enum
+{
+  PROP_0,
+  PROP_MODEL,
+  PROP_CONFIG,
+  PROP_LABELS,
+  PROP_THRESHOLD,
+  PROP_IOU_THRESHOLD,
+  PROP_MAX_DETECTIONS,
+  PROP_THREADS,
+  PROP_INTERVAL,
+  PROP_SALIENCY,
+  PROP_PRECISION,
+  PROP_BACKEND,
+  PROP_JSON_FILE,
+  PROP_STATS_INTERVAL,
+  PROP_LAST_LATENCY,
+  PROP_FRAMES,
+};
+
+#define DEFAULT_THRESHOLD -1.0
+#define DEFAULT_IOU_THRESHOLD -1.0
+#define DEFAULT_MAX_DETECTIONS 0
+#define DEFAULT_THREADS 1
+#define DEFAULT_INTERVAL 1
+#define DEFAULT_STATS_INTERVAL 30
+
+struct _GstCnnInfer
+{
+  GstBaseTransform parent;
+
+  /* properties */
+  gchar *model, *config, *labels, *json_file;
+  gdouble threshold, iou_threshold;
+  gint max_detections, threads, interval, stats_interval;
+  gboolean saliency;
+  ecnn_precision precision;
+  ecnn_backend backend;
+
+  /* running state (start .. stop) */
+  ecnn_config cfg;
+  ecnn_detector *detector;
+  GstVideoInfo info;
+  gboolean have_info;
+  FILE *json;
+  guint64 frame_index, inferred;
+  ecnn_detection last[MAX_DETECTIONS];
+  gint n_last;
+  gboolean have_last;
+  gfloat *last_saliency;        /* model input size */
+  ecnn_letterbox last_map;
+  gdouble last_latency_ms, latency_sum_ms;
+  gint64 stats_start_us;
+  guint stats_frames;
+  gint in_w, in_h;
+  guint32 config_id;
+};
+
+#define gst_cnn_infer_parent_class parent_class
+G_DEFINE_TYPE (GstCnnInfer, gst_cnn_infer, GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (cnninfer, "cnninfer", GST_RANK_NONE,
+    GST_TYPE_CNN_INFER,
+    GST_DEBUG_CATEGORY_INIT (gst_cnn_infer_debug, "cnninfer", 0,
+        "edgecnn detection"));
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (ECNN_GST_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (ECNN_GST_CAPS));
+
+/* The id cnnpreprocess stamps on tensors made with the same settings (gstcnnpreprocess.c). */
+guint32 ecnn_gst_preprocess_id (const ecnn_config * cfg, gint w, gint h);
+
+static void
+gst_cnn_infer_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstCnnInfer *self = GST_CNN_INFER (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model);
+      self->model = g_value_dup_string (value);
+      break;
+    case PROP_CONFIG:
+      g_free (self->config);
+      self->config = g_value_dup_string (value);
+      break;
+    case PROP_LABELS:
+      g_free (self->labels);
+      self->labels = g_value_dup_string (value);
+      break;
+    case PROP_JSON_FILE:
+      g_free (self->json_file);
+      self->json_file = g_value_dup_string (value);
+      break;
+    case PROP_THRESHOLD:
+      self->threshold = g_value_get_double (value);
+      if (self->detector && self->threshold >= 0)
+        self->cfg.decode.score_threshold = (float) self->threshold;
+      break;
+    case PROP_IOU_THRESHOLD:
+      self->iou_threshold = g_value_get_double (value);
+      break;
+    case PROP_MAX_DETECTIONS:
+      self->max_detections = g_value_get_int (value);
+      break;
+    case PROP_THREADS:
+      self->threads = g_value_get_int (value);
+      break;
+    case PROP_INTERVAL:
+      self->interval = g_value_get_int (value);
+      break;
+    case PROP_STATS_INTERVAL:
+      self->stats_interval = g_value_get_int (value);
+      break;
+    case PROP_SALIENCY:
+      self->saliency = g_value_get_boolean (value);
+      break;
+    case PROP_PRECISION:
+      self->precision = g_value_get_enum (value);
+      break;
+    case PROP_BACKEND:
+      self->backend = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_cnn_infer_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstCnnInfer *self = GST_CNN_INFER (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model);
+      break;
+    case PROP_CONFIG:
+      g_value_set_string (value, self->config);
+      break;
+    case PROP_LABELS:
+      g_value_set_string (value, self->labels);
+      break;
+    case PROP_JSON_FILE:
+      g_value_set_string (value, self->json_file);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_double (value, self->threshold);
+      break;
+    case PROP_IOU_THRESHOLD:
+      g_value_set_double (value, self->iou_threshold);
+      break;
+    case PROP_MAX_DETECTIONS:
+      g_value_set_int (value, self->max_detections);
+      break;
+    case PROP_THREADS:
+      g_value_set_int (value, self->threads);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_int (value, self->interval);
+      break;
+    case PROP_STATS_INTERVAL:
+      g_value_set_int (value, self->stats_interval);
+      break;
+    case PROP_SALIENCY:
+      g_value_set_boolean (value, self->saliency);
+      break;
+    case PROP_PRECISION:
+      g_value_set_enum (value, self->precision);
+      break;
+    case PROP_BACKEND:
+      g_value_set_enum (value, self->backend);
+      break;
+    case PROP_LAST_LATENCY:
+      g_value_set_double (value, self->last_latency_ms);
+      break;
+    case PROP_FRAMES:
+      g_value_set_uint64 (value, self->inferred);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+gst_cnn_infer_start (GstBaseTransform * trans)
+{
+  GstCnnInfer *self = GST_CNN_INFER (trans);
+  if (!ecnn_gst_load_config (GST_ELEMENT (self), self->model, self->config,
+          self->labels, &self->cfg))
+    return FALSE;
+  if (self->threshold >= 0)
+    self->cfg.decode.score_threshold = (float) self->threshold;
+  if (self->iou_threshold >= 0)
+    self->cfg.decode.iou_threshold = (float) self->iou_threshold;
+  if (self->max_detections > 0)
+    self->cfg.decode.max_detections = self->max_detections;
+  ecnn_session_options so;
+  ecnn_session_options_init (&so);
+  so.threads = self->threads;
+  so.precision = self->precision;
+  so.backend = self->backend;
+  if (ecnn_detector_create (&self->cfg, &so, &self->detector) != ECNN_STATUS_OK) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Cannot run model '%s': %s", self->cfg.model_path, ecnn_last_error ()),
+        (NULL));
+    ecnn_config_clear (&self->cfg);
+    return FALSE;
+  }
+  const ecnn_model *m = ecnn_detector_model (self->detector);
+  ecnn_tensor_info in;
+  ecnn_model_input_info (m, 0, &in);
+  self->in_h = in.dims[1];
+  self->in_w = in.dims[2];
+  self->config_id = ecnn_gst_preprocess_id (&self->cfg, self->in_w, self->in_h);
+  ecnn_model_stats stats;
+  ecnn_model_get_stats (m, &stats);
+  GST_INFO_OBJECT (self, "model %s: input %dx%dx3, %d ops, %.1f M MACs, "
+      "%lld parameters, arena %lld bytes, %d labels, threshold %.2f",
+      self->cfg.model_path, self->in_w, self->in_h, (int) stats.op_count,
+      stats.macs / 1e6, (long long) stats.params,
+      (long long) stats.arena_bytes, (int) self->cfg.num_labels,
+      self->cfg.decode.score_threshold);
+  if (self->json_file) {
+    self->json = fopen (self->json_file, "w");
+    if (!self->json) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+          ("Cannot write JSON file '%s': %s", self->json_file,
+              g_strerror (errno)), (NULL));
+      ecnn_detector_free (self->detector);
+      self->detector = NULL;
+      ecnn_config_clear (&self->cfg);
+      return FALSE;
+    }
+  }
+  self->frame_index = self->inferred = 0;
+  self->have_last = FALSE;
+  self->stats_start_us = g_get_monotonic_time ();
+  self->stats_frames = 0;
+  self->latency_sum_ms = 0;
+  return TRUE;
+}
+
+static gboolean
+gst_cnn_infer_stop (GstBaseTransform * trans)
+{
+  GstCnnInfer *self = GST_CNN_INFER (trans);
+  ecnn_detector_free (self->detector);
+  self->detector = NULL;
+  ecnn_config_clear (&self->cfg);
+  if (self->json)
+    fclose (self->json);
+  self->json = NULL;
+  g_free (self->last_saliency);
+  self->last_saliency = NULL;
+  self->have_last = FALSE;
+  self->have_info = FALSE;
+  return TRUE;
+}
+
+static gboolean
+gst_cnn_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstCnnInfer *self = GST_CNN_INFER (trans);
+  GstVideoInfo info;
+  ecnn_pixel_format pf;
+  (void) outcaps;
+  if (!gst_video_info_from_caps (&info, incaps)
+      || !ecnn_gst_pixel_format (GST_VIDEO_INFO_FORMAT (&info), &pf)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unsupported caps %" GST_PTR_FORMAT,
+            incaps), (NULL));
+    return FALSE;
+  }
+  /* a new size or format: earlier results no longer describe these frames */
+  if (!self->have_info || info.width != self->info.width
+      || info.height != self->info.height)
+    self->have_last = FALSE;
+  self->info = info;
+  self->have_info = TRUE;
+  return TRUE;
+}
+
+static void
+json_string (GString * s, const gchar * str)
+{
+  g_string_append_c (s, '"');
+  for (const gchar * c = str; c && *c; c++) {
+    if (*c == '"' || *c == '\\')
+      g_string_append_c (s, '\\');
+    if ((guchar) * c < 32)
+      g_string_append_printf (s, "\\u%04x", *c);
+    else
+      g_string_append_c (s, *c);
+  }
+  g_string_append_c (s, '"');
+}
+
+static const gchar *
+label_of (GstCnnInfer * self, gint class_id, gchar * buf, gsize n)
+{
+  const char *l = ecnn_config_label (&self->cfg, class_id);
+  if (l)
+    return l;
+  g_snprintf (buf, n, "class %d", class_id);
+  return buf;
+}
+
+static void
+attach (GstCnnInfer * self, GstBuffer * buf)
+{
+  const gint W = GST_VIDEO_INFO_WIDTH (&self->info);
+  const gint H = GST_VIDEO_INFO_HEIGHT (&self->info);
+  GString *json = self->json ? g_string_new (NULL) : NULL;
+  for (gint i = 0; i < self->n_last; i++) {
+    const ecnn_detection *d = &self->last[i];
+    gchar tmp[32];
+    const gchar *label = label_of (self, d->class_id, tmp, sizeof tmp);
+    gint x0 = CLAMP ((gint) (d->xmin + 0.5f), 0, W - 1);
+    gint y0 = CLAMP ((gint) (d->ymin + 0.5f), 0, H - 1);
+    gint x1 = CLAMP ((gint) (d->xmax + 0.5f), x0 + 1, W);
+    gint y1 = CLAMP ((gint) (d->ymax + 0.5f), y0 + 1, H);
+    GstVideoRegionOfInterestMeta *roi =
+        gst_buffer_add_video_region_of_interest_meta (buf, label, x0, y0,
+        x1 - x0, y1 - y0);
+    GstStructure *s = gst_structure_new ("detection",
+        "label", G_TYPE_STRING, label,
+        "class-id", G_TYPE_INT, (gint) d->class_id,
+        "confidence", G_TYPE_DOUBLE, (gdouble) d->score, NULL);
+    if (d->num_keypoints > 0) {
+      GValue arr = G_VALUE_INIT, v = G_VALUE_INIT;
+      g_value_init (&arr, GST_TYPE_ARRAY);
+      g_value_init (&v, G_TYPE_DOUBLE);
+      for (gint k = 0; k < d->num_keypoints; k++)
+        for (gint c = 0; c < 2; c++) {
+          g_value_set_double (&v, d->keypoints[k][c]);
+          gst_value_array_append_value (&arr, &v);
+        }
+      gst_structure_take_value (s, "keypoints", &arr);
+      g_value_unset (&v);
+    }
+    gst_video_region_of_interest_meta_add_param (roi, s);
+    if (json) {
+      g_string_append_printf (json, "{\"pts\": %" G_GUINT64_FORMAT
+          ", \"frame\": %" G_GUINT64_FORMAT ", \"label\": ",
+          GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : 0,
+          self->frame_index);
+      json_string (json, label);
+      g_string_append_printf (json, ", \"class_id\": %d, \"score\": %.4f, "
+          "\"x\": %.1f, \"y\": %.1f, \"w\": %.1f, \"h\": %.1f}\n",
+          (int) d->class_id, d->score, d->xmin, d->ymin, d->xmax - d->xmin,
+          d->ymax - d->ymin);
+    }
+  }
+  if (json) {
+    fputs (json->str, self->json);
+    fflush (self->json);
+    g_string_free (json, TRUE);
+  }
+  if (self->saliency && self->last_saliency) {
+    gint dims[4] = { 1, self->in_h, self->in_w, 1 };
+    gsize bytes = (gsize) self->in_w * self->in_h * sizeof (gfloat);
+    gst_buffer_add_ecnn_tensor_meta (buf, "saliency", ECNN_DTYPE_F32, 4, dims,
+        g_memdup2 (self->last_saliency, bytes), bytes, &self->last_map);
+  }
+}
+
+static void
+post_stats (GstCnnInfer * self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gdouble secs = (now - self->stats_start_us) / 1e6;
+  gdouble fps = secs > 0 ? self->stats_frames / secs : 0;
+  gdouble mean = self->stats_frames ? self->latency_sum_ms / self->stats_frames : 0;
+  GstStructure *s = gst_structure_new ("cnninfer-stats",
+      "frames", G_TYPE_UINT64, self->inferred,
+      "fps", G_TYPE_DOUBLE, fps,
+      "mean-latency-ms", G_TYPE_DOUBLE, mean,
+      "last-latency-ms", G_TYPE_DOUBLE, self->last_latency_ms, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+  GST_DEBUG_OBJECT (self, "%.1f fps, mean latency %.2f ms", fps, mean);
+  self->stats_start_us = now;
+  self->stats_frames = 0;
+  self->latency_sum_ms = 0;
+}
+
+static GstFlowReturn
+gst_cnn_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstCnnInfer *self = GST_CNN_INFER (trans);
+  if (!self->detector || !self->have_info) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("No caps or model before data."),
+        (NULL));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  const gint interval = MAX (1, self->interval);
+  if (!self->have_last || self->frame_index % interval == 0) {
+    gint64 t0 = g_get_monotonic_time ();
+    int32_t n = 0;
+    ecnn_status st;
+    ecnn_letterbox map;
+    EcnnTensorMeta *tm = gst_buffer_get_ecnn_tensor_meta (buf, "input");
+    if (tm && tm->config_id == self->config_id && tm->dtype == ECNN_DTYPE_F32
+        && tm->bytes == (gsize) self->in_w * self->in_h * 3 * sizeof (gfloat)) {
+      map = tm->map;
+      st = ecnn_detector_detect_tensor (self->detector, tm->data, &map,
+          self->last, MAX_DETECTIONS, &n);
+    } else {
+      GstVideoFrame frame;
+      ecnn_image image;
+      if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ)) {
+        GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Cannot map the frame."), (NULL));
+        return GST_FLOW_ERROR;
+      }
+      ecnn_gst_frame_image (&frame, &image);
+      st = ecnn_image_to_tensor (&image, &self->cfg, self->in_w, self->in_h,
+          ECNN_DTYPE_F32, ecnn_session_input_data (ecnn_detector_session
+              (self->detector), 0), &map);
+      gst_video_frame_unmap (&frame);
+      if (st == ECNN_STATUS_OK)
+        st = ecnn_detector_detect_tensor (self->detector,
+            ecnn_session_input_data (ecnn_detector_session (self->detector), 0),
+            &map, self->last, MAX_DETECTIONS, &n);
+    }
+    if (st != ECNN_STATUS_OK) {
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s",
+              ecnn_last_error ()), (NULL));
+      return GST_FLOW_ERROR;
+    }
+    self->n_last = n;
+    self->last_map = map;
+    self->have_last = TRUE;
+    if (self->saliency) {
+      int32_t na = 0;
+      const float *scores = ecnn_detector_scores (self->detector, &na);
+      if (!self->last_saliency)
+        self->last_saliency = g_new (gfloat, (gsize) self->in_w * self->in_h);
+      if (ecnn_saliency_ssd (&self->cfg.anchors, &self->cfg.decode, scores, na,
+              self->last_saliency, self->in_w, self->in_h) != ECNN_STATUS_OK) {
+        GST_WARNING_OBJECT (self, "no saliency map: %s", ecnn_last_error ());
+        g_free (self->last_saliency);
+        self->last_saliency = NULL;
+      }
+    }
+    self->last_latency_ms = (g_get_monotonic_time () - t0) / 1000.0;
+    self->latency_sum_ms += self->last_latency_ms;
+    self->stats_frames++;
+    self->inferred++;
+    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %d detections in %.2f ms",
+        self->frame_index, n, self->last_latency_ms);
+    if (self->stats_interval > 0 && self->stats_frames >= (guint) self->stats_interval)
+      post_stats (self);
+  }
+  attach (self, buf);
+  self->frame_index++;
+  return GST_FLOW_OK;
+}
+
+static void
+gst_cnn_infer_finalize (GObject * object)
+{
+  GstCnnInfer *self = GST_CNN_INFER (object);
+  g_free (self->model);
+  g_free (self->config);
+  g_free (self->labels);
+  g_free (self->json_file);
+  g_free (self->last_saliency);
+  ecnn_detector_free (self->detector);
+  ecnn_config_clear (&self->cfg);
+  if (self->json)
+    fclose (self->json);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_cnn_infer_class_init (GstCnnInferClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_cnn_infer_set_property;
+  gobject_class->get_property = gst_cnn_infer_get_property;
+  gobject_class->finalize = gst_cnn_infer_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model", "The .tflite model file; its "
+          "sidecar MODEL.ini is read from beside it", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_CONFIG,
+      g_param_spec_string ("config", "Config", "A sidecar .ini to use instead "
+          "of MODEL.ini (docs/sidecar.md); its [model] file names the model when "
+          "'model' is not set", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_string ("labels", "Labels", "A label file (one label per "
+          "line, line N = class N) replacing the sidecar's", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold", "Minimum detection score; "
+          "-1 = the sidecar's", -1.0, 1.0, DEFAULT_THRESHOLD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_IOU_THRESHOLD,
+      g_param_spec_double ("iou-threshold", "IoU threshold", "Overlap above "
+          "which NMS suppresses a box; -1 = the sidecar's", -1.0, 1.0,
+          DEFAULT_IOU_THRESHOLD, rw));
+  g_object_class_install_property (gobject_class, PROP_MAX_DETECTIONS,
+      g_param_spec_int ("max-detections", "Max detections", "Most detections "
+          "per frame; 0 = the sidecar's", 0, MAX_DETECTIONS,
+          DEFAULT_MAX_DETECTIONS, rw));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_int ("threads", "Threads", "Inference threads", 1, 64,
+          DEFAULT_THREADS, rw));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_int ("interval", "Interval", "Infer every Nth frame; the "
+          "frames between carry the last results", 1, 1000, DEFAULT_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SALIENCY,
+      g_param_spec_boolean ("saliency", "Saliency", "Attach the saliency map "
+          "(an EcnnTensorMeta \"saliency\") for cnnheatmap", FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_PRECISION,
+      g_param_spec_enum ("precision", "Precision", "Arithmetic precision "
+          "(int8 needs a quantized model)", ECNN_TYPE_PRECISION,
+          ECNN_PRECISION_FP32, rw));
+  g_object_class_install_property (gobject_class, PROP_BACKEND,
+      g_param_spec_enum ("backend", "Backend", "Inference backend",
+          ECNN_TYPE_BACKEND, ECNN_BACKEND_NATIVE, rw));
+  g_object_class_install_property (gobject_class, PROP_JSON_FILE,
+      g_param_spec_string ("json-file", "JSON file", "Write every detection "
+          "as one JSON line {pts, frame, label, class_id, score, x, y, w, h} "
+          "(frame pixels)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_int ("stats-interval", "Stats interval", "Post a "
+          "\"cnninfer-stats\" element message (fps, latency) every N inferred "
+          "frames; 0 = never", 0, G_MAXINT, DEFAULT_STATS_INTERVAL, rw));
+  g_object_class_install_property (gobject_class, PROP_LAST_LATENCY,
+      g_param_spec_double ("last-latency-ms", "Last latency",
+          "Milliseconds the last inference took (preprocess + run + decode)",
+          0, G_MAXDOUBLE, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_FRAMES,
+      g_param_spec_uint64 ("frames", "Frames", "Frames inferred since start",
+          0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (element_class, "CNN object detection",
+      "Filter/Analyzer/Video", "Detects objects with a TFLite SSD model and "
+      "attaches GstVideoRegionOfInterestMeta", "EdgeCNN");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_cnn_infer_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_cnn_infer_stop);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_cnn_infer_set_caps);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_cnn_infer_transform_ip);
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_ip_on_passthrough = FALSE;
+
+  gst_type_mark_as_plugin_api (ECNN_TYPE_PRECISION, 0);
+  gst_type_mark_as_plugin_api (ECNN_TYPE_BACKEND, 0);
+}
+
+static void
+gst_cnn_infer_init (GstCnnInfer * self)
+{
+  self->threshold = DEFAULT_THRESHOLD;
+  self->iou_threshold = DEFAULT_IOU_THRESHOLD;
+  self->max_detections = DEFAULT_MAX_DETECTIONS;
+  self->threads = DEFAULT_THREADS;
+  self->interval = DEFAULT_INTERVAL;
+  self->stats_interval = DEFAULT_STATS_INTERVAL;
+  self->precision = ECNN_PRECISION_FP32;
+  self->backend = ECNN_BACKEND_NATIVE;
+  ecnn_config_init (&self->cfg);
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}

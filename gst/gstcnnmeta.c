@@ -56,7 +56,11 @@ ecnn_tensor_meta_api_get_type (void)
   static GType type = 0;
   static const gchar *tags[] = { NULL };
   if (g_once_init_enter (&type)) {
-    GType t = gst_meta_api_type_register ("EcnnTensorMetaAPI", tags);
+    /* an application linking this file may share a process with the plugin: reuse the
+     * registration whichever copy made it first */
+    GType t = g_type_from_name ("EcnnTensorMetaAPI");
+    if (!t)
+      t = gst_meta_api_type_register ("EcnnTensorMetaAPI", tags);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -67,9 +71,11 @@ ecnn_tensor_meta_get_info (void)
 {
   static const GstMetaInfo *info = NULL;
   if (g_once_init_enter ((GstMetaInfo **) & info)) {
-    const GstMetaInfo *i = gst_meta_register (ECNN_TENSOR_META_API_TYPE,
+    const GstMetaInfo *i = gst_meta_get_info ("EcnnTensorMeta");
+    if (!i)
+      i = gst_meta_register (ECNN_TENSOR_META_API_TYPE,
         "EcnnTensorMeta", sizeof (EcnnTensorMeta), ecnn_tensor_meta_init,
-        ecnn_tensor_meta_free, ecnn_tensor_meta_transform);
+          ecnn_tensor_meta_free, ecnn_tensor_meta_transform);
     g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) i);
   }
   return info;

@@ -138,7 +138,9 @@ GType fn (void) {                                                    \
   static GType type = 0;                                             \
   static const GEnumValue values[] = { __VA_ARGS__, {0, NULL, NULL} }; \
   if (g_once_init_enter (&type)) {                                   \
-    GType t = g_enum_register_static (Name, values);                 \
+    GType t = g_type_from_name (Name);                               \
+    if (!t)                                                          \
+      t = g_enum_register_static (Name, values);                     \
     g_once_init_leave (&type, t);                                    \
   }                                                                  \
   return type;                                                       \

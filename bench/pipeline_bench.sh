@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Pipeline benchmark (not a test): a 1280x720 I420 stream made from astronaut.png, through
+#   cnnpreprocess ! cnninfer ! cnnoverlay ! cnnheatmap ! fakesink
+# with 1 and 2 inference threads, and the time each stage adds per frame (measured by adding
+# the stages one at a time). Results go in docs/performance.md.
+#   bench/pipeline_bench.sh [BUILD_DIR] [FRAMES] [BACKEND]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build}"; frames="${2:-30}"; backend="${3:-native}"
+case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
+export GST_PLUGIN_PATH="$build/gst"
+M=models/ssd_mobilenetv2_oidv4_fp16.tflite
+# decode and scale once; the source then only copies a frame
+src="filesrc location=tests/data/astronaut.png ! pngdec ! videoconvert ! videoscale add-borders=true ! \
+video/x-raw,width=1280,height=720,pixel-aspect-ratio=1/1 ! videoconvert ! video/x-raw,format=I420 ! \
+imagefreeze num-buffers=$frames ! video/x-raw,framerate=1000/1"
+
+run() { # run STAGES -> seconds
+  local s e
+  s=$(date +%s.%N)
+  eval gst-launch-1.0 -q $src $1 ! fakesink sync=false >/dev/null
+  e=$(date +%s.%N)
+  awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }'
+}
+
+echo "pipeline bench: $frames frames 1280x720 I420, backend $backend, $(nproc) cores"
+base=$(run "")
+for threads in 1 2; do
+  pre=$(run "! cnnpreprocess model=$M")
+  inf=$(run "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend")
+  ovl=$(run "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend ! cnnoverlay")
+  all=$(run "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend saliency=true ! cnnoverlay ! cnnheatmap")
+  awk -v n="$frames" -v t="$threads" -v b="$base" -v p="$pre" -v i="$inf" -v o="$ovl" -v a="$all" 'BEGIN {
+    printf "threads %d: %.1f fps end to end; per frame: preprocess %.2f ms, infer %.2f ms, overlay %.2f ms, heatmap (+saliency) %.2f ms\n",
+      t, n / a, 1000 * (p - b) / n, 1000 * (i - p) / n, 1000 * (o - i) / n, 1000 * (a - o) / n }'
+done

@@ -13,3 +13,8 @@ meson setup build-asan --wipe -Db_sanitize=address,undefined -Db_lundef=false -D
 ninja -C build-asan
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
   meson test -C build-asan --suite engine --print-errorlogs --timeout-multiplier 3
+# The elements under ASan+UBSan too (leaks are judged by leakcheck.sh, which can tell ours
+# from GLib's and GStreamer's one-time allocations), then the full pipeline over 300 frames.
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=0 \
+  meson test -C build-asan --suite elements --suite cli --print-errorlogs --timeout-multiplier 3
+bash scripts/leakcheck.sh build-asan

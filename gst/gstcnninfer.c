@@ -2,15 +2,17 @@
  * SECTION:element-cnninfer
  * @title: cnninfer
  *
- * Runs an SSD-style detection model (MobileNet-SSD, BlazeFace, ...) with the libedgecnn
- * engine on every frame (or every Nth, see #GstCnnInfer:interval) and attaches one
+ * Runs a model with the libedgecnn engine — an SSD-style detector (MobileNet-SSD, BlazeFace),
+ * a classifier or a segmentation model, as its sidecar says — on every frame (or every Nth, see #GstCnnInfer:interval) and attaches one
  * #GstVideoRegionOfInterestMeta per detection, in frame pixels, with a "detection"
  * #GstStructure parameter holding `label` (string), `class-id` (int), `confidence` (double)
  * and, for models with keypoints, `keypoints` (array of doubles x0, y0, x1, y1, ... in frame
  * pixels). Video passes through unchanged. The model's sidecar (MODEL.ini) says how to
  * preprocess and decode it. When an upstream cnnpreprocess attached a matching input tensor,
- * that tensor is used instead of preprocessing again. With #GstCnnInfer:saliency the SSD
- * saliency map is attached too (for cnnheatmap). #GstCnnInfer:json-file writes every
+ * that tensor is used instead of preprocessing again. A classifier's top class becomes one ROI
+ * covering the model's view of the frame. With #GstCnnInfer:saliency a saliency map is attached
+ * too (for cnnheatmap): for detectors the SSD score map, for classifiers the class activation
+ * map of the top class, for segmentation models the mask. #GstCnnInfer:json-file writes every
  * detection as one JSON line.
  *
  * ## Example launch line
@@ -27,6 +29,7 @@
 #include "gstcnninfer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,7 +85,9 @@ struct _GstCnnInfer
 
   /* running state (start .. stop) */
   ecnn_config cfg;
-  ecnn_detector *detector;
+  ecnn_detector *detector;      /* task ssd */
+  ecnn_model *engine_model;     /* tasks classify and segment */
+  ecnn_session *session;
   GstVideoInfo info;
   gboolean have_info;
   FILE *json;
@@ -97,6 +102,7 @@ struct _GstCnnInfer
   guint stats_frames;
   gint in_w, in_h;
   guint32 config_id;
+  gint top_class;
 };
 
 #define gst_cnn_infer_parent_class parent_class
@@ -250,14 +256,38 @@ gst_cnn_infer_start (GstBaseTransform * trans)
   so.threads = self->threads;
   so.precision = self->precision;
   so.backend = self->backend;
-  if (ecnn_detector_create (&self->cfg, &so, &self->detector) != ECNN_STATUS_OK) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Cannot run model '%s': %s", self->cfg.model_path, ecnn_last_error ()),
+  const ecnn_model *m = NULL;
+  if (self->cfg.task == ECNN_TASK_SSD) {
+    if (ecnn_detector_create (&self->cfg, &so, &self->detector) != ECNN_STATUS_OK)
+      goto engine_error;
+    m = ecnn_detector_model (self->detector);
+  } else if (self->cfg.task == ECNN_TASK_CLASSIFY
+      || self->cfg.task == ECNN_TASK_SEGMENT) {
+    ecnn_tensor_info in, out;
+    if (ecnn_model_load_file (self->cfg.model_path, &self->engine_model) != ECNN_STATUS_OK)
+      goto engine_error;
+    ecnn_model_input_info (self->engine_model, 0, &in);
+    ecnn_model_output_info (self->engine_model, 0, &out);
+    gboolean ok = in.dtype == ECNN_DTYPE_F32 && in.ndim == 4 && in.dims[0] == 1
+        && in.dims[3] == 3 && out.dtype == ECNN_DTYPE_F32 && (self->cfg.task ==
+        ECNN_TASK_CLASSIFY || out.ndim == 4);
+    if (!ok) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Model '%s' does not fit task "
+              "%s: it needs a float32 1xHxWx3 input and a %s float32 output.",
+              self->cfg.model_path, self->cfg.task == ECNN_TASK_CLASSIFY ?
+              "classify" : "segment", self->cfg.task == ECNN_TASK_CLASSIFY ?
+              "class-score" : "1xHxWxC"), (NULL));
+      goto fail;
+    }
+    if (ecnn_session_create (self->engine_model, &so, &self->session) != ECNN_STATUS_OK)
+      goto engine_error;
+    m = self->engine_model;
+  } else {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("cnninfer runs sidecar tasks ssd, "
+            "classify and segment; '%s' has another task.", self->cfg.model_path),
         (NULL));
-    ecnn_config_clear (&self->cfg);
-    return FALSE;
+    goto fail;
   }
-  const ecnn_model *m = ecnn_detector_model (self->detector);
   ecnn_tensor_info in;
   ecnn_model_input_info (m, 0, &in);
   self->in_h = in.dims[1];
@@ -277,10 +307,7 @@ gst_cnn_infer_start (GstBaseTransform * trans)
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
           ("Cannot write JSON file '%s': %s", self->json_file,
               g_strerror (errno)), (NULL));
-      ecnn_detector_free (self->detector);
-      self->detector = NULL;
-      ecnn_config_clear (&self->cfg);
-      return FALSE;
+      goto fail;
     }
   }
   self->frame_index = self->inferred = 0;
@@ -289,6 +316,20 @@ gst_cnn_infer_start (GstBaseTransform * trans)
   self->stats_frames = 0;
   self->latency_sum_ms = 0;
   return TRUE;
+
+engine_error:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Cannot run model '%s': %s", self->cfg.model_path, ecnn_last_error ()),
+      (NULL));
+fail:
+  ecnn_detector_free (self->detector);
+  self->detector = NULL;
+  ecnn_session_free (self->session);
+  self->session = NULL;
+  ecnn_model_free (self->engine_model);
+  self->engine_model = NULL;
+  ecnn_config_clear (&self->cfg);
+  return FALSE;
 }
 
 static gboolean
@@ -297,6 +338,10 @@ gst_cnn_infer_stop (GstBaseTransform * trans)
   GstCnnInfer *self = GST_CNN_INFER (trans);
   ecnn_detector_free (self->detector);
   self->detector = NULL;
+  ecnn_session_free (self->session);
+  self->session = NULL;
+  ecnn_model_free (self->engine_model);
+  self->engine_model = NULL;
   ecnn_config_clear (&self->cfg);
   if (self->json)
     fclose (self->json);
@@ -435,11 +480,130 @@ post_stats (GstCnnInfer * self)
   self->latency_sum_ms = 0;
 }
 
+/* Fills the model input (from an upstream tensor meta when it matches, else from the frame). */
+static gboolean
+fill_input (GstCnnInfer * self, GstBuffer * buf, gfloat * input, ecnn_letterbox * map)
+{
+  const gsize bytes = (gsize) self->in_w * self->in_h * 3 * sizeof (gfloat);
+  EcnnTensorMeta *tm = gst_buffer_get_ecnn_tensor_meta (buf, "input");
+  if (tm && tm->config_id == self->config_id && tm->dtype == ECNN_DTYPE_F32
+      && tm->bytes == bytes) {
+    memcpy (input, tm->data, bytes);
+    *map = tm->map;
+    return TRUE;
+  }
+  GstVideoFrame frame;
+  ecnn_image image;
+  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Cannot map the frame."), (NULL));
+    return FALSE;
+  }
+  ecnn_gst_frame_image (&frame, &image);
+  ecnn_status st = ecnn_image_to_tensor (&image, &self->cfg, self->in_w, self->in_h,
+      ECNN_DTYPE_F32, input, map);
+  gst_video_frame_unmap (&frame);
+  if (st != ECNN_STATUS_OK) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Preprocessing failed: %s",
+            ecnn_last_error ()), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Top-1 of a classifier's scores as one "detection" covering the model's view of the frame. */
+static void
+classify (GstCnnInfer * self, const gfloat * v, gint k, const ecnn_letterbox * map)
+{
+  gint best = self->cfg.decode.ignore_class_0 && k > 1 ? 1 : 0;
+  for (gint c = best + 1; c < k; c++)
+    if (v[c] > v[best])
+      best = c;
+  gdouble p = v[best];
+  if (self->cfg.decode.score_fn == ECNN_SCORE_SIGMOID)
+    p = 1.0 / (1.0 + exp (-p));
+  else if (self->cfg.decode.score_fn == ECNN_SCORE_SOFTMAX) {
+    gdouble sum = 0;
+    for (gint c = 0; c < k; c++)
+      sum += exp (v[c] - v[best]);
+    p = 1.0 / sum;
+  }
+  self->n_last = 0;
+  self->top_class = best;
+  if (p < self->cfg.decode.score_threshold)
+    return;
+  ecnn_detection *d = &self->last[0];
+  memset (d, 0, sizeof *d);
+  d->xmin = d->ymin = 0;
+  d->xmax = d->ymax = 1;
+  d->score = (float) p;
+  d->class_id = best;
+  ecnn_letterbox_unmap (map, d);
+  self->n_last = 1;
+}
+
+static gboolean
+infer (GstCnnInfer * self, GstBuffer * buf)
+{
+  ecnn_session *session = self->detector ? ecnn_detector_session (self->detector)
+      : self->session;
+  gfloat *input = ecnn_session_input_data (session, 0);
+  ecnn_letterbox map;
+  int32_t n = 0;
+  ecnn_status st;
+  if (!fill_input (self, buf, input, &map))
+    return FALSE;
+  if (self->detector) {
+    st = ecnn_detector_detect_tensor (self->detector, input, &map, self->last,
+        MAX_DETECTIONS, &n);
+    self->n_last = n;
+  } else {
+    st = ecnn_session_run (session);
+  }
+  if (st != ECNN_STATUS_OK) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s",
+            ecnn_last_error ()), (NULL));
+    return FALSE;
+  }
+  const void *out = NULL;
+  ecnn_tensor_info oi;
+  if (!self->detector) {
+    ecnn_session_output (session, 0, &out, &oi);
+    if (self->cfg.task == ECNN_TASK_CLASSIFY)
+      classify (self, out, oi.dims[oi.ndim - 1], &map);
+    else
+      self->n_last = 0;
+  }
+  self->last_map = map;
+  self->have_last = TRUE;
+  if (self->saliency) {
+    if (!self->last_saliency)
+      self->last_saliency = g_new (gfloat, (gsize) self->in_w * self->in_h);
+    if (self->detector) {
+      int32_t na = 0;
+      const float *scores = ecnn_detector_scores (self->detector, &na);
+      st = ecnn_saliency_ssd (&self->cfg.anchors, &self->cfg.decode, scores, na,
+          self->last_saliency, self->in_w, self->in_h);
+    } else if (self->cfg.task == ECNN_TASK_SEGMENT) {
+      st = ecnn_saliency_mask (out, oi.dims[1], oi.dims[2], oi.dims[3],
+          &self->cfg.decode, self->last_saliency, self->in_w, self->in_h);
+    } else {
+      st = ecnn_session_cam (session, self->top_class, self->last_saliency,
+          self->in_w, self->in_h);
+    }
+    if (st != ECNN_STATUS_OK) {
+      GST_WARNING_OBJECT (self, "no saliency map: %s", ecnn_last_error ());
+      g_free (self->last_saliency);
+      self->last_saliency = NULL;
+    }
+  }
+  return TRUE;
+}
+
 static GstFlowReturn
 gst_cnn_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstCnnInfer *self = GST_CNN_INFER (trans);
-  if (!self->detector || !self->have_info) {
+  if ((!self->detector && !self->session) || !self->have_info) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("No caps or model before data."),
         (NULL));
     return GST_FLOW_NOT_NEGOTIATED;
@@ -447,58 +611,14 @@ gst_cnn_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   const gint interval = MAX (1, self->interval);
   if (!self->have_last || self->frame_index % interval == 0) {
     gint64 t0 = g_get_monotonic_time ();
-    int32_t n = 0;
-    ecnn_status st;
-    ecnn_letterbox map;
-    EcnnTensorMeta *tm = gst_buffer_get_ecnn_tensor_meta (buf, "input");
-    if (tm && tm->config_id == self->config_id && tm->dtype == ECNN_DTYPE_F32
-        && tm->bytes == (gsize) self->in_w * self->in_h * 3 * sizeof (gfloat)) {
-      map = tm->map;
-      st = ecnn_detector_detect_tensor (self->detector, tm->data, &map,
-          self->last, MAX_DETECTIONS, &n);
-    } else {
-      GstVideoFrame frame;
-      ecnn_image image;
-      if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ)) {
-        GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Cannot map the frame."), (NULL));
-        return GST_FLOW_ERROR;
-      }
-      ecnn_gst_frame_image (&frame, &image);
-      st = ecnn_image_to_tensor (&image, &self->cfg, self->in_w, self->in_h,
-          ECNN_DTYPE_F32, ecnn_session_input_data (ecnn_detector_session
-              (self->detector), 0), &map);
-      gst_video_frame_unmap (&frame);
-      if (st == ECNN_STATUS_OK)
-        st = ecnn_detector_detect_tensor (self->detector,
-            ecnn_session_input_data (ecnn_detector_session (self->detector), 0),
-            &map, self->last, MAX_DETECTIONS, &n);
-    }
-    if (st != ECNN_STATUS_OK) {
-      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s",
-              ecnn_last_error ()), (NULL));
+    if (!infer (self, buf))
       return GST_FLOW_ERROR;
-    }
-    self->n_last = n;
-    self->last_map = map;
-    self->have_last = TRUE;
-    if (self->saliency) {
-      int32_t na = 0;
-      const float *scores = ecnn_detector_scores (self->detector, &na);
-      if (!self->last_saliency)
-        self->last_saliency = g_new (gfloat, (gsize) self->in_w * self->in_h);
-      if (ecnn_saliency_ssd (&self->cfg.anchors, &self->cfg.decode, scores, na,
-              self->last_saliency, self->in_w, self->in_h) != ECNN_STATUS_OK) {
-        GST_WARNING_OBJECT (self, "no saliency map: %s", ecnn_last_error ());
-        g_free (self->last_saliency);
-        self->last_saliency = NULL;
-      }
-    }
     self->last_latency_ms = (g_get_monotonic_time () - t0) / 1000.0;
     self->latency_sum_ms += self->last_latency_ms;
     self->stats_frames++;
     self->inferred++;
     GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %d detections in %.2f ms",
-        self->frame_index, n, self->last_latency_ms);
+        self->frame_index, self->n_last, self->last_latency_ms);
     if (self->stats_interval > 0 && self->stats_frames >= (guint) self->stats_interval)
       post_stats (self);
   }
@@ -517,6 +637,8 @@ gst_cnn_infer_finalize (GObject * object)
   g_free (self->json_file);
   g_free (self->last_saliency);
   ecnn_detector_free (self->detector);
+  ecnn_session_free (self->session);
+  ecnn_model_free (self->engine_model);
   ecnn_config_clear (&self->cfg);
   if (self->json)
     fclose (self->json);

@@ -14,6 +14,8 @@ FACE=@mediapipe/face_detection@0.4.1657300184
 SSD_SHA=d0a5255bf8c4f5a0bc4240741a76c41d5e939f7655078f945f50ab53a9375da6
 LABELS_SHA=c148336a65f673013609a923fdcbdeec0f49df935045029c3746a3828a0e80e0
 FACE_SHA=3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633
+SELFIE=@mediapipe/selfie_segmentation@0.1.1675465747
+SELFIE_SHA=8d13b7fae74af625c641226813616a2117bd6bca19eb3b75574621fc08557f27
 
 die() { echo "fetch.sh: error: $*" >&2; exit 1; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -67,3 +69,12 @@ if ! ok "$face" "$FACE_SHA"; then
   check "$face" "$FACE_SHA"
 fi
 echo "models: $(basename "$face") ok ($FACE_SHA)"
+
+selfie="$dest/selfie_segmentation.tflite"
+if ! ok "$selfie" "$SELFIE_SHA"; then
+  pkg="$(pack "$SELFIE")"
+  [ -f "$pkg/selfie_segmentation.tflite" ] || die "$SELFIE has no selfie_segmentation.tflite"
+  cp "$pkg/selfie_segmentation.tflite" "$selfie.tmp" && mv "$selfie.tmp" "$selfie"
+  check "$selfie" "$SELFIE_SHA"
+fi
+echo "models: $(basename "$selfie") ok ($SELFIE_SHA)"

@@ -403,6 +403,21 @@ ecnn_status ecnn_saliency_ssd(const ecnn_anchor_options *anchors,
                               const ecnn_decode_options *decode, const float *scores,
                               int32_t num_anchors, float *map, int32_t width, int32_t height);
 
+/* Whether the model is a classifier whose class activation map can be computed (its classifier
+ * reads a global average pool of a feature map; detected at load). */
+bool ecnn_model_has_cam(const ecnn_model *model);
+/* The class activation map of class `class_id` after the last run: per feature-map cell,
+ * ReLU(sum over channels of classifier weight x feature), scaled so its maximum is 1, upsampled
+ * bilinearly to width x height (covering the model input). */
+ecnn_status ecnn_session_cam(const ecnn_session *session, int32_t class_id, float *map,
+                             int32_t width, int32_t height);
+/* A segmentation model's mask as a saliency map: output [oh x ow x channels] (not kept); one
+ * channel: its score (decode->score_fn: sigmoid or none); several: 1 - p(class 0) when
+ * decode->ignore_class_0 (softmax) else the largest probability. Upsampled to width x height. */
+ecnn_status ecnn_saliency_mask(const float *output, int32_t oh, int32_t ow, int32_t channels,
+                               const ecnn_decode_options *decode, float *map, int32_t width,
+                               int32_t height);
+
 typedef enum ecnn_colormap {
   ECNN_COLORMAP_JET = 0,
   ECNN_COLORMAP_INFERNO,

@@ -51,6 +51,7 @@ typedef struct ecnn_tensor {
   void *data;
   size_t const_bytes;
   bool is_input, is_output;
+  bool keep_alive; /* planned to live until the end of a run (read after it, e.g. CAM features) */
   /* planner results (activations only) */
   size_t arena_offset; /* bytes from the arena start, 64-byte aligned */
   int32_t first_node, last_node; /* lifetime in node indices; -1 when unused */

@@ -10,20 +10,79 @@
 #include "graph.h"
 #include "loader/tflite.h"
 #include "model.h"
+#include "ops/ops.h"
 
 #define MAX_MODEL_FILE_BYTES ((long)1 << 31)
 
-ecnn_status ecnn_model_load_buffer(const void *data, size_t size, ecnn_model **model) {
-  if (!model) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "model pointer is NULL");
+/* The output of node k's data input, followed back through shape-only ops. */
+static int32_t producer_of(const ecnn_graph *g, int32_t tensor) {
+  for (int32_t k = g->num_nodes - 1; k >= 0; k--)
+    for (int32_t o = 0; o < g->nodes[k].num_outputs; o++)
+      if (g->nodes[k].outputs[o] == tensor) return k;
+  return -1;
+}
+
+/* A classifier's CAM structure: the last FULLY_CONNECTED (or 1x1 CONV_2D on a 1x1 map) fed,
+ * through RESHAPE/SQUEEZE, by a global MEAN over H, W or an AVERAGE_POOL_2D covering the whole
+ * map. Sets m->cam_features / cam_node and keeps the features alive. */
+static void find_cam(ecnn_model *m) {
+  ecnn_graph *g = &m->graph;
+  m->cam_features = m->cam_node = -1;
+  for (int32_t k = g->num_nodes - 1; k >= 0; k--) {
+    const ecnn_node *n = &g->nodes[k];
+    const ecnn_tensor *w = ecnn_in(g, n, 1);
+    if (n->quantized || !w || !w->data || w->dtype != ECNN_DTYPE_F32) continue;
+    int32_t classes, channels;
+    if (n->op == ECNN_OP_FULLY_CONNECTED && w->ndim == 2) {
+      classes = w->dims[0], channels = w->dims[1];
+    } else if (n->op == ECNN_OP_CONV_2D && w->ndim == 4 && w->dims[1] == 1 && w->dims[2] == 1 &&
+               g->tensors[n->inputs[0]].ndim == 4 && g->tensors[n->inputs[0]].dims[1] == 1 &&
+               g->tensors[n->inputs[0]].dims[2] == 1) {
+      classes = w->dims[0], channels = w->dims[3];
+    } else {
+      continue;
+    }
+    int32_t t = n->inputs[0], p = producer_of(g, t);
+    while (p >= 0 && (g->nodes[p].op == ECNN_OP_RESHAPE || g->nodes[p].op == ECNN_OP_SQUEEZE)) {
+      t = g->nodes[p].inputs[0];
+      p = producer_of(g, t);
+    }
+    if (p < 0) return;
+    const ecnn_node *pool = &g->nodes[p];
+    const ecnn_tensor *f = &g->tensors[pool->inputs[0]];
+    if (f->ndim != 4 || f->dims[3] != channels || f->dtype != ECNN_DTYPE_F32 || classes < 1) return;
+    bool global = false;
+    if (pool->op == ECNN_OP_AVERAGE_POOL_2D)
+      global = pool->params.filter_h >= f->dims[1] && pool->params.filter_w >= f->dims[2];
+    if (pool->op == ECNN_OP_MEAN) {
+      const ecnn_tensor *ax = ecnn_in(g, pool, 1);
+      if (ax && ax->data && ax->dtype == ECNN_DTYPE_I32 && ecnn_tensor_elements(ax) == 2) {
+        const int32_t *a = ax->data;
+        global = (a[0] == 1 && a[1] == 2) || (a[0] == 2 && a[1] == 1);
+      }
+    }
+    if (!global) return;
+    m->cam_features = pool->inputs[0];
+    m->cam_node = k;
+    g->tensors[m->cam_features].keep_alive = true;
+    return;
+  }
+}
+
+ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   *model = NULL;
-  if (!data || size == 0)
-    return ecnn_error(ECNN_STATUS_INVALID_MODEL, "model data is empty");
   ecnn_model *m = calloc(1, sizeof *m);
-  if (!m) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory loading model");
-  ecnn_graph_init(&m->graph);
-  ecnn_status st = ecnn_tflite_parse(data, size, &m->graph);
-  if (st == ECNN_STATUS_OK) st = ecnn_graph_prepare(&m->graph);
-  if (st == ECNN_STATUS_OK) st = ecnn_graph_plan(&m->graph);
+  if (!m) {
+    ecnn_graph_clear(g);
+    return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory loading model");
+  }
+  m->graph = *g;
+  ecnn_graph_init(g);
+  ecnn_status st = ecnn_graph_prepare(&m->graph);
+  if (st == ECNN_STATUS_OK) {
+    find_cam(m);
+    st = ecnn_graph_plan(&m->graph);
+  }
   if (st != ECNN_STATUS_OK) {
     ecnn_model_free(m);
     return st;
@@ -31,6 +90,23 @@ ecnn_status ecnn_model_load_buffer(const void *data, size_t size, ecnn_model **m
   *model = m;
   return ECNN_STATUS_OK;
 }
+
+ecnn_status ecnn_model_load_buffer(const void *data, size_t size, ecnn_model **model) {
+  if (!model) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "model pointer is NULL");
+  *model = NULL;
+  if (!data || size == 0)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL, "model data is empty");
+  ecnn_graph g;
+  ecnn_graph_init(&g);
+  ecnn_status st = ecnn_tflite_parse(data, size, &g);
+  if (st != ECNN_STATUS_OK) {
+    ecnn_graph_clear(&g);
+    return st;
+  }
+  return ecnn_model_from_graph(&g, model);
+}
+
+bool ecnn_model_has_cam(const ecnn_model *model) { return model && model->cam_node >= 0; }
 
 ecnn_status ecnn_model_load_file(const char *path, ecnn_model **model) {
   if (!model || !path)

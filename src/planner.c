@@ -58,6 +58,9 @@ ecnn_status ecnn_graph_plan(ecnn_graph *g) {
     if (t->first_node < 0) t->first_node = 0;
     t->last_node = end;
   }
+  for (int32_t i = 0; i < g->num_tensors; i++)
+    if (g->tensors[i].keep_alive && !g->tensors[i].data && g->tensors[i].first_node >= 0)
+      g->tensors[i].last_node = end;
 
   plan_item *items = malloc(((size_t)g->num_tensors + 1) * sizeof *items);
   int32_t *placed = malloc(((size_t)g->num_tensors + 1) * sizeof *placed);

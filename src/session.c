@@ -156,3 +156,14 @@ ecnn_status ecnn_session_output(const ecnn_session *session, int32_t index, cons
   if (info) ecnn_tensor_fill_info(&g->tensors[id], info);
   return ECNN_STATUS_OK;
 }
+
+const ecnn_model *ecnn_session_model(const ecnn_session *session) {
+  return session ? session->model : NULL;
+}
+
+const void *ecnn_session_tensor(const ecnn_session *session, int32_t tensor) {
+  if (!session || tensor < 0 || tensor >= session->model->graph.num_tensors) return NULL;
+  return session->data[tensor];
+}
+
+bool ecnn_session_has_run(const ecnn_session *session) { return session && session->has_run; }

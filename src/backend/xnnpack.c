@@ -298,6 +298,8 @@ static ecnn_status build_run(ecnn_xnn_plan *plan, xnn_run *r, void *const *data)
   }
   for (int32_t i = 0; i < g->num_outputs; i++)
     if (inside[g->outputs[i]]) boundary[g->outputs[i]] = 2;
+  for (int32_t i = 0; i < g->num_tensors; i++) /* read after the run (CAM features) */
+    if (inside[i] && g->tensors[i].keep_alive) boundary[i] = 2;
   free(inside);
   if (xnn_create_subgraph((uint32_t)g->num_tensors, 0, &sg) != xnn_status_success) {
     st = ecnn_error(ECNN_STATUS_UNSUPPORTED, "xnnpack: cannot create a subgraph");

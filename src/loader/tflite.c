@@ -64,6 +64,7 @@ enum { BUFFER_DATA = 0, BUFFER_OFFSET = 1, BUFFER_SIZE = 2 };
 /* An operator code resolved to our op enum (or -1 with a name for the error). */
 typedef struct opcode_entry {
   int32_t op; /* ecnn_op or -1 */
+  bool tconv_bias; /* MediaPipe's custom Convolution2DTransposeBias (becomes TRANSPOSE_CONV) */
   int32_t builtin;
   char custom[64];
 } opcode_entry;
@@ -106,6 +107,11 @@ static ecnn_status parse_opcodes(const fb_table *model, opcode_entry **out, uint
       if (clen == strlen("TFLite_Detection_PostProcess") &&
           memcmp(custom, "TFLite_Detection_PostProcess", clen) == 0)
         e->op = ECNN_OP_DETECTION_POSTPROCESS;
+      if (clen == strlen("Convolution2DTransposeBias") &&
+          memcmp(custom, "Convolution2DTransposeBias", clen) == 0) {
+        e->op = ECNN_OP_TRANSPOSE_CONV;
+        e->tconv_bias = true;
+      }
       continue;
     }
     for (int32_t k = 0; k < ECNN_OP_COUNT; k++)
@@ -489,6 +495,40 @@ static ecnn_status fold_dequantize(ecnn_graph *g, int32_t in_id, int32_t out_id,
   return ECNN_STATUS_OK;
 }
 
+/* MediaPipe's Convolution2DTransposeBias: inputs (input, weights, bias), options a raw
+ * TfLiteTransposeConvParams {padding (1 SAME, 2 VALID), stride_w, stride_h}. Rewritten as a
+ * TRANSPOSE_CONV whose output_shape input is a constant made from the declared output shape. */
+static ecnn_status tconv_bias_node(ecnn_graph *g, const fb_vec *custom, int32_t index,
+                                   int32_t *in_ids, int32_t *nin, int32_t out_id,
+                                   ecnn_op_params *p) {
+  if (*nin != 3 || custom->len < 12)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL,
+                      "Convolution2DTransposeBias #%d: %d inputs and %u option bytes (3 and 12)",
+                      (int)index, (int)*nin, custom->len);
+  const uint8_t *o = fb_vec_data(custom);
+  int32_t pad = (int32_t)fb_le32(o), sw = (int32_t)fb_le32(o + 4), sh = (int32_t)fb_le32(o + 8);
+  if ((pad != 1 && pad != 2) || sw < 1 || sh < 1 || sw > 64 || sh > 64)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL,
+                      "Convolution2DTransposeBias #%d: padding %d, strides %d x %d", (int)index,
+                      (int)pad, (int)sw, (int)sh);
+  const ecnn_tensor *out = &g->tensors[out_id];
+  if (out->ndim != 4)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED,
+                      "Convolution2DTransposeBias #%d: output '%s' needs a declared 4-D shape",
+                      (int)index, out->name);
+  int32_t shape[4], dim = 4;
+  memcpy(shape, out->dims, sizeof shape);
+  int32_t sid = ecnn_graph_add_tensor(g, "output_shape", ECNN_DTYPE_I32, 1, &dim, shape, sizeof shape);
+  if (sid < 0) return ecnn_error_prefix(ECNN_STATUS_INVALID_MODEL, "op #%d", (int)index);
+  const int32_t input = in_ids[0], weights = in_ids[1], bias = in_ids[2];
+  in_ids[0] = sid, in_ids[1] = weights, in_ids[2] = input, in_ids[3] = bias;
+  *nin = 4;
+  p->padding = pad == 1 ? ECNN_PADDING_SAME : ECNN_PADDING_VALID;
+  p->stride_w = sw;
+  p->stride_h = sh;
+  return ECNN_STATUS_OK;
+}
+
 static ecnn_status parse_operators(const fb_table *sg, const opcode_entry *codes,
                                    uint32_t num_codes, ecnn_graph *g) {
   fb_vec v;
@@ -544,8 +584,14 @@ static ecnn_status parse_operators(const fb_table *sg, const opcode_entry *codes
     }
     ecnn_op_params p;
     ecnn_op_params_init(&p);
-    if ((st = parse_options(op, &opts, &custom, index, &p)) != ECNN_STATUS_OK) return st;
-    int32_t k = ecnn_graph_add_node(g, op, in_ids, (int32_t)ins.len, out_ids, (int32_t)outs.len, &p);
+    int32_t nin = (int32_t)ins.len;
+    if (e->tconv_bias) {
+      if ((st = tconv_bias_node(g, &custom, index, in_ids, &nin, out_ids[0], &p)) != ECNN_STATUS_OK)
+        return st;
+    } else if ((st = parse_options(op, &opts, &custom, index, &p)) != ECNN_STATUS_OK) {
+      return st;
+    }
+    int32_t k = ecnn_graph_add_node(g, op, in_ids, nin, out_ids, (int32_t)outs.len, &p);
     if (k < 0) return ecnn_error_prefix(ECNN_STATUS_INVALID_MODEL, "op #%d", index);
     g->nodes[k].index = index;
   }

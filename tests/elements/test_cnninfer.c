@@ -182,6 +182,36 @@ GST_START_TEST (test_json_and_saliency)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_segmentation_mask)
+{
+  /* a segmentation model: no ROIs, the saliency meta is its mask (person = 1) */
+  gchar *model = eu_model ("selfie_segmentation.tflite");
+  gchar *desc = g_strdup_printf ("cnninfer model=\"%s\" saliency=true", model);
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstCaps *caps;
+  GstBuffer *in = eu_photo ("astronaut.png", "I420", 0, 0, &caps);
+  GstBuffer *out = run_one (h, in, caps);
+  ck_assert_int_eq (eu_roi_count (out), 0);
+  EcnnTensorMeta *m = gst_buffer_get_ecnn_tensor_meta (out, "saliency");
+  ck_assert_ptr_nonnull (m);
+  ck_assert_int_eq (m->dims[1], 256);
+  const gfloat *map = m->data;
+  gdouble face = 0, bg = 0;
+  for (int y = 40; y < 100; y++)
+    for (int x = 90; x < 140; x++)
+      face += map[y * 256 + x] / (60.0 * 50);
+  for (int y = 0; y < 30; y++)
+    for (int x = 200; x < 256; x++)
+      bg += map[y * 256 + x] / (30.0 * 56);
+  ck_assert_msg (face > 0.8 && bg < 0.1, "mask: face %g, background %g", face, bg);
+  gst_buffer_unref (out);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+  g_free (desc);
+  g_free (model);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_missing_model)
 {
   GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=1 ! "
@@ -216,6 +246,7 @@ cnninfer_suite (void)
   tcase_add_test (tc, test_face_keypoints);
   tcase_add_test (tc, test_interval);
   tcase_add_test (tc, test_json_and_saliency);
+  tcase_add_test (tc, test_segmentation_mask);
   tcase_add_test (tc, test_missing_model);
   suite_add_tcase (s, tc);
   return s;

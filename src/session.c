@@ -9,6 +9,7 @@
 #include "backend/xnnpack.h"
 #include "model.h"
 #include "ops/ops.h"
+#include "threadpool.h"
 
 struct ecnn_session {
   const ecnn_model *model;
@@ -17,6 +18,7 @@ struct ecnn_session {
   void **data; /* per tensor id: constant data, arena slot, or NULL when unused */
   bool has_run;
   ecnn_xnn_plan *xnn; /* backend xnnpack only */
+  ecnn_threadpool *pool; /* native backend, threads > 1 */
 };
 
 void ecnn_session_options_init(ecnn_session_options *options) {
@@ -71,6 +73,13 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
     if (t->data) s->data[i] = t->data;
     else if (t->first_node >= 0) s->data[i] = s->arena + t->arena_offset;
   }
+  if (opt.backend == ECNN_BACKEND_NATIVE) {
+    ecnn_status st = ecnn_threadpool_create(opt.threads, &s->pool);
+    if (st != ECNN_STATUS_OK) {
+      ecnn_session_free(s);
+      return st;
+    }
+  }
   if (opt.backend == ECNN_BACKEND_XNNPACK) {
     ecnn_status st = ecnn_xnn_create(g, s->data, opt.threads, &s->xnn);
     if (st != ECNN_STATUS_OK) {
@@ -85,6 +94,7 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
 void ecnn_session_free(ecnn_session *session) {
   if (!session) return;
   ecnn_xnn_free(session->xnn);
+  ecnn_threadpool_free(session->pool);
   free(session->arena);
   free(session->data);
   free(session);
@@ -121,7 +131,7 @@ ecnn_status ecnn_session_set_input(ecnn_session *session, int32_t index, const v
 ecnn_status ecnn_session_run(ecnn_session *session) {
   if (!session) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "session is NULL");
   const ecnn_graph *g = &session->model->graph;
-  ecnn_op_ctx ctx = {.graph = g, .data = session->data};
+  ecnn_op_ctx ctx = {.graph = g, .pool = session->pool, .data = session->data};
   if (session->xnn) {
     ecnn_status st = ecnn_xnn_run(session->xnn, &ctx);
     session->has_run = st == ECNN_STATUS_OK;

@@ -90,4 +90,22 @@ typedef struct ecnn_pad_params {
 } ecnn_pad_params;
 void ecnn_pad__scalar(const ecnn_pad_params *p, const void *in, void *out, const void *fill);
 
+/* ---- SIMD twins (src/kernels/x86/conv_x86.c), chosen by src/kernels/isa.c ---- */
+
+/* Packs CONV_2D weights (groups 1) for the SIMD kernels: one 64-byte aligned block (free()) of
+ * [KH*KW*IC][OCP] weights followed by OCP biases, OCP = out_c rounded up to 32, zero padded. */
+float *ecnn_f32_conv2d_pack(const ecnn_conv_params *p, const float *w, const float *bias);
+/* CONV_2D (groups 1, in_c <= ecnn_conv_packed_max_ic()) on output rows [row0, row1) of
+ * batch * out_h, with packed weights wp and padded bias bp (both from ecnn_f32_conv2d_pack). */
+void ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, const float *wp,
+                                    const float *bp, float *out, int32_t row0, int32_t row1);
+void ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
+                                  const float *bp, float *out, int32_t row0, int32_t row1);
+/* DEPTHWISE_CONV_2D (depth multiplier 1) on output rows [row0, row1). */
+void ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const float *w,
+                                    const float *bias, float *out, int32_t row0, int32_t row1);
+void ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, const float *w,
+                                  const float *bias, float *out, int32_t row0, int32_t row1);
+int32_t ecnn_conv_packed_max_ic(void);
+
 #endif /* ECNN_KERNELS_CONV_H */

@@ -8,7 +8,11 @@
  */
 #include <math.h>
 
+#include <stdlib.h>
+
 #include "../kernels/conv.h"
+#include "../kernels/isa.h"
+#include "../threadpool.h"
 #include "ops.h"
 
 #define OPFMT "%s #%d: "
@@ -144,7 +148,29 @@ ecnn_status ecnn_op_conv2d_prepare(ecnn_graph *g, ecnn_node *n) {
     if (__builtin_mul_overflow(macs, f[i], &macs))
       return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "MAC count overflows", OPARG);
   n->macs = macs;
+  /* float convs without groups get their weights packed once for the SIMD kernels */
+  free(n->priv);
+  n->priv = NULL;
+  if (in->dtype == ECNN_DTYPE_F32 && p.groups == 1 && p.in_c <= ecnn_conv_packed_max_ic()) {
+    n->priv = ecnn_f32_conv2d_pack(&p, w->data, bias ? bias->data : NULL);
+    if (!n->priv) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
+  }
   return ECNN_STATUS_OK;
+}
+
+typedef struct conv_job {
+  const ecnn_conv_params *p;
+  const float *in, *wp, *bp;
+  float *out;
+  ecnn_isa isa;
+} conv_job;
+
+static void conv_rows(void *arg, int64_t begin, int64_t end) {
+  const conv_job *j = arg;
+  if (j->isa == ECNN_ISA_AVX512)
+    ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, (int32_t)begin, (int32_t)end);
+  else
+    ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, (int32_t)begin, (int32_t)end);
 }
 
 ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
@@ -154,7 +180,14 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
   float *out = ecnn_ctx_out(ctx, 0);
-  ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
+  const ecnn_isa isa = ecnn_isa_active();
+  if (n->priv && isa != ECNN_ISA_SCALAR) {
+    const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c, ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
+    conv_job j = {&p, ecnn_ctx_in(ctx, 0), n->priv, (const float *)n->priv + k * ocp, out, isa};
+    ecnn_parallel_for(ctx->pool, (int64_t)p.batch * p.out_h, 1, conv_rows, &j);
+  } else {
+    ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
+  }
   if (n->params.activation == ECNN_ACT_TANH)
     ecnn_activate_n(out, (int64_t)p.batch * p.out_h * p.out_w * p.out_c, ECNN_ACT_TANH);
   return ECNN_STATUS_OK;

@@ -11,6 +11,8 @@
 #include <math.h>
 
 #include "../kernels/conv.h"
+#include "../kernels/isa.h"
+#include "../threadpool.h"
 #include "ops.h"
 
 #define OPFMT "%s #%d: "
@@ -141,6 +143,21 @@ ecnn_status ecnn_op_depthwise_conv2d_prepare(ecnn_graph *g, ecnn_node *n) {
   return ECNN_STATUS_OK;
 }
 
+typedef struct dw_job {
+  const ecnn_conv_params *p;
+  const float *in, *w, *bias;
+  float *out;
+  ecnn_isa isa;
+} dw_job;
+
+static void dw_rows(void *arg, int64_t begin, int64_t end) {
+  const dw_job *j = arg;
+  if (j->isa == ECNN_ISA_AVX512)
+    ecnn_f32_dwconv2d_rows__avx512(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin, (int32_t)end);
+  else
+    ecnn_f32_dwconv2d_rows__avx2(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin, (int32_t)end);
+}
+
 ecnn_status ecnn_op_depthwise_conv2d_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;
   ecnn_conv_params p = {0};
@@ -148,7 +165,13 @@ ecnn_status ecnn_op_depthwise_conv2d_run(const ecnn_op_ctx *ctx) {
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
   float *out = ecnn_ctx_out(ctx, 0);
-  ecnn_f32_dwconv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
+  const ecnn_isa isa = ecnn_isa_active();
+  if (isa != ECNN_ISA_SCALAR && p.depth_multiplier == 1) {
+    dw_job j = {&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out, isa};
+    ecnn_parallel_for(ctx->pool, (int64_t)p.batch * p.out_h, 1, dw_rows, &j);
+  } else {
+    ecnn_f32_dwconv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
+  }
   if (n->params.activation == ECNN_ACT_TANH)
     ecnn_activate_n(out, (int64_t)p.batch * p.out_h * p.out_w * p.out_c, ECNN_ACT_TANH);
   return ECNN_STATUS_OK;

@@ -5,7 +5,10 @@
  * num_classes + 1 columns) and runs NMS: the fast path (use_regular_nms false) keeps each box's
  * best class and suppresses across classes; the regular path suppresses per class. Outputs:
  * boxes [1, M, 4] as (ymin, xmin, ymax, xmax), classes [1, M] (without background), scores
- * [1, M], and the count [1], M = max_detections. Only max_classes_per_detection = 1.
+ * [1, M], and the count [1], M = max_detections. Only max_classes_per_detection = 1. The
+ * regular path keeps at most detections_per_class boxes per class, as TFLite does (per-class
+ * greedy NMS is independent across classes, so one class-aware pass over all candidates
+ * followed by a per-class cap gives the same survivors). Runs per frame.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +16,9 @@
 
 #include "ops.h"
 
+/* Validates the three float32 inputs (box encodings [1, N, >= 4], scores [1, N, C or C + 1],
+ * anchors [N, 4] as ycenter, xcenter, h, w) and the options; sets the four output shapes.
+ * Errors name the op and its index. */
 ecnn_status ecnn_op_detection_postprocess_prepare(ecnn_graph *g, ecnn_node *n) {
   ecnn_status st = ecnn_check_io(n, 3, 3, 4);
   if (st != ECNN_STATUS_OK) return st;
@@ -39,6 +45,10 @@ ecnn_status ecnn_op_detection_postprocess_prepare(ecnn_graph *g, ecnn_node *n) {
     return ecnn_error(ECNN_STATUS_UNSUPPORTED,
                       "DETECTION_POSTPROCESS #%d: max_classes_per_detection %d (only 1)",
                       (int)n->index, (int)o->max_classes_per_detection);
+  if (o->use_regular_nms && o->detections_per_class < 1)
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL,
+                      "DETECTION_POSTPROCESS #%d: detections_per_class %d with regular NMS",
+                      (int)n->index, (int)o->detections_per_class);
   if (!(o->y_scale != 0 && o->x_scale != 0 && o->h_scale != 0 && o->w_scale != 0) ||
       !(o->nms_iou_threshold >= 0 && o->nms_iou_threshold <= 1))
     return ecnn_error(ECNN_STATUS_INVALID_MODEL, "DETECTION_POSTPROCESS #%d: bad scales or IoU",
@@ -55,6 +65,8 @@ ecnn_status ecnn_op_detection_postprocess_prepare(ecnn_graph *g, ecnn_node *n) {
   return ECNN_STATUS_OK;
 }
 
+/* Decodes, thresholds and suppresses; writes all four outputs (unused rows zero). Needs a
+ * prepared node. Allocates the candidate list per call (freed before return). */
 ecnn_status ecnn_op_detection_postprocess_run(const ecnn_op_ctx *ctx) {
   const ecnn_graph *g = ctx->graph;
   const ecnn_node *n = ctx->node;
@@ -93,7 +105,20 @@ ecnn_status ecnn_op_detection_postprocess_run(const ecnn_op_ctx *ctx) {
     }
   }
   ecnn_status st = ecnn_nms_run(o->use_regular_nms ? ECNN_NMS_HARD : ECNN_NMS_HARD_AGNOSTIC,
-                                o->nms_iou_threshold, o->max_detections, cand, &k);
+                                o->nms_iou_threshold, o->use_regular_nms ? k : o->max_detections,
+                                cand, &k);
+  if (st == ECNN_STATUS_OK && o->use_regular_nms) {
+    /* survivors are sorted by score: keep the first detections_per_class of each class */
+    int32_t *per = calloc((size_t)o->num_classes, sizeof *per), kept = 0;
+    if (!per) {
+      free(cand);
+      return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "DETECTION_POSTPROCESS: out of memory");
+    }
+    for (int32_t i = 0; i < k && kept < o->max_detections; i++)
+      if (per[cand[i].class_id]++ < o->detections_per_class) cand[kept++] = cand[i];
+    k = kept;
+    free(per);
+  }
   if (st == ECNN_STATUS_OK) {
     float *ob = ecnn_ctx_out(ctx, 0), *oc = ecnn_ctx_out(ctx, 1), *os = ecnn_ctx_out(ctx, 2);
     float *on = ecnn_ctx_out(ctx, 3);

@@ -20,8 +20,11 @@
 
 #include "../graph.h"
 
+struct ecnn_threadpool;
+
 typedef struct ecnn_op_ctx {
   const ecnn_graph *graph;
+  struct ecnn_threadpool *pool; /* the session's threads (NULL: run inline) */
   const ecnn_node *node;
   void *const *data; /* data pointer of every tensor id (constants and arena) */
   void *scratch;     /* per-session scratch, scratch_bytes long (reserved; may be NULL) */

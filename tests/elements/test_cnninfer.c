@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "elements_util.h"
 #include "gstcnnmeta.h"
@@ -149,7 +150,9 @@ GST_END_TEST;
 
 GST_START_TEST (test_json_and_saliency)
 {
-  gchar *json = g_build_filename (g_get_tmp_dir (), "cnninfer_test.jsonl", NULL);
+  gchar *name = g_strdup_printf ("cnninfer_test_%d.jsonl", (int) getpid ());
+  gchar *json = g_build_filename (g_get_tmp_dir (), name, NULL);
+  g_free (name);
   gchar *extra = g_strdup_printf ("saliency=true json-file=\"%s\"", json);
   GstHarness *h = infer_harness (extra);
   GstCaps *caps;

@@ -5,6 +5,7 @@
  * path on any CPU. Offsets are computed in size_t so that tensors up to the engine's element
  * limit cannot overflow an int.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../conv.h"
@@ -117,4 +118,18 @@ void ecnn_f32_fully_connected__scalar(const ecnn_fc_params *p, const float *in, 
       op[o] = clampf(acc, p->out_min, p->out_max);
     }
   }
+}
+
+float *ecnn_f32_conv2d_pack(const ecnn_conv_params *p, const float *w, const float *bias) {
+  const size_t ocp = ((size_t)p->out_c + 31) & ~(size_t)31;
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
+  const size_t bytes = ((k + 1) * ocp * sizeof(float) + 63) & ~(size_t)63;
+  float *out = aligned_alloc(64, bytes);
+  if (!out) return NULL;
+  memset(out, 0, bytes);
+  /* w is [O][KH][KW][I]: row r = (ky*KW + kx)*I + i of the packed block holds w[o][r] */
+  for (size_t o = 0; o < (size_t)p->out_c; o++)
+    for (size_t r = 0; r < k; r++) out[r * ocp + o] = w[o * k + r];
+  for (size_t o = 0; o < (size_t)p->out_c; o++) out[k * ocp + o] = bias ? bias[o] : 0.0f;
+  return out;
 }

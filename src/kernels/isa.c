@@ -1,0 +1,43 @@
+/*
+ * isa.c — CPU feature detection and the ECNN_ISA override (isa.h).
+ */
+#include "isa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int active = -1;
+
+ecnn_isa ecnn_isa_best(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return ECNN_ISA_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ECNN_ISA_AVX2;
+#endif
+  return ECNN_ISA_SCALAR;
+}
+
+ecnn_isa ecnn_isa_set(ecnn_isa isa) {
+  ecnn_isa best = ecnn_isa_best();
+  active = (int)(isa > best ? best : isa);
+  return (ecnn_isa)active;
+}
+
+ecnn_isa ecnn_isa_active(void) {
+  if (active < 0) {
+    const char *env = getenv("ECNN_ISA");
+    ecnn_isa want = ECNN_ISA_AVX512;
+    if (env && !strcmp(env, "scalar")) want = ECNN_ISA_SCALAR;
+    else if (env && !strcmp(env, "avx2")) want = ECNN_ISA_AVX2;
+    ecnn_isa_set(want);
+  }
+  return (ecnn_isa)active;
+}
+
+const char *ecnn_isa_name(ecnn_isa isa) {
+  switch (isa) {
+  case ECNN_ISA_AVX2: return "avx2";
+  case ECNN_ISA_AVX512: return "avx512";
+  default: return "scalar";
+  }
+}

@@ -1,0 +1,20 @@
+/*
+ * isa.h — which SIMD kernels this CPU runs: detected once (AVX-512F, AVX2+FMA, else scalar),
+ * overridable with the environment variable ECNN_ISA=scalar|avx2|avx512 (a request above what
+ * the CPU has falls back to the best it has). Tests switch paths with ecnn_isa_set.
+ */
+#ifndef ECNN_ISA_H
+#define ECNN_ISA_H
+
+typedef enum ecnn_isa { ECNN_ISA_SCALAR = 0, ECNN_ISA_AVX2, ECNN_ISA_AVX512 } ecnn_isa;
+
+/* The path in use (detection + ECNN_ISA on first call). */
+ecnn_isa ecnn_isa_active(void);
+/* The best path the CPU supports. */
+ecnn_isa ecnn_isa_best(void);
+/* Forces a path (clamped to ecnn_isa_best); returns the one now active. Not thread-safe:
+ * call before creating sessions. */
+ecnn_isa ecnn_isa_set(ecnn_isa isa);
+const char *ecnn_isa_name(ecnn_isa isa);
+
+#endif

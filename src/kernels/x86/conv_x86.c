@@ -1,0 +1,195 @@
+/*
+ * conv_x86.c — AVX2+FMA and AVX-512 kernels of CONV_2D (groups 1) and DEPTHWISE_CONV_2D
+ * (multiplier 1), float32 NHWC, each the SIMD twin of the scalar kernel in conv_scalar.c.
+ * CONV_2D reads weights packed once per model as [KH*KW*IC][OCP] (output channels contiguous,
+ * OCP = out_c rounded up to 32, zero padded) and computes tiles of 6 output pixels x 32 output
+ * channels (AVX-512: 12 zmm accumulators) or 4 x 16 (AVX2): per input channel two weight
+ * vectors are loaded and each pixel's input is broadcast. Taps outside the input read a zero
+ * row. Both kernels take a range of output rows (batch * out_h) so a thread pool can split them.
+ * Compiled with per-function target attributes; only called when isa.c says the CPU has them.
+ */
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+#include "../conv.h"
+
+#define ZERO_ROW 4096 /* input channels the zero row covers (larger: the caller uses scalar) */
+static const float zero_row[ZERO_ROW];
+
+/* Pointers to the input rows of the tile's pixels for tap (ky, kx) (zero row when outside). */
+static inline void tap_rows(const ecnn_conv_params *p, const float *in, int32_t b, int32_t oy,
+                            int32_t ox0, int32_t n, int32_t ky, int32_t kx, const float **rows) {
+  const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
+  for (int32_t j = 0; j < n; j++) {
+    const int64_t ix = (int64_t)(ox0 + j) * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+    rows[j] = (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
+                  ? zero_row
+                  : in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * p->in_c;
+  }
+}
+
+__attribute__((target("avx512f,fma"))) void
+ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, const float *wp,
+                               const float *bp, float *out, int32_t row0, int32_t row1) {
+  enum { TP = 6 };
+  const int32_t IC = p->in_c, OC = p->out_c, OCP = (OC + 31) & ~31;
+  const int32_t taps = p->kernel_h * p->kernel_w;
+  const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);
+  for (int32_t row = row0; row < row1; row++) {
+    const int32_t b = row / p->out_h, oy = row % p->out_h;
+    float *orow = out + (size_t)row * p->out_w * OC;
+    for (int32_t ox = 0; ox < p->out_w; ox += TP) {
+      const int32_t n = p->out_w - ox < TP ? p->out_w - ox : TP;
+      for (int32_t ob = 0; ob < OC; ob += 32) {
+        __m512 acc[TP][2];
+        const __m512 b0 = _mm512_loadu_ps(bp + ob), b1 = _mm512_loadu_ps(bp + ob + 16);
+        for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
+        for (int32_t t = 0; t < taps; t++) {
+          const float *rows[TP];
+          tap_rows(p, in, b, oy, ox, n, t / p->kernel_w, t % p->kernel_w, rows);
+          for (int32_t j = n; j < TP; j++) rows[j] = zero_row;
+          const float *w = wp + (size_t)t * IC * OCP + ob;
+          for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
+            const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
+            for (int32_t j = 0; j < TP; j++) {
+              const __m512 x = _mm512_set1_ps(rows[j][ic]);
+              acc[j][0] = _mm512_fmadd_ps(x, w0, acc[j][0]);
+              acc[j][1] = _mm512_fmadd_ps(x, w1, acc[j][1]);
+            }
+          }
+        }
+        const int32_t left = OC - ob;
+        const __mmask16 m0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
+        const __mmask16 m1 = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
+        for (int32_t j = 0; j < n; j++) {
+          float *o = orow + (size_t)(ox + j) * OC + ob;
+          _mm512_mask_storeu_ps(o, m0, _mm512_min_ps(_mm512_max_ps(acc[j][0], lo), hi));
+          if (m1) _mm512_mask_storeu_ps(o + 16, m1, _mm512_min_ps(_mm512_max_ps(acc[j][1], lo), hi));
+        }
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(left), idx);
+}
+
+__attribute__((target("avx2,fma"))) void
+ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
+                             const float *bp, float *out, int32_t row0, int32_t row1) {
+  enum { TP = 4 };
+  const int32_t IC = p->in_c, OC = p->out_c, OCP = (OC + 31) & ~31;
+  const int32_t taps = p->kernel_h * p->kernel_w;
+  const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
+  for (int32_t row = row0; row < row1; row++) {
+    const int32_t b = row / p->out_h, oy = row % p->out_h;
+    float *orow = out + (size_t)row * p->out_w * OC;
+    for (int32_t ox = 0; ox < p->out_w; ox += TP) {
+      const int32_t n = p->out_w - ox < TP ? p->out_w - ox : TP;
+      for (int32_t ob = 0; ob < OC; ob += 16) {
+        __m256 acc[TP][2];
+        const __m256 b0 = _mm256_loadu_ps(bp + ob), b1 = _mm256_loadu_ps(bp + ob + 8);
+        for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
+        for (int32_t t = 0; t < taps; t++) {
+          const float *rows[TP];
+          tap_rows(p, in, b, oy, ox, n, t / p->kernel_w, t % p->kernel_w, rows);
+          for (int32_t j = n; j < TP; j++) rows[j] = zero_row;
+          const float *w = wp + (size_t)t * IC * OCP + ob;
+          for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
+            const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+            for (int32_t j = 0; j < TP; j++) {
+              const __m256 x = _mm256_broadcast_ss(rows[j] + ic);
+              acc[j][0] = _mm256_fmadd_ps(x, w0, acc[j][0]);
+              acc[j][1] = _mm256_fmadd_ps(x, w1, acc[j][1]);
+            }
+          }
+        }
+        const int32_t left = OC - ob;
+        const __m256i m0 = avx2_mask(left), m1 = avx2_mask(left - 8);
+        for (int32_t j = 0; j < n; j++) {
+          float *o = orow + (size_t)(ox + j) * OC + ob;
+          _mm256_maskstore_ps(o, m0, _mm256_min_ps(_mm256_max_ps(acc[j][0], lo), hi));
+          if (left > 8) _mm256_maskstore_ps(o + 8, m1, _mm256_min_ps(_mm256_max_ps(acc[j][1], lo), hi));
+        }
+      }
+    }
+  }
+}
+
+__attribute__((target("avx512f,fma"))) void
+ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const float *w,
+                               const float *bias, float *out, int32_t row0, int32_t row1) {
+  const int32_t C = p->out_c;
+  const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);
+  for (int32_t row = row0; row < row1; row++) {
+    const int32_t b = row / p->out_h, oy = row % p->out_h;
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      float *o = out + ((size_t)row * p->out_w + ox) * C;
+      for (int32_t c = 0; c < C; c += 16) {
+        const __mmask16 m = C - c >= 16 ? 0xFFFF : (__mmask16)((1u << (C - c)) - 1);
+        __m512 acc = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
+        for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+          const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
+          if (iy < 0 || iy >= p->in_h) continue;
+          for (int32_t kx = 0; kx < p->kernel_w; kx++) {
+            const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+            if (ix < 0 || ix >= p->in_w) continue;
+            const float *ip = in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
+            const float *wq = w + ((size_t)ky * p->kernel_w + kx) * C + c;
+            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, ip), _mm512_maskz_loadu_ps(m, wq), acc);
+          }
+        }
+        _mm512_mask_storeu_ps(o + c, m, _mm512_min_ps(_mm512_max_ps(acc, lo), hi));
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) void
+ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, const float *w,
+                             const float *bias, float *out, int32_t row0, int32_t row1) {
+  const int32_t C = p->out_c;
+  const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
+  for (int32_t row = row0; row < row1; row++) {
+    const int32_t b = row / p->out_h, oy = row % p->out_h;
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      float *o = out + ((size_t)row * p->out_w + ox) * C;
+      for (int32_t c = 0; c < C; c += 8) {
+        const __m256i m = avx2_mask(C - c);
+        __m256 acc = bias ? _mm256_maskload_ps(bias + c, m) : _mm256_setzero_ps();
+        for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+          const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
+          if (iy < 0 || iy >= p->in_h) continue;
+          for (int32_t kx = 0; kx < p->kernel_w; kx++) {
+            const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+            if (ix < 0 || ix >= p->in_w) continue;
+            const float *ip = in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
+            const float *wq = w + ((size_t)ky * p->kernel_w + kx) * C + c;
+            acc = _mm256_fmadd_ps(_mm256_maskload_ps(ip, m), _mm256_maskload_ps(wq, m), acc);
+          }
+        }
+        _mm256_maskstore_ps(o + c, m, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+      }
+    }
+  }
+}
+
+int32_t ecnn_conv_packed_max_ic(void) { return ZERO_ROW; }
+
+#else /* not x86-64: isa.c never selects these; packing is disabled by max_ic 0 */
+#include "../conv.h"
+
+int32_t ecnn_conv_packed_max_ic(void) { return 0; }
+#define UNUSED_KERNEL(name, wname)                                                             \
+  void name(const ecnn_conv_params *p, const float *in, const float *wname, const float *b,    \
+            float *out, int32_t r0, int32_t r1) {                                              \
+    (void)p, (void)in, (void)wname, (void)b, (void)out, (void)r0, (void)r1;                    \
+  }
+UNUSED_KERNEL(ecnn_f32_conv2d_packed__avx512, wp)
+UNUSED_KERNEL(ecnn_f32_conv2d_packed__avx2, wp)
+UNUSED_KERNEL(ecnn_f32_dwconv2d_rows__avx512, w)
+UNUSED_KERNEL(ecnn_f32_dwconv2d_rows__avx2, w)
+#endif /* __x86_64__ */

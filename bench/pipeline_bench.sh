@@ -15,12 +15,15 @@ src="filesrc location=tests/data/astronaut.png ! pngdec ! videoconvert ! videosc
 video/x-raw,width=1280,height=720,pixel-aspect-ratio=1/1 ! videoconvert ! video/x-raw,format=I420 ! \
 imagefreeze num-buffers=$frames ! video/x-raw,framerate=1000/1"
 
-run() { # run STAGES -> seconds
-  local s e
-  s=$(date +%s.%N)
-  eval gst-launch-1.0 -q $src $1 ! fakesink sync=false >/dev/null
-  e=$(date +%s.%N)
-  awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }'
+run() { # run STAGES -> median seconds of 3 runs (the machine may be shared: take medians)
+  local s e t=()
+  for _ in 1 2 3; do
+    s=$(date +%s.%N)
+    eval gst-launch-1.0 -q $src $1 ! fakesink sync=false >/dev/null
+    e=$(date +%s.%N)
+    t+=("$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }')")
+  done
+  printf '%s\n' "${t[@]}" | sort -n | sed -n 2p
 }
 
 echo "pipeline bench: $frames frames 1280x720 I420, backend $backend, $(nproc) cores"

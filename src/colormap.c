@@ -1,10 +1,14 @@
 /*
  * colormap.c — colour maps (jet, inferno, turbo) and the in-place heatmap blend used by
- * cnnheatmap. The maps are our own approximations: jet is its classic piecewise-linear
- * formula; inferno and turbo interpolate a handful of control colours read off their published
- * ramps (close, not bit-exact). The blend maps every frame pixel through the letterbox region to
- * map coordinates (per-row and per-column tables, no per-pixel division), samples the map
- * bilinearly and mixes the colour in the frame's own format. Runs per frame.
+ * cnnheatmap. The maps are our own approximations, no copied tables: jet is its classic
+ * piecewise-linear formula; inferno and turbo interpolate linearly between nine control colours
+ * picked by eye from their published ramps (close in hue and luminance, not bit-exact; inferno's
+ * luminance still rises monotonically). The blend maps every frame pixel through the letterbox
+ * region to map coordinates with per-row and per-column tables (no per-pixel division), samples
+ * the map bilinearly (one vertical lerp per map column per row, one horizontal lerp per pixel),
+ * looks the colour up in a 256-entry table already converted to the frame's format and mixes it
+ * with integer arithmetic. YUV chroma is mixed once per chroma sample from the average over the
+ * pixels it covers. Runs per frame: 1280x720 takes a few milliseconds on one core.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -55,30 +59,72 @@ ecnn_rgb ecnn_colormap_lookup(ecnn_colormap map, float t) {
   }
 }
 
-/* Map coordinate of each frame column / row (negative: outside the map). */
-static void axis_table(int32_t n, float offset, float scale, int32_t tensor, int32_t m,
-                       float *out) {
+/* Where a frame column (row) samples the map: map indices i0, i1 and the weight of i1; i0 < 0
+ * when the pixel centre lies outside the region. */
+typedef struct axis {
+  int32_t i0, i1;
+  float f;
+} axis;
+
+/* Fills the table for n frame pixels; returns the contiguous range [*begin, *end) inside the
+ * region (tensor coordinates grow with the frame coordinate, so the inside is one run). */
+static void axis_table(int32_t n, float offset, float scale, int32_t tensor, int32_t m, axis *out,
+                       int32_t *begin, int32_t *end) {
+  const float to_map = (float)m / (float)tensor;
+  *begin = n, *end = 0;
   for (int32_t i = 0; i < n; i++) {
-    float tc = ((float)i + 0.5f - offset) * scale;     /* tensor coordinate of the pixel centre */
-    if (tc < 0 || tc >= (float)tensor) {
-      out[i] = -1.0f;
+    const float tc = ((float)i + 0.5f - offset) * scale; /* tensor coordinate of the centre */
+    if (!(tc >= 0 && tc < (float)tensor)) {
+      out[i] = (axis){-1, -1, 0};
       continue;
     }
-    float mc = tc * (float)m / (float)tensor - 0.5f;   /* map sample position */
-    out[i] = fminf(fmaxf(mc, 0.0f), (float)(m - 1));
+    float mc = fminf(fmaxf(tc * to_map - 0.5f, 0.0f), (float)(m - 1)); /* half-pixel centres */
+    const int32_t i0 = (int32_t)mc;
+    out[i] = (axis){i0, i0 + 1 < m ? i0 + 1 : i0, mc - (float)i0};
+    if (i < *begin) *begin = i;
+    *end = i + 1;
   }
 }
 
-static float sample(const float *map, int32_t mw, int32_t mh, float x, float y) {
-  const int32_t x0 = (int32_t)x, y0 = (int32_t)y;
-  const int32_t x1 = x0 + 1 < mw ? x0 + 1 : x0, y1 = y0 + 1 < mh ? y0 + 1 : y0;
-  const float fx = x - (float)x0, fy = y - (float)y0;
-  return map[y0 * mw + x0] * (1 - fx) * (1 - fy) + map[y0 * mw + x1] * fx * (1 - fy) +
-         map[y1 * mw + x0] * (1 - fx) * fy + map[y1 * mw + x1] * fx * fy;
+/* Everything the row loops need, computed once per call. */
+typedef struct blend {
+  const float *map;
+  int32_t mw;
+  const axis *cols, *rows;
+  int32_t xb, xe; /* columns inside the region */
+  float min_score;
+  float *hrow;    /* mw floats: the map lerped vertically for the current row */
+  int16_t *idx;   /* frame width: colour table index, or -1 for an untouched pixel */
+  int32_t q;      /* alpha in 1/256 */
+} blend;
+
+/* Fills b->idx[xb..xe) for frame row y; false when the row lies outside the region. */
+static bool row_indices(blend *b, int32_t y) {
+  const axis r = b->rows[y];
+  if (r.i0 < 0) return false;
+  const float *m0 = b->map + (size_t)r.i0 * b->mw, *m1 = b->map + (size_t)r.i1 * b->mw;
+  for (int32_t j = 0; j < b->mw; j++) b->hrow[j] = m0[j] + r.f * (m1[j] - m0[j]);
+  for (int32_t x = b->xb; x < b->xe; x++) {
+    const axis c = b->cols[x];
+    const float v = b->hrow[c.i0] + c.f * (b->hrow[c.i1] - b->hrow[c.i0]);
+    if (!(v >= b->min_score)) { /* also NaN */
+      b->idx[x] = -1;
+      continue;
+    }
+    b->idx[x] = (int16_t)(fminf(fmaxf(v, 0.0f), 1.0f) * 255.0f + 0.5f);
+  }
+  return true;
 }
 
-static inline uint8_t mix(uint8_t a, int b, float alpha) {
-  return ecnn_clamp_u8((int)lroundf((float)a + alpha * (float)(b - a)));
+/* a + q/256 * (c - a), rounded; q in 0..256 (256 gives c exactly). */
+static inline uint8_t mix(int a, int c, int32_t q) {
+  return (uint8_t)(a + ((((c - a) * q) + 128 + 65536) >> 8) - 256);
+}
+
+/* orig + qn/65536 * diff, rounded and clamped (diff: a sum of colour - orig over a block). */
+static inline uint8_t mix_sum(int orig, int32_t diff, int32_t qn) {
+  return ecnn_clamp_u8(orig + (int)(((int64_t)diff * qn + 32768 + ((int64_t)1 << 40)) >> 16) -
+                       (1 << 24));
 }
 
 ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw, int32_t mh,
@@ -87,67 +133,132 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
   ecnn_status st = ecnn_frame_check(f);
   if (st != ECNN_STATUS_OK) return st;
   if (!map || mw < 1 || mh < 1 || mw > 16384 || mh > 16384)
-    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "heatmap: map %dx%d", (int)mw, (int)mh);
-  if ((unsigned)cmap >= ECNN_COLORMAP_COUNT || !(alpha >= 0.0f && alpha <= 1.0f))
-    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "heatmap: colormap %d, alpha %g", (int)cmap,
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "heatmap: map is NULL or %dx%d", (int)mw,
+                      (int)mh);
+  if ((unsigned)cmap >= ECNN_COLORMAP_COUNT)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "heatmap: colormap %d out of range",
+                      (int)cmap);
+  if (!(alpha >= 0.0f && alpha <= 1.0f))
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "heatmap: alpha %g not in 0..1",
                       (double)alpha);
   ecnn_letterbox whole = {0, 0, (float)mw / (float)f->width, (float)mh / (float)f->height, mw, mh};
   const ecnn_letterbox *r = region ? region : &whole;
-  if (!(r->scale_x > 0 && r->scale_y > 0) || r->tensor_width < 1 || r->tensor_height < 1)
-    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "heatmap: bad region");
-  if (alpha == 0.0f) return ECNN_STATUS_OK;
-  float *cols = malloc((size_t)f->width * sizeof *cols), *rows = malloc((size_t)f->height * sizeof *rows);
-  if (!cols || !rows) {
-    free(cols);
-    free(rows);
-    return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "heatmap: out of memory");
+  if (!(r->scale_x > 0 && r->scale_y > 0 && isfinite(r->scale_x) && isfinite(r->scale_y) &&
+        isfinite(r->offset_x) && isfinite(r->offset_y)) ||
+      r->tensor_width < 1 || r->tensor_height < 1)
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT,
+                      "heatmap: bad region (offset %g,%g scale %g,%g tensor %dx%d)",
+                      (double)r->offset_x, (double)r->offset_y, (double)r->scale_x,
+                      (double)r->scale_y, (int)r->tensor_width, (int)r->tensor_height);
+  const int32_t q = (int32_t)lroundf(alpha * 256.0f);
+  if (q == 0) return ECNN_STATUS_OK;
+
+  const int32_t W = f->width, H = f->height, cw = (W + 1) / 2;
+  /* one allocation: cols, rows, hrow, idx, and three chroma accumulators */
+  const size_t bytes = (size_t)W * sizeof(axis) + (size_t)H * sizeof(axis) +
+                       (size_t)mw * sizeof(float) + (size_t)cw * 3 * sizeof(int32_t) +
+                       (size_t)W * sizeof(int16_t);
+  unsigned char *mem = malloc(bytes);
+  if (!mem) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "heatmap: out of memory");
+  axis *cols = (axis *)mem, *rows = cols + W;
+  float *hrow = (float *)(rows + H);
+  int32_t *sum_u = (int32_t *)(hrow + mw), *sum_v = sum_u + cw, *cnt = sum_v + cw;
+  blend b = {map, mw, cols, rows, 0, 0, min_score, hrow, (int16_t *)(cnt + cw), q};
+  int32_t yb, ye;
+  axis_table(W, r->offset_x, r->scale_x, r->tensor_width, mw, cols, &b.xb, &b.xe);
+  axis_table(H, r->offset_y, r->scale_y, r->tensor_height, mh, rows, &yb, &ye);
+  if (b.xb >= b.xe || yb >= ye) {
+    free(mem);
+    return ECNN_STATUS_OK;
   }
-  axis_table(f->width, r->offset_x, r->scale_x, r->tensor_width, mw, cols);
-  axis_table(f->height, r->offset_y, r->scale_y, r->tensor_height, mh, rows);
-  ecnn_rgb lut[256];
-  for (int i = 0; i < 256; i++) lut[i] = ecnn_colormap_lookup(cmap, (float)i / 255.0f);
+
+  /* the colour table in the frame's own terms */
+  uint8_t c0[256], c1[256], c2[256];
   ecnn_packed l = {0, 0, 0, 0};
   const bool packed = ecnn_packed_layout(f->format, &l);
-  for (int32_t y = 0; y < f->height; y++) {
-    if (rows[y] < 0) continue;
-    uint8_t *row = f->planes[0] + (size_t)y * f->strides[0];
-    for (int32_t x = 0; x < f->width; x++) {
-      if (cols[x] < 0) continue;
-      const float v = sample(map, mw, mh, cols[x], rows[y]);
-      if (!(v >= min_score)) continue;
-      const ecnn_rgb c = lut[(int)lroundf(fminf(fmaxf(v, 0.0f), 1.0f) * 255.0f)];
-      if (packed) {
-        uint8_t *p = row + (size_t)x * l.bpp;
-        p[l.r] = mix(p[l.r], c.r, alpha), p[l.g] = mix(p[l.g], c.g, alpha), p[l.b] = mix(p[l.b], c.b, alpha);
-        continue;
-      }
-      if (f->format == ECNN_PIXEL_GRAY8) {
-        row[x] = mix(row[x], ecnn_rgb_to_gray(c.r, c.g, c.b), alpha);
-        continue;
-      }
+  for (int i = 0; i < 256; i++) {
+    const ecnn_rgb c = ecnn_colormap_lookup(cmap, (float)i / 255.0f);
+    if (packed) {
+      c0[i] = c.r, c1[i] = c.g, c2[i] = c.b;
+    } else if (f->format == ECNN_PIXEL_GRAY8) {
+      c0[i] = (uint8_t)ecnn_rgb_to_gray(c.r, c.g, c.b);
+    } else {
       int Y, U, V;
       ecnn_rgb_to_yuv(c.r, c.g, c.b, &Y, &U, &V);
-      if (f->format == ECNN_PIXEL_YUY2) {
-        row[2 * x] = mix(row[2 * x], Y, alpha);
-        if (!(x & 1)) {
-          row[(x / 2) * 4 + 1] = mix(row[(x / 2) * 4 + 1], U, alpha);
-          row[(x / 2) * 4 + 3] = mix(row[(x / 2) * 4 + 3], V, alpha);
-        }
-        continue;
+      c0[i] = ecnn_clamp_u8(Y), c1[i] = ecnn_clamp_u8(U), c2[i] = ecnn_clamp_u8(V);
+    }
+  }
+  const int16_t *idx = b.idx;
+
+  if (packed || f->format == ECNN_PIXEL_GRAY8) {
+    const int bpp = packed ? l.bpp : 1, oc0 = packed ? l.r : 0;
+    for (int32_t y = yb; y < ye; y++) {
+      if (!row_indices(&b, y)) continue;
+      uint8_t *row = f->planes[0] + (size_t)y * f->strides[0];
+      for (int32_t x = b.xb; x < b.xe; x++) {
+        const int i = idx[x];
+        if (i < 0) continue;
+        uint8_t *p = row + (size_t)x * bpp;
+        p[oc0] = mix(p[oc0], c0[i], q);
+        if (packed) p[l.g] = mix(p[l.g], c1[i], q), p[l.b] = mix(p[l.b], c2[i], q);
       }
-      row[x] = mix(row[x], Y, alpha);
-      if ((x & 1) || (y & 1)) continue; /* chroma once per 2x2 block, from its top-left pixel */
-      if (f->format == ECNN_PIXEL_I420) {
-        uint8_t *u = f->planes[1] + (size_t)(y / 2) * f->strides[1] + x / 2;
-        uint8_t *v2 = f->planes[2] + (size_t)(y / 2) * f->strides[2] + x / 2;
-        *u = mix(*u, U, alpha), *v2 = mix(*v2, V, alpha);
-      } else {
-        uint8_t *uv = f->planes[1] + (size_t)(y / 2) * f->strides[1] + x;
-        uv[0] = mix(uv[0], U, alpha), uv[1] = mix(uv[1], V, alpha);
+    }
+  } else if (f->format == ECNN_PIXEL_YUY2) {
+    /* Y per pixel; U/V of each pair from the average over its (one or two) pixels */
+    const int32_t qn[3] = {0, (int32_t)lroundf(alpha * 65536.0f), (int32_t)lroundf(alpha * 32768.0f)};
+    for (int32_t y = yb; y < ye; y++) {
+      if (!row_indices(&b, y)) continue;
+      uint8_t *row = f->planes[0] + (size_t)y * f->strides[0];
+      for (int32_t x = b.xb & ~1; x < b.xe; x += 2) {
+        uint8_t *p = row + (size_t)x * 2;
+        const int nb = x + 1 < W ? 2 : 1;
+        int32_t su = 0, sv = 0, n = 0;
+        for (int k = 0; k < nb; k++) {
+          const int i = x + k >= b.xb && x + k < b.xe ? idx[x + k] : -1;
+          if (i < 0) continue;
+          p[2 * k] = mix(p[2 * k], c0[i], q);
+          su += c1[i], sv += c2[i], n++;
+        }
+        if (!n) continue;
+        p[1] = mix_sum(p[1], su - n * p[1], qn[nb]);
+        p[3] = mix_sum(p[3], sv - n * p[3], qn[nb]);
+      }
+    }
+  } else {
+    /* I420 / NV12: Y per pixel; each U/V sample from the average over its 2x2 block (fewer
+     * pixels at odd edges), accumulated over the block's two rows */
+    const int32_t qn[5] = {0, (int32_t)lroundf(alpha * 65536.0f), (int32_t)lroundf(alpha * 32768.0f),
+                           0, (int32_t)lroundf(alpha * 16384.0f)};
+    const bool nv12 = f->format == ECNN_PIXEL_NV12;
+    const int32_t cb = b.xb / 2, ce = (b.xe + 1) / 2;
+    for (int32_t by = yb / 2; by <= (ye - 1) / 2; by++) {
+      for (int32_t k = cb; k < ce; k++) sum_u[k] = sum_v[k] = cnt[k] = 0;
+      bool any = false;
+      const int32_t bh = 2 * by + 1 < H ? 2 : 1;
+      for (int32_t y = 2 * by; y < 2 * by + bh; y++) {
+        if (y < yb || y >= ye || !row_indices(&b, y)) continue;
+        uint8_t *row = f->planes[0] + (size_t)y * f->strides[0];
+        for (int32_t x = b.xb; x < b.xe; x++) {
+          const int i = idx[x];
+          if (i < 0) continue;
+          row[x] = mix(row[x], c0[i], q);
+          sum_u[x >> 1] += c1[i], sum_v[x >> 1] += c2[i], cnt[x >> 1]++;
+          any = true;
+        }
+      }
+      if (!any) continue;
+      uint8_t *pu = f->planes[1] + (size_t)by * f->strides[1];
+      uint8_t *pv = nv12 ? pu + 1 : f->planes[2] + (size_t)by * f->strides[2];
+      const int step = nv12 ? 2 : 1;
+      for (int32_t k = cb; k < ce; k++) {
+        if (!cnt[k]) continue;
+        const int nb = (2 * k + 1 < W ? 2 : 1) * bh;
+        uint8_t *u = pu + (size_t)k * step, *v = pv + (size_t)k * step;
+        *u = mix_sum(*u, sum_u[k] - cnt[k] * *u, qn[nb]);
+        *v = mix_sum(*v, sum_v[k] - cnt[k] * *v, qn[nb]);
       }
     }
   }
-  free(cols);
-  free(rows);
+  free(mem);
   return ECNN_STATUS_OK;
 }

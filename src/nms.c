@@ -65,7 +65,8 @@ ecnn_status ecnn_nms_run(ecnn_nms kind, float iou_threshold, int32_t max_detecti
         if (gone[j] || (j != i && ecnn_box_iou(&dets[i], &dets[j]) <= iou_threshold)) continue;
         float s = dets[j].score;
         ws += s;
-        x0 += s * dets[j].xmin, y0 += s * dets[j].ymin, x1 += s * dets[j].xmax, y1 += s * dets[j].ymax;
+        x0 += s * dets[j].xmin, y0 += s * dets[j].ymin;
+        x1 += s * dets[j].xmax, y1 += s * dets[j].ymax;
         for (int32_t k = 0; k < best.num_keypoints && k < ECNN_MAX_KEYPOINTS; k++)
           kp[k][0] += s * dets[j].keypoints[k][0], kp[k][1] += s * dets[j].keypoints[k][1];
         if (j != i) gone[j] = 1;

@@ -69,7 +69,8 @@ static int32_t layer_group(const ecnn_anchor_options *o, int32_t layer, float *w
       ratios[k] = 2.0f, scales[k++] = s;
       ratios[k] = 0.5f, scales[k++] = s;
     } else {
-      for (int32_t i = 0; i < o->num_aspect_ratios; i++) ratios[k] = o->aspect_ratios[i], scales[k++] = s;
+      for (int32_t i = 0; i < o->num_aspect_ratios; i++)
+        ratios[k] = o->aspect_ratios[i], scales[k++] = s;
       if (o->interpolated_scale_aspect_ratio > 0.0f) {
         float next = last == o->num_layers - 1
                          ? 1.0f

@@ -40,7 +40,8 @@ static void best_class(const ecnn_decode_options *o, const float *row, int32_t *
   for (int32_t c = first + 1; c < o->num_classes; c++)
     if (row[c] > row[best]) best = c;
   float v = row[best];
-  if (o->score_clip > 0) v = v > o->score_clip ? o->score_clip : v < -o->score_clip ? -o->score_clip : v;
+  if (o->score_clip > 0)
+    v = v > o->score_clip ? o->score_clip : v < -o->score_clip ? -o->score_clip : v;
   switch (o->score_fn) {
   case ECNN_SCORE_SIGMOID: *p = sigmoid(v); break;
   case ECNN_SCORE_SOFTMAX: {

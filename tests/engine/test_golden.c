@@ -3,7 +3,8 @@
  * independent numpy interpreter ../shared/tools/tfl_ref.py (tests/golden/make_golden.py):
  * for the oracle's @rand:1 input and two photos, every output's shape, ~1000 sampled values
  * (max |ours - ref| <= 1e-4 x max(1, max |ref|)), and its sum and sum of squares within the
- * bound that tolerance implies. Threads 1 and 2 must give identical outputs.
+ * bound that tolerance implies, on every kernel path (scalar, AVX2, AVX-512) the CPU has.
+ * Threads 1 and 2 must give identical outputs.
  */
 #include <check.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "edgecnn.h"
+#include "kernels/isa.h"
 #include "test_util.h"
 
 typedef struct golden_case {
@@ -52,8 +54,9 @@ static float *make_input(const golden_case *c) {
   return x;
 }
 
-static void run_case(int i) {
+static void run_case(int i, ecnn_isa isa) {
   const golden_case *c = &cases[i];
+  ecnn_isa_set(isa);
   ecnn_model *m = NULL;
   ck_assert_msg(ecnn_model_load_file(tu_model_path(c->model), &m) == ECNN_STATUS_OK, "%s",
                 ecnn_last_error());
@@ -107,8 +110,8 @@ static void run_case(int i) {
       worst = fmax(worst, fabs((double)y[j] - ref));
     }
     for (long j = 0; j < n; j++) s += y[j], ss += (double)y[j] * y[j];
-    printf("golden %s %s output %d: max |ours - ref| = %.3g (%.2g of max |ref| %.4g)\n",
-           c->base, c->input, idx, worst, worst / fmax(1.0, maxabs), maxabs);
+    printf("golden %s %s output %d (%s): max |ours - ref| = %.3g (%.2g of max |ref| %.4g)\n",
+           c->base, c->input, idx, ecnn_isa_name(isa), worst, worst / fmax(1.0, maxabs), maxabs);
     ck_assert_msg(worst <= tol, "%s %s output %d: max error %g > %g", c->base, c->input, idx,
                   worst, tol);
     ck_assert_msg(fabs(s - sum) <= n * tol, "%s %s output %d: sum %g vs %g", c->base, c->input,
@@ -125,7 +128,10 @@ static void run_case(int i) {
   ecnn_model_free(m);
 }
 
-START_TEST(test_golden) { run_case(_i); }
+/* every kernel path this CPU has gives the reference's outputs */
+START_TEST(test_golden) {
+  for (ecnn_isa isa = ECNN_ISA_SCALAR; isa <= ecnn_isa_best(); isa++) run_case(_i, isa);
+}
 END_TEST
 
 int main(void) {

@@ -1,0 +1,157 @@
+/*
+ * test_kernels.c — every SIMD kernel against its scalar twin, on every ISA path this CPU has
+ * (paths it lacks are reported and skipped: they are tested on machines that have them):
+ * CONV_2D with packed weights and DEPTHWISE_CONV_2D over output-channel counts below, at and
+ * above the tile, odd widths, strides 1 and 2, dilation, SAME and VALID padding; and the
+ * thread pool's parallel_for.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/conv.h"
+#include "kernels/isa.h"
+#include "ops/ops.h"
+#include "test_util.h"
+#include "threadpool.h"
+
+static void fill(float *x, size_t n, uint32_t seed) { tu_fill_rand_f32(x, n, seed); }
+
+/* Geometry like conv2d.c makes it (SAME: TFLite padding; VALID: none). */
+static ecnn_conv_params geometry(int32_t h, int32_t w, int32_t ic, int32_t oc, int32_t k,
+                                 int32_t s, int32_t d, bool same) {
+  ecnn_conv_params p;
+  memset(&p, 0, sizeof p);
+  p.batch = 1, p.in_h = h, p.in_w = w, p.in_c = ic, p.out_c = oc;
+  p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s, p.dilation_h = p.dilation_w = d;
+  p.groups = 1, p.depth_multiplier = 1;
+  ecnn_padding pad = same ? ECNN_PADDING_SAME : ECNN_PADDING_VALID;
+  p.out_h = ecnn_conv_out_size(h, k, s, d, pad, &p.pad_top);
+  p.out_w = ecnn_conv_out_size(w, k, s, d, pad, &p.pad_left);
+  p.out_min = -INFINITY, p.out_max = INFINITY;
+  return p;
+}
+
+static float rel_err(const float *a, const float *b, size_t n) {
+  return tu_max_abs_diff(a, b, n) / fmaxf(1.0f, tu_max_abs(a, n));
+}
+
+START_TEST(test_conv_vs_scalar) {
+  static const int32_t ocs[] = {1, 7, 16, 17, 31, 32, 33, 48, 70};
+  static const int32_t ics[] = {1, 3, 16, 37};
+  static const int32_t widths[] = {1, 5, 7, 13};
+  int checked = 0;
+  for (ecnn_isa isa = ECNN_ISA_AVX2; isa <= ECNN_ISA_AVX512; isa++) {
+    if (ecnn_isa_best() < isa) {
+      printf("kernels: %s not available on this CPU, skipped\n", ecnn_isa_name(isa));
+      continue;
+    }
+    for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
+      for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
+        for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
+          for (int cfg = 0; cfg < 4; cfg++) {
+            const int32_t k = cfg == 0 ? 1 : 3, s = cfg == 2 ? 2 : 1, d = cfg == 3 ? 2 : 1;
+            const bool same = cfg != 1;
+            ecnn_conv_params p = geometry(widths[c] + 2, widths[c], ics[b], ocs[a], k, s, d, same);
+            if (p.out_h < 1 || p.out_w < 1) continue;
+            size_t ni = (size_t)p.in_h * p.in_w * p.in_c, nw = (size_t)p.out_c * k * k * p.in_c;
+            size_t no = (size_t)p.out_h * p.out_w * p.out_c;
+            float *in = malloc(ni * 4), *w = malloc(nw * 4), *bias = malloc((size_t)p.out_c * 4);
+            float *ref = malloc(no * 4), *got = malloc(no * 4 + 64);
+            fill(in, ni, 1), fill(w, nw, 2), fill(bias, (size_t)p.out_c, 3);
+            p.out_min = cfg == 2 ? 0.0f : -INFINITY; /* a fused RELU on one configuration */
+            ecnn_f32_conv2d__scalar(&p, in, w, bias, ref);
+            float *pk = ecnn_f32_conv2d_pack(&p, w, bias);
+            const size_t ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
+            const float *bp = pk + (size_t)k * k * p.in_c * ocp;
+            got[no] = 12345.0f; /* a sentinel after the output: must stay */
+            if (isa == ECNN_ISA_AVX512)
+              ecnn_f32_conv2d_packed__avx512(&p, in, pk, bp, got, 0, p.out_h);
+            else
+              ecnn_f32_conv2d_packed__avx2(&p, in, pk, bp, got, 0, p.out_h);
+            ck_assert_msg(rel_err(ref, got, no) < 1e-5f,
+                          "%s conv oc %d ic %d w %d cfg %d: error %g", ecnn_isa_name(isa),
+                          (int)p.out_c, (int)p.in_c, (int)p.in_w, cfg, (double)rel_err(ref, got, no));
+            ck_assert(got[no] == 12345.0f);
+            free(in), free(w), free(bias), free(ref), free(got), free(pk);
+            checked++;
+          }
+  }
+  printf("kernels: %d conv configurations checked\n", checked);
+}
+END_TEST
+
+START_TEST(test_dwconv_vs_scalar) {
+  static const int32_t cs[] = {1, 7, 8, 9, 15, 16, 17, 33, 96};
+  for (ecnn_isa isa = ECNN_ISA_AVX2; isa <= ECNN_ISA_AVX512; isa++) {
+    if (ecnn_isa_best() < isa) continue;
+    for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
+      for (int cfg = 0; cfg < 4; cfg++) {
+        const int32_t s = cfg == 1 ? 2 : 1, d = cfg == 3 ? 2 : 1, w0 = cfg == 2 ? 1 : 9;
+        ecnn_conv_params p = geometry(w0 + 1, w0, cs[a], cs[a], 3, s, d, cfg != 2);
+        if (p.out_h < 1 || p.out_w < 1) continue;
+        size_t ni = (size_t)p.in_h * p.in_w * p.in_c, no = (size_t)p.out_h * p.out_w * p.out_c;
+        float *in = malloc(ni * 4), *w = malloc((size_t)9 * p.out_c * 4), *bias = malloc((size_t)p.out_c * 4);
+        float *ref = malloc(no * 4), *got = malloc(no * 4);
+        fill(in, ni, 4), fill(w, (size_t)9 * p.out_c, 5), fill(bias, (size_t)p.out_c, 6);
+        p.out_max = 6.0f, p.out_min = 0.0f; /* RELU6 */
+        ecnn_f32_dwconv2d__scalar(&p, in, w, bias, ref);
+        if (isa == ECNN_ISA_AVX512) ecnn_f32_dwconv2d_rows__avx512(&p, in, w, bias, got, 0, p.out_h);
+        else ecnn_f32_dwconv2d_rows__avx2(&p, in, w, bias, got, 0, p.out_h);
+        ck_assert_msg(rel_err(ref, got, no) < 1e-5f, "%s dwconv c %d cfg %d", ecnn_isa_name(isa),
+                      (int)p.out_c, cfg);
+        free(in), free(w), free(bias), free(ref), free(got);
+      }
+  }
+}
+END_TEST
+
+static void add_range(void *arg, int64_t begin, int64_t end) {
+  int32_t *hits = arg;
+  for (int64_t i = begin; i < end; i++) __atomic_add_fetch(&hits[i], 1, __ATOMIC_RELAXED);
+}
+
+START_TEST(test_parallel_for) {
+  for (int32_t threads = 1; threads <= 4; threads++) {
+    ecnn_threadpool *pool = NULL;
+    ck_assert_int_eq(ecnn_threadpool_create(threads, &pool), ECNN_STATUS_OK);
+    ck_assert_int_eq(ecnn_threadpool_size(pool), threads);
+    for (int64_t n = 0; n < 40; n += 3)
+      for (int rep = 0; rep < 20; rep++) {
+        int32_t hits[40] = {0};
+        ecnn_parallel_for(pool, n, 1, add_range, hits);
+        for (int64_t i = 0; i < 40; i++) ck_assert_int_eq(hits[i], i < n ? 1 : 0);
+      }
+    ecnn_threadpool_free(pool);
+  }
+  ecnn_threadpool *p = NULL;
+  ck_assert_int_eq(ecnn_threadpool_create(0, &p), ECNN_STATUS_INVALID_ARGUMENT);
+  ecnn_threadpool_free(NULL);
+}
+END_TEST
+
+START_TEST(test_isa_override) {
+  ecnn_isa best = ecnn_isa_best();
+  ck_assert_int_eq(ecnn_isa_set(ECNN_ISA_SCALAR), ECNN_ISA_SCALAR);
+  ck_assert_int_eq(ecnn_isa_active(), ECNN_ISA_SCALAR);
+  ck_assert_int_eq(ecnn_isa_set(ECNN_ISA_AVX512), best); /* clamped to what the CPU has */
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("kernels");
+  TCase *tc = tcase_create("kernels");
+  tcase_set_timeout(tc, 600);
+  tcase_add_test(tc, test_conv_vs_scalar);
+  tcase_add_test(tc, test_dwconv_vs_scalar);
+  tcase_add_test(tc, test_parallel_for);
+  tcase_add_test(tc, test_isa_override);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

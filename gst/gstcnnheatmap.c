@@ -129,16 +129,22 @@ gst_cnn_heatmap_transform_frame_ip (GstVideoFilter * filter,
   ecnn_frame view;
   if (!m || !ecnn_gst_frame_view (frame, &view))
     return GST_FLOW_OK;
-  if (m->dtype != ECNN_DTYPE_F32 || m->ndim != 4 ||
-      m->bytes != (gsize) m->dims[1] * m->dims[2] * sizeof (gfloat)) {
+  if (m->dtype != ECNN_DTYPE_F32 || m->ndim != 4 || m->dims[1] < 1 || m->dims[2] < 1
+      || m->bytes != (gsize) m->dims[1] * (gsize) m->dims[2] * sizeof (gfloat)) {
     GST_WARNING_OBJECT (self, "ignoring a malformed saliency meta");
     return GST_FLOW_OK;
   }
+  /* the properties are mutable in PLAYING: one consistent copy per frame */
+  GST_OBJECT_LOCK (self);
+  const ecnn_colormap colormap = self->colormap;
+  const gfloat alpha = (gfloat) self->alpha, min_score = (gfloat) self->min_score;
+  const gboolean normalize = self->normalize;
+  GST_OBJECT_UNLOCK (self);
   const ecnn_letterbox *region = m->map.scale_x > 0 ? &m->map : NULL;
   const gsize n = (gsize) m->dims[1] * m->dims[2];
   const gfloat *map = m->data;
   gfloat *scaled = NULL;
-  if (self->normalize) {
+  if (normalize) {
     /* stretch so the hottest point is 1 */
     gfloat mx = 0;
     for (gsize i = 0; i < n; i++)
@@ -151,8 +157,7 @@ gst_cnn_heatmap_transform_frame_ip (GstVideoFilter * filter,
     }
   }
   if (ecnn_heatmap_blend (&view, map, m->dims[2], m->dims[1], region,
-          self->colormap, (float) self->alpha, (float) self->min_score)
-      != ECNN_STATUS_OK)
+          colormap, alpha, min_score) != ECNN_STATUS_OK)
     GST_WARNING_OBJECT (self, "heatmap: %s", ecnn_last_error ());
   g_free (scaled);
   return GST_FLOW_OK;

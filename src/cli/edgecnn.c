@@ -411,6 +411,75 @@ static int cmp_double(const void *a, const void *b) {
 
 #define MAX_CONFIGS 8
 
+/* This core's fp32 multiply-accumulate peak, measured with independent FMA chains (the
+ * yardstick for "% of peak"); 0 when the CPU has neither AVX-512 nor AVX2+FMA. */
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* Twelve independent FMA chains in named registers (an array may be kept in memory). */
+#define FMA12(F, a)                                                                          \
+  a##0 = F(a##0, m, c), a##1 = F(a##1, m, c), a##2 = F(a##2, m, c), a##3 = F(a##3, m, c),    \
+  a##4 = F(a##4, m, c), a##5 = F(a##5, m, c), a##6 = F(a##6, m, c), a##7 = F(a##7, m, c),    \
+  a##8 = F(a##8, m, c), a##9 = F(a##9, m, c), a##10 = F(a##10, m, c), a##11 = F(a##11, m, c)
+__attribute__((target("avx512f"))) static double fma_peak_avx512(void) {
+  const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+  __m512 r0 = m, r1 = c, r2 = m, r3 = c, r4 = m, r5 = c, r6 = m, r7 = c, r8 = m, r9 = c,
+         r10 = m, r11 = c;
+  const long iters = 8000000;
+  double t0 = now_ms();
+  for (long k = 0; k < iters; k++) {
+    FMA12(_mm512_fmadd_ps, r);
+    __asm__ volatile("" : "+v"(r0), "+v"(r1), "+v"(r2), "+v"(r3), "+v"(r4), "+v"(r5));
+    __asm__ volatile("" : "+v"(r6), "+v"(r7), "+v"(r8), "+v"(r9), "+v"(r10), "+v"(r11));
+  }
+  double ms = now_ms() - t0;
+  __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(r0, r1), _mm512_add_ps(r2, r3)),
+                           _mm512_add_ps(_mm512_add_ps(r4, r5), _mm512_add_ps(r6, r7)));
+  s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(r8, r9), _mm512_add_ps(r10, r11)));
+  if (_mm512_reduce_add_ps(s) == 12345.0f) fprintf(stderr, " ");
+  return 16.0 * 12 * iters / (ms * 1e6); /* GMAC/s */
+}
+__attribute__((target("avx2,fma"))) static double fma_peak_avx2(void) {
+  const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+  __m256 r0 = m, r1 = c, r2 = m, r3 = c, r4 = m, r5 = c, r6 = m, r7 = c, r8 = m, r9 = c,
+         r10 = m, r11 = c;
+  const long iters = 8000000;
+  double t0 = now_ms();
+  for (long k = 0; k < iters; k++) {
+    FMA12(_mm256_fmadd_ps, r);
+    __asm__ volatile("" : "+x"(r0), "+x"(r1), "+x"(r2), "+x"(r3), "+x"(r4), "+x"(r5));
+    __asm__ volatile("" : "+x"(r6), "+x"(r7), "+x"(r8), "+x"(r9), "+x"(r10), "+x"(r11));
+  }
+  double ms = now_ms() - t0;
+  float out[8];
+  _mm256_storeu_ps(out, _mm256_add_ps(_mm256_add_ps(r0, r1), _mm256_add_ps(r10, r11)));
+  if (out[0] == 12345.0f) fprintf(stderr, " ");
+  return 8.0 * 12 * iters / (ms * 1e6);
+}
+#endif
+
+static double fma_peak(void) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return fma_peak_avx512();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return fma_peak_avx2();
+#endif
+  return 0;
+}
+
+/* Resident set size now and at its peak, from /proc/self/status (0 when unavailable). */
+static void rss_mb(double *now, double *peak) {
+  *now = *peak = 0;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return;
+  char line[256];
+  while (fgets(line, sizeof line, f)) {
+    long kb;
+    if (sscanf(line, "VmRSS: %ld", &kb) == 1) *now = kb / 1024.0;
+    if (sscanf(line, "VmHWM: %ld", &kb) == 1) *peak = kb / 1024.0;
+  }
+  fclose(f);
+}
+
 static int cmd_bench(int argc, char **argv) {
   cli_opts o;
   char *pos[1];
@@ -476,18 +545,24 @@ static int cmd_bench(int argc, char **argv) {
       }
   }
   if (!rc) {
+    const double peak = fma_peak();
+    double rss, rss_peak;
+    rss_mb(&rss, &rss_peak);
     printf("model: %s  macs: %.1f M  arena: %lld bytes  weights: %lld bytes\n", pos[0],
            (double)ms.macs / 1e6, (long long)ms.arena_bytes, (long long)ms.weight_bytes);
-    printf("%-8s %7s %10s %10s %10s %9s\n", "backend", "threads", "median_ms", "min_ms",
-           "mean_ms", "GMAC/s");
+    printf("machine: fp32 FMA peak %.1f GMAC/s per core (measured); process RSS %.1f MB "
+           "(peak %.1f MB, all sessions)\n", peak, rss, rss_peak);
+    printf("%-8s %7s %10s %10s %10s %9s %7s\n", "backend", "threads", "median_ms", "min_ms",
+           "mean_ms", "GMAC/s", "%peak");
     double med[MAX_CONFIGS];
     for (int c = 0; c < nc; c++) {
       double *t = times + c * o.runs, sum = 0;
       for (int r = 0; r < o.runs; r++) sum += t[r];
       qsort(t, (size_t)o.runs, sizeof *t, cmp_double);
       med[c] = o.runs % 2 ? t[o.runs / 2] : 0.5 * (t[o.runs / 2 - 1] + t[o.runs / 2]);
-      printf("%-8s %7d %10.2f %10.2f %10.2f %9.2f\n", cb[c], ct[c], med[c], t[0], sum / o.runs,
-             (double)ms.macs / (med[c] * 1e6));
+      const double gmacs = (double)ms.macs / (med[c] * 1e6);
+      printf("%-8s %7d %10.2f %10.2f %10.2f %9.2f %6.0f%%\n", cb[c], ct[c], med[c], t[0],
+             sum / o.runs, gmacs, peak > 0 ? 100.0 * gmacs / (peak * ct[c]) : 0.0);
     }
     for (int c = 0; c < nc; c++)
       for (int d = 0; d < nc; d++)

@@ -18,3 +18,5 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=0 \
   meson test -C build-asan --suite elements --suite cli --print-errorlogs --timeout-multiplier 3
 bash scripts/leakcheck.sh build-asan
+# ARM64: the NEON kernels and both models, cross-built and run under qemu-aarch64.
+bash scripts/test_arm.sh build-arm

@@ -106,6 +106,12 @@ void ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, 
                                     const float *bias, float *out, int32_t row0, int32_t row1);
 void ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, const float *w,
                                   const float *bias, float *out, int32_t row0, int32_t row1);
+/* ARM64 NEON twins (src/kernels/arm/conv_neon.c), same contracts. */
+void ecnn_f32_conv2d_packed__neon(const ecnn_conv_params *p, const float *in, const float *wp,
+                                  const float *bp, float *out, int32_t row0, int32_t row1);
+void ecnn_f32_dwconv2d_rows__neon(const ecnn_conv_params *p, const float *in, const float *w,
+                                  const float *bias, float *out, int32_t row0, int32_t row1);
+/* Largest in_c the packed kernels accept on this target (0: no SIMD conv here). */
 int32_t ecnn_conv_packed_max_ic(void);
 
 #endif /* ECNN_KERNELS_CONV_H */

@@ -6,7 +6,13 @@
 #ifndef ECNN_ISA_H
 #define ECNN_ISA_H
 
-typedef enum ecnn_isa { ECNN_ISA_SCALAR = 0, ECNN_ISA_AVX2, ECNN_ISA_AVX512 } ecnn_isa;
+/* x86 paths are ordered by capability; NEON is the ARM64 path (never combined with them). */
+typedef enum ecnn_isa {
+  ECNN_ISA_SCALAR = 0,
+  ECNN_ISA_AVX2,
+  ECNN_ISA_AVX512,
+  ECNN_ISA_NEON,
+} ecnn_isa;
 
 /* The path in use (detection + ECNN_ISA on first call). */
 ecnn_isa ecnn_isa_active(void);

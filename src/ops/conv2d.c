@@ -169,6 +169,8 @@ static void conv_rows(void *arg, int64_t begin, int64_t end) {
   const conv_job *j = arg;
   if (j->isa == ECNN_ISA_AVX512)
     ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, (int32_t)begin, (int32_t)end);
+  else if (j->isa == ECNN_ISA_NEON)
+    ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, (int32_t)begin, (int32_t)end);
   else
     ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, (int32_t)begin, (int32_t)end);
 }

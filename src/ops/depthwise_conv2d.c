@@ -154,6 +154,8 @@ static void dw_rows(void *arg, int64_t begin, int64_t end) {
   const dw_job *j = arg;
   if (j->isa == ECNN_ISA_AVX512)
     ecnn_f32_dwconv2d_rows__avx512(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin, (int32_t)end);
+  else if (j->isa == ECNN_ISA_NEON)
+    ecnn_f32_dwconv2d_rows__neon(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin, (int32_t)end);
   else
     ecnn_f32_dwconv2d_rows__avx2(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin, (int32_t)end);
 }

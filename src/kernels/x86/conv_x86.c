@@ -179,10 +179,14 @@ ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, const f
 
 int32_t ecnn_conv_packed_max_ic(void) { return ZERO_ROW; }
 
-#else /* not x86-64: isa.c never selects these; packing is disabled by max_ic 0 */
+#else /* not x86-64: isa.c never selects these */
 #include "../conv.h"
 
+#if defined(__aarch64__)
+int32_t ecnn_conv_packed_max_ic(void) { return 4096; } /* the NEON kernels' zero row */
+#else
 int32_t ecnn_conv_packed_max_ic(void) { return 0; }
+#endif
 #define UNUSED_KERNEL(name, wname)                                                             \
   void name(const ecnn_conv_params *p, const float *in, const float *wname, const float *b,    \
             float *out, int32_t r0, int32_t r1) {                                              \

@@ -3,8 +3,10 @@
  * pointer of every tensor, and the run loop that calls each op's kernel in order. Runs per
  * frame: no allocation after create.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend/xnnpack.h"
 #include "model.h"
@@ -19,7 +21,50 @@ struct ecnn_session {
   bool has_run;
   ecnn_xnn_plan *xnn; /* backend xnnpack only */
   ecnn_threadpool *pool; /* native backend, threads > 1 */
+  double *profile;       /* ECNN_PROFILE=1: seconds per node, summed over runs */
+  int64_t runs;
 };
+
+static double seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+typedef struct prof_row {
+  const char *name;
+  double secs;
+  int64_t macs;
+  int count;
+} prof_row;
+
+static int by_secs(const void *a, const void *b) {
+  const prof_row *x = a, *y = b;
+  return x->secs < y->secs ? 1 : x->secs > y->secs ? -1 : 0;
+}
+
+/* Prints where the time went, per op type, to stderr (ECNN_PROFILE=1). */
+static void print_profile(const ecnn_session *s) {
+  const ecnn_graph *g = &s->model->graph;
+  prof_row rows[ECNN_OP_COUNT];
+  memset(rows, 0, sizeof rows);
+  double total = 0;
+  for (int32_t k = 0; k < g->num_nodes; k++) {
+    prof_row *r = &rows[g->nodes[k].op];
+    r->name = ecnn_op_name(g->nodes[k].op);
+    r->secs += s->profile[k];
+    r->macs += g->nodes[k].macs;
+    r->count++;
+    total += s->profile[k];
+  }
+  qsort(rows, ECNN_OP_COUNT, sizeof rows[0], by_secs);
+  fprintf(stderr, "profile: %lld runs, %.3f ms per run\n", (long long)s->runs,
+          1e3 * total / (double)s->runs);
+  for (int i = 0; i < ECNN_OP_COUNT && rows[i].count; i++)
+    fprintf(stderr, "profile: %-22s %3d ops %8.3f ms %5.1f%%  %6.2f GMAC/s\n", rows[i].name,
+            rows[i].count, 1e3 * rows[i].secs / (double)s->runs, 100 * rows[i].secs / total,
+            rows[i].secs > 0 ? (double)rows[i].macs * (double)s->runs / rows[i].secs / 1e9 : 0);
+}
 
 void ecnn_session_options_init(ecnn_session_options *options) {
   if (!options) return;
@@ -73,6 +118,8 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
     if (t->data) s->data[i] = t->data;
     else if (t->first_node >= 0) s->data[i] = s->arena + t->arena_offset;
   }
+  const char *prof = getenv("ECNN_PROFILE");
+  if (prof && prof[0] == '1') s->profile = calloc((size_t)g->num_nodes + 1, sizeof(double));
   if (opt.backend == ECNN_BACKEND_NATIVE) {
     ecnn_status st = ecnn_threadpool_create(opt.threads, &s->pool);
     if (st != ECNN_STATUS_OK) {
@@ -93,6 +140,8 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
 
 void ecnn_session_free(ecnn_session *session) {
   if (!session) return;
+  if (session->profile && session->runs) print_profile(session);
+  free(session->profile);
   ecnn_xnn_free(session->xnn);
   ecnn_threadpool_free(session->pool);
   free(session->arena);
@@ -141,12 +190,15 @@ ecnn_status ecnn_session_run(ecnn_session *session) {
     const ecnn_node *n = &g->nodes[k];
     ctx.node = n;
     ecnn_op_run_fn run = n->quantized ? ecnn_q8_ops[n->op].run : ecnn_ops[n->op].run;
+    const double t0 = session->profile ? seconds() : 0;
     ecnn_status st = run(&ctx);
+    if (session->profile) session->profile[k] += seconds() - t0;
     if (st != ECNN_STATUS_OK) {
       session->has_run = false;
       return st;
     }
   }
+  session->runs++;
   session->has_run = true;
   return ECNN_STATUS_OK;
 }

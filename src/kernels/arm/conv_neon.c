@@ -28,13 +28,13 @@ void ecnn_f32_conv2d_packed__neon(const ecnn_conv_params *p, const float *in, co
       const int32_t n = p->out_w - ox < TP ? p->out_w - ox : TP;
       for (int32_t ob = 0; ob < OC; ob += 16) {
         float32x4_t acc[TP][4];
-        for (int32_t j = 0; j < TP; j++)
-          for (int32_t v = 0; v < 4; v++) acc[j][v] = vld1q_f32(bp + ob + 4 * v);
+        _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++)
+          _Pragma("GCC unroll 4") for (int32_t v = 0; v < 4; v++) acc[j][v] = vld1q_f32(bp + ob + 4 * v);
         for (int32_t t = 0; t < taps; t++) {
           const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;
           const float *rows[TP];
           const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
-          for (int32_t j = 0; j < TP; j++) {
+          _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) {
             const int64_t ix =
                 (int64_t)(ox + j) * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
             rows[j] = (j >= n || iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
@@ -45,7 +45,7 @@ void ecnn_f32_conv2d_packed__neon(const ecnn_conv_params *p, const float *in, co
           for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
             const float32x4_t w0 = vld1q_f32(w), w1 = vld1q_f32(w + 4), w2 = vld1q_f32(w + 8),
                               w3 = vld1q_f32(w + 12);
-            for (int32_t j = 0; j < TP; j++) {
+            _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) {
               const float32x4_t x = vdupq_n_f32(rows[j][ic]);
               acc[j][0] = vfmaq_f32(acc[j][0], w0, x);
               acc[j][1] = vfmaq_f32(acc[j][1], w1, x);

@@ -29,22 +29,66 @@ static inline void tap_rows(const ecnn_conv_params *p, const float *in, int32_t 
   }
 }
 
+/* 1x1, stride 1, no padding: a GEMM over the pixels [row0 * out_w, row1 * out_w) as one dense
+ * matrix (rows of IC), tiles of 12 pixels x 32 channels (24 accumulators), the 32-channel weight
+ * block outermost so it stays in L1 while every pixel tile streams past it. */
+__attribute__((target("avx512f,fma"))) static void
+gemm1x1_avx512(const ecnn_conv_params *p, const float *in, const float *wp, const float *bp,
+               float *out, int64_t px0, int64_t px1) {
+  enum { TP = 12 };
+  const int32_t IC = p->in_c, OC = p->out_c, OCP = (OC + 31) & ~31;
+  const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);
+  for (int32_t ob = 0; ob < OC; ob += 32) {
+    const int32_t left = OC - ob;
+    const __mmask16 m0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
+    const __mmask16 m1 = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
+    const __m512 b0 = _mm512_loadu_ps(bp + ob), b1 = _mm512_loadu_ps(bp + ob + 16);
+    for (int64_t px = px0; px < px1; px += TP) {
+      const int32_t n = px1 - px < TP ? (int32_t)(px1 - px) : TP;
+      const float *x[TP];
+      _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) x[j] = j < n ? in + (size_t)(px + j) * IC : zero_row;
+      __m512 acc[TP][2];
+      _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
+      const float *w = wp + ob;
+      for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
+        const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
+        _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) {
+          const __m512 xv = _mm512_set1_ps(x[j][ic]);
+          acc[j][0] = _mm512_fmadd_ps(xv, w0, acc[j][0]);
+          acc[j][1] = _mm512_fmadd_ps(xv, w1, acc[j][1]);
+        }
+      }
+      for (int32_t j = 0; j < n; j++) {
+        float *o = out + (size_t)(px + j) * OC + ob;
+        _mm512_mask_storeu_ps(o, m0, _mm512_min_ps(_mm512_max_ps(acc[j][0], lo), hi));
+        if (m1) _mm512_mask_storeu_ps(o + 16, m1, _mm512_min_ps(_mm512_max_ps(acc[j][1], lo), hi));
+      }
+    }
+  }
+}
+
 __attribute__((target("avx512f,fma"))) void
 ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, const float *wp,
                                const float *bp, float *out, int32_t row0, int32_t row1) {
   enum { TP = 6 };
+  if (p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+      p->pad_top == 0 && p->pad_left == 0 && p->out_w == p->in_w && p->out_h == p->in_h) {
+    gemm1x1_avx512(p, in, wp, bp, out, (int64_t)row0 * p->out_w, (int64_t)row1 * p->out_w);
+    return;
+  }
   const int32_t IC = p->in_c, OC = p->out_c, OCP = (OC + 31) & ~31;
   const int32_t taps = p->kernel_h * p->kernel_w;
   const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);
   for (int32_t row = row0; row < row1; row++) {
     const int32_t b = row / p->out_h, oy = row % p->out_h;
     float *orow = out + (size_t)row * p->out_w * OC;
+    for (int32_t ob = 0; ob < OC; ob += 32) /* a block's weights stay in L1 along the row */
     for (int32_t ox = 0; ox < p->out_w; ox += TP) {
       const int32_t n = p->out_w - ox < TP ? p->out_w - ox : TP;
-      for (int32_t ob = 0; ob < OC; ob += 32) {
+      {
         __m512 acc[TP][2];
         const __m512 b0 = _mm512_loadu_ps(bp + ob), b1 = _mm512_loadu_ps(bp + ob + 16);
-        for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
+        _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
         for (int32_t t = 0; t < taps; t++) {
           const float *rows[TP];
           tap_rows(p, in, b, oy, ox, n, t / p->kernel_w, t % p->kernel_w, rows);
@@ -52,7 +96,7 @@ ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, const
           const float *w = wp + (size_t)t * IC * OCP + ob;
           for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
             const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
-            for (int32_t j = 0; j < TP; j++) {
+            _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) {
               const __m512 x = _mm512_set1_ps(rows[j][ic]);
               acc[j][0] = _mm512_fmadd_ps(x, w0, acc[j][0]);
               acc[j][1] = _mm512_fmadd_ps(x, w1, acc[j][1]);
@@ -87,12 +131,13 @@ ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const f
   for (int32_t row = row0; row < row1; row++) {
     const int32_t b = row / p->out_h, oy = row % p->out_h;
     float *orow = out + (size_t)row * p->out_w * OC;
+    for (int32_t ob = 0; ob < OC; ob += 16) /* a block's weights stay in L1 along the row */
     for (int32_t ox = 0; ox < p->out_w; ox += TP) {
       const int32_t n = p->out_w - ox < TP ? p->out_w - ox : TP;
-      for (int32_t ob = 0; ob < OC; ob += 16) {
+      {
         __m256 acc[TP][2];
         const __m256 b0 = _mm256_loadu_ps(bp + ob), b1 = _mm256_loadu_ps(bp + ob + 8);
-        for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
+        _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
         for (int32_t t = 0; t < taps; t++) {
           const float *rows[TP];
           tap_rows(p, in, b, oy, ox, n, t / p->kernel_w, t % p->kernel_w, rows);
@@ -100,7 +145,7 @@ ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const f
           const float *w = wp + (size_t)t * IC * OCP + ob;
           for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
             const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
-            for (int32_t j = 0; j < TP; j++) {
+            _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) {
               const __m256 x = _mm256_broadcast_ss(rows[j] + ic);
               acc[j][0] = _mm256_fmadd_ps(x, w0, acc[j][0]);
               acc[j][1] = _mm256_fmadd_ps(x, w1, acc[j][1]);
@@ -122,27 +167,33 @@ ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const f
 __attribute__((target("avx512f,fma"))) void
 ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const float *w,
                                const float *bias, float *out, int32_t row0, int32_t row1) {
-  const int32_t C = p->out_c;
+  /* channel block outermost: the block's (up to 3x3) weights stay in registers for the row */
+  const int32_t C = p->out_c, taps = p->kernel_h * p->kernel_w;
   const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);
   for (int32_t row = row0; row < row1; row++) {
     const int32_t b = row / p->out_h, oy = row % p->out_h;
-    for (int32_t ox = 0; ox < p->out_w; ox++) {
-      float *o = out + ((size_t)row * p->out_w + ox) * C;
-      for (int32_t c = 0; c < C; c += 16) {
-        const __mmask16 m = C - c >= 16 ? 0xFFFF : (__mmask16)((1u << (C - c)) - 1);
-        __m512 acc = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
+    for (int32_t c = 0; c < C; c += 16) {
+      const __mmask16 m = C - c >= 16 ? 0xFFFF : (__mmask16)((1u << (C - c)) - 1);
+      const __m512 bv = bias ? _mm512_maskz_loadu_ps(m, bias + c) : _mm512_setzero_ps();
+      __m512 wv[9];
+      _Pragma("GCC unroll 9") for (int32_t t = 0; t < 9; t++)
+        wv[t] = t < taps ? _mm512_maskz_loadu_ps(m, w + (size_t)t * C + c) : _mm512_setzero_ps();
+      for (int32_t ox = 0; ox < p->out_w; ox++) {
+        __m512 acc = bv;
         for (int32_t ky = 0; ky < p->kernel_h; ky++) {
           const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
           if (iy < 0 || iy >= p->in_h) continue;
+          const float *irow = in + ((size_t)b * p->in_h + (size_t)iy) * p->in_w * C + c;
           for (int32_t kx = 0; kx < p->kernel_w; kx++) {
             const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
             if (ix < 0 || ix >= p->in_w) continue;
-            const float *ip = in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
-            const float *wq = w + ((size_t)ky * p->kernel_w + kx) * C + c;
-            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, ip), _mm512_maskz_loadu_ps(m, wq), acc);
+            const int32_t t = ky * p->kernel_w + kx;
+            const __m512 wt = taps <= 9 ? wv[t] : _mm512_maskz_loadu_ps(m, w + (size_t)t * C + c);
+            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, irow + (size_t)ix * C), wt, acc);
           }
         }
-        _mm512_mask_storeu_ps(o + c, m, _mm512_min_ps(_mm512_max_ps(acc, lo), hi));
+        _mm512_mask_storeu_ps(out + ((size_t)row * p->out_w + ox) * C + c, m,
+                              _mm512_min_ps(_mm512_max_ps(acc, lo), hi));
       }
     }
   }

@@ -1,7 +1,8 @@
 /*
  * threadpool.c — the session's thread pool (threadpool.h): workers wait on a condition
- * variable for a generation counter to change, run their chunk, and the caller waits until the
- * pending count drops to zero. One parallel_for at a time per pool (sessions run serially).
+ * variable for a generation counter to change (spinning briefly first, since the ops of a run
+ * follow each other within microseconds), run their chunk, and the caller waits (spinning,
+ * then sleeping) until the pending count drops to zero. One parallel_for at a time per pool (sessions run serially).
  */
 #include "threadpool.h"
 
@@ -35,6 +36,18 @@ static void run_chunk(ecnn_threadpool *p, int32_t index) {
   if (begin < end) p->fn(p->arg, begin, end);
 }
 
+/* How long a worker spins for the next job before sleeping: back-to-back ops of one run
+ * arrive microseconds apart, and a condition-variable wake-up costs about as much. */
+#define SPIN_ITERS 20000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
 static void *worker(void *a) {
   worker_arg *wa = a;
   ecnn_threadpool *p = wa->pool;
@@ -43,13 +56,21 @@ static void *worker(void *a) {
   uint64_t seen = 0;
   pthread_mutex_lock(&p->mu);
   for (;;) {
+    if (!p->stop && p->generation == seen) {
+      pthread_mutex_unlock(&p->mu);
+      for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE) == seen &&
+                      !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+           i++)
+        cpu_relax();
+      pthread_mutex_lock(&p->mu);
+    }
     while (!p->stop && p->generation == seen) pthread_cond_wait(&p->work, &p->mu);
     if (p->stop) break;
     seen = p->generation;
     pthread_mutex_unlock(&p->mu);
     run_chunk(p, index);
     pthread_mutex_lock(&p->mu);
-    if (--p->pending == 0) pthread_cond_signal(&p->done);
+    if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_ACQ_REL) == 0) pthread_cond_signal(&p->done);
   }
   pthread_mutex_unlock(&p->mu);
   return NULL;
@@ -91,7 +112,7 @@ ecnn_status ecnn_threadpool_create(int32_t threads, ecnn_threadpool **out) {
 void ecnn_threadpool_free(ecnn_threadpool *p) {
   if (!p) return;
   pthread_mutex_lock(&p->mu);
-  p->stop = true;
+  __atomic_store_n(&p->stop, true, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);
   for (int32_t i = 1; p->workers && i < p->threads; i++) pthread_join(p->workers[i], NULL);
@@ -118,11 +139,13 @@ void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_f
   p->arg = arg;
   p->n = n;
   p->chunk = (n + parts - 1) / parts;
-  p->pending = p->threads - 1;
-  p->generation++;
+  __atomic_store_n(&p->pending, p->threads - 1, __ATOMIC_RELEASE);
+  __atomic_add_fetch(&p->generation, 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);
   run_chunk(p, 0);
+  for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0; i++)
+    cpu_relax();
   pthread_mutex_lock(&p->mu);
   while (p->pending > 0) pthread_cond_wait(&p->done, &p->mu);
   pthread_mutex_unlock(&p->mu);

@@ -87,10 +87,12 @@ START_TEST(test_dwconv_vs_scalar) {
   static const int32_t cs[] = {1, 7, 8, 9, 15, 16, 17, 33, 96};
   for (ecnn_isa isa = ECNN_ISA_AVX2; isa <= ECNN_ISA_AVX512; isa++) {
     if (ecnn_isa_best() < isa) continue;
+    static const int32_t widths[] = {1, 4, 9, 17, 30}; /* around the 4-pixel interior blocks */
     for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
-      for (int cfg = 0; cfg < 4; cfg++) {
-        const int32_t s = cfg == 1 ? 2 : 1, d = cfg == 3 ? 2 : 1, w0 = cfg == 2 ? 1 : 9;
-        ecnn_conv_params p = geometry(w0 + 1, w0, cs[a], cs[a], 3, s, d, cfg != 2);
+      for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+      for (int cfg = 0; cfg < 5; cfg++) {
+        const int32_t s = cfg == 1 || cfg == 4 ? 2 : 1, d = cfg == 3 ? 2 : 1, w0 = widths[wi];
+        ecnn_conv_params p = geometry(w0 + 1 + (cfg == 4), w0, cs[a], cs[a], 3, s, d, cfg != 2);
         if (p.out_h < 1 || p.out_w < 1) continue;
         size_t ni = (size_t)p.in_h * p.in_w * p.in_c, no = (size_t)p.out_h * p.out_w * p.out_c;
         float *in = malloc(ni * 4), *w = malloc((size_t)9 * p.out_c * 4), *bias = malloc((size_t)p.out_c * 4);
@@ -100,8 +102,8 @@ START_TEST(test_dwconv_vs_scalar) {
         ecnn_f32_dwconv2d__scalar(&p, in, w, bias, ref);
         if (isa == ECNN_ISA_AVX512) ecnn_f32_dwconv2d_rows__avx512(&p, in, w, bias, got, 0, p.out_h);
         else ecnn_f32_dwconv2d_rows__avx2(&p, in, w, bias, got, 0, p.out_h);
-        ck_assert_msg(rel_err(ref, got, no) < 1e-5f, "%s dwconv c %d cfg %d", ecnn_isa_name(isa),
-                      (int)p.out_c, cfg);
+        ck_assert_msg(rel_err(ref, got, no) < 1e-5f, "%s dwconv c %d w %d cfg %d", ecnn_isa_name(isa),
+                      (int)p.out_c, (int)p.in_w, cfg);
         free(in), free(w), free(bias), free(ref), free(got);
       }
   }

@@ -69,6 +69,61 @@ static void find_cam(ecnn_model *m) {
   }
 }
 
+/* Fusion at load: a RELU / RELU6 / RELU_N1_TO_1 whose input is the sole use of a float
+ * CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED / ADD / SUB / MUL output without an activation
+ * becomes that op's fused activation; the activation node disappears. ECNN_NO_FUSION=1 keeps
+ * the graph as the file has it (to measure what fusion gains). Returns nodes removed. */
+static int32_t fuse_activations(ecnn_graph *g) {
+  const char *off = getenv("ECNN_NO_FUSION");
+  if (off && off[0] == '1') return 0;
+  int32_t *uses = calloc((size_t)g->num_tensors + 1, sizeof *uses);
+  int32_t *producer = malloc(((size_t)g->num_tensors + 1) * sizeof *producer);
+  if (!uses || !producer) {
+    free(uses);
+    free(producer);
+    return 0;
+  }
+  for (int32_t t = 0; t < g->num_tensors; t++) producer[t] = -1;
+  for (int32_t k = 0; k < g->num_nodes; k++) {
+    for (int32_t i = 0; i < g->nodes[k].num_inputs; i++)
+      if (g->nodes[k].inputs[i] >= 0) uses[g->nodes[k].inputs[i]]++;
+    for (int32_t o = 0; o < g->nodes[k].num_outputs; o++) producer[g->nodes[k].outputs[o]] = k;
+  }
+  for (int32_t i = 0; i < g->num_outputs; i++) uses[g->outputs[i]]++; /* graph outputs stay */
+  int32_t removed = 0, w = 0;
+  for (int32_t k = 0; k < g->num_nodes; k++) {
+    ecnn_node *n = &g->nodes[k];
+    ecnn_activation act = n->op == ECNN_OP_RELU ? ECNN_ACT_RELU
+                          : n->op == ECNN_OP_RELU6 ? ECNN_ACT_RELU6
+                          : n->op == ECNN_OP_RELU_N1_TO_1 ? ECNN_ACT_RELU_N1_TO_1
+                                                         : ECNN_ACT_NONE;
+    int32_t t = n->num_inputs > 0 ? n->inputs[0] : -1;
+    int32_t pk = t >= 0 ? producer[t] : -1;
+    ecnn_node *pn = pk >= 0 ? &g->nodes[pk] : NULL;
+    bool fusable = act != ECNN_ACT_NONE && !n->quantized && pn && !pn->quantized &&
+                   uses[t] == 1 && pn->num_outputs == 1 && pn->params.activation == ECNN_ACT_NONE &&
+                   g->tensors[t].dtype == ECNN_DTYPE_F32 &&
+                   (pn->op == ECNN_OP_CONV_2D || pn->op == ECNN_OP_DEPTHWISE_CONV_2D ||
+                    pn->op == ECNN_OP_FULLY_CONNECTED || pn->op == ECNN_OP_ADD ||
+                    pn->op == ECNN_OP_SUB || pn->op == ECNN_OP_MUL);
+    if (fusable) {
+      pn->params.activation = act;
+      pn->outputs[0] = n->outputs[0];
+      producer[n->outputs[0]] = pk;
+      free(n->priv);
+      removed++;
+      continue; /* the activation node is dropped */
+    }
+    g->nodes[w++] = *n;
+    /* the producer index of later nodes shifts: recompute lazily via the map */
+    for (int32_t o = 0; o < g->nodes[w - 1].num_outputs; o++) producer[g->nodes[w - 1].outputs[o]] = w - 1;
+  }
+  g->num_nodes = w;
+  free(uses);
+  free(producer);
+  return removed;
+}
+
 ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   *model = NULL;
   ecnn_model *m = calloc(1, sizeof *m);
@@ -79,6 +134,8 @@ ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   m->graph = *g;
   ecnn_graph_init(g);
   ecnn_status st = ecnn_graph_prepare(&m->graph);
+  if (st == ECNN_STATUS_OK && fuse_activations(&m->graph) > 0)
+    st = ecnn_graph_prepare(&m->graph); /* fused activations change the producers' params */
   if (st == ECNN_STATUS_OK) {
     find_cam(m);
     st = ecnn_graph_plan(&m->graph);

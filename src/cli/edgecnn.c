@@ -534,7 +534,7 @@ static int cmd_bench(int argc, char **argv) {
       for (int c = 0; c < nc; c++) {
         /* let the previous configuration's spinning worker threads go to sleep first, so
          * the pools do not steal each other's cores (2 ms, outside the timing) */
-        usleep(2000);
+        if (nc > 1) usleep(2000);
         double t0 = now_ms();
         if (ecnn_session_run(sess[c]) != ECNN_STATUS_OK) {
           rc = fail("%s", ecnn_last_error());

@@ -74,7 +74,9 @@ END_TEST
 
 START_TEST(test_face_model) {
   ecnn_model *m = NULL;
+  setenv("ECNN_NO_FUSION", "1", 1); /* the file's own ops (fusion is tested below) */
   ecnn_status st = ecnn_model_load_file(tu_model_path(FACE), &m);
+  unsetenv("ECNN_NO_FUSION");
   ck_assert_msg(st == ECNN_STATUS_OK, "load: %s", ecnn_last_error());
   ecnn_tensor_info in, o0, o1;
   ecnn_model_input_info(m, 0, &in);
@@ -94,6 +96,33 @@ START_TEST(test_face_model) {
   ck_assert_int_eq(count_op(m, "MAX_POOL_2D"), 3);
   ck_assert_int_eq(count_op(m, "RESHAPE"), 4);
   ck_assert_int_eq(count_op(m, "CONCATENATION"), 2);
+  /* with fusion (the default) the 17 RELUs after ADDs become the ADDs' fused activations,
+   * and the outputs stay the same */
+  ecnn_model *f = NULL;
+  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(FACE), &f), ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_model_op_count(f), 73);
+  ck_assert_int_eq(count_op(f, "RELU"), 0);
+  ecnn_session *s[2];
+  ck_assert_int_eq(ecnn_session_create(m, NULL, &s[0]), ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_session_create(f, NULL, &s[1]), ECNN_STATUS_OK);
+  float *x = malloc(in.bytes);
+  tu_fill_rand_f32(x, in.bytes / 4, 7);
+  for (int k = 0; k < 2; k++) {
+    ck_assert_int_eq(ecnn_session_set_input(s[k], 0, x, in.bytes), ECNN_STATUS_OK);
+    ck_assert_int_eq(ecnn_session_run(s[k]), ECNN_STATUS_OK);
+  }
+  for (int32_t o = 0; o < 2; o++) {
+    const float *a, *b;
+    ecnn_tensor_info oi;
+    ecnn_session_output(s[0], o, (const void **)&a, &oi);
+    ecnn_session_output(s[1], o, (const void **)&b, NULL);
+    ck_assert_msg(tu_max_abs_diff(a, b, oi.bytes / 4) <= 1e-5f * tu_max_abs(a, oi.bytes / 4),
+                  "fused output %d differs", (int)o);
+  }
+  free(x);
+  ecnn_session_free(s[0]);
+  ecnn_session_free(s[1]);
+  ecnn_model_free(f);
   ecnn_model_free(m);
 }
 END_TEST

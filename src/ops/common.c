@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../kernels/eltwise.h"
 #include "ops.h"
 
 int32_t ecnn_conv_out_size(int32_t in, int32_t filter, int32_t stride, int32_t dilation,
@@ -40,16 +41,11 @@ float ecnn_activate(float x, ecnn_activation act) {
 void ecnn_activate_n(float *x, int64_t n, ecnn_activation act) {
   switch (act) {
   case ECNN_ACT_NONE: return;
-  /* fmaxf/fminf: branch-free (a data-dependent branch per element mispredicts half the time) */
-  case ECNN_ACT_RELU:
-    for (int64_t i = 0; i < n; i++) x[i] = fmaxf(x[i], 0.0f);
-    return;
-  case ECNN_ACT_RELU6:
-    for (int64_t i = 0; i < n; i++) x[i] = fminf(fmaxf(x[i], 0.0f), 6.0f);
-    return;
-  case ECNN_ACT_RELU_N1_TO_1:
-    for (int64_t i = 0; i < n; i++) x[i] = fminf(fmaxf(x[i], -1.0f), 1.0f);
-    return;
+  /* the clamp kernel compiles to branch-free vector min/max (a data-dependent branch per
+   * element mispredicts half the time; fmaxf is a libm call) */
+  case ECNN_ACT_RELU: ecnn_f32_clamp__scalar((size_t)n, x, 0.0f, INFINITY, x); return;
+  case ECNN_ACT_RELU6: ecnn_f32_clamp__scalar((size_t)n, x, 0.0f, 6.0f, x); return;
+  case ECNN_ACT_RELU_N1_TO_1: ecnn_f32_clamp__scalar((size_t)n, x, -1.0f, 1.0f, x); return;
   default:
     for (int64_t i = 0; i < n; i++) x[i] = ecnn_activate(x[i], act);
   }

@@ -532,9 +532,10 @@ static int cmd_bench(int argc, char **argv) {
     double last = now_ms();
     for (int r = -o.warmup; r < o.runs && !rc; r++)
       for (int c = 0; c < nc; c++) {
-        /* let the previous configuration's spinning worker threads go to sleep first, so
-         * the pools do not steal each other's cores (2 ms, outside the timing) */
-        if (nc > 1) usleep(2000);
+        /* let the previous configuration's spinning worker threads (XNNPACK's pthreadpool
+         * spins for milliseconds) go to sleep first, so the pools do not steal each other's
+         * cores: 10 ms, outside the timing */
+        if (nc > 1) usleep(10000);
         double t0 = now_ms();
         if (ecnn_session_run(sess[c]) != ECNN_STATUS_OK) {
           rc = fail("%s", ecnn_last_error());

@@ -1,8 +1,10 @@
 /*
- * threadpool.c — the session's thread pool (threadpool.h): workers wait on a condition
- * variable for a generation counter to change (spinning briefly first, since the ops of a run
- * follow each other within microseconds), run their chunk, and the caller waits (spinning,
- * then sleeping) until the pending count drops to zero. One parallel_for at a time per pool (sessions run serially).
+ * threadpool.c — the session's thread pool (threadpool.h). A job is split into chunks that the
+ * caller and the workers claim with one atomic counter tagged with the job's generation, so the
+ * caller never waits for a worker that is slow to wake (an idle virtual CPU can take
+ * milliseconds): whatever nobody has claimed yet, the caller runs itself. Workers spin briefly
+ * for the next job (the ops of a run follow each other within microseconds), then sleep on a
+ * condition variable. The caller returns once every chunk is done.
  */
 #include "threadpool.h"
 
@@ -11,34 +13,26 @@
 
 #include "status.h"
 
+#define SPIN_ITERS 20000
+
 struct ecnn_threadpool {
   int32_t threads; /* including the caller */
   pthread_t *workers;
   pthread_mutex_t mu;
-  pthread_cond_t work, done;
-  uint64_t generation;
-  int32_t pending;
+  pthread_cond_t work, done_cv;
+  uint32_t generation; /* job counter; also the high half of `claim` */
+  uint64_t claim;      /* generation << 32 | next chunk index */
+  int64_t done;        /* chunks finished in the current job */
   bool stop;
-  /* the current job */
+  /* the current job (written under mu before the generation changes) */
   ecnn_task_fn fn;
   void *arg;
-  int64_t n, chunk;
+  int64_t n, chunk, parts;
 };
 
 typedef struct worker_arg {
   ecnn_threadpool *pool;
-  int32_t index; /* 1..threads-1 */
 } worker_arg;
-
-static void run_chunk(ecnn_threadpool *p, int32_t index) {
-  int64_t begin = (int64_t)index * p->chunk, end = begin + p->chunk;
-  if (end > p->n) end = p->n;
-  if (begin < end) p->fn(p->arg, begin, end);
-}
-
-/* How long a worker spins for the next job before sleeping: back-to-back ops of one run
- * arrive microseconds apart, and a condition-variable wake-up costs about as much. */
-#define SPIN_ITERS 20000
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -48,32 +42,50 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* Claims and runs chunks of job `gen` until none is left. */
+static void work_on(ecnn_threadpool *p, uint32_t gen, ecnn_task_fn fn, void *arg, int64_t n,
+                    int64_t chunk, int64_t parts) {
+  for (;;) {
+    uint64_t v = __atomic_load_n(&p->claim, __ATOMIC_ACQUIRE);
+    if ((uint32_t)(v >> 32) != gen) return;
+    int64_t idx = (int64_t)(v & 0xffffffffu);
+    if (idx >= parts) return;
+    if (!__atomic_compare_exchange_n(&p->claim, &v, v + 1, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+      continue;
+    int64_t begin = idx * chunk, end = begin + chunk < n ? begin + chunk : n;
+    if (begin < end) fn(arg, begin, end);
+    if (__atomic_add_fetch(&p->done, 1, __ATOMIC_ACQ_REL) == parts) {
+      pthread_mutex_lock(&p->mu);
+      pthread_cond_signal(&p->done_cv);
+      pthread_mutex_unlock(&p->mu);
+    }
+  }
+}
+
 static void *worker(void *a) {
   worker_arg *wa = a;
   ecnn_threadpool *p = wa->pool;
-  const int32_t index = wa->index;
   free(wa);
-  uint64_t seen = 0;
-  pthread_mutex_lock(&p->mu);
+  uint32_t seen = 0;
   for (;;) {
-    if (!p->stop && p->generation == seen) {
-      pthread_mutex_unlock(&p->mu);
-      for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE) == seen &&
-                      !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
-           i++)
-        cpu_relax();
-      pthread_mutex_lock(&p->mu);
-    }
-    while (!p->stop && p->generation == seen) pthread_cond_wait(&p->work, &p->mu);
-    if (p->stop) break;
-    seen = p->generation;
-    pthread_mutex_unlock(&p->mu);
-    run_chunk(p, index);
+    for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE) == seen &&
+                    !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+         i++)
+      cpu_relax();
     pthread_mutex_lock(&p->mu);
-    if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_ACQ_REL) == 0) pthread_cond_signal(&p->done);
+    while (!p->stop && p->generation == seen) pthread_cond_wait(&p->work, &p->mu);
+    if (p->stop) {
+      pthread_mutex_unlock(&p->mu);
+      return NULL;
+    }
+    seen = p->generation;
+    ecnn_task_fn fn = p->fn;
+    void *arg = p->arg;
+    int64_t n = p->n, chunk = p->chunk, parts = p->parts;
+    pthread_mutex_unlock(&p->mu);
+    work_on(p, seen, fn, arg, n, chunk, parts);
   }
-  pthread_mutex_unlock(&p->mu);
-  return NULL;
 }
 
 ecnn_status ecnn_threadpool_create(int32_t threads, ecnn_threadpool **out) {
@@ -87,13 +99,12 @@ ecnn_status ecnn_threadpool_create(int32_t threads, ecnn_threadpool **out) {
   p->workers = calloc((size_t)threads, sizeof *p->workers);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->work, NULL);
-  pthread_cond_init(&p->done, NULL);
+  pthread_cond_init(&p->done_cv, NULL);
   int32_t started = 0;
   for (int32_t i = 1; p->workers && i < threads; i++) {
     worker_arg *wa = malloc(sizeof *wa);
     if (!wa) break;
     wa->pool = p;
-    wa->index = i;
     if (pthread_create(&p->workers[i], NULL, worker, wa) != 0) {
       free(wa);
       break;
@@ -118,7 +129,7 @@ void ecnn_threadpool_free(ecnn_threadpool *p) {
   for (int32_t i = 1; p->workers && i < p->threads; i++) pthread_join(p->workers[i], NULL);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->work);
-  pthread_cond_destroy(&p->done);
+  pthread_cond_destroy(&p->done_cv);
   free(p->workers);
   free(p);
 }
@@ -128,25 +139,31 @@ int32_t ecnn_threadpool_size(const ecnn_threadpool *p) { return p ? p->threads :
 void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_fn fn, void *arg) {
   if (n <= 0) return;
   if (grain < 1) grain = 1;
-  int64_t parts = p ? p->threads : 1;
+  /* two chunks per thread: a late worker's share is small, the load evens out */
+  int64_t parts = p ? 2 * (int64_t)p->threads : 1;
   if (parts > n / grain) parts = n / grain > 0 ? n / grain : 1;
   if (parts <= 1) {
     fn(arg, 0, n);
     return;
   }
+  const int64_t chunk = (n + parts - 1) / parts;
+  parts = (n + chunk - 1) / chunk;
   pthread_mutex_lock(&p->mu);
   p->fn = fn;
   p->arg = arg;
   p->n = n;
-  p->chunk = (n + parts - 1) / parts;
-  __atomic_store_n(&p->pending, p->threads - 1, __ATOMIC_RELEASE);
-  __atomic_add_fetch(&p->generation, 1, __ATOMIC_RELEASE);
+  p->chunk = chunk;
+  p->parts = parts;
+  __atomic_store_n(&p->done, 0, __ATOMIC_RELEASE);
+  const uint32_t gen = p->generation + 1;
+  __atomic_store_n(&p->claim, (uint64_t)gen << 32, __ATOMIC_RELEASE);
+  __atomic_store_n(&p->generation, gen, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);
-  run_chunk(p, 0);
-  for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) > 0; i++)
+  work_on(p, gen, fn, arg, n, chunk, parts);
+  for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) < parts; i++)
     cpu_relax();
   pthread_mutex_lock(&p->mu);
-  while (p->pending > 0) pthread_cond_wait(&p->done, &p->mu);
+  while (__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) < parts) pthread_cond_wait(&p->done_cv, &p->mu);
   pthread_mutex_unlock(&p->mu);
 }

@@ -16,6 +16,6 @@ mkdir -p out
   tests/data/astronaut.png | tee out/faces.jsonl
 ./build/src/cli/edgecnn bench models/ssd_mobilenetv2_oidv4_fp16.tflite --runs 5 --backend native,xnnpack \
   || ./build/src/cli/edgecnn bench models/ssd_mobilenetv2_oidv4_fp16.tflite --runs 5
-bash scripts/pipeline.sh build 60 5
+bash scripts/pipeline.sh build 60 1
 echo "main: out/annotated.avi (annotated video), out/frame*.jpg, out/detections.jsonl (pipeline),"
 echo "      out/photo_detections.jsonl and out/faces.jsonl (edgecnn detect)"

@@ -55,15 +55,14 @@ void ecnn_f32_maxpool2d__scalar(const ecnn_pool_params *p, const float *in, floa
         int32_t x0, x1;
         window(ox, p->stride_w, p->pad_left, p->filter_w, p->in_w, &x0, &x1);
         float *op = out + (((size_t)b * p->out_h + oy) * p->out_w + ox) * c;
-        for (size_t ch = 0; ch < c; ch++) {
-          float m = -3.402823466e+38f; /* TFLite starts from lowest() */
-          for (int32_t y = y0; y < y1; y++)
-            for (int32_t x = x0; x < x1; x++) {
-              float v = in[(((size_t)b * p->in_h + y) * p->in_w + x) * c + ch];
-              if (v > m) m = v;
-            }
-          op[ch] = clampf(m, p->out_min, p->out_max);
-        }
+        /* channels innermost: every loop runs over contiguous channels (vectorizable) */
+        for (size_t ch = 0; ch < c; ch++) op[ch] = -3.402823466e+38f; /* TFLite: lowest() */
+        for (int32_t y = y0; y < y1; y++)
+          for (int32_t x = x0; x < x1; x++) {
+            const float *ip = in + (((size_t)b * p->in_h + y) * p->in_w + x) * c;
+            for (size_t ch = 0; ch < c; ch++) op[ch] = ip[ch] > op[ch] ? ip[ch] : op[ch];
+          }
+        for (size_t ch = 0; ch < c; ch++) op[ch] = clampf(op[ch], p->out_min, p->out_max);
       }
     }
 }

@@ -51,6 +51,22 @@ void ecnn_activate_n(float *x, int64_t n, ecnn_activation act) {
   }
 }
 
+void ecnn_activation_range(ecnn_activation act, float *lo, float *hi) {
+  *lo = -INFINITY;
+  *hi = INFINITY;
+  if (act == ECNN_ACT_RELU) *lo = 0.0f;
+  if (act == ECNN_ACT_RELU6) *lo = 0.0f, *hi = 6.0f;
+  if (act == ECNN_ACT_RELU_N1_TO_1) *lo = -1.0f, *hi = 1.0f;
+}
+
+ecnn_status ecnn_check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input) {
+  const ecnn_node *n = ctx->node;
+  const ecnn_tensor *t = ecnn_in(ctx->graph, n, data_input);
+  if (t && t->dtype == ECNN_DTYPE_F32) return ECNN_STATUS_OK;
+  return ecnn_error(ECNN_STATUS_UNSUPPORTED, "%s #%d: float kernel called on %s data",
+                    ecnn_op_name(n->op), (int)n->index, t ? ecnn_dtype_name(t->dtype) : "missing");
+}
+
 ecnn_status ecnn_check_activation(const ecnn_node *n, ecnn_activation act) {
   if (act == ECNN_ACT_NONE || act == ECNN_ACT_RELU || act == ECNN_ACT_RELU6 ||
       act == ECNN_ACT_RELU_N1_TO_1 || act == ECNN_ACT_TANH)

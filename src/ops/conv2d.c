@@ -18,24 +18,6 @@
 #define OPFMT "%s #%d: "
 #define OPARG ecnn_op_name(n->op), (int)n->index
 
-/* The float run refuses a quantized node that reached it (it would misread the data). */
-static ecnn_status check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input) {
-  const ecnn_node *n = ctx->node;
-  const ecnn_tensor *t = ecnn_in(ctx->graph, n, data_input);
-  if (t && t->dtype == ECNN_DTYPE_F32) return ECNN_STATUS_OK;
-  return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float kernel called on %s data", OPARG,
-                    t ? ecnn_dtype_name(t->dtype) : "missing");
-}
-
-/* Clamp range of a fused activation; TANH is applied after the kernel. */
-static void act_range(ecnn_activation act, float *lo, float *hi) {
-  *lo = -INFINITY;
-  *hi = INFINITY;
-  if (act == ECNN_ACT_RELU) *lo = 0.0f;
-  if (act == ECNN_ACT_RELU6) *lo = 0.0f, *hi = 6.0f;
-  if (act == ECNN_ACT_RELU_N1_TO_1) *lo = -1.0f, *hi = 1.0f;
-}
-
 /* Input/output/weights/bias dtypes: all float32, or int8/uint8 data with quantized weights
  * and int32 bias. */
 static ecnn_status check_types(const ecnn_node *n, const ecnn_tensor *in, const ecnn_tensor *w,
@@ -126,7 +108,7 @@ static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_conv_p
                       OPFMT "%dx%d kernel (dilation %dx%d) does not fit the %dx%d input", OPARG,
                       (int)p->kernel_h, (int)p->kernel_w, (int)p->dilation_h, (int)p->dilation_w,
                       (int)p->in_h, (int)p->in_w);
-  act_range(o->activation, &p->out_min, &p->out_max);
+  ecnn_activation_range(o->activation, &p->out_min, &p->out_max);
   return ECNN_STATUS_OK;
 }
 
@@ -178,7 +160,7 @@ static void conv_rows(void *arg, int64_t begin, int64_t end) {
 ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;
   ecnn_conv_params p = {0};
-  ecnn_status st = check_f32_run(ctx, 0);
+  ecnn_status st = ecnn_check_f32_run(ctx, 0);
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
   float *out = ecnn_ctx_out(ctx, 0);

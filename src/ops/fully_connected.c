@@ -14,23 +14,6 @@
 #define OPFMT "%s #%d: "
 #define OPARG ecnn_op_name(n->op), (int)n->index
 
-/* The float run refuses a quantized node that reached it (it would misread the data). */
-static ecnn_status check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input) {
-  const ecnn_node *n = ctx->node;
-  const ecnn_tensor *t = ecnn_in(ctx->graph, n, data_input);
-  if (t && t->dtype == ECNN_DTYPE_F32) return ECNN_STATUS_OK;
-  return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float kernel called on %s data", OPARG,
-                    t ? ecnn_dtype_name(t->dtype) : "missing");
-}
-
-static void act_range(ecnn_activation act, float *lo, float *hi) {
-  *lo = -INFINITY;
-  *hi = INFINITY;
-  if (act == ECNN_ACT_RELU) *lo = 0.0f;
-  if (act == ECNN_ACT_RELU6) *lo = 0.0f, *hi = 6.0f;
-  if (act == ECNN_ACT_RELU_N1_TO_1) *lo = -1.0f, *hi = 1.0f;
-}
-
 static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_fc_params *p) {
   const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *bias = ecnn_in(g, n, 2);
   if (w->ndim != 2 || w->dims[0] < 1 || w->dims[1] < 1)
@@ -62,7 +45,7 @@ static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_fc_par
       return ecnn_error(ECNN_STATUS_INVALID_MODEL, OPFMT "bias '%s' must have shape [%d]", OPARG,
                         bias->name, (int)p->out_features);
   }
-  act_range(n->params.activation, &p->out_min, &p->out_max);
+  ecnn_activation_range(n->params.activation, &p->out_min, &p->out_max);
   return ECNN_STATUS_OK;
 }
 
@@ -113,7 +96,7 @@ ecnn_status ecnn_op_fully_connected_prepare(ecnn_graph *g, ecnn_node *n) {
 ecnn_status ecnn_op_fully_connected_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;
   ecnn_fc_params p = {0};
-  ecnn_status st = check_f32_run(ctx, 0);
+  ecnn_status st = ecnn_check_f32_run(ctx, 0);
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
   float *out = ecnn_ctx_out(ctx, 0);

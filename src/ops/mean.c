@@ -11,15 +11,6 @@
 #define OPFMT "%s #%d: "
 #define OPARG ecnn_op_name(n->op), (int)n->index
 
-/* The float run refuses a quantized node that reached it (it would misread the data). */
-static ecnn_status check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input) {
-  const ecnn_node *n = ctx->node;
-  const ecnn_tensor *t = ecnn_in(ctx->graph, n, data_input);
-  if (t && t->dtype == ECNN_DTYPE_F32) return ECNN_STATUS_OK;
-  return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float kernel called on %s data", OPARG,
-                    t ? ecnn_dtype_name(t->dtype) : "missing");
-}
-
 _Static_assert(ECNN_KERNEL_MAX_DIMS == ECNN_MAX_DIMS, "kernel and graph rank limits differ");
 
 /* Reads the axes into a bit mask over the input's dims (ndim >= 1). */
@@ -77,7 +68,7 @@ ecnn_status ecnn_op_mean_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;
   const ecnn_tensor *in = ecnn_in(ctx->graph, n, 0);
   uint32_t mask;
-  ecnn_status st = check_f32_run(ctx, 0);
+  ecnn_status st = ecnn_check_f32_run(ctx, 0);
   if (st == ECNN_STATUS_OK) st = reduce_mask(ctx->graph, n, &mask);
   if (st != ECNN_STATUS_OK) return st;
   static const int32_t one = 1;

@@ -78,6 +78,12 @@ int32_t ecnn_conv_out_size(int32_t in, int32_t filter, int32_t stride, int32_t d
 /* Applies a fused activation to one value / to n values in place. */
 float ecnn_activate(float x, ecnn_activation act);
 void ecnn_activate_n(float *x, int64_t n, ecnn_activation act);
+/* The clamp range [lo, hi] of a fused activation (NONE: +-infinity); TANH is not a clamp and
+ * gives +-infinity too (ops apply it after their kernel). */
+void ecnn_activation_range(ecnn_activation act, float *lo, float *hi);
+/* A float kernel refuses a quantized node that reached it (it would misread the data): OK when
+ * the node's input `data_input` is float32, else UNSUPPORTED naming the op. */
+ecnn_status ecnn_check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input);
 /* Validates a fused activation value from a file. */
 ecnn_status ecnn_check_activation(const ecnn_node *n, ecnn_activation act);
 

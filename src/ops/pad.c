@@ -13,15 +13,6 @@
 #define OPFMT "%s #%d: "
 #define OPARG ecnn_op_name(n->op), (int)n->index
 
-/* The float run refuses a quantized node that reached it (it would misread the data). */
-static ecnn_status check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input) {
-  const ecnn_node *n = ctx->node;
-  const ecnn_tensor *t = ecnn_in(ctx->graph, n, data_input);
-  if (t && t->dtype == ECNN_DTYPE_F32) return ECNN_STATUS_OK;
-  return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float kernel called on %s data", OPARG,
-                    t ? ecnn_dtype_name(t->dtype) : "missing");
-}
-
 /* Reads and validates the paddings; fills p (elem_size from the input dtype). */
 static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_pad_params *p) {
   const ecnn_tensor *in = ecnn_in(g, n, 0), *pads = ecnn_in(g, n, 1);
@@ -82,7 +73,7 @@ static ecnn_status pad_prepare(ecnn_graph *g, ecnn_node *n, int32_t max_inputs) 
 
 static ecnn_status pad_run(const ecnn_op_ctx *ctx) {
   ecnn_pad_params p = {0};
-  ecnn_status st = check_f32_run(ctx, 0);
+  ecnn_status st = ecnn_check_f32_run(ctx, 0);
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, ctx->node, &p);
   if (st != ECNN_STATUS_OK) return st;
   float fill = 0.0f;

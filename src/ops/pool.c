@@ -14,23 +14,6 @@
 #define OPFMT "%s #%d: "
 #define OPARG ecnn_op_name(n->op), (int)n->index
 
-/* The float run refuses a quantized node that reached it (it would misread the data). */
-static ecnn_status check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input) {
-  const ecnn_node *n = ctx->node;
-  const ecnn_tensor *t = ecnn_in(ctx->graph, n, data_input);
-  if (t && t->dtype == ECNN_DTYPE_F32) return ECNN_STATUS_OK;
-  return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float kernel called on %s data", OPARG,
-                    t ? ecnn_dtype_name(t->dtype) : "missing");
-}
-
-static void act_range(ecnn_activation act, float *lo, float *hi) {
-  *lo = -INFINITY;
-  *hi = INFINITY;
-  if (act == ECNN_ACT_RELU) *lo = 0.0f;
-  if (act == ECNN_ACT_RELU6) *lo = 0.0f, *hi = 6.0f;
-  if (act == ECNN_ACT_RELU_N1_TO_1) *lo = -1.0f, *hi = 1.0f;
-}
-
 static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_pool_params *p) {
   const ecnn_tensor *in = ecnn_in(g, n, 0);
   const ecnn_op_params *o = &n->params;
@@ -60,7 +43,7 @@ static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_pool_p
   if (p->out_h < 1 || p->out_w < 1)
     return ecnn_error(ECNN_STATUS_INVALID_MODEL, OPFMT "%dx%d filter does not fit the %dx%d input",
                       OPARG, (int)p->filter_h, (int)p->filter_w, (int)p->in_h, (int)p->in_w);
-  act_range(o->activation, &p->out_min, &p->out_max);
+  ecnn_activation_range(o->activation, &p->out_min, &p->out_max);
   return ECNN_STATUS_OK;
 }
 
@@ -86,7 +69,7 @@ static ecnn_status pool_prepare(ecnn_graph *g, ecnn_node *n) {
 static ecnn_status pool_run(const ecnn_op_ctx *ctx, bool max) {
   const ecnn_node *n = ctx->node;
   ecnn_pool_params p = {0};
-  ecnn_status st = check_f32_run(ctx, 0);
+  ecnn_status st = ecnn_check_f32_run(ctx, 0);
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
   float *out = ecnn_ctx_out(ctx, 0);

@@ -16,23 +16,6 @@
 #define OPFMT "%s #%d: "
 #define OPARG ecnn_op_name(n->op), (int)n->index
 
-/* The float run refuses a quantized node that reached it (it would misread the data). */
-static ecnn_status check_f32_run(const ecnn_op_ctx *ctx, int32_t data_input) {
-  const ecnn_node *n = ctx->node;
-  const ecnn_tensor *t = ecnn_in(ctx->graph, n, data_input);
-  if (t && t->dtype == ECNN_DTYPE_F32) return ECNN_STATUS_OK;
-  return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float kernel called on %s data", OPARG,
-                    t ? ecnn_dtype_name(t->dtype) : "missing");
-}
-
-static void act_range(ecnn_activation act, float *lo, float *hi) {
-  *lo = -INFINITY;
-  *hi = INFINITY;
-  if (act == ECNN_ACT_RELU) *lo = 0.0f;
-  if (act == ECNN_ACT_RELU6) *lo = 0.0f, *hi = 6.0f;
-  if (act == ECNN_ACT_RELU_N1_TO_1) *lo = -1.0f, *hi = 1.0f;
-}
-
 /* TFLite's ComputePaddingWithOffset for the forward conv out_size -> in_size (dilation 1). */
 static int32_t tconv_pad(int32_t out_size, int32_t filter, int32_t stride, ecnn_padding pad) {
   int64_t fwd = pad == ECNN_PADDING_SAME ? ((int64_t)out_size + stride - 1) / stride
@@ -102,7 +85,7 @@ static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_conv_p
   p->groups = p->depth_multiplier = 1;
   p->pad_top = tconv_pad(p->out_h, p->kernel_h, p->stride_h, o->padding);
   p->pad_left = tconv_pad(p->out_w, p->kernel_w, p->stride_w, o->padding);
-  act_range(o->activation, &p->out_min, &p->out_max);
+  ecnn_activation_range(o->activation, &p->out_min, &p->out_max);
   return ECNN_STATUS_OK;
 }
 
@@ -148,7 +131,7 @@ ecnn_status ecnn_op_transpose_conv_prepare(ecnn_graph *g, ecnn_node *n) {
 ecnn_status ecnn_op_transpose_conv_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;
   ecnn_conv_params p = {0};
-  ecnn_status st = check_f32_run(ctx, 2);
+  ecnn_status st = ecnn_check_f32_run(ctx, 2);
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
   float *out = ecnn_ctx_out(ctx, 0);

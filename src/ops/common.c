@@ -119,6 +119,31 @@ ecnn_status ecnn_check_data_type(const ecnn_node *n, const ecnn_tensor *t, const
                     ecnn_dtype_name(t->dtype));
 }
 
+ecnn_status ecnn_check_weighted_types(const ecnn_node *n, const ecnn_tensor *in,
+                                      const ecnn_tensor *w, const ecnn_tensor *bias,
+                                      const ecnn_tensor *out) {
+  const char *op = ecnn_op_name(n->op);
+  ecnn_status st;
+  if ((st = ecnn_check_data_type(n, in, "input")) != ECNN_STATUS_OK) return st;
+  if ((st = ecnn_check_data_type(n, out, "output")) != ECNN_STATUS_OK) return st;
+  if (out->dtype != in->dtype)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, "%s #%d: output is %s but input is %s", op,
+                      (int)n->index, ecnn_dtype_name(out->dtype), ecnn_dtype_name(in->dtype));
+  if (in->dtype == ECNN_DTYPE_F32) {
+    if ((st = ecnn_check_f32(n, w, "weights")) != ECNN_STATUS_OK) return st;
+    if (bias && (st = ecnn_check_f32(n, bias, "bias")) != ECNN_STATUS_OK) return st;
+    return ECNN_STATUS_OK;
+  }
+  if ((st = ecnn_check_data_type(n, w, "weights")) != ECNN_STATUS_OK) return st;
+  if (w->dtype == ECNN_DTYPE_F32)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, "%s #%d: float weights with %s input", op,
+                      (int)n->index, ecnn_dtype_name(in->dtype));
+  if (bias && bias->dtype != ECNN_DTYPE_I32)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, "%s #%d: bias is %s, expected int32", op,
+                      (int)n->index, ecnn_dtype_name(bias->dtype));
+  return ECNN_STATUS_OK;
+}
+
 ecnn_status ecnn_check_const(const ecnn_node *n, const ecnn_tensor *t, const char *role) {
   if (!t)
     return ecnn_error(ECNN_STATUS_INVALID_MODEL, "%s #%d: %s is missing", ecnn_op_name(n->op),

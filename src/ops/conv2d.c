@@ -18,31 +18,6 @@
 #define OPFMT "%s #%d: "
 #define OPARG ecnn_op_name(n->op), (int)n->index
 
-/* Input/output/weights/bias dtypes: all float32, or int8/uint8 data with quantized weights
- * and int32 bias. */
-static ecnn_status check_types(const ecnn_node *n, const ecnn_tensor *in, const ecnn_tensor *w,
-                               const ecnn_tensor *bias, const ecnn_tensor *out) {
-  ecnn_status st;
-  if ((st = ecnn_check_data_type(n, in, "input")) != ECNN_STATUS_OK) return st;
-  if ((st = ecnn_check_data_type(n, out, "output")) != ECNN_STATUS_OK) return st;
-  if (out->dtype != in->dtype)
-    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "output is %s but input is %s", OPARG,
-                      ecnn_dtype_name(out->dtype), ecnn_dtype_name(in->dtype));
-  if (in->dtype == ECNN_DTYPE_F32) {
-    if ((st = ecnn_check_f32(n, w, "weights")) != ECNN_STATUS_OK) return st;
-    if (bias && (st = ecnn_check_f32(n, bias, "bias")) != ECNN_STATUS_OK) return st;
-  } else {
-    if ((st = ecnn_check_data_type(n, w, "weights")) != ECNN_STATUS_OK) return st;
-    if (w->dtype == ECNN_DTYPE_F32)
-      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float weights with %s input", OPARG,
-                        ecnn_dtype_name(in->dtype));
-    if (bias && bias->dtype != ECNN_DTYPE_I32)
-      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias is %s, expected int32", OPARG,
-                        ecnn_dtype_name(bias->dtype));
-  }
-  return ECNN_STATUS_OK;
-}
-
 /* Fills p from the node's tensors; validates everything the kernel relies on. */
 static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_conv_params *p) {
   const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *bias = ecnn_in(g, n, 2);
@@ -117,7 +92,7 @@ ecnn_status ecnn_op_conv2d_prepare(ecnn_graph *g, ecnn_node *n) {
   if ((st = ecnn_check_io(n, 2, 3, 1)) != ECNN_STATUS_OK) return st;
   const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *bias = ecnn_in(g, n, 2);
   ecnn_tensor *out = ecnn_out(g, n, 0);
-  if ((st = check_types(n, in, w, bias, out)) != ECNN_STATUS_OK) return st;
+  if ((st = ecnn_check_weighted_types(n, in, w, bias, out)) != ECNN_STATUS_OK) return st;
   if ((st = ecnn_check_const(n, w, "weights")) != ECNN_STATUS_OK) return st;
   if ((st = ecnn_check_activation(n, n->params.activation)) != ECNN_STATUS_OK) return st;
   ecnn_conv_params p = {0};

@@ -54,23 +54,7 @@ ecnn_status ecnn_op_fully_connected_prepare(ecnn_graph *g, ecnn_node *n) {
   if ((st = ecnn_check_io(n, 2, 3, 1)) != ECNN_STATUS_OK) return st;
   const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *bias = ecnn_in(g, n, 2);
   ecnn_tensor *out = ecnn_out(g, n, 0);
-  if ((st = ecnn_check_data_type(n, in, "input")) != ECNN_STATUS_OK) return st;
-  if ((st = ecnn_check_data_type(n, out, "output")) != ECNN_STATUS_OK) return st;
-  if (out->dtype != in->dtype)
-    return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "output is %s but input is %s", OPARG,
-                      ecnn_dtype_name(out->dtype), ecnn_dtype_name(in->dtype));
-  if (in->dtype == ECNN_DTYPE_F32) {
-    if ((st = ecnn_check_f32(n, w, "weights")) != ECNN_STATUS_OK) return st;
-    if (bias && (st = ecnn_check_f32(n, bias, "bias")) != ECNN_STATUS_OK) return st;
-  } else {
-    if ((st = ecnn_check_data_type(n, w, "weights")) != ECNN_STATUS_OK) return st;
-    if (w->dtype == ECNN_DTYPE_F32)
-      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "float weights with %s input", OPARG,
-                        ecnn_dtype_name(in->dtype));
-    if (bias && bias->dtype != ECNN_DTYPE_I32)
-      return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias is %s, expected int32", OPARG,
-                        ecnn_dtype_name(bias->dtype));
-  }
+  if ((st = ecnn_check_weighted_types(n, in, w, bias, out)) != ECNN_STATUS_OK) return st;
   if ((st = ecnn_check_const(n, w, "weights")) != ECNN_STATUS_OK) return st;
   if ((st = ecnn_check_activation(n, n->params.activation)) != ECNN_STATUS_OK) return st;
   ecnn_fc_params p = {0};

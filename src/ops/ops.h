@@ -93,6 +93,12 @@ ecnn_status ecnn_check_io(const ecnn_node *n, int32_t min_in, int32_t max_in, in
 ecnn_status ecnn_check_f32(const ecnn_node *n, const ecnn_tensor *t, const char *role);
 /* Checks that a data tensor is F32, I8 or U8 (quantized ones must carry quantization). */
 ecnn_status ecnn_check_data_type(const ecnn_node *n, const ecnn_tensor *t, const char *role);
+/* Dtypes of a weighted op (conv, depthwise, transpose conv, FC): input and output the same
+ * data type; float32 data with float32 weights and bias, or int8/uint8 data with quantized
+ * weights and int32 bias (bias may be NULL). Errors name the op. */
+ecnn_status ecnn_check_weighted_types(const ecnn_node *n, const ecnn_tensor *in,
+                                      const ecnn_tensor *w, const ecnn_tensor *bias,
+                                      const ecnn_tensor *out);
 /* Checks a tensor is present and constant (weights, shape vectors). */
 ecnn_status ecnn_check_const(const ecnn_node *n, const ecnn_tensor *t, const char *role);
 /* Sets an output's inferred shape (the dtype stays as declared; check it with

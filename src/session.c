@@ -22,6 +22,7 @@ struct ecnn_session {
   ecnn_xnn_plan *xnn; /* backend xnnpack only */
   ecnn_threadpool *pool; /* native backend, threads > 1 */
   double *profile;       /* ECNN_PROFILE=1: seconds per node, summed over runs */
+  bool profile_nodes;    /* ECNN_PROFILE=2: also print every node */
   int64_t runs;
 };
 
@@ -57,6 +58,16 @@ static void print_profile(const ecnn_session *s) {
     r->count++;
     total += s->profile[k];
   }
+  if (s->profile_nodes) /* ECNN_PROFILE=2: every node, in execution order */
+    for (int32_t k = 0; k < g->num_nodes; k++) {
+      const ecnn_node *n = &g->nodes[k];
+      const ecnn_tensor *t = n->num_outputs ? &g->tensors[n->outputs[0]] : NULL;
+      fprintf(stderr, "profile: #%-3d %-20s %4dx%-4dx%-5d %8.3f ms %7.2f GMAC/s\n", (int)n->index,
+              ecnn_op_name(n->op), t && t->ndim == 4 ? (int)t->dims[1] : 0,
+              t && t->ndim == 4 ? (int)t->dims[2] : 0, t && t->ndim ? (int)t->dims[t->ndim - 1] : 0,
+              1e3 * s->profile[k] / (double)s->runs,
+              s->profile[k] > 0 ? (double)n->macs * (double)s->runs / s->profile[k] / 1e9 : 0);
+    }
   qsort(rows, ECNN_OP_COUNT, sizeof rows[0], by_secs);
   fprintf(stderr, "profile: %lld runs, %.3f ms per run\n", (long long)s->runs,
           1e3 * total / (double)s->runs);
@@ -119,7 +130,10 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
     else if (t->first_node >= 0) s->data[i] = s->arena + t->arena_offset;
   }
   const char *prof = getenv("ECNN_PROFILE");
-  if (prof && prof[0] == '1') s->profile = calloc((size_t)g->num_nodes + 1, sizeof(double));
+  if (prof && (prof[0] == '1' || prof[0] == '2')) {
+    s->profile = calloc((size_t)g->num_nodes + 1, sizeof(double));
+    s->profile_nodes = prof[0] == '2';
+  }
   if (opt.backend == ECNN_BACKEND_NATIVE) {
     ecnn_status st = ecnn_threadpool_create(opt.threads, &s->pool);
     if (st != ECNN_STATUS_OK) {

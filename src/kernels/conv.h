@@ -93,14 +93,19 @@ void ecnn_pad__scalar(const ecnn_pad_params *p, const void *in, void *out, const
 /* ---- SIMD twins (src/kernels/x86/conv_x86.c), chosen by src/kernels/isa.c ---- */
 
 /* Packs CONV_2D weights (groups 1) for the SIMD kernels: one 64-byte aligned block (free()) of
- * [KH*KW*IC][OCP] weights followed by OCP biases, OCP = out_c rounded up to 32, zero padded. */
+ * OCP / 32 channel blocks, each [KH*KW*IC][32] (contiguous: a block streams from memory in
+ * order), followed by OCP biases; OCP = out_c rounded up to 32, zero padded. */
 float *ecnn_f32_conv2d_pack(const ecnn_conv_params *p, const float *w, const float *bias);
-/* CONV_2D (groups 1, in_c <= ecnn_conv_packed_max_ic()) on output rows [row0, row1) of
- * batch * out_h, with packed weights wp and padded bias bp (both from ecnn_f32_conv2d_pack). */
+/* CONV_2D (groups 1, in_c <= ecnn_conv_packed_max_ic()) on the output pixels [px0, px1) of
+ * the flattened batch * out_h * out_w (row-major) and the 32-channel output blocks [ob0, ob1)
+ * (block ob = channels [32 ob, 32 ob + 32) cut at out_c), with packed weights wp and padded
+ * bias bp (both from ecnn_f32_conv2d_pack). Disjoint ranges may run concurrently. */
 void ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, const float *wp,
-                                    const float *bp, float *out, int32_t row0, int32_t row1);
+                                    const float *bp, float *out, int64_t px0, int64_t px1,
+                                    int32_t ob0, int32_t ob1);
 void ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
-                                  const float *bp, float *out, int32_t row0, int32_t row1);
+                                  const float *bp, float *out, int64_t px0, int64_t px1,
+                                  int32_t ob0, int32_t ob1);
 /* DEPTHWISE_CONV_2D (depth multiplier 1) on output rows [row0, row1). */
 void ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const float *w,
                                     const float *bias, float *out, int32_t row0, int32_t row1);
@@ -108,7 +113,8 @@ void ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, co
                                   const float *bias, float *out, int32_t row0, int32_t row1);
 /* ARM64 NEON twins (src/kernels/arm/conv_neon.c), same contracts. */
 void ecnn_f32_conv2d_packed__neon(const ecnn_conv_params *p, const float *in, const float *wp,
-                                  const float *bp, float *out, int32_t row0, int32_t row1);
+                                  const float *bp, float *out, int64_t px0, int64_t px1,
+                                  int32_t ob0, int32_t ob1);
 void ecnn_f32_dwconv2d_rows__neon(const ecnn_conv_params *p, const float *in, const float *w,
                                   const float *bias, float *out, int32_t row0, int32_t row1);
 /* Largest in_c the packed kernels accept on this target (0: no SIMD conv here). */

@@ -64,7 +64,7 @@ static ecnn_status field_pos(const fb_table *t, int field, size_t width, size_t 
 
 ecnn_status fb_scalar(const fb_table *t, int field, size_t width, uint64_t def, uint64_t *out,
                       const char *what) {
-  size_t pos;
+  size_t pos = 0;
   ecnn_status st = field_pos(t, field, width, &pos, what);
   if (st != ECNN_STATUS_OK) return st;
   if (!pos) {
@@ -82,21 +82,21 @@ ecnn_status fb_scalar(const fb_table *t, int field, size_t width, uint64_t def, 
 }
 
 ecnn_status fb_i32(const fb_table *t, int field, int32_t def, int32_t *out, const char *what) {
-  uint64_t v;
+  uint64_t v = 0;
   ecnn_status st = fb_scalar(t, field, 4, (uint32_t)def, &v, what);
   *out = (int32_t)(uint32_t)v;
   return st;
 }
 
 ecnn_status fb_u8(const fb_table *t, int field, uint8_t def, uint8_t *out, const char *what) {
-  uint64_t v;
+  uint64_t v = 0;
   ecnn_status st = fb_scalar(t, field, 1, def, &v, what);
   *out = (uint8_t)v;
   return st;
 }
 
 ecnn_status fb_bool(const fb_table *t, int field, bool def, bool *out, const char *what) {
-  uint8_t v;
+  uint8_t v = 0;
   ecnn_status st = fb_u8(t, field, def, &v, what);
   *out = v != 0;
   return st;
@@ -105,7 +105,7 @@ ecnn_status fb_bool(const fb_table *t, int field, bool def, bool *out, const cha
 ecnn_status fb_f32(const fb_table *t, int field, float def, float *out, const char *what) {
   uint32_t d;
   memcpy(&d, &def, 4);
-  uint64_t v;
+  uint64_t v = 0;
   ecnn_status st = fb_scalar(t, field, 4, d, &v, what);
   uint32_t u = (uint32_t)v;
   memcpy(out, &u, 4);
@@ -114,7 +114,7 @@ ecnn_status fb_f32(const fb_table *t, int field, float def, float *out, const ch
 
 /* Follows the uint32 reference stored at field `field`; *target = 0 when absent. */
 static ecnn_status deref(const fb_table *t, int field, size_t *target, const char *what) {
-  size_t pos;
+  size_t pos = 0;
   ecnn_status st = field_pos(t, field, 4, &pos, what);
   if (st != ECNN_STATUS_OK || !pos) {
     *target = 0;
@@ -129,7 +129,7 @@ static ecnn_status deref(const fb_table *t, int field, size_t *target, const cha
 }
 
 ecnn_status fb_subtable(const fb_table *t, int field, fb_table *out, const char *what) {
-  size_t target;
+  size_t target = 0;
   ecnn_status st = deref(t, field, &target, what);
   if (st != ECNN_STATUS_OK) return st;
   if (!target) {
@@ -161,7 +161,7 @@ ecnn_status fb_vector(const fb_table *t, int field, size_t elem_size, fb_vec *ou
   memset(out, 0, sizeof *out);
   out->buf = t->buf;
   out->elem_size = elem_size;
-  size_t target;
+  size_t target = 0;
   ecnn_status st = deref(t, field, &target, what);
   if (st != ECNN_STATUS_OK || !target) return st;
   return vector_at(t->buf, target, elem_size, out, what);

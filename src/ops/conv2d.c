@@ -115,22 +115,36 @@ ecnn_status ecnn_op_conv2d_prepare(ecnn_graph *g, ecnn_node *n) {
   return ECNN_STATUS_OK;
 }
 
+/* The packed kernels' work is a grid of pixel chunks x 32-channel output blocks. Items are
+ * numbered weight-block-major when the weights outweigh the input (small late layers: each
+ * block's weights are read once, and two threads split the weights) and pixel-major otherwise
+ * (large early layers: a chunk's input stays in cache while the blocks pass over it). */
 typedef struct conv_job {
   const ecnn_conv_params *p;
   const float *in, *wp, *bp;
   float *out;
   ecnn_isa isa;
+  int64_t npx, chunk; /* flat output pixels, pixels per chunk */
+  int32_t nchunks, nob;
+  bool weights_major;
 } conv_job;
 
-static void conv_rows(void *arg, int64_t begin, int64_t end) {
+static void conv_items(void *arg, int64_t begin, int64_t end) {
   const conv_job *j = arg;
-  if (j->isa == ECNN_ISA_AVX512)
-    ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, (int32_t)begin, (int32_t)end);
-  else if (j->isa == ECNN_ISA_NEON)
-    ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, (int32_t)begin, (int32_t)end);
-  else
-    ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, (int32_t)begin, (int32_t)end);
+  for (int64_t i = begin; i < end; i++) {
+    const int64_t c = j->weights_major ? i % j->nchunks : i / j->nob;
+    const int32_t ob = (int32_t)(j->weights_major ? i / j->nchunks : i % j->nob);
+    const int64_t px0 = c * j->chunk, px1 = px0 + j->chunk < j->npx ? px0 + j->chunk : j->npx;
+    if (j->isa == ECNN_ISA_AVX512)
+      ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+    else if (j->isa == ECNN_ISA_NEON)
+      ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+    else
+      ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+  }
 }
+
+enum { CONV_CHUNK = 96 }; /* pixels per work item: a multiple of every kernel's tile (4/6/12/24) */
 
 ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;
@@ -142,8 +156,13 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   const ecnn_isa isa = ecnn_isa_active();
   if (n->priv && isa != ECNN_ISA_SCALAR) {
     const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c, ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
-    conv_job j = {&p, ecnn_ctx_in(ctx, 0), n->priv, (const float *)n->priv + k * ocp, out, isa};
-    ecnn_parallel_for(ctx->pool, (int64_t)p.batch * p.out_h, 1, conv_rows, &j);
+    conv_job j = {&p, ecnn_ctx_in(ctx, 0), n->priv, (const float *)n->priv + k * ocp, out, isa,
+                  0, CONV_CHUNK, 0, 0, false};
+    j.npx = (int64_t)p.batch * p.out_h * p.out_w;
+    j.nchunks = (int32_t)((j.npx + CONV_CHUNK - 1) / CONV_CHUNK);
+    j.nob = (p.out_c + 31) / 32;
+    j.weights_major = k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+    ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
   } else {
     ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
   }

@@ -88,11 +88,23 @@ static void test_conv(void) {
           ecnn_f32_conv2d__scalar(&p, in, w, bias, ref);
           float *pk = ecnn_f32_conv2d_pack(&p, w, bias);
           size_t ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
-          got[no] = 777.0f;
-          ecnn_f32_conv2d_packed__neon(&p, in, pk, pk + (size_t)k * k * p.in_c * ocp, got, 0, p.out_h);
-          CHECK(rel_err(ref, got, no) < 1e-5f, "conv oc %d ic %d w %d cfg %d: %g", (int)p.out_c,
-                (int)p.in_c, (int)p.in_w, cfg, (double)rel_err(ref, got, no));
-          CHECK(got[no] == 777.0f, "conv wrote past its output");
+          const int64_t npx = (int64_t)p.out_h * p.out_w;
+          const int32_t nob = (p.out_c + 31) / 32;
+          const float *bp = pk + (size_t)k * k * p.in_c * ocp;
+          for (int split = 0; split < 2; split++) {
+            memset(got, 0, no * 4);
+            got[no] = 777.0f;
+            if (!split)
+              ecnn_f32_conv2d_packed__neon(&p, in, pk, bp, got, 0, npx, 0, nob);
+            else /* ranges of 7 pixels, one block at a time, as a thread pool would */
+              for (int32_t ob = 0; ob < nob; ob++)
+                for (int64_t px = 0; px < npx; px += 7)
+                  ecnn_f32_conv2d_packed__neon(&p, in, pk, bp, got, px, px + 7 < npx ? px + 7 : npx,
+                                               ob, ob + 1);
+            CHECK(rel_err(ref, got, no) < 1e-5f, "conv oc %d ic %d w %d cfg %d split %d: %g",
+                  (int)p.out_c, (int)p.in_c, (int)p.in_w, cfg, split, (double)rel_err(ref, got, no));
+            CHECK(got[no] == 777.0f, "conv wrote past its output");
+          }
           free(in), free(w), free(bias), free(ref), free(got), free(pk);
           n++;
         }

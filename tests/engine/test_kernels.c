@@ -38,6 +38,9 @@ static float rel_err(const float *a, const float *b, size_t n) {
   return tu_max_abs_diff(a, b, n) / fmaxf(1.0f, tu_max_abs(a, n));
 }
 
+typedef void (*packed_conv_fn)(const ecnn_conv_params *, const float *, const float *,
+                               const float *, float *, int64_t, int64_t, int32_t, int32_t);
+
 START_TEST(test_conv_vs_scalar) {
   static const int32_t ocs[] = {1, 7, 16, 17, 31, 32, 33, 48, 70};
   static const int32_t ics[] = {1, 3, 16, 37};
@@ -48,6 +51,8 @@ START_TEST(test_conv_vs_scalar) {
       printf("kernels: %s not available on this CPU, skipped\n", ecnn_isa_name(isa));
       continue;
     }
+    const packed_conv_fn fn =
+        isa == ECNN_ISA_AVX512 ? ecnn_f32_conv2d_packed__avx512 : ecnn_f32_conv2d_packed__avx2;
     for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
       for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
         for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
@@ -56,8 +61,11 @@ START_TEST(test_conv_vs_scalar) {
             const bool same = cfg != 1;
             ecnn_conv_params p = geometry(widths[c] + 2, widths[c], ics[b], ocs[a], k, s, d, same);
             if (p.out_h < 1 || p.out_w < 1) continue;
-            size_t ni = (size_t)p.in_h * p.in_w * p.in_c, nw = (size_t)p.out_c * k * k * p.in_c;
-            size_t no = (size_t)p.out_h * p.out_w * p.out_c;
+            p.batch = 1 + (int32_t)(c & 1); /* two images: tiles that cross into the next one */
+            size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c, nw = (size_t)p.out_c * k * k * p.in_c;
+            size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
+            const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
+            const int32_t nob = (p.out_c + 31) / 32;
             float *in = malloc(ni * 4), *w = malloc(nw * 4), *bias = malloc((size_t)p.out_c * 4);
             float *ref = malloc(no * 4), *got = malloc(no * 4 + 64);
             fill(in, ni, 1), fill(w, nw, 2), fill(bias, (size_t)p.out_c, 3);
@@ -66,15 +74,22 @@ START_TEST(test_conv_vs_scalar) {
             float *pk = ecnn_f32_conv2d_pack(&p, w, bias);
             const size_t ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
             const float *bp = pk + (size_t)k * k * p.in_c * ocp;
-            got[no] = 12345.0f; /* a sentinel after the output: must stay */
-            if (isa == ECNN_ISA_AVX512)
-              ecnn_f32_conv2d_packed__avx512(&p, in, pk, bp, got, 0, p.out_h);
-            else
-              ecnn_f32_conv2d_packed__avx2(&p, in, pk, bp, got, 0, p.out_h);
-            ck_assert_msg(rel_err(ref, got, no) < 1e-5f,
-                          "%s conv oc %d ic %d w %d cfg %d: error %g", ecnn_isa_name(isa),
-                          (int)p.out_c, (int)p.in_c, (int)p.in_w, cfg, (double)rel_err(ref, got, no));
-            ck_assert(got[no] == 12345.0f);
+            for (int split = 0; split < 2; split++) {
+              memset(got, 0, no * 4);
+              got[no] = 12345.0f; /* a sentinel after the output: must stay */
+              if (!split) {
+                fn(&p, in, pk, bp, got, 0, npx, 0, nob);
+              } else { /* as a thread pool would: ranges of 7 pixels, one block at a time */
+                for (int32_t ob = nob - 1; ob >= 0; ob--)
+                  for (int64_t px = 0; px < npx; px += 7)
+                    fn(&p, in, pk, bp, got, px, px + 7 < npx ? px + 7 : npx, ob, ob + 1);
+              }
+              ck_assert_msg(rel_err(ref, got, no) < 1e-5f,
+                            "%s conv oc %d ic %d w %d batch %d cfg %d split %d: error %g",
+                            ecnn_isa_name(isa), (int)p.out_c, (int)p.in_c, (int)p.in_w,
+                            (int)p.batch, cfg, split, (double)rel_err(ref, got, no));
+              ck_assert(got[no] == 12345.0f);
+            }
             free(in), free(w), free(bias), free(ref), free(got), free(pk);
             checked++;
           }

@@ -127,9 +127,10 @@ float *ecnn_f32_conv2d_pack(const ecnn_conv_params *p, const float *w, const flo
   float *out = aligned_alloc(64, bytes);
   if (!out) return NULL;
   memset(out, 0, bytes);
-  /* w is [O][KH][KW][I]: row r = (ky*KW + kx)*I + i of the packed block holds w[o][r] */
+  /* w is [O][KH][KW][I]; channel block ob = o / 32 is [k][32] at ob * k * 32, its row
+   * r = (ky*KW + kx)*I + i holding w[o][r] at column o % 32 */
   for (size_t o = 0; o < (size_t)p->out_c; o++)
-    for (size_t r = 0; r < k; r++) out[r * ocp + o] = w[o * k + r];
+    for (size_t r = 0; r < k; r++) out[(o / 32) * k * 32 + r * 32 + o % 32] = w[o * k + r];
   for (size_t o = 0; o < (size_t)p->out_c; o++) out[k * ocp + o] = bias ? bias[o] : 0.0f;
   return out;
 }

@@ -1,11 +1,13 @@
 /*
  * conv_x86.c — AVX2+FMA and AVX-512 kernels of CONV_2D (groups 1) and DEPTHWISE_CONV_2D
  * (multiplier 1), float32 NHWC, each the SIMD twin of the scalar kernel in conv_scalar.c.
- * CONV_2D reads weights packed once per model as [KH*KW*IC][OCP] (output channels contiguous,
- * OCP = out_c rounded up to 32, zero padded) and computes tiles of 6 output pixels x 32 output
- * channels (AVX-512: 12 zmm accumulators) or 4 x 16 (AVX2): per input channel two weight
- * vectors are loaded and each pixel's input is broadcast. Taps outside the input read a zero
- * row. Both kernels take a range of output rows (batch * out_h) so a thread pool can split them.
+ * CONV_2D reads weights packed once per model in 32-channel blocks, each [KH*KW*IC][32]
+ * (ecnn_f32_conv2d_pack), and computes tiles of consecutive output pixels (flat over rows and
+ * images, inputs found through conv_tile.h) x output channels: AVX-512 8 x 32 (16 zmm
+ * accumulators) or 8 x 16 for a block of at most 16 channels, AVX2 6 x 16. Per input channel
+ * the weight vectors are loaded and each pixel's input broadcast; taps outside the input read
+ * a zero row. The conv kernel takes a range of flat pixels and of channel blocks, the
+ * depthwise kernel a range of output rows (batch * out_h), so a thread pool can split them.
  * Compiled with per-function target attributes; only called when isa.c says the CPU has them.
  */
 #if defined(__x86_64__)
@@ -14,106 +16,78 @@
 #include <string.h>
 
 #include "../conv.h"
+#include "../conv_tile.h"
 
 #define ZERO_ROW 4096 /* input channels the zero row covers (larger: the caller uses scalar) */
 static const float zero_row[ZERO_ROW];
 
-/* Pointers to the input rows of the tile's pixels for tap (ky, kx) (zero row when outside). */
-static inline void tap_rows(const ecnn_conv_params *p, const float *in, int32_t b, int32_t oy,
-                            int32_t ox0, int32_t n, int32_t ky, int32_t kx, const float **rows) {
-  const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
-  for (int32_t j = 0; j < n; j++) {
-    const int64_t ix = (int64_t)(ox0 + j) * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
-    rows[j] = (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
-                  ? zero_row
-                  : in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * p->in_c;
+/* One 32-channel output block ob over the flat pixels [px0, px1): tiles of MR pixels x NV
+ * vectors of 16 channels (MR * NV accumulators: 12 x 2 for a full block, 24 x 1 for a block of
+ * at most 16 channels). Per tap, each pixel's input row comes from the indirection in
+ * conv_tile.h (direct rows for pointwise convolutions); per input channel NV weight vectors
+ * are loaded and each pixel's input broadcast. A macro so that MR and NV are literals: the
+ * accumulator array then has exactly their size and lives in registers. */
+#ifndef MR_WIDE
+#define MR_WIDE 8
+#endif
+#ifndef MR_NARROW
+#define MR_NARROW 8
+#endif
+#define CONV_BLOCK_AVX512(NAME, MR, NV)                                                          \
+  __attribute__((target("avx512f,fma"))) static void NAME(                                   \
+      const ecnn_conv_params *p, const float *in, const float *wp, const float *bp, float *out, \
+      int64_t px0, int64_t px1, int32_t ob) {                                                  \
+    const int32_t IC = p->in_c, OC = p->out_c;                                                    \
+    const int32_t taps = p->kernel_h * p->kernel_w;                                            \
+    const bool pointwise = ecnn_conv_is_pointwise(p);                                          \
+    const int32_t left = OC - ob;                                                              \
+    __mmask16 m[2];                                                                            \
+    m[0] = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);                                \
+    m[1] = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;         \
+    for (int64_t px = px0; px < px1; px += MR) {                                               \
+      const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                              \
+      ecnn_tile_origin org[MR];                                                                \
+      if (!pointwise) ecnn_tile_origins(p, in, px, n, org);                                    \
+      __m512 acc[MR][NV];                                                                      \
+      _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                               \
+        _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++)                              \
+          acc[j][v] = _mm512_loadu_ps(bp + ob + 16 * v);                                       \
+      for (int32_t t = 0; t < taps; t++) {                                                     \
+        const float *x[MR];                                                                    \
+        const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                              \
+        _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                             \
+          x[j] = j >= n ? zero_row : pointwise ? in + (size_t)(px + j) * IC                    \
+                                               : ecnn_tile_row(p, &org[j], ky, kx, zero_row);  \
+        const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;                                       \
+        for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                        \
+          __m512 wv[NV];                                                                       \
+          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] = _mm512_loadu_ps(w + 16 * v); \
+          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) {                         \
+            const __m512 xv = _mm512_set1_ps(x[j][ic]);                                        \
+            _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++)                          \
+              acc[j][v] = _mm512_fmadd_ps(xv, wv[v], acc[j][v]);                               \
+          }                                                                                    \
+        }                                                                                      \
+      }                                                                                        \
+      const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);          \
+      _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) if (j < n)                    \
+        _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) if (m[v])                    \
+          _mm512_mask_storeu_ps(out + (size_t)(px + j) * OC + ob + 16 * v, m[v],               \
+                                _mm512_min_ps(_mm512_max_ps(acc[j][v], lo), hi));              \
+    }                                                                                          \
   }
-}
-
-/* 1x1, stride 1, no padding: a GEMM over the pixels [row0 * out_w, row1 * out_w) as one dense
- * matrix (rows of IC), tiles of 12 pixels x 32 channels (24 accumulators), the 32-channel weight
- * block outermost so it stays in L1 while every pixel tile streams past it. */
-__attribute__((target("avx512f,fma"))) static void
-gemm1x1_avx512(const ecnn_conv_params *p, const float *in, const float *wp, const float *bp,
-               float *out, int64_t px0, int64_t px1) {
-  enum { TP = 12 };
-  const int32_t IC = p->in_c, OC = p->out_c, OCP = (OC + 31) & ~31;
-  const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);
-  for (int32_t ob = 0; ob < OC; ob += 32) {
-    const int32_t left = OC - ob;
-    const __mmask16 m0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
-    const __mmask16 m1 = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
-    const __m512 b0 = _mm512_loadu_ps(bp + ob), b1 = _mm512_loadu_ps(bp + ob + 16);
-    for (int64_t px = px0; px < px1; px += TP) {
-      const int32_t n = px1 - px < TP ? (int32_t)(px1 - px) : TP;
-      const float *x[TP];
-      _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) x[j] = j < n ? in + (size_t)(px + j) * IC : zero_row;
-      __m512 acc[TP][2];
-      _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
-      const float *w = wp + ob;
-      for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
-        const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
-        _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) {
-          const __m512 xv = _mm512_set1_ps(x[j][ic]);
-          acc[j][0] = _mm512_fmadd_ps(xv, w0, acc[j][0]);
-          acc[j][1] = _mm512_fmadd_ps(xv, w1, acc[j][1]);
-        }
-      }
-      for (int32_t j = 0; j < n; j++) {
-        float *o = out + (size_t)(px + j) * OC + ob;
-        _mm512_mask_storeu_ps(o, m0, _mm512_min_ps(_mm512_max_ps(acc[j][0], lo), hi));
-        if (m1) _mm512_mask_storeu_ps(o + 16, m1, _mm512_min_ps(_mm512_max_ps(acc[j][1], lo), hi));
-      }
-    }
-  }
-}
+CONV_BLOCK_AVX512(conv_block_wide_avx512, MR_WIDE, 2)
+CONV_BLOCK_AVX512(conv_block_narrow_avx512, MR_NARROW, 1)
 
 __attribute__((target("avx512f,fma"))) void
 ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, const float *wp,
-                               const float *bp, float *out, int32_t row0, int32_t row1) {
-  enum { TP = 6 };
-  if (p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
-      p->pad_top == 0 && p->pad_left == 0 && p->out_w == p->in_w && p->out_h == p->in_h) {
-    gemm1x1_avx512(p, in, wp, bp, out, (int64_t)row0 * p->out_w, (int64_t)row1 * p->out_w);
-    return;
-  }
-  const int32_t IC = p->in_c, OC = p->out_c, OCP = (OC + 31) & ~31;
-  const int32_t taps = p->kernel_h * p->kernel_w;
-  const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);
-  for (int32_t row = row0; row < row1; row++) {
-    const int32_t b = row / p->out_h, oy = row % p->out_h;
-    float *orow = out + (size_t)row * p->out_w * OC;
-    for (int32_t ob = 0; ob < OC; ob += 32) /* a block's weights stay in L1 along the row */
-    for (int32_t ox = 0; ox < p->out_w; ox += TP) {
-      const int32_t n = p->out_w - ox < TP ? p->out_w - ox : TP;
-      {
-        __m512 acc[TP][2];
-        const __m512 b0 = _mm512_loadu_ps(bp + ob), b1 = _mm512_loadu_ps(bp + ob + 16);
-        _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
-        for (int32_t t = 0; t < taps; t++) {
-          const float *rows[TP];
-          tap_rows(p, in, b, oy, ox, n, t / p->kernel_w, t % p->kernel_w, rows);
-          for (int32_t j = n; j < TP; j++) rows[j] = zero_row;
-          const float *w = wp + (size_t)t * IC * OCP + ob;
-          for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
-            const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
-            _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) {
-              const __m512 x = _mm512_set1_ps(rows[j][ic]);
-              acc[j][0] = _mm512_fmadd_ps(x, w0, acc[j][0]);
-              acc[j][1] = _mm512_fmadd_ps(x, w1, acc[j][1]);
-            }
-          }
-        }
-        const int32_t left = OC - ob;
-        const __mmask16 m0 = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);
-        const __mmask16 m1 = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
-        for (int32_t j = 0; j < n; j++) {
-          float *o = orow + (size_t)(ox + j) * OC + ob;
-          _mm512_mask_storeu_ps(o, m0, _mm512_min_ps(_mm512_max_ps(acc[j][0], lo), hi));
-          if (m1) _mm512_mask_storeu_ps(o + 16, m1, _mm512_min_ps(_mm512_max_ps(acc[j][1], lo), hi));
-        }
-      }
-    }
+                               const float *bp, float *out, int64_t px0, int64_t px1,
+                               int32_t ob0, int32_t ob1) {
+  for (int32_t ob = ob0; ob < ob1; ob++) {
+    if (p->out_c - 32 * ob > 16)
+      conv_block_wide_avx512(p, in, wp, bp, out, px0, px1, 32 * ob);
+    else
+      conv_block_narrow_avx512(p, in, wp, bp, out, px0, px1, 32 * ob);
   }
 }
 
@@ -122,47 +96,55 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(left), idx);
 }
 
-__attribute__((target("avx2,fma"))) void
-ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
-                             const float *bp, float *out, int32_t row0, int32_t row1) {
-  enum { TP = 4 };
-  const int32_t IC = p->in_c, OC = p->out_c, OCP = (OC + 31) & ~31;
+/* AVX2: 16 output channels (two ymm) at ob over the flat pixels [px0, px1), tiles of 6
+ * pixels (12 accumulators of the 16 ymm registers). */
+__attribute__((target("avx2,fma"))) static void
+conv_block_avx2(const ecnn_conv_params *p, const float *in, const float *wp, const float *bp,
+                float *out, int64_t px0, int64_t px1, int32_t ob) {
+  enum { MR = 6 };
+  const int32_t IC = p->in_c, OC = p->out_c;
   const int32_t taps = p->kernel_h * p->kernel_w;
+  const bool pointwise = ecnn_conv_is_pointwise(p);
   const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
-  for (int32_t row = row0; row < row1; row++) {
-    const int32_t b = row / p->out_h, oy = row % p->out_h;
-    float *orow = out + (size_t)row * p->out_w * OC;
-    for (int32_t ob = 0; ob < OC; ob += 16) /* a block's weights stay in L1 along the row */
-    for (int32_t ox = 0; ox < p->out_w; ox += TP) {
-      const int32_t n = p->out_w - ox < TP ? p->out_w - ox : TP;
-      {
-        __m256 acc[TP][2];
-        const __m256 b0 = _mm256_loadu_ps(bp + ob), b1 = _mm256_loadu_ps(bp + ob + 8);
-        _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) acc[j][0] = b0, acc[j][1] = b1;
-        for (int32_t t = 0; t < taps; t++) {
-          const float *rows[TP];
-          tap_rows(p, in, b, oy, ox, n, t / p->kernel_w, t % p->kernel_w, rows);
-          for (int32_t j = n; j < TP; j++) rows[j] = zero_row;
-          const float *w = wp + (size_t)t * IC * OCP + ob;
-          for (int32_t ic = 0; ic < IC; ic++, w += OCP) {
-            const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
-            _Pragma("GCC unroll 16") for (int32_t j = 0; j < TP; j++) {
-              const __m256 x = _mm256_broadcast_ss(rows[j] + ic);
-              acc[j][0] = _mm256_fmadd_ps(x, w0, acc[j][0]);
-              acc[j][1] = _mm256_fmadd_ps(x, w1, acc[j][1]);
-            }
-          }
-        }
-        const int32_t left = OC - ob;
-        const __m256i m0 = avx2_mask(left), m1 = avx2_mask(left - 8);
-        for (int32_t j = 0; j < n; j++) {
-          float *o = orow + (size_t)(ox + j) * OC + ob;
-          _mm256_maskstore_ps(o, m0, _mm256_min_ps(_mm256_max_ps(acc[j][0], lo), hi));
-          if (left > 8) _mm256_maskstore_ps(o + 8, m1, _mm256_min_ps(_mm256_max_ps(acc[j][1], lo), hi));
+  const int32_t left = OC - ob;
+  const __m256i m0 = avx2_mask(left), m1 = avx2_mask(left - 8);
+  const __m256 b0 = _mm256_loadu_ps(bp + ob), b1 = _mm256_loadu_ps(bp + ob + 8);
+  for (int64_t px = px0; px < px1; px += MR) {
+    const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;
+    ecnn_tile_origin org[MR];
+    if (!pointwise) ecnn_tile_origins(p, in, px, n, org);
+    __m256 acc[MR][2];
+    _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) acc[j][0] = b0, acc[j][1] = b1;
+    for (int32_t t = 0; t < taps; t++) {
+      const float *x[MR];
+      const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;
+      _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++)
+        x[j] = j >= n ? zero_row : pointwise ? in + (size_t)(px + j) * IC
+                                             : ecnn_tile_row(p, &org[j], ky, kx, zero_row);
+      const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;
+      for (int32_t ic = 0; ic < IC; ic++, w += 32) {
+        const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+        _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) {
+          const __m256 xv = _mm256_broadcast_ss(x[j] + ic);
+          acc[j][0] = _mm256_fmadd_ps(xv, w0, acc[j][0]);
+          acc[j][1] = _mm256_fmadd_ps(xv, w1, acc[j][1]);
         }
       }
     }
+    for (int32_t j = 0; j < n; j++) {
+      float *o = out + (size_t)(px + j) * OC + ob;
+      _mm256_maskstore_ps(o, m0, _mm256_min_ps(_mm256_max_ps(acc[j][0], lo), hi));
+      if (left > 8) _mm256_maskstore_ps(o + 8, m1, _mm256_min_ps(_mm256_max_ps(acc[j][1], lo), hi));
+    }
   }
+}
+
+__attribute__((target("avx2,fma"))) void
+ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
+                             const float *bp, float *out, int64_t px0, int64_t px1, int32_t ob0,
+                             int32_t ob1) {
+  for (int32_t ob = 32 * ob0; ob < 32 * ob1 && ob < p->out_c; ob += 16)
+    conv_block_avx2(p, in, wp, bp, out, px0, px1, ob);
 }
 
 __attribute__((target("avx512f,fma"))) void
@@ -275,13 +257,18 @@ int32_t ecnn_conv_packed_max_ic(void) { return 4096; } /* the NEON kernels' zero
 #else
 int32_t ecnn_conv_packed_max_ic(void) { return 0; }
 #endif
-#define UNUSED_KERNEL(name, wname)                                                             \
-  void name(const ecnn_conv_params *p, const float *in, const float *wname, const float *b,    \
-            float *out, int32_t r0, int32_t r1) {                                              \
-    (void)p, (void)in, (void)wname, (void)b, (void)out, (void)r0, (void)r1;                    \
+#define UNUSED_CONV(name)                                                                      \
+  void name(const ecnn_conv_params *p, const float *in, const float *wp, const float *bp,      \
+            float *out, int64_t px0, int64_t px1, int32_t ob0, int32_t ob1) {                  \
+    (void)p, (void)in, (void)wp, (void)bp, (void)out, (void)px0, (void)px1, (void)ob0, (void)ob1; \
   }
-UNUSED_KERNEL(ecnn_f32_conv2d_packed__avx512, wp)
-UNUSED_KERNEL(ecnn_f32_conv2d_packed__avx2, wp)
-UNUSED_KERNEL(ecnn_f32_dwconv2d_rows__avx512, w)
-UNUSED_KERNEL(ecnn_f32_dwconv2d_rows__avx2, w)
+#define UNUSED_DW(name)                                                                        \
+  void name(const ecnn_conv_params *p, const float *in, const float *w, const float *b,        \
+            float *out, int32_t r0, int32_t r1) {                                              \
+    (void)p, (void)in, (void)w, (void)b, (void)out, (void)r0, (void)r1;                        \
+  }
+UNUSED_CONV(ecnn_f32_conv2d_packed__avx512)
+UNUSED_CONV(ecnn_f32_conv2d_packed__avx2)
+UNUSED_DW(ecnn_f32_dwconv2d_rows__avx512)
+UNUSED_DW(ecnn_f32_dwconv2d_rows__avx2)
 #endif /* __x86_64__ */

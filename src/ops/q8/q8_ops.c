@@ -103,7 +103,7 @@ static ecnn_status act_range(const ecnn_node *n, const ecnn_tensor *out, int32_t
 /* ---- convolutions and fully connected ------------------------------------------------- */
 
 static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *b = ecnn_in(g, n, 2), *out;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *b = ecnn_in(g, n, 2), *out = NULL;
   ecnn_status st = check_io_q8(g, n, in, &out);
   if (st != ECNN_STATUS_OK) return st;
   if (!is_q8(w) || !w->data)
@@ -208,7 +208,7 @@ static ecnn_status fc_run(const ecnn_op_ctx *ctx) {
 /* ---- elementwise binary ops with broadcasting ------------------------------------------ */
 
 static ecnn_status binary_prepare(ecnn_graph *g, ecnn_node *n) {
-  const ecnn_tensor *a = ecnn_in(g, n, 0), *b = ecnn_in(g, n, 1), *out;
+  const ecnn_tensor *a = ecnn_in(g, n, 0), *b = ecnn_in(g, n, 1), *out = NULL;
   ecnn_status st = check_io_q8(g, n, a, &out);
   if (st != ECNN_STATUS_OK) return st;
   if (!is_q8(b) || b->dtype != a->dtype || b->quant.count != 1)
@@ -285,7 +285,7 @@ static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
 static float hard_swish(float x) { return x * fminf(fmaxf(x + 3.0f, 0.0f), 6.0f) / 6.0f; }
 
 static ecnn_status lut_prepare(ecnn_graph *g, ecnn_node *n) {
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *out;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *out = NULL;
   ecnn_status st = check_io_q8(g, n, in, &out);
   if (st != ECNN_STATUS_OK) return st;
   q8_priv *p = new_priv(n, 0);
@@ -326,7 +326,7 @@ static ecnn_status lut_run(const ecnn_op_ctx *ctx) {
 /* ---- softmax --------------------------------------------------------------------------- */
 
 static ecnn_status softmax_prepare(ecnn_graph *g, ecnn_node *n) {
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *out;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *out = NULL;
   ecnn_status st = check_io_q8(g, n, in, &out);
   if (st != ECNN_STATUS_OK) return st;
   q8_priv *p = new_priv(n, 0);
@@ -366,7 +366,7 @@ static ecnn_status softmax_run(const ecnn_op_ctx *ctx) {
 /* ---- pooling and mean ------------------------------------------------------------------ */
 
 static ecnn_status same_params_prepare(ecnn_graph *g, ecnn_node *n) {
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *out;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *out = NULL;
   ecnn_status st = check_io_q8(g, n, in, &out);
   if (st != ECNN_STATUS_OK) return st;
   q8_priv *p = new_priv(n, 0);

@@ -1,0 +1,53 @@
+/*
+ * conv_tile.h — the indirection shared by the packed CONV_2D kernels of every ISA: a tile is a
+ * run of consecutive output pixels of the flattened [batch * out_h * out_w] range (it may cross
+ * rows and images), and for each tap (ky, kx) each of its pixels reads one input row of in_c
+ * floats, or a row of zeros when the tap falls in the padding. Header-only, static inline.
+ */
+#ifndef ECNN_KERNELS_CONV_TILE_H
+#define ECNN_KERNELS_CONV_TILE_H
+
+#include <stdbool.h>
+
+#include "conv.h"
+
+/* Where each of the n pixels from flat index px starts reading: its image's first input
+ * element (base) and the input coordinates of its tap (0, 0) (iy, ix, possibly negative). */
+typedef struct ecnn_tile_origin {
+  const float *base;
+  int32_t iy, ix;
+} ecnn_tile_origin;
+
+static inline void ecnn_tile_origins(const ecnn_conv_params *p, const float *in, int64_t px,
+                                     int32_t n, ecnn_tile_origin *o) {
+  int32_t ox = (int32_t)(px % p->out_w);
+  int64_t rest = px / p->out_w;
+  int32_t oy = (int32_t)(rest % p->out_h), b = (int32_t)(rest / p->out_h);
+  const size_t image = (size_t)p->in_h * p->in_w * p->in_c;
+  for (int32_t j = 0; j < n; j++) {
+    o[j].base = in + (size_t)b * image;
+    o[j].iy = oy * p->stride_h - p->pad_top;
+    o[j].ix = ox * p->stride_w - p->pad_left;
+    if (++ox == p->out_w) {
+      ox = 0;
+      if (++oy == p->out_h) oy = 0, b++;
+    }
+  }
+}
+
+/* The input row pixel o reads for tap (ky, kx), or `zero` when that lies in the padding. */
+static inline const float *ecnn_tile_row(const ecnn_conv_params *p, const ecnn_tile_origin *o,
+                                         int32_t ky, int32_t kx, const float *zero) {
+  const int64_t iy = (int64_t)o->iy + (int64_t)ky * p->dilation_h;
+  const int64_t ix = (int64_t)o->ix + (int64_t)kx * p->dilation_w;
+  if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) return zero;
+  return o->base + ((size_t)iy * p->in_w + (size_t)ix) * p->in_c;
+}
+
+/* 1x1, stride 1, no padding: pixel px reads input row px directly. */
+static inline bool ecnn_conv_is_pointwise(const ecnn_conv_params *p) {
+  return p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&
+         p->pad_top == 0 && p->pad_left == 0 && p->out_w == p->in_w && p->out_h == p->in_h;
+}
+
+#endif /* ECNN_KERNELS_CONV_TILE_H */

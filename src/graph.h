@@ -104,6 +104,11 @@ typedef struct ecnn_node {
   void *priv;
   int64_t macs;   /* filled by prepare */
   bool quantized; /* set by ecnn_graph_prepare: runs through ecnn_q8_ops */
+  /* Load-time fusion of two adjacent nodes (model.c): the first is marked fused_into_next and
+   * skipped by the native runner, the second (fuses_prev) computes both, using scratch_bytes of
+   * per-thread scratch. The graph itself is unchanged (other backends run both nodes). */
+  bool fused_into_next, fuses_prev;
+  size_t scratch_bytes;
 } ecnn_node;
 
 typedef struct ecnn_graph {

@@ -44,7 +44,8 @@ ecnn_status ecnn_graph_plan(ecnn_graph *g) {
       ecnn_tensor *t = &g->tensors[n->inputs[i]];
       if (t->data) continue;
       if (t->first_node < 0) t->first_node = k;
-      t->last_node = k;
+      /* a node fused into the next one reads its inputs when the next one runs */
+      t->last_node = n->fused_into_next && k + 1 < g->num_nodes ? k + 1 : k;
     }
     for (int32_t i = 0; i < n->num_outputs; i++) {
       ecnn_tensor *t = &g->tensors[n->outputs[i]];

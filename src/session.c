@@ -21,6 +21,8 @@ struct ecnn_session {
   bool has_run;
   ecnn_xnn_plan *xnn; /* backend xnnpack only */
   ecnn_threadpool *pool; /* native backend, threads > 1 */
+  void *scratch;         /* fused nodes' scratch: threads slices of scratch_bytes */
+  size_t scratch_bytes;
   double *profile;       /* ECNN_PROFILE=1: seconds per node, summed over runs */
   bool profile_nodes;    /* ECNN_PROFILE=2: also print every node */
   int64_t runs;
@@ -47,14 +49,16 @@ static int by_secs(const void *a, const void *b) {
 /* Prints where the time went, per op type, to stderr (ECNN_PROFILE=1). */
 static void print_profile(const ecnn_session *s) {
   const ecnn_graph *g = &s->model->graph;
-  prof_row rows[ECNN_OP_COUNT];
+  prof_row rows[ECNN_OP_COUNT + 1]; /* the last: fused CONV_2D 1x1 + DEPTHWISE pairs */
   memset(rows, 0, sizeof rows);
   double total = 0;
   for (int32_t k = 0; k < g->num_nodes; k++) {
-    prof_row *r = &rows[g->nodes[k].op];
-    r->name = ecnn_op_name(g->nodes[k].op);
+    const ecnn_node *n = &g->nodes[k];
+    if (n->fused_into_next) continue; /* counted with the node that runs it */
+    prof_row *r = n->fuses_prev ? &rows[ECNN_OP_COUNT] : &rows[n->op];
+    r->name = n->fuses_prev ? "CONV_2D+DEPTHWISE fused" : ecnn_op_name(n->op);
     r->secs += s->profile[k];
-    r->macs += g->nodes[k].macs;
+    r->macs += n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0);
     r->count++;
     total += s->profile[k];
   }
@@ -62,16 +66,20 @@ static void print_profile(const ecnn_session *s) {
     for (int32_t k = 0; k < g->num_nodes; k++) {
       const ecnn_node *n = &g->nodes[k];
       const ecnn_tensor *t = n->num_outputs ? &g->tensors[n->outputs[0]] : NULL;
-      fprintf(stderr, "profile: #%-3d %-20s %4dx%-4dx%-5d %8.3f ms %7.2f GMAC/s\n", (int)n->index,
+      if (n->fused_into_next) continue;
+      fprintf(stderr, "profile: #%-3d %-20s %4dx%-4dx%-5d %8.3f ms %7.2f GMAC/s%s\n", (int)n->index,
               ecnn_op_name(n->op), t && t->ndim == 4 ? (int)t->dims[1] : 0,
               t && t->ndim == 4 ? (int)t->dims[2] : 0, t && t->ndim ? (int)t->dims[t->ndim - 1] : 0,
               1e3 * s->profile[k] / (double)s->runs,
-              s->profile[k] > 0 ? (double)n->macs * (double)s->runs / s->profile[k] / 1e9 : 0);
+              s->profile[k] > 0 ? (double)(n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0)) *
+                                      (double)s->runs / s->profile[k] / 1e9
+                                : 0,
+              n->fuses_prev ? "  (with the 1x1 CONV_2D before it)" : "");
     }
-  qsort(rows, ECNN_OP_COUNT, sizeof rows[0], by_secs);
+  qsort(rows, ECNN_OP_COUNT + 1, sizeof rows[0], by_secs);
   fprintf(stderr, "profile: %lld runs, %.3f ms per run\n", (long long)s->runs,
           1e3 * total / (double)s->runs);
-  for (int i = 0; i < ECNN_OP_COUNT && rows[i].count; i++)
+  for (int i = 0; i <= ECNN_OP_COUNT && rows[i].count; i++)
     fprintf(stderr, "profile: %-22s %3d ops %8.3f ms %5.1f%%  %6.2f GMAC/s\n", rows[i].name,
             rows[i].count, 1e3 * rows[i].secs / (double)s->runs, 100 * rows[i].secs / total,
             rows[i].secs > 0 ? (double)rows[i].macs * (double)s->runs / rows[i].secs / 1e9 : 0);
@@ -129,6 +137,20 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
     if (t->data) s->data[i] = t->data;
     else if (t->first_node >= 0) s->data[i] = s->arena + t->arena_offset;
   }
+  /* per-thread scratch of fused nodes: one slice per thread of the largest need */
+  size_t slice = 0;
+  for (int32_t k = 0; k < g->num_nodes; k++)
+    if (g->nodes[k].scratch_bytes > slice) slice = g->nodes[k].scratch_bytes;
+  slice = (slice + 63) & ~(size_t)63;
+  if (slice) {
+    s->scratch = aligned_alloc(64, slice * (size_t)opt.threads);
+    s->scratch_bytes = slice;
+    if (!s->scratch) {
+      ecnn_session_free(s);
+      return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory for %zu bytes of scratch",
+                        slice * (size_t)opt.threads);
+    }
+  }
   const char *prof = getenv("ECNN_PROFILE");
   if (prof && (prof[0] == '1' || prof[0] == '2')) {
     s->profile = calloc((size_t)g->num_nodes + 1, sizeof(double));
@@ -156,6 +178,7 @@ void ecnn_session_free(ecnn_session *session) {
   if (!session) return;
   if (session->profile && session->runs) print_profile(session);
   free(session->profile);
+  free(session->scratch);
   ecnn_xnn_free(session->xnn);
   ecnn_threadpool_free(session->pool);
   free(session->arena);
@@ -194,7 +217,8 @@ ecnn_status ecnn_session_set_input(ecnn_session *session, int32_t index, const v
 ecnn_status ecnn_session_run(ecnn_session *session) {
   if (!session) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "session is NULL");
   const ecnn_graph *g = &session->model->graph;
-  ecnn_op_ctx ctx = {.graph = g, .pool = session->pool, .data = session->data};
+  ecnn_op_ctx ctx = {.graph = g, .pool = session->pool, .data = session->data,
+                     .scratch = session->scratch, .scratch_bytes = session->scratch_bytes};
   if (session->xnn) {
     ecnn_status st = ecnn_xnn_run(session->xnn, &ctx);
     session->has_run = st == ECNN_STATUS_OK;
@@ -202,6 +226,7 @@ ecnn_status ecnn_session_run(ecnn_session *session) {
   }
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
+    if (n->fused_into_next) continue; /* the next node does this one's work */
     ctx.node = n;
     ecnn_op_run_fn run = n->quantized ? ecnn_q8_ops[n->op].run : ecnn_ops[n->op].run;
     const double t0 = session->profile ? seconds() : 0;

@@ -32,7 +32,12 @@ struct ecnn_threadpool {
 
 typedef struct worker_arg {
   ecnn_threadpool *pool;
+  int32_t index;
 } worker_arg;
+
+static __thread int32_t thread_index; /* 0: the caller (any thread outside a pool) */
+
+int32_t ecnn_threadpool_current(void) { return thread_index; }
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -66,6 +71,7 @@ static void work_on(ecnn_threadpool *p, uint32_t gen, ecnn_task_fn fn, void *arg
 static void *worker(void *a) {
   worker_arg *wa = a;
   ecnn_threadpool *p = wa->pool;
+  thread_index = wa->index;
   free(wa);
   uint32_t seen = 0;
   for (;;) {
@@ -105,6 +111,7 @@ ecnn_status ecnn_threadpool_create(int32_t threads, ecnn_threadpool **out) {
     worker_arg *wa = malloc(sizeof *wa);
     if (!wa) break;
     wa->pool = p;
+    wa->index = i;
     if (pthread_create(&p->workers[i], NULL, worker, wa) != 0) {
       free(wa);
       break;

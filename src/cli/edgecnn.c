@@ -55,8 +55,10 @@ static const char *help_text =
     "         DIR/output<i>.bin (float32) and DIR/outputs.json\n"
     "  detect MODEL IMAGE... [--threshold T] [--config SIDECAR] [--threads N]\n"
     "         one JSON object per line per detection, in pixels of the image\n"
-    "  bench  MODEL [--threads 1,2] [--runs N] [--warmup N] [--precision fp32]\n"
+    "  bench  MODEL [--threads 1,2] [--runs N] [--warmup N] [--block N] [--precision fp32]\n"
     "                [--backend native,xnnpack]\n"
+    "         configurations take turns in blocks of N consecutive timed runs (default 5),\n"
+    "         each block after one untimed run; median / min / mean over all blocks\n"
     "exit status: 0 ok, 1 bad input or failed run, 2 bad usage\n";
 
 static void shape_str(const ecnn_tensor_info *t, char *buf, size_t n) {
@@ -144,7 +146,7 @@ typedef struct cli_opts {
   const char *precision;
   float threshold;
   bool has_threshold;
-  int runs, warmup;
+  int runs, warmup, block;
 } cli_opts;
 
 /* Parses options after the positional arguments; positional ones are collected in pos. */
@@ -155,6 +157,7 @@ static int parse_opts(int argc, char **argv, cli_opts *o, char **pos, int *npos,
   o->precision = "fp32";
   o->runs = 20;
   o->warmup = 3;
+  o->block = 5;
   *npos = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -177,10 +180,11 @@ static int parse_opts(int argc, char **argv, cli_opts *o, char **pos, int *npos,
       if (*end || !(o->threshold >= 0 && o->threshold <= 1))
         return usage("--threshold must be a number in 0..1, got '%s'", v);
       o->has_threshold = true;
-    } else if (!strcmp(a, "--runs") || !strcmp(a, "--warmup")) {
+    } else if (!strcmp(a, "--runs") || !strcmp(a, "--warmup") || !strcmp(a, "--block")) {
       long n = strtol(v, &end, 10);
-      if (*end || n < (a[2] == 'r' ? 1 : 0) || n > 100000) return usage("bad %s '%s'", a, v);
+      if (*end || n < (a[2] == 'w' ? 0 : 1) || n > 100000) return usage("bad %s '%s'", a, v);
       if (a[2] == 'r') o->runs = (int)n;
+      else if (a[2] == 'b') o->block = (int)n;
       else o->warmup = (int)n;
     } else
       return usage("unknown option '%s'", a);
@@ -527,24 +531,32 @@ static int cmd_bench(int argc, char **argv) {
       if (in.dtype == ECNN_DTYPE_F32)
         for (size_t i = 0; i < in.bytes / 4; i++) ((float *)(void *)p)[i] = (float)(p[4 * i] % 200) / 100.0f - 1.0f;
     }
-    fprintf(stderr, "bench: %s, %d warm-up + %d timed runs per configuration, alternating\n",
-            pos[0], o.warmup, o.runs);
+    fprintf(stderr,
+            "bench: %s, %d warm-up + %d timed runs per configuration, taking turns in blocks of %d\n",
+            pos[0], o.warmup, o.runs, o.block);
     double last = now_ms();
-    for (int r = -o.warmup; r < o.runs && !rc; r++)
-      for (int c = 0; c < nc; c++) {
-        /* let the previous configuration's spinning worker threads (XNNPACK's pthreadpool
-         * spins for milliseconds) go to sleep first, so the pools do not steal each other's
-         * cores: 10 ms, outside the timing */
-        if (nc > 1) usleep(10000);
-        double t0 = now_ms();
-        if (ecnn_session_run(sess[c]) != ECNN_STATUS_OK) {
-          rc = fail("%s", ecnn_last_error());
-          break;
+    /* Configurations take turns: the warm-up runs alternate, then each configuration runs
+     * blocks of `block` consecutive timed runs (steady state, as in a video pipeline), each
+     * after one untimed run. Between configurations the process sleeps 50 ms, outside the
+     * timing, so the previous pool's spinning workers (XNNPACK's pthreadpool spins for
+     * milliseconds) do not steal this one's cores. */
+    for (int r = 0; r < o.warmup && !rc; r++)
+      for (int c = 0; c < nc && !rc; c++)
+        if (ecnn_session_run(sess[c]) != ECNN_STATUS_OK) rc = fail("%s", ecnn_last_error());
+    for (int r0 = 0; r0 < o.runs && !rc; r0 += o.block)
+      for (int c = 0; c < nc && !rc; c++) {
+        if (nc > 1) usleep(50000);
+        for (int r = r0 - 1; r < r0 + o.block && r < o.runs; r++) {
+          double t0 = now_ms();
+          if (ecnn_session_run(sess[c]) != ECNN_STATUS_OK) {
+            rc = fail("%s", ecnn_last_error());
+            break;
+          }
+          double dt = now_ms() - t0;
+          if (r >= r0) times[c * o.runs + r] = dt;
         }
-        double dt = now_ms() - t0;
-        if (r >= 0) times[c * o.runs + r] = dt;
         if (now_ms() - last > 2000) {
-          fprintf(stderr, "bench: run %d/%d\n", r + o.warmup + 1, o.runs + o.warmup);
+          fprintf(stderr, "bench: run %d/%d\n", r0 + o.block < o.runs ? r0 + o.block : o.runs, o.runs);
           last = now_ms();
         }
       }

@@ -87,6 +87,10 @@ static ecnn_status geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_conv_p
   return ECNN_STATUS_OK;
 }
 
+ecnn_status ecnn_conv2d_geometry(const ecnn_graph *g, const ecnn_node *n, ecnn_conv_params *p) {
+  return geometry(g, n, p);
+}
+
 ecnn_status ecnn_op_conv2d_prepare(ecnn_graph *g, ecnn_node *n) {
   ecnn_status st;
   if ((st = ecnn_check_io(n, 2, 3, 1)) != ECNN_STATUS_OK) return st;
@@ -145,6 +149,21 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
 }
 
 enum { CONV_CHUNK = 96 }; /* pixels per work item: a multiple of every kernel's tile (4/6/12/24) */
+
+void ecnn_conv2d_compute(const ecnn_node *n, const ecnn_conv_params *p, const float *in,
+                         const float *w, const float *bias, float *out) {
+  const ecnn_isa isa = ecnn_isa_active();
+  if (!n->priv || isa == ECNN_ISA_SCALAR) {
+    ecnn_f32_conv2d__scalar(p, in, w, bias, out);
+    return;
+  }
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
+  const size_t ocp = ((size_t)p->out_c + 31) & ~(size_t)31;
+  conv_job j = {p, in, n->priv, (const float *)n->priv + k * ocp, out, isa, 0, 0, 1, 0, true};
+  j.npx = j.chunk = (int64_t)p->batch * p->out_h * p->out_w;
+  j.nob = (p->out_c + 31) / 32;
+  conv_items(&j, 0, j.nob); /* weights-major, one chunk: item i is channel block i */
+}
 
 ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;

@@ -9,8 +9,10 @@
  * MACs = batch * OH * OW * C * M * KH * KW.
  */
 #include <math.h>
+#include <string.h>
 
 #include "../kernels/conv.h"
+#include "../kernels/conv_tile.h"
 #include "../kernels/isa.h"
 #include "../threadpool.h"
 #include "ops.h"
@@ -120,12 +122,137 @@ static void dw_rows(void *arg, int64_t begin, int64_t end) {
     ecnn_f32_dwconv2d_rows__avx2(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin, (int32_t)end);
 }
 
+static void dw_compute(ecnn_isa isa, const ecnn_conv_params *p, const float *in, const float *w,
+                       const float *bias, float *out) {
+  dw_job j = {p, in, w, bias, out, isa};
+  if (isa != ECNN_ISA_SCALAR && p->depth_multiplier == 1)
+    dw_rows(&j, 0, (int64_t)p->batch * p->out_h);
+  else
+    ecnn_f32_dwconv2d__scalar(p, in, w, bias, out);
+}
+
+/* ---- a pointwise CONV_2D fused into this depthwise, computed band by band ----
+ * A band is a run of the depthwise's output rows of one image; the conv computes the input
+ * rows the band reads (clipped to the image) into the thread's scratch, and the depthwise reads
+ * them there as a small image whose top padding is what remains of the real one. Bands overlap
+ * by the kernel's extra rows: a thread that runs consecutive bands moves them to the front of
+ * its scratch, the first band of a thread's share computes them again. The expanded tensor
+ * never goes to memory, and bands are independent (the thread pool shares them out). Only
+ * expanded tensors larger than L2 are fused: smaller ones stay in cache unfused. */
+
+enum {
+  FUSED_BAND_BYTES = 256 * 1024, /* expanded rows per band: well inside L2 */
+  FUSED_MIN_BYTES = 1024 * 1024, /* smaller expanded tensors stay in L2 anyway: not fused */
+};
+
+/* Input rows [y0, y1) that output rows [r0, r1) read. */
+static void band_input_rows(const ecnn_conv_params *d, int32_t r0, int32_t r1, int32_t *y0,
+                            int32_t *y1) {
+  const int64_t lo = (int64_t)r0 * d->stride_h - d->pad_top;
+  const int64_t hi = (int64_t)(r1 - 1) * d->stride_h - d->pad_top + (int64_t)(d->kernel_h - 1) * d->dilation_h + 1;
+  *y0 = lo < 0 ? 0 : (int32_t)lo;
+  *y1 = hi > d->in_h ? d->in_h : (int32_t)hi;
+}
+
+/* Input rows a band of r output rows reads at most. */
+static size_t band_extent(const ecnn_conv_params *d, int32_t r) {
+  const size_t e = (size_t)(r - 1) * d->stride_h + (size_t)(d->kernel_h - 1) * d->dilation_h + 1;
+  return e < (size_t)d->in_h ? e : (size_t)d->in_h;
+}
+
+/* Output rows per band: as many as keep the band's input rows within FUSED_BAND_BYTES. */
+static int32_t band_rows(const ecnn_conv_params *d) {
+  const size_t row = (size_t)d->in_w * d->in_c * sizeof(float);
+  int32_t r = 1;
+  while (r < d->out_h && band_extent(d, r + 1) * row <= FUSED_BAND_BYTES) r++;
+  return r;
+}
+
+size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
+                                    const ecnn_node *dw) {
+  ecnn_conv_params c = {0}, d = {0};
+  if (conv->op != ECNN_OP_CONV_2D || dw->op != ECNN_OP_DEPTHWISE_CONV_2D || conv->quantized ||
+      dw->quantized || !conv->priv || conv->num_outputs != 1 || dw->inputs[0] != conv->outputs[0] ||
+      conv->params.activation == ECNN_ACT_TANH || dw->params.activation == ECNN_ACT_TANH)
+    return 0;
+  if (ecnn_conv2d_geometry(g, conv, &c) != ECNN_STATUS_OK || geometry(g, dw, &d) != ECNN_STATUS_OK)
+    return 0;
+  if (!ecnn_conv_is_pointwise(&c) || d.depth_multiplier != 1 || c.out_c != d.in_c) return 0;
+  if ((size_t)d.batch * d.in_h * d.in_w * d.in_c * sizeof(float) < FUSED_MIN_BYTES) return 0;
+  return band_extent(&d, band_rows(&d)) * d.in_w * d.in_c * sizeof(float);
+}
+
+typedef struct fused_job {
+  const ecnn_node *conv;
+  ecnn_conv_params c, d;
+  const float *in, *cw, *cb, *dw, *db;
+  float *out;
+  char *scratch;
+  size_t slice;
+  int32_t band, bands; /* output rows per band, bands per image */
+  ecnn_isa isa;
+} fused_job;
+
+static void fused_bands(void *arg, int64_t begin, int64_t end) {
+  const fused_job *j = arg;
+  float *buf = (float *)(j->scratch + (size_t)ecnn_threadpool_current() * j->slice);
+  const size_t row = (size_t)j->d.in_w * j->d.in_c; /* floats per expanded row */
+  int32_t have_b = -1, have_y0 = 0, have_y1 = 0;    /* rows of the previous band in buf */
+  for (int64_t i = begin; i < end; i++) {
+    const int32_t b = (int32_t)(i / j->bands), r0 = (int32_t)(i % j->bands) * j->band;
+    const int32_t r1 = r0 + j->band < j->d.out_h ? r0 + j->band : j->d.out_h;
+    int32_t y0, y1;
+    band_input_rows(&j->d, r0, r1, &y0, &y1);
+    /* rows the previous band of this image computed move to the front instead of being
+     * computed again; the conv computes the rest */
+    int32_t from = y0;
+    if (have_b == b && have_y1 > y0 && have_y0 <= y0) {
+      memmove(buf, buf + (size_t)(y0 - have_y0) * row, (size_t)(have_y1 - y0) * row * sizeof(float));
+      from = have_y1;
+    }
+    ecnn_conv_params c = j->c, d = j->d; /* the band as a one-image problem */
+    c.batch = d.batch = 1;
+    c.in_h = c.out_h = y1 - from;
+    if (y1 > from)
+      ecnn_conv2d_compute(j->conv, &c,
+                          j->in + ((size_t)b * j->c.in_h + (size_t)from) * c.in_w * c.in_c,
+                          j->cw, j->cb, buf + (size_t)(from - y0) * row);
+    have_b = b, have_y0 = y0, have_y1 = y1;
+    d.in_h = y1 - y0;
+    d.out_h = r1 - r0;
+    d.pad_top = j->d.pad_top - r0 * j->d.stride_h + y0;
+    dw_compute(j->isa, &d, buf, j->dw, j->db,
+               j->out + ((size_t)b * j->d.out_h + (size_t)r0) * d.out_w * d.out_c);
+  }
+}
+
+static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) {
+  const ecnn_node *n = ctx->node, *conv = n - 1; /* fused pairs are adjacent (model.c) */
+  fused_job j = {.conv = conv, .d = *d, .out = ecnn_ctx_out(ctx, 0), .isa = ecnn_isa_active()};
+  ecnn_status st = ecnn_conv2d_geometry(ctx->graph, conv, &j.c);
+  if (st != ECNN_STATUS_OK) return st;
+  if (!ctx->scratch || ctx->scratch_bytes < n->scratch_bytes)
+    return ecnn_error(ECNN_STATUS_INVALID_STATE, OPFMT "fused scratch missing", OPARG);
+  j.in = ctx->data[conv->inputs[0]];
+  j.cw = ctx->data[conv->inputs[1]];
+  j.cb = conv->num_inputs > 2 && conv->inputs[2] >= 0 ? ctx->data[conv->inputs[2]] : NULL;
+  j.dw = ecnn_ctx_in(ctx, 1);
+  j.db = ecnn_ctx_in(ctx, 2);
+  j.scratch = ctx->scratch;
+  j.slice = ctx->scratch_bytes;
+  j.band = band_rows(d);
+  j.bands = (d->out_h + j.band - 1) / j.band;
+  ecnn_parallel_for(ctx->pool, (int64_t)d->batch * j.bands, 1, fused_bands, &j);
+  return ECNN_STATUS_OK;
+}
+
 ecnn_status ecnn_op_depthwise_conv2d_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;
   ecnn_conv_params p = {0};
   ecnn_status st = ecnn_check_f32_run(ctx, 0);
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
+  if (n->fuses_prev) return run_fused(ctx, &p);
   float *out = ecnn_ctx_out(ctx, 0);
   const ecnn_isa isa = ecnn_isa_active();
   if (isa != ECNN_ISA_SCALAR && p.depth_multiplier == 1) {

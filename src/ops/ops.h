@@ -27,7 +27,9 @@ typedef struct ecnn_op_ctx {
   struct ecnn_threadpool *pool; /* the session's threads (NULL: run inline) */
   const ecnn_node *node;
   void *const *data; /* data pointer of every tensor id (constants and arena) */
-  void *scratch;     /* per-session scratch, scratch_bytes long (reserved; may be NULL) */
+  void *scratch;     /* per-thread scratch of fused nodes: the slice of thread i (its index
+                      * in ctx->pool, ecnn_threadpool_current) is scratch + i * scratch_bytes,
+                      * scratch_bytes >= the node's scratch_bytes; NULL when no node needs it */
   size_t scratch_bytes;
 } ecnn_op_ctx;
 
@@ -107,5 +109,25 @@ void ecnn_set_shape(ecnn_tensor *t, int32_t ndim, const int32_t *dims);
 /* NumPy/TFLite broadcasting of two shapes (up to ECNN_MAX_DIMS); fails naming the op. */
 ecnn_status ecnn_broadcast_shape(const ecnn_node *n, const ecnn_tensor *a, const ecnn_tensor *b,
                                  int32_t *ndim, int32_t *dims);
+
+/* ---- fusion of a pointwise CONV_2D into the DEPTHWISE_CONV_2D after it (model.c) ---- */
+
+/* Per-thread scratch bytes the depthwise node `dw` needs to compute the CONV_2D `conv` that
+ * produces its input band by band (the expanded tensor then stays in cache), or 0 when the
+ * pair cannot be fused: conv must be a float 1x1 stride-1 CONV_2D with packed weights, dw a
+ * float depthwise of multiplier 1 reading conv's output, both with a clamp activation (or
+ * none). Graph-level conditions (conv's output used only by dw) are the caller's. */
+size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
+                                    const ecnn_node *dw);
+/* Geometry of a float CONV_2D node (validated as at prepare). */
+struct ecnn_conv_params;
+ecnn_status ecnn_conv2d_geometry(const ecnn_graph *g, const ecnn_node *n,
+                                 struct ecnn_conv_params *p);
+/* Runs CONV_2D node n on the calling thread over the geometry p (n's weights; p may describe
+ * fewer rows than the node's tensors): the active ISA's packed kernel when n has packed
+ * weights, else the scalar one. w and bias are n's unpacked weights and bias (bias may be
+ * NULL). Clamp activations only (TANH is the caller's). */
+void ecnn_conv2d_compute(const ecnn_node *n, const struct ecnn_conv_params *p, const float *in,
+                         const float *w, const float *bias, float *out);
 
 #endif /* ECNN_OPS_H */

@@ -1,0 +1,198 @@
+/*
+ * test_fusion.c — load-time fusion of a pointwise CONV_2D into the DEPTHWISE_CONV_2D after it
+ * (model.c, depthwise_conv2d.c): hand-built expand -> depthwise graphs over geometries that
+ * cross band edges (stride 1 and 2, SAME and VALID, dilation 2, two images, fused RELU6), run
+ * fused and unfused (ECNN_NO_FUSION=1) on every ISA path this CPU has, at 1 and 2 threads;
+ * outputs must agree. A graph whose expanded tensor has a second reader is not fused. The SSD
+ * model, fused vs unfused, at 1 and 2 threads.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph.h"
+#include "kernels/isa.h"
+#include "model.h"
+#include "test_util.h"
+
+#define SSD "ssd_mobilenetv2_oidv4_fp16.tflite"
+
+typedef struct geom {
+  int32_t batch, h, w, ic, ec; /* input [batch, h, w, ic], expanded channels ec */
+  int32_t stride, dilation;
+  ecnn_padding padding;
+} geom;
+
+/* in -> CONV_2D 1x1 (ic -> ec, RELU6) -> expanded -> DEPTHWISE 3x3 (RELU6) -> out, and
+ * when `second_reader`, also expanded -> ADD(expanded, expanded) -> a second output. */
+static ecnn_model *build(const geom *q, bool second_reader, bool fusion) {
+  ecnn_graph g;
+  ecnn_graph_init(&g);
+  const int32_t din[4] = {q->batch, q->h, q->w, q->ic}, dcw[4] = {q->ec, 1, 1, q->ic};
+  const int32_t dcb[1] = {q->ec}, ddw[4] = {1, 3, 3, q->ec}, dexp[4] = {q->batch, q->h, q->w, q->ec};
+  const size_t ncw = (size_t)q->ec * q->ic, ndw = (size_t)9 * q->ec;
+  float *cw = malloc(ncw * 4), *cb = malloc((size_t)q->ec * 4), *dw = malloc(ndw * 4),
+        *db = malloc((size_t)q->ec * 4);
+  tu_fill_rand_f32(cw, ncw, 11), tu_fill_rand_f32(cb, (size_t)q->ec, 12);
+  tu_fill_rand_f32(dw, ndw, 13), tu_fill_rand_f32(db, (size_t)q->ec, 14);
+  int32_t in = ecnn_graph_add_tensor(&g, "in", ECNN_DTYPE_F32, 4, din, NULL, 0);
+  int32_t tcw = ecnn_graph_add_tensor(&g, "cw", ECNN_DTYPE_F32, 4, dcw, cw, ncw * 4);
+  int32_t tcb = ecnn_graph_add_tensor(&g, "cb", ECNN_DTYPE_F32, 1, dcb, cb, (size_t)q->ec * 4);
+  int32_t exp = ecnn_graph_add_tensor(&g, "expanded", ECNN_DTYPE_F32, 4, dexp, NULL, 0);
+  int32_t tdw = ecnn_graph_add_tensor(&g, "dw", ECNN_DTYPE_F32, 4, ddw, dw, ndw * 4);
+  int32_t tdb = ecnn_graph_add_tensor(&g, "db", ECNN_DTYPE_F32, 1, dcb, db, (size_t)q->ec * 4);
+  /* the declared output shape is checked against inference: let prepare fill it in */
+  int32_t out = ecnn_graph_add_tensor(&g, "out", ECNN_DTYPE_F32, 0, NULL, NULL, 0);
+  free(cw), free(cb), free(dw), free(db);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.padding = ECNN_PADDING_VALID;
+  p.stride_h = p.stride_w = 1;
+  p.activation = ECNN_ACT_RELU6;
+  const int32_t i1[3] = {in, tcw, tcb}, i2[3] = {exp, tdw, tdb};
+  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_CONV_2D, i1, 3, &exp, 1, &p), 0);
+  p.padding = q->padding;
+  p.stride_h = p.stride_w = q->stride;
+  p.dilation_h = p.dilation_w = q->dilation;
+  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_DEPTHWISE_CONV_2D, i2, 3, &out, 1, &p), 0);
+  g.num_inputs = 1, g.inputs[0] = in, g.num_outputs = 1, g.outputs[0] = out;
+  if (second_reader) {
+    int32_t sum = ecnn_graph_add_tensor(&g, "sum", ECNN_DTYPE_F32, 4, dexp, NULL, 0);
+    const int32_t i3[2] = {exp, exp};
+    ecnn_op_params_init(&p);
+    ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_ADD, i3, 2, &sum, 1, &p), 0);
+    g.num_outputs = 2, g.outputs[1] = sum;
+  }
+  if (!fusion) setenv("ECNN_NO_FUSION", "1", 1);
+  ecnn_model *m = NULL;
+  ecnn_status st = ecnn_model_from_graph(&g, &m);
+  unsetenv("ECNN_NO_FUSION");
+  ck_assert_msg(st == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  return m;
+}
+
+static int32_t fused_pairs(const ecnn_model *m) {
+  int32_t n = 0;
+  for (int32_t k = 0; k < m->graph.num_nodes; k++) {
+    const ecnn_node *d = &m->graph.nodes[k];
+    if (d->fuses_prev) {
+      ck_assert(k > 0 && m->graph.nodes[k - 1].fused_into_next);
+      ck_assert_uint_gt(d->scratch_bytes, 0);
+      n++;
+    }
+  }
+  return n;
+}
+
+/* Runs m on x with `threads` threads; returns a copy of output 0. */
+static float *run(ecnn_model *m, const float *x, size_t in_bytes, int32_t threads, size_t *n) {
+  ecnn_session_options o;
+  ecnn_session_options_init(&o);
+  o.threads = threads;
+  ecnn_session *s = NULL;
+  ck_assert_msg(ecnn_session_create(m, &o, &s) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  ck_assert_int_eq(ecnn_session_set_input(s, 0, x, in_bytes), ECNN_STATUS_OK);
+  ck_assert_msg(ecnn_session_run(s) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  const void *y;
+  ecnn_tensor_info oi;
+  ck_assert_int_eq(ecnn_session_output(s, 0, &y, &oi), ECNN_STATUS_OK);
+  float *copy = malloc(oi.bytes);
+  memcpy(copy, y, oi.bytes);
+  *n = oi.bytes / 4;
+  ecnn_session_free(s);
+  return copy;
+}
+
+START_TEST(test_fused_equals_unfused) {
+  /* expanded tensors over 1 MB (smaller ones are left unfused), rows of 30-40 KB: bands of a
+   * few rows, so band edges, carried rows and the bottom padding are all crossed */
+  static const geom cases[] = {
+      {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME},  {1, 41, 37, 16, 200, 2, 1, ECNN_PADDING_SAME},
+      {2, 30, 33, 8, 144, 1, 1, ECNN_PADDING_VALID},  {1, 45, 40, 24, 160, 2, 1, ECNN_PADDING_VALID},
+      {1, 40, 39, 12, 176, 1, 2, ECNN_PADDING_SAME},  {2, 29, 31, 24, 150, 2, 1, ECNN_PADDING_SAME},
+  };
+  const ecnn_isa best = ecnn_isa_best();
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    const geom *q = &cases[c];
+    ecnn_model *fused = build(q, false, true), *plain = build(q, false, false);
+    ck_assert_int_eq(fused_pairs(fused), 1);
+    ck_assert_int_eq(fused_pairs(plain), 0);
+    const size_t in_bytes = (size_t)q->batch * q->h * q->w * q->ic * 4;
+    float *x = malloc(in_bytes);
+    tu_fill_rand_f32(x, in_bytes / 4, (uint32_t)c + 1);
+    for (ecnn_isa isa = ECNN_ISA_SCALAR; isa <= best; isa++) {
+      if (ecnn_isa_set(isa) != isa) continue;
+      size_t n0, n1;
+      float *ref = run(plain, x, in_bytes, 1, &n0);
+      for (int32_t threads = 1; threads <= 2; threads++) {
+        float *got = run(fused, x, in_bytes, threads, &n1);
+        ck_assert_uint_eq(n0, n1);
+        const float err = tu_max_abs_diff(ref, got, n0) / fmaxf(1.0f, tu_max_abs(ref, n0));
+        ck_assert_msg(err <= 1e-5f, "case %zu isa %s threads %d: fused differs by %g", c,
+                      ecnn_isa_name(isa), (int)threads, (double)err);
+        free(got);
+      }
+      free(ref);
+    }
+    ecnn_isa_set(best);
+    free(x);
+    ecnn_model_free(fused);
+    ecnn_model_free(plain);
+  }
+}
+END_TEST
+
+START_TEST(test_second_reader_not_fused) {
+  const geom q = {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME};
+  ecnn_model *m = build(&q, true, true);
+  ck_assert_int_eq(fused_pairs(m), 0);
+  ecnn_model_free(m);
+}
+END_TEST
+
+START_TEST(test_ssd_fused_equals_unfused) {
+  ecnn_model *fused = NULL, *plain = NULL;
+  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(SSD), &fused), ECNN_STATUS_OK);
+  setenv("ECNN_NO_FUSION", "1", 1);
+  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(SSD), &plain), ECNN_STATUS_OK);
+  unsetenv("ECNN_NO_FUSION");
+  const int32_t pairs = fused_pairs(fused);
+  printf("fusion: SSD has %d pointwise -> depthwise pairs fused\n", (int)pairs);
+  ck_assert_int_ge(pairs, 3); /* the expansions at 150x150, 75x75 and 38x38 */
+  ck_assert_int_eq(fused_pairs(plain), 0);
+  ecnn_tensor_info in;
+  ck_assert_int_eq(ecnn_model_input_info(fused, 0, &in), ECNN_STATUS_OK);
+  float *x = malloc(in.bytes);
+  tu_fill_rand_f32(x, in.bytes / 4, 5);
+  size_t n0, n1;
+  float *ref = run(plain, x, in.bytes, 1, &n0);
+  for (int32_t threads = 1; threads <= 2; threads++) {
+    float *got = run(fused, x, in.bytes, threads, &n1);
+    ck_assert_uint_eq(n0, n1);
+    const float err = tu_max_abs_diff(ref, got, n0) / fmaxf(1.0f, tu_max_abs(ref, n0));
+    ck_assert_msg(err <= 1e-5f, "threads %d: fused SSD differs by %g", (int)threads, (double)err);
+    free(got);
+  }
+  free(ref);
+  free(x);
+  ecnn_model_free(fused);
+  ecnn_model_free(plain);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("fusion");
+  TCase *tc = tcase_create("fusion");
+  tcase_set_timeout(tc, 600);
+  tcase_add_test(tc, test_fused_equals_unfused);
+  tcase_add_test(tc, test_second_reader_not_fused);
+  tcase_add_test(tc, test_ssd_fused_equals_unfused);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}

@@ -104,10 +104,12 @@ typedef struct ecnn_node {
   void *priv;
   int64_t macs;   /* filled by prepare */
   bool quantized; /* set by ecnn_graph_prepare: runs through ecnn_q8_ops */
-  /* Load-time fusion of two adjacent nodes (model.c): the first is marked fused_into_next and
-   * skipped by the native runner, the second (fuses_prev) computes both, using scratch_bytes of
-   * per-thread scratch. The graph itself is unchanged (other backends run both nodes). */
-  bool fused_into_next, fuses_prev;
+  /* Load-time fusion of two adjacent nodes (model.c); the graph itself is unchanged (other
+   * backends run both nodes). The native runner skips a node fused_into_next or
+   * fused_into_prev: its neighbour does its work. A DEPTHWISE_CONV_2D that fuses_prev computes
+   * the pointwise CONV_2D before it, with scratch_bytes of per-thread scratch; a CONV_2D that
+   * fuses_next computes the residual ADD after it and writes that ADD's output. */
+  bool fused_into_next, fuses_prev, fused_into_prev, fuses_next;
   size_t scratch_bytes;
 } ecnn_node;
 

@@ -124,6 +124,18 @@ static int32_t fuse_activations(ecnn_graph *g) {
   return removed;
 }
 
+/* Whether tensor t is read by node `reader` only: not by another node, not a graph output,
+ * not kept alive (CAM features). */
+static bool only_read_by(const ecnn_graph *g, const ecnn_model *m, int32_t t, int32_t reader) {
+  if (g->tensors[t].keep_alive || t == m->cam_features) return false;
+  for (int32_t i = 0; i < g->num_outputs; i++)
+    if (g->outputs[i] == t) return false;
+  for (int32_t j = 0; j < g->num_nodes; j++)
+    for (int32_t i = 0; i < g->nodes[j].num_inputs; i++)
+      if (g->nodes[j].inputs[i] == t && j != reader) return false;
+  return true;
+}
+
 /* Fusion at load: a pointwise CONV_2D whose output only feeds the DEPTHWISE_CONV_2D right
  * after it (MobileNetV2's expansion) is computed by that depthwise band by band, so the
  * expanded tensor stays in cache (depthwise_conv2d.c). Marks both nodes; ECNN_NO_FUSION=1
@@ -134,19 +146,36 @@ static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *conv = &g->nodes[k], *dw = &g->nodes[k + 1];
-    if (conv->fused_into_next || conv->fuses_prev || conv->num_outputs != 1) continue;
-    const int32_t t = conv->outputs[0];
-    bool single_use = !g->tensors[t].keep_alive && t != m->cam_features;
-    for (int32_t i = 0; i < g->num_outputs; i++) single_use &= g->outputs[i] != t;
-    for (int32_t j = 0; j < g->num_nodes && single_use; j++)
-      for (int32_t i = 0; i < g->nodes[j].num_inputs; i++)
-        if (g->nodes[j].inputs[i] == t && j != k + 1) single_use = false;
-    if (!single_use) continue;
+    if (conv->fused_into_next || conv->fuses_prev || conv->num_outputs != 1 ||
+        !only_read_by(g, m, conv->outputs[0], k + 1))
+      continue;
     const size_t scratch = ecnn_depthwise_fused_scratch(g, conv, dw);
     if (!scratch) continue;
     conv->fused_into_next = true;
     dw->fuses_prev = true;
     dw->scratch_bytes = scratch;
+    fused++;
+  }
+  return fused;
+}
+
+/* Fusion at load: a CONV_2D without activation whose output only feeds the ADD right after
+ * it, adding a same-shaped tensor (a residual connection), computes that ADD as it stores its
+ * output (conv2d.c): one pass over the output less. Only adjacent pairs: moving the conv down
+ * to an ADD further on (BlazeFace computes its shortcut in between) was measured slower, the
+ * conv's input having left the cache by then. ECNN_NO_FUSION=1 turns it off. Returns the
+ * pairs fused. */
+static int32_t fuse_conv_add(ecnn_graph *g, const ecnn_model *m) {
+  const char *off = getenv("ECNN_NO_FUSION");
+  if (off && off[0] == '1') return 0;
+  int32_t fused = 0;
+  for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
+    ecnn_node *conv = &g->nodes[k], *add = &g->nodes[k + 1];
+    if (conv->fused_into_next || add->fuses_prev || !ecnn_conv2d_can_fuse_add(g, conv, add) ||
+        !only_read_by(g, m, conv->outputs[0], k + 1))
+      continue;
+    conv->fuses_next = true;
+    add->fused_into_prev = true;
     fused++;
   }
   return fused;
@@ -167,6 +196,7 @@ ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   if (st == ECNN_STATUS_OK) {
     find_cam(m);
     fuse_pointwise_depthwise(&m->graph, m);
+    fuse_conv_add(&m->graph, m);
     st = ecnn_graph_plan(&m->graph);
   }
   if (st != ECNN_STATUS_OK) {

@@ -49,7 +49,8 @@ ecnn_status ecnn_graph_plan(ecnn_graph *g) {
     }
     for (int32_t i = 0; i < n->num_outputs; i++) {
       ecnn_tensor *t = &g->tensors[n->outputs[i]];
-      if (t->first_node < 0) t->first_node = k;
+      /* a node fused into the previous one has its outputs written when that one runs */
+      if (t->first_node < 0) t->first_node = n->fused_into_prev && k > 0 ? k - 1 : k;
       if (t->last_node < k) t->last_node = k;
     }
   }

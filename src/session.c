@@ -49,14 +49,18 @@ static int by_secs(const void *a, const void *b) {
 /* Prints where the time went, per op type, to stderr (ECNN_PROFILE=1). */
 static void print_profile(const ecnn_session *s) {
   const ecnn_graph *g = &s->model->graph;
-  prof_row rows[ECNN_OP_COUNT + 1]; /* the last: fused CONV_2D 1x1 + DEPTHWISE pairs */
+  prof_row rows[ECNN_OP_COUNT + 2]; /* + fused CONV_2D 1x1 + DEPTHWISE, CONV_2D + ADD */
   memset(rows, 0, sizeof rows);
   double total = 0;
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
-    if (n->fused_into_next) continue; /* counted with the node that runs it */
-    prof_row *r = n->fuses_prev ? &rows[ECNN_OP_COUNT] : &rows[n->op];
-    r->name = n->fuses_prev ? "CONV_2D+DEPTHWISE fused" : ecnn_op_name(n->op);
+    if (n->fused_into_next || n->fused_into_prev) continue; /* counted with the node running it */
+    prof_row *r = n->fuses_prev ? &rows[ECNN_OP_COUNT]
+                  : n->fuses_next ? &rows[ECNN_OP_COUNT + 1]
+                                  : &rows[n->op];
+    r->name = n->fuses_prev ? "CONV_2D+DEPTHWISE fused"
+              : n->fuses_next ? "CONV_2D+ADD fused"
+                              : ecnn_op_name(n->op);
     r->secs += s->profile[k];
     r->macs += n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0);
     r->count++;
@@ -66,7 +70,7 @@ static void print_profile(const ecnn_session *s) {
     for (int32_t k = 0; k < g->num_nodes; k++) {
       const ecnn_node *n = &g->nodes[k];
       const ecnn_tensor *t = n->num_outputs ? &g->tensors[n->outputs[0]] : NULL;
-      if (n->fused_into_next) continue;
+      if (n->fused_into_next || n->fused_into_prev) continue;
       fprintf(stderr, "profile: #%-3d %-20s %4dx%-4dx%-5d %8.3f ms %7.2f GMAC/s%s\n", (int)n->index,
               ecnn_op_name(n->op), t && t->ndim == 4 ? (int)t->dims[1] : 0,
               t && t->ndim == 4 ? (int)t->dims[2] : 0, t && t->ndim ? (int)t->dims[t->ndim - 1] : 0,
@@ -74,12 +78,14 @@ static void print_profile(const ecnn_session *s) {
               s->profile[k] > 0 ? (double)(n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0)) *
                                       (double)s->runs / s->profile[k] / 1e9
                                 : 0,
-              n->fuses_prev ? "  (with the 1x1 CONV_2D before it)" : "");
+              n->fuses_prev ? "  (with the 1x1 CONV_2D before it)"
+              : n->fuses_next ? "  (with the ADD after it)"
+                              : "");
     }
-  qsort(rows, ECNN_OP_COUNT + 1, sizeof rows[0], by_secs);
+  qsort(rows, ECNN_OP_COUNT + 2, sizeof rows[0], by_secs);
   fprintf(stderr, "profile: %lld runs, %.3f ms per run\n", (long long)s->runs,
           1e3 * total / (double)s->runs);
-  for (int i = 0; i <= ECNN_OP_COUNT && rows[i].count; i++)
+  for (int i = 0; i < ECNN_OP_COUNT + 2 && rows[i].count; i++)
     fprintf(stderr, "profile: %-22s %3d ops %8.3f ms %5.1f%%  %6.2f GMAC/s\n", rows[i].name,
             rows[i].count, 1e3 * rows[i].secs / (double)s->runs, 100 * rows[i].secs / total,
             rows[i].secs > 0 ? (double)rows[i].macs * (double)s->runs / rows[i].secs / 1e9 : 0);
@@ -220,13 +226,14 @@ ecnn_status ecnn_session_run(ecnn_session *session) {
   ecnn_op_ctx ctx = {.graph = g, .pool = session->pool, .data = session->data,
                      .scratch = session->scratch, .scratch_bytes = session->scratch_bytes};
   if (session->xnn) {
+    ctx.unfused = true;
     ecnn_status st = ecnn_xnn_run(session->xnn, &ctx);
     session->has_run = st == ECNN_STATUS_OK;
     return st;
   }
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
-    if (n->fused_into_next) continue; /* the next node does this one's work */
+    if (n->fused_into_next || n->fused_into_prev) continue; /* a neighbour does its work */
     ctx.node = n;
     ecnn_op_run_fn run = n->quantized ? ecnn_q8_ops[n->op].run : ecnn_ops[n->op].run;
     const double t0 = session->profile ? seconds() : 0;

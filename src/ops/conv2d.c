@@ -131,7 +131,22 @@ typedef struct conv_job {
   int64_t npx, chunk; /* flat output pixels, pixels per chunk */
   int32_t nchunks, nob;
   bool weights_major;
+  const float *residual; /* fused residual ADD: out = clamp(conv + residual, lo, hi) */
+  float lo, hi;
 } conv_job;
+
+/* The fused residual ADD over pixels [px0, px1) x channels [c0, c1), while they are in cache. */
+static void add_residual(const conv_job *j, int64_t px0, int64_t px1, int32_t c0, int32_t c1) {
+  const int32_t OC = j->p->out_c;
+  for (int64_t px = px0; px < px1; px++) {
+    float *o = j->out + (size_t)px * OC;
+    const float *r = j->residual + (size_t)px * OC;
+    for (int32_t c = c0; c < c1; c++) {
+      const float v = o[c] + r[c];
+      o[c] = v < j->lo ? j->lo : v > j->hi ? j->hi : v;
+    }
+  }
+}
 
 static void conv_items(void *arg, int64_t begin, int64_t end) {
   const conv_job *j = arg;
@@ -145,6 +160,8 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
       ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
     else
       ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+    if (j->residual)
+      add_residual(j, px0, px1, 32 * ob, 32 * ob + 32 < j->p->out_c ? 32 * ob + 32 : j->p->out_c);
   }
 }
 
@@ -159,7 +176,8 @@ void ecnn_conv2d_compute(const ecnn_node *n, const ecnn_conv_params *p, const fl
   }
   const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
   const size_t ocp = ((size_t)p->out_c + 31) & ~(size_t)31;
-  conv_job j = {p, in, n->priv, (const float *)n->priv + k * ocp, out, isa, 0, 0, 1, 0, true};
+  conv_job j = {p, in, n->priv, (const float *)n->priv + k * ocp, out, isa, 0, 0, 1, 0, true,
+                NULL, 0, 0};
   j.npx = j.chunk = (int64_t)p->batch * p->out_h * p->out_w;
   j.nob = (p->out_c + 31) / 32;
   conv_items(&j, 0, j.nob); /* weights-major, one chunk: item i is channel block i */
@@ -172,20 +190,47 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
   float *out = ecnn_ctx_out(ctx, 0);
+  const float *residual = NULL;
+  float lo = 0, hi = 0;
+  if (n->fuses_next && !ctx->unfused) { /* the residual ADD after it (model.c): its output */
+    const ecnn_node *add = n + 1;
+    residual = ctx->data[add->inputs[add->inputs[0] == n->outputs[0] ? 1 : 0]];
+    out = ctx->data[add->outputs[0]];
+    ecnn_activation_range(add->params.activation, &lo, &hi);
+  }
   const ecnn_isa isa = ecnn_isa_active();
+  const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
+  conv_job j = {&p, ecnn_ctx_in(ctx, 0), n->priv, NULL, out, isa, npx, CONV_CHUNK, 0, 0, false,
+                residual, lo, hi};
   if (n->priv && isa != ECNN_ISA_SCALAR) {
     const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c, ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
-    conv_job j = {&p, ecnn_ctx_in(ctx, 0), n->priv, (const float *)n->priv + k * ocp, out, isa,
-                  0, CONV_CHUNK, 0, 0, false};
-    j.npx = (int64_t)p.batch * p.out_h * p.out_w;
-    j.nchunks = (int32_t)((j.npx + CONV_CHUNK - 1) / CONV_CHUNK);
+    j.bp = (const float *)n->priv + k * ocp;
+    j.nchunks = (int32_t)((npx + CONV_CHUNK - 1) / CONV_CHUNK);
     j.nob = (p.out_c + 31) / 32;
     j.weights_major = k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;
     ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
   } else {
     ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
+    if (residual) add_residual(&j, 0, npx, 0, p.out_c);
   }
   if (n->params.activation == ECNN_ACT_TANH)
-    ecnn_activate_n(out, (int64_t)p.batch * p.out_h * p.out_w * p.out_c, ECNN_ACT_TANH);
+    ecnn_activate_n(out, npx * p.out_c, ECNN_ACT_TANH);
   return ECNN_STATUS_OK;
+}
+
+bool ecnn_conv2d_can_fuse_add(const ecnn_graph *g, const ecnn_node *conv, const ecnn_node *add) {
+  if (conv->op != ECNN_OP_CONV_2D || add->op != ECNN_OP_ADD || conv->quantized || add->quantized ||
+      conv->num_outputs != 1 || add->num_inputs != 2 || add->num_outputs != 1 ||
+      conv->params.activation != ECNN_ACT_NONE || add->params.activation == ECNN_ACT_TANH)
+    return false;
+  const int32_t t = conv->outputs[0];
+  if ((add->inputs[0] == t) == (add->inputs[1] == t)) return false; /* exactly one is the conv */
+  const ecnn_tensor *a = &g->tensors[add->inputs[0]], *b = &g->tensors[add->inputs[1]];
+  const ecnn_tensor *o = &g->tensors[add->outputs[0]];
+  if (a->dtype != ECNN_DTYPE_F32 || b->dtype != ECNN_DTYPE_F32 || o->dtype != ECNN_DTYPE_F32 ||
+      a->ndim != o->ndim || b->ndim != o->ndim)
+    return false;
+  for (int32_t d = 0; d < o->ndim; d++) /* no broadcasting */
+    if (a->dims[d] != o->dims[d] || b->dims[d] != o->dims[d]) return false;
+  return true;
 }

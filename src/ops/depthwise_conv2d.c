@@ -252,7 +252,7 @@ ecnn_status ecnn_op_depthwise_conv2d_run(const ecnn_op_ctx *ctx) {
   ecnn_status st = ecnn_check_f32_run(ctx, 0);
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
-  if (n->fuses_prev) return run_fused(ctx, &p);
+  if (n->fuses_prev && !ctx->unfused) return run_fused(ctx, &p);
   float *out = ecnn_ctx_out(ctx, 0);
   const ecnn_isa isa = ecnn_isa_active();
   if (isa != ECNN_ISA_SCALAR && p.depth_multiplier == 1) {

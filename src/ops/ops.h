@@ -31,6 +31,8 @@ typedef struct ecnn_op_ctx {
                       * in ctx->pool, ecnn_threadpool_current) is scratch + i * scratch_bytes,
                       * scratch_bytes >= the node's scratch_bytes; NULL when no node needs it */
   size_t scratch_bytes;
+  bool unfused; /* run every node as the file has it, ignoring load-time fusion (the XNNPACK
+                 * backend's native stretches, which may border XNNPACK's) */
 } ecnn_op_ctx;
 
 typedef ecnn_status (*ecnn_op_prepare_fn)(ecnn_graph *g, ecnn_node *n);
@@ -119,6 +121,11 @@ ecnn_status ecnn_broadcast_shape(const ecnn_node *n, const ecnn_tensor *a, const
  * none). Graph-level conditions (conv's output used only by dw) are the caller's. */
 size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
                                     const ecnn_node *dw);
+/* Whether float CONV_2D `conv` (no activation of its own) can compute the ADD `add` right
+ * after it that adds conv's output to another tensor of the same shape (a residual
+ * connection): conv then writes add's output, with add's activation (conv2d.c). Graph-level
+ * conditions (conv's output used only by add) are the caller's. */
+bool ecnn_conv2d_can_fuse_add(const ecnn_graph *g, const ecnn_node *conv, const ecnn_node *add);
 /* Geometry of a float CONV_2D node (validated as at prepare). */
 struct ecnn_conv_params;
 ecnn_status ecnn_conv2d_geometry(const ecnn_graph *g, const ecnn_node *n,

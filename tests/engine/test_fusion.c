@@ -1,9 +1,10 @@
 /*
- * test_fusion.c — load-time fusion of a pointwise CONV_2D into the DEPTHWISE_CONV_2D after it
- * (model.c, depthwise_conv2d.c): hand-built expand -> depthwise graphs over geometries that
+ * test_fusion.c — load-time fusion (model.c) of a pointwise CONV_2D into the DEPTHWISE_CONV_2D
+ * after it (depthwise_conv2d.c) and of a residual ADD into the CONV_2D before it (conv2d.c): hand-built expand -> depthwise graphs over geometries that
  * cross band edges (stride 1 and 2, SAME and VALID, dilation 2, two images, fused RELU6), run
  * fused and unfused (ECNN_NO_FUSION=1) on every ISA path this CPU has, at 1 and 2 threads;
- * outputs must agree. A graph whose expanded tensor has a second reader is not fused. The SSD
+ * outputs must agree. A graph whose expanded tensor has a second reader is not fused. A CONV_2D
+ * computing the residual ADD after it, likewise (a broadcasting ADD is not fused). The SSD
  * model, fused vs unfused, at 1 and 2 threads.
  */
 #include <check.h>
@@ -144,6 +145,77 @@ START_TEST(test_fused_equals_unfused) {
 }
 END_TEST
 
+/* in [1, h, w, c] -> CONV_2D kxk (c -> c, no activation) -> t ; ADD(t, in) or ADD(in, t)
+ * with RELU6 -> out. With `broadcast`, the ADD's other operand is [c] (not fusable). */
+static ecnn_model *build_conv_add(int32_t h, int32_t w, int32_t c, int32_t k, bool swap,
+                                  bool broadcast, bool fusion) {
+  ecnn_graph g;
+  ecnn_graph_init(&g);
+  const int32_t din[4] = {1, h, w, c}, dw[4] = {c, k, k, c}, db[1] = {c};
+  const size_t nw = (size_t)c * k * k * c;
+  float *wt = malloc(nw * 4), *bias = malloc((size_t)c * 4), *vec = malloc((size_t)c * 4);
+  tu_fill_rand_f32(wt, nw, 21), tu_fill_rand_f32(bias, (size_t)c, 22), tu_fill_rand_f32(vec, (size_t)c, 23);
+  int32_t in = ecnn_graph_add_tensor(&g, "in", ECNN_DTYPE_F32, 4, din, NULL, 0);
+  int32_t tw = ecnn_graph_add_tensor(&g, "w", ECNN_DTYPE_F32, 4, dw, wt, nw * 4);
+  int32_t tb = ecnn_graph_add_tensor(&g, "b", ECNN_DTYPE_F32, 1, db, bias, (size_t)c * 4);
+  int32_t tv = ecnn_graph_add_tensor(&g, "v", ECNN_DTYPE_F32, 1, db, vec, (size_t)c * 4);
+  int32_t t = ecnn_graph_add_tensor(&g, "t", ECNN_DTYPE_F32, 4, din, NULL, 0);
+  int32_t out = ecnn_graph_add_tensor(&g, "out", ECNN_DTYPE_F32, 4, din, NULL, 0);
+  free(wt), free(bias), free(vec);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.padding = ECNN_PADDING_SAME;
+  const int32_t i1[3] = {in, tw, tb};
+  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_CONV_2D, i1, 3, &t, 1, &p), 0);
+  const int32_t other = broadcast ? tv : in;
+  const int32_t i2[2] = {swap ? other : t, swap ? t : other};
+  p.activation = ECNN_ACT_RELU6;
+  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_ADD, i2, 2, &out, 1, &p), 0);
+  g.num_inputs = 1, g.inputs[0] = in, g.num_outputs = 1, g.outputs[0] = out;
+  if (!fusion) setenv("ECNN_NO_FUSION", "1", 1);
+  ecnn_model *m = NULL;
+  ecnn_status st = ecnn_model_from_graph(&g, &m);
+  unsetenv("ECNN_NO_FUSION");
+  ck_assert_msg(st == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  return m;
+}
+
+START_TEST(test_conv_add_fused_equals_unfused) {
+  const ecnn_isa best = ecnn_isa_best();
+  for (int cfg = 0; cfg < 4; cfg++) {
+    const int32_t h = 13 + cfg, w = 11, c = cfg == 3 ? 40 : 24, k = cfg == 1 ? 3 : 1;
+    const bool swap = cfg == 2;
+    ecnn_model *fused = build_conv_add(h, w, c, k, swap, false, true);
+    ecnn_model *plain = build_conv_add(h, w, c, k, swap, false, false);
+    ck_assert(fused->graph.nodes[0].fuses_next && fused->graph.nodes[1].fused_into_prev);
+    ck_assert(!plain->graph.nodes[0].fuses_next);
+    const size_t in_bytes = (size_t)h * w * c * 4;
+    float *x = malloc(in_bytes);
+    tu_fill_rand_f32(x, in_bytes / 4, 30 + (uint32_t)cfg);
+    for (ecnn_isa isa = ECNN_ISA_SCALAR; isa <= best; isa++) {
+      if (ecnn_isa_set(isa) != isa) continue;
+      size_t n0, n1;
+      float *ref = run(plain, x, in_bytes, 1, &n0);
+      for (int32_t threads = 1; threads <= 2; threads++) {
+        float *got = run(fused, x, in_bytes, threads, &n1);
+        const float err = tu_max_abs_diff(ref, got, n0) / fmaxf(1.0f, tu_max_abs(ref, n0));
+        ck_assert_msg(n0 == n1 && err <= 1e-6f, "conv+add cfg %d isa %s threads %d: %g", cfg,
+                      ecnn_isa_name(isa), (int)threads, (double)err);
+        free(got);
+      }
+      free(ref);
+    }
+    ecnn_isa_set(best);
+    free(x);
+    ecnn_model_free(fused);
+    ecnn_model_free(plain);
+  }
+  ecnn_model *m = build_conv_add(9, 9, 8, 1, false, true, true); /* broadcast: left alone */
+  ck_assert(!m->graph.nodes[0].fuses_next);
+  ecnn_model_free(m);
+}
+END_TEST
+
 START_TEST(test_second_reader_not_fused) {
   const geom q = {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME};
   ecnn_model *m = build(&q, true, true);
@@ -188,6 +260,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, test_fused_equals_unfused);
   tcase_add_test(tc, test_second_reader_not_fused);
+  tcase_add_test(tc, test_conv_add_fused_equals_unfused);
   tcase_add_test(tc, test_ssd_fused_equals_unfused);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

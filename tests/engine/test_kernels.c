@@ -105,14 +105,17 @@ START_TEST(test_dwconv_vs_scalar) {
     static const int32_t widths[] = {1, 4, 9, 17, 30}; /* around the 4-pixel interior blocks */
     for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
       for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
-      for (int cfg = 0; cfg < 5; cfg++) {
-        const int32_t s = cfg == 1 || cfg == 4 ? 2 : 1, d = cfg == 3 ? 2 : 1, w0 = widths[wi];
-        ecnn_conv_params p = geometry(w0 + 1 + (cfg == 4), w0, cs[a], cs[a], 3, s, d, cfg != 2);
+      for (int cfg = 0; cfg < 8; cfg++) {
+        /* 0-4: 3x3 (stride 2, VALID, dilation 2, odd height); 5-7: 5x5 (BlazeFace) likewise */
+        const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1, d = cfg == 3 ? 2 : 1;
+        const int32_t w0 = widths[wi], k = cfg >= 5 ? 5 : 3;
+        ecnn_conv_params p = geometry(w0 + 1 + (cfg == 4), w0, cs[a], cs[a], k, s, d, cfg != 2 && cfg != 7);
         if (p.out_h < 1 || p.out_w < 1) continue;
         size_t ni = (size_t)p.in_h * p.in_w * p.in_c, no = (size_t)p.out_h * p.out_w * p.out_c;
-        float *in = malloc(ni * 4), *w = malloc((size_t)9 * p.out_c * 4), *bias = malloc((size_t)p.out_c * 4);
+        const size_t nw = (size_t)k * k * p.out_c;
+        float *in = malloc(ni * 4), *w = malloc(nw * 4), *bias = malloc((size_t)p.out_c * 4);
         float *ref = malloc(no * 4), *got = malloc(no * 4);
-        fill(in, ni, 4), fill(w, (size_t)9 * p.out_c, 5), fill(bias, (size_t)p.out_c, 6);
+        fill(in, ni, 4), fill(w, nw, 5), fill(bias, (size_t)p.out_c, 6);
         p.out_max = 6.0f, p.out_min = 0.0f; /* RELU6 */
         ecnn_f32_dwconv2d__scalar(&p, in, w, bias, ref);
         if (isa == ECNN_ISA_AVX512) ecnn_f32_dwconv2d_rows__avx512(&p, in, w, bias, got, 0, p.out_h);

@@ -164,13 +164,14 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
       /* 3x3 without dilation, output row fully inside vertically: interior pixels take an
        * unrolled path, 4 pixels at a time (independent FMA chains); the rest the general one */
       const int64_t iy0 = (int64_t)oy * p->stride_h - p->pad_top;
-      const bool fast_rows = p->kernel_h == 3 && p->kernel_w == 3 && p->dilation_h == 1 &&
-                             p->dilation_w == 1 && iy0 >= 0 && iy0 + 2 < p->in_h;
+      const int32_t KH = p->kernel_h, KW = p->kernel_w;
+      const bool fast_rows = p->dilation_h == 1 && p->dilation_w == 1 && iy0 >= 0 &&
+                             iy0 + KH - 1 < p->in_h;
       int32_t ox_lo = p->out_w, ox_hi = p->out_w;
       if (fast_rows) {
-        /* interior: ox * sw - pl >= 0 and ox * sw - pl + 2 <= in_w - 1 */
+        /* interior: ox * sw - pl >= 0 and ox * sw - pl + KW - 1 <= in_w - 1 */
         ox_lo = (p->pad_left + p->stride_w - 1) / p->stride_w;
-        ox_hi = p->in_w - 3 + p->pad_left >= 0 ? (p->in_w - 3 + p->pad_left) / p->stride_w + 1 : 0;
+        ox_hi = p->in_w - KW + p->pad_left >= 0 ? (p->in_w - KW + p->pad_left) / p->stride_w + 1 : 0;
         if (ox_hi > p->out_w) ox_hi = p->out_w;
         if (ox_lo > ox_hi) ox_lo = ox_hi;
       }
@@ -181,15 +182,24 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
           for (; ox + 4 <= ox_hi; ox += 4) {
             const float *x0 = r0 + ((size_t)ox * p->stride_w - p->pad_left) * C;
             __m512 a0 = bv, a1 = bv, a2 = bv, a3 = bv;
-            _Pragma("GCC unroll 3") for (int32_t ky = 0; ky < 3; ky++)
-              _Pragma("GCC unroll 3") for (int32_t kx = 0; kx < 3; kx++) {
-                const float *q = x0 + ky * rs + (size_t)kx * C;
-                const __m512 wt = wv[ky * 3 + kx];
-                a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q), wt, a0);
-                a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + ps), wt, a1);
-                a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 2 * ps), wt, a2);
-                a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 3 * ps), wt, a3);
-              }
+#define DW_TAP(ky, kx, wt)                                                                     \
+  do {                                                                                         \
+    const float *q = x0 + (ky) * rs + (size_t)(kx) * C;                                        \
+    a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q), wt, a0);                                 \
+    a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + ps), wt, a1);                            \
+    a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 2 * ps), wt, a2);                        \
+    a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 3 * ps), wt, a3);                        \
+  } while (0)
+            if (KH == 3 && KW == 3) { /* weights in registers */
+              _Pragma("GCC unroll 3") for (int32_t ky = 0; ky < 3; ky++)
+                _Pragma("GCC unroll 3") for (int32_t kx = 0; kx < 3; kx++)
+                  DW_TAP(ky, kx, wv[ky * 3 + kx]);
+            } else { /* other sizes (BlazeFace's 5x5): weights from L1 */
+              for (int32_t ky = 0; ky < KH; ky++)
+                for (int32_t kx = 0; kx < KW; kx++)
+                  DW_TAP(ky, kx, _mm512_maskz_loadu_ps(m, w + (size_t)(ky * KW + kx) * C + c));
+            }
+#undef DW_TAP
             float *o = out + ((size_t)row * p->out_w + ox) * C + c;
             _mm512_mask_storeu_ps(o, m, _mm512_min_ps(_mm512_max_ps(a0, lo), hi));
             _mm512_mask_storeu_ps(o + C, m, _mm512_min_ps(_mm512_max_ps(a1, lo), hi));

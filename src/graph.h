@@ -52,6 +52,9 @@ typedef struct ecnn_tensor {
   size_t const_bytes;
   bool is_input, is_output;
   bool keep_alive; /* planned to live until the end of a run (read after it, e.g. CAM features) */
+  /* data holds the packed layout of the float CONV_2D that reads it (ecnn_f32_conv2d_pack:
+   * weights then bias), not the file's: the model dropped the original after packing. */
+  bool packed;
   /* planner results (activations only) */
   size_t arena_offset; /* bytes from the arena start, 64-byte aligned */
   int32_t first_node, last_node; /* lifetime in node indices; -1 when unused */
@@ -158,5 +161,10 @@ ecnn_status ecnn_graph_prepare(ecnn_graph *g);
 /* Largest element count of one tensor. */
 #define ECNN_MAX_TENSOR_ELEMENTS ((int64_t)1 << 30)
 ecnn_status ecnn_graph_plan(ecnn_graph *g);
+/* The same with fusion honoured or not: with `fused`, the outputs of nodes whose work a
+ * neighbour does elsewhere get no space (their first_node stays -1), and the fused pairs'
+ * lifetimes cover both nodes; without, every node is planned as if it ran on its own (what
+ * the XNNPACK backend's sessions need). ecnn_graph_plan(g) is the fused plan. */
+ecnn_status ecnn_graph_plan_fusion(ecnn_graph *g, bool fused);
 
 #endif /* ECNN_GRAPH_H */

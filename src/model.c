@@ -3,6 +3,7 @@
  * prepares (shape inference, validation) and plans the graph, and answers questions about it
  * (inputs, outputs, ops, MACs, parameters, arena size). Load-time only.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,43 @@ static int32_t fuse_conv_add(ecnn_graph *g, const ecnn_model *m) {
   return fused;
 }
 
+/* The arena plan of sessions that run every node on its own (the XNNPACK backend). */
+static ecnn_status plan_unfused(ecnn_model *m) {
+  ecnn_graph *g = &m->graph;
+  ecnn_status st = ecnn_graph_plan_fusion(g, false);
+  if (st != ECNN_STATUS_OK) return st;
+  m->unfused_offsets = malloc(((size_t)g->num_tensors + 1) * sizeof *m->unfused_offsets);
+  if (!m->unfused_offsets) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory planning");
+  for (int32_t i = 0; i < g->num_tensors; i++)
+    m->unfused_offsets[i] = g->tensors[i].first_node >= 0 ? g->tensors[i].arena_offset : SIZE_MAX;
+  m->unfused_arena_bytes = g->arena_bytes;
+  return ECNN_STATUS_OK;
+}
+
+/* Once a float CONV_2D's weights are packed, the file's layout is not needed by any kernel
+ * (the scalar path has a packed twin, the XNNPACK backend unpacks its own copy): the weights
+ * tensor takes over the packed copy and the original is freed, so a model holds its conv
+ * weights once. Not for weights another node also reads, nor for the CAM classifier's. */
+static void drop_unpacked_weights(ecnn_model *m) {
+  ecnn_graph *g = &m->graph;
+  for (int32_t k = 0; k < g->num_nodes; k++) {
+    ecnn_node *n = &g->nodes[k];
+    if (n->op != ECNN_OP_CONV_2D || n->quantized || !n->priv || k == m->cam_node ||
+        n->num_inputs < 2 || n->inputs[1] < 0)
+      continue;
+    ecnn_tensor *w = &g->tensors[n->inputs[1]];
+    bool shared = false;
+    for (int32_t j = 0; j < g->num_nodes; j++)
+      for (int32_t i = 0; i < g->nodes[j].num_inputs; i++)
+        shared |= j != k && g->nodes[j].inputs[i] == n->inputs[1];
+    if (shared || w->packed) continue;
+    free(w->data);
+    w->data = n->priv; /* the tensor owns it now */
+    w->packed = true;
+    n->priv = NULL;
+  }
+}
+
 ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   *model = NULL;
   ecnn_model *m = calloc(1, sizeof *m);
@@ -197,7 +235,9 @@ ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
     find_cam(m);
     fuse_pointwise_depthwise(&m->graph, m);
     fuse_conv_add(&m->graph, m);
-    st = ecnn_graph_plan(&m->graph);
+    st = plan_unfused(m);
+    if (st == ECNN_STATUS_OK) st = ecnn_graph_plan(&m->graph);
+    if (st == ECNN_STATUS_OK) drop_unpacked_weights(m);
   }
   if (st != ECNN_STATUS_OK) {
     ecnn_model_free(m);
@@ -260,6 +300,7 @@ ecnn_status ecnn_model_load_file(const char *path, ecnn_model **model) {
 void ecnn_model_free(ecnn_model *model) {
   if (!model) return;
   ecnn_graph_clear(&model->graph);
+  free(model->unfused_offsets);
   free(model);
 }
 

@@ -11,6 +11,10 @@ struct ecnn_model {
   /* class activation map: the features before the global pool (kept alive by the planner),
    * and the classifier node whose weights [classes x channels] weigh them; -1 when none */
   int32_t cam_features, cam_node;
+  /* the arena plan without fusion, for sessions that run every node (XNNPACK backend): per
+   * tensor its offset, or SIZE_MAX when it needs no space; and the arena size */
+  size_t *unfused_offsets;
+  size_t unfused_arena_bytes;
 };
 
 /* Takes ownership of a built graph (g is emptied): prepares it, finds the CAM structure and

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "status.h"
 
 #define ALIGN 64
 
@@ -26,12 +27,24 @@ static bool lifetimes_overlap(const ecnn_tensor *a, const ecnn_tensor *b) {
   return a->first_node <= b->last_node && b->first_node <= a->last_node;
 }
 
-ecnn_status ecnn_graph_plan(ecnn_graph *g) {
+/* Whether node n's output is never written when fusion is honoured (its work is done by a
+ * neighbour that writes elsewhere): a pointwise CONV_2D inside its depthwise, or a CONV_2D
+ * whose residual ADD writes the ADD's output. */
+static bool output_fused_away(const ecnn_node *n) { return n->fused_into_next || n->fuses_next; }
+
+ecnn_status ecnn_graph_plan(ecnn_graph *g) { return ecnn_graph_plan_fusion(g, true); }
+
+ecnn_status ecnn_graph_plan_fusion(ecnn_graph *g, bool fused) {
   const int32_t end = g->num_nodes; /* graph outputs live past the last node */
+  bool *away = calloc((size_t)g->num_tensors + 1, sizeof *away);
+  if (!away) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory planning the arena");
   for (int32_t i = 0; i < g->num_tensors; i++) {
     g->tensors[i].first_node = g->tensors[i].last_node = -1;
     g->tensors[i].arena_offset = 0;
   }
+  for (int32_t k = 0; fused && k < g->num_nodes; k++)
+    if (output_fused_away(&g->nodes[k]))
+      for (int32_t i = 0; i < g->nodes[k].num_outputs; i++) away[g->nodes[k].outputs[i]] = true;
   for (int32_t i = 0; i < g->num_inputs; i++) {
     ecnn_tensor *t = &g->tensors[g->inputs[i]];
     t->first_node = 0;
@@ -40,20 +53,22 @@ ecnn_status ecnn_graph_plan(ecnn_graph *g) {
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
     for (int32_t i = 0; i < n->num_inputs; i++) {
-      if (n->inputs[i] < 0) continue;
+      if (n->inputs[i] < 0 || away[n->inputs[i]]) continue;
       ecnn_tensor *t = &g->tensors[n->inputs[i]];
       if (t->data) continue;
       if (t->first_node < 0) t->first_node = k;
       /* a node fused into the next one reads its inputs when the next one runs */
-      t->last_node = n->fused_into_next && k + 1 < g->num_nodes ? k + 1 : k;
+      t->last_node = fused && n->fused_into_next && k + 1 < g->num_nodes ? k + 1 : k;
     }
     for (int32_t i = 0; i < n->num_outputs; i++) {
+      if (away[n->outputs[i]]) continue; /* never written: no space */
       ecnn_tensor *t = &g->tensors[n->outputs[i]];
       /* a node fused into the previous one has its outputs written when that one runs */
-      if (t->first_node < 0) t->first_node = n->fused_into_prev && k > 0 ? k - 1 : k;
+      if (t->first_node < 0) t->first_node = fused && n->fused_into_prev && k > 0 ? k - 1 : k;
       if (t->last_node < k) t->last_node = k;
     }
   }
+  free(away);
   for (int32_t i = 0; i < g->num_outputs; i++) {
     ecnn_tensor *t = &g->tensors[g->outputs[i]];
     if (t->data) continue;

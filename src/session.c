@@ -130,7 +130,9 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
   if (!s) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory creating session");
   s->model = model;
   s->options = opt;
-  size_t arena = (g->arena_bytes + 63) & ~(size_t)63;
+  /* XNNPACK sessions run every node (no fusion): the unfused plan */
+  const bool unfused = opt.backend == ECNN_BACKEND_XNNPACK;
+  size_t arena = ((unfused ? model->unfused_arena_bytes : g->arena_bytes) + 63) & ~(size_t)63;
   s->arena = aligned_alloc(64, arena ? arena : 64);
   s->data = calloc((size_t)g->num_tensors + 1, sizeof(void *));
   if (!s->arena || !s->data) {
@@ -141,7 +143,9 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
   for (int32_t i = 0; i < g->num_tensors; i++) {
     const ecnn_tensor *t = &g->tensors[i];
     if (t->data) s->data[i] = t->data;
-    else if (t->first_node >= 0) s->data[i] = s->arena + t->arena_offset;
+    else if (unfused && model->unfused_offsets[i] != SIZE_MAX)
+      s->data[i] = s->arena + model->unfused_offsets[i];
+    else if (!unfused && t->first_node >= 0) s->data[i] = s->arena + t->arena_offset;
   }
   /* per-thread scratch of fused nodes: one slice per thread of the largest need */
   size_t slice = 0;

@@ -15,6 +15,8 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "../kernels/conv.h"
+
 typedef struct xnn_run {
   int32_t first, last; /* node range [first, last]; native when rt == NULL */
   xnn_runtime_t rt;
@@ -28,6 +30,7 @@ struct ecnn_xnn_plan {
   xnn_run *runs;
   int32_t num_runs;
   int32_t delegated;
+  float **unpacked; /* file-layout copies of packed conv weights (static values), one per tensor */
 };
 
 static bool initialized;
@@ -121,6 +124,7 @@ static void pads(int32_t in, int32_t filter, int32_t stride, int32_t dil, ecnn_p
 }
 
 typedef struct define_ctx {
+  ecnn_xnn_plan *plan;
   const ecnn_graph *g;
   xnn_subgraph_t sg;
   uint32_t *ids; /* per tensor: XNNPACK value id or XNN_INVALID_VALUE_ID */
@@ -143,8 +147,18 @@ static ecnn_status value(define_ctx *c, int32_t t, uint32_t *id) {
     ext = (uint32_t)t;
     flags = XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
   }
-  if (xnn_define_tensor_value(c->sg, xnn_datatype_fp32, (size_t)x->ndim, dims,
-                              ecnn_tensor_is_const(x) ? x->data : NULL, ext, flags,
+  const void *data = ecnn_tensor_is_const(x) ? x->data : NULL;
+  if (data && x->packed) { /* the model keeps conv weights packed: XNNPACK gets the file layout */
+    if (!c->plan->unpacked[t]) {
+      ecnn_conv_params p = {0};
+      p.out_c = x->dims[0], p.kernel_h = x->dims[1], p.kernel_w = x->dims[2], p.in_c = x->dims[3];
+      if (!(c->plan->unpacked[t] = malloc(ecnn_tensor_bytes(x))))
+        return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "xnnpack: out of memory for weights");
+      ecnn_f32_conv2d_unpack(&p, x->data, c->plan->unpacked[t]);
+    }
+    data = c->plan->unpacked[t];
+  }
+  if (xnn_define_tensor_value(c->sg, xnn_datatype_fp32, (size_t)x->ndim, dims, data, ext, flags,
                               &c->ids[t]) != xnn_status_success)
     return ecnn_error(ECNN_STATUS_UNSUPPORTED, "xnnpack: cannot define tensor '%s'", x->name);
   *id = c->ids[t];
@@ -305,7 +319,7 @@ static ecnn_status build_run(ecnn_xnn_plan *plan, xnn_run *r, void *const *data)
     st = ecnn_error(ECNN_STATUS_UNSUPPORTED, "xnnpack: cannot create a subgraph");
     goto done;
   }
-  define_ctx c = {g, sg, ids, boundary};
+  define_ctx c = {plan, g, sg, ids, boundary};
   for (int32_t k = r->first; k <= r->last && st == ECNN_STATUS_OK; k++)
     st = define_node(&c, &g->nodes[k]);
   if (st != ECNN_STATUS_OK) goto done;
@@ -341,7 +355,9 @@ ecnn_status ecnn_xnn_create(const ecnn_graph *g, void *const *data, int32_t thre
     initialized = true;
   }
   ecnn_xnn_plan *plan = calloc(1, sizeof *plan);
-  if (!plan || !(plan->runs = calloc((size_t)g->num_nodes + 1, sizeof *plan->runs))) {
+  if (!plan || !(plan->runs = calloc((size_t)g->num_nodes + 1, sizeof *plan->runs)) ||
+      !(plan->unpacked = calloc((size_t)g->num_tensors + 1, sizeof *plan->unpacked))) {
+    if (plan) free(plan->runs);
     free(plan);
     return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory building the xnnpack plan");
   }
@@ -397,6 +413,8 @@ void ecnn_xnn_free(ecnn_xnn_plan *plan) {
     free(plan->runs[i].ext);
   }
   if (plan->pool) pthreadpool_destroy(plan->pool);
+  for (int32_t t = 0; plan->unpacked && t < plan->g->num_tensors; t++) free(plan->unpacked[t]);
+  free(plan->unpacked);
   free(plan->runs);
   free(plan);
 }

@@ -106,6 +106,13 @@ void ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, 
 void ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
                                   const float *bp, float *out, int64_t px0, int64_t px1,
                                   int32_t ob0, int32_t ob1);
+/* The plain-C twin of the packed kernels, same contract (in_c <= 4096); the path ECNN_ISA=scalar
+ * takes once the model has dropped the file's weight layout. */
+void ecnn_f32_conv2d_packed__scalar(const ecnn_conv_params *p, const float *in, const float *wp,
+                                    const float *bp, float *out, int64_t px0, int64_t px1,
+                                    int32_t ob0, int32_t ob1);
+/* Writes the [out_c][KH*KW*IC] weights back from a packed block (the inverse of the pack). */
+void ecnn_f32_conv2d_unpack(const ecnn_conv_params *p, const float *packed, float *w);
 /* DEPTHWISE_CONV_2D (depth multiplier 1) on output rows [row0, row1). */
 void ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const float *w,
                                     const float *bias, float *out, int32_t row0, int32_t row1);

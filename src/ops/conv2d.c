@@ -112,6 +112,7 @@ ecnn_status ecnn_op_conv2d_prepare(ecnn_graph *g, ecnn_node *n) {
   /* float convs without groups get their weights packed once for the SIMD kernels */
   free(n->priv);
   n->priv = NULL;
+  if (w->packed) return ECNN_STATUS_OK; /* the weights tensor itself holds the packed copy */
   if (in->dtype == ECNN_DTYPE_F32 && p.groups == 1 && p.in_c <= ecnn_conv_packed_max_ic()) {
     n->priv = ecnn_f32_conv2d_pack(&p, w->data, bias ? bias->data : NULL);
     if (!n->priv) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
@@ -148,6 +149,13 @@ static void add_residual(const conv_job *j, int64_t px0, int64_t px1, int32_t c0
   }
 }
 
+/* The node's packed weights: its own (priv) or, once the model dropped the file's layout, the
+ * weights tensor's (model.c); NULL when the conv is not packed (grouped, very deep input). */
+static const float *packed_weights(const ecnn_graph *g, const ecnn_node *n) {
+  const ecnn_tensor *w = ecnn_in(g, n, 1);
+  return n->priv ? n->priv : w && w->packed ? w->data : NULL;
+}
+
 static void conv_items(void *arg, int64_t begin, int64_t end) {
   const conv_job *j = arg;
   for (int64_t i = begin; i < end; i++) {
@@ -158,8 +166,10 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
       ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
     else if (j->isa == ECNN_ISA_NEON)
       ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
-    else
+    else if (j->isa == ECNN_ISA_AVX2)
       ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+    else
+      ecnn_f32_conv2d_packed__scalar(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
     if (j->residual)
       add_residual(j, px0, px1, 32 * ob, 32 * ob + 32 < j->p->out_c ? 32 * ob + 32 : j->p->out_c);
   }
@@ -167,17 +177,16 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
 
 enum { CONV_CHUNK = 96 }; /* pixels per work item: a multiple of every kernel's tile (4/6/12/24) */
 
-void ecnn_conv2d_compute(const ecnn_node *n, const ecnn_conv_params *p, const float *in,
-                         const float *w, const float *bias, float *out) {
-  const ecnn_isa isa = ecnn_isa_active();
-  if (!n->priv || isa == ECNN_ISA_SCALAR) {
+void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n, const ecnn_conv_params *p,
+                         const float *in, const float *w, const float *bias, float *out) {
+  const float *wp = packed_weights(g, n);
+  if (!wp) {
     ecnn_f32_conv2d__scalar(p, in, w, bias, out);
     return;
   }
   const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
   const size_t ocp = ((size_t)p->out_c + 31) & ~(size_t)31;
-  conv_job j = {p, in, n->priv, (const float *)n->priv + k * ocp, out, isa, 0, 0, 1, 0, true,
-                NULL, 0, 0};
+  conv_job j = {p, in, wp, wp + k * ocp, out, ecnn_isa_active(), 0, 0, 1, 0, true, NULL, 0, 0};
   j.npx = j.chunk = (int64_t)p->batch * p->out_h * p->out_w;
   j.nob = (p->out_c + 31) / 32;
   conv_items(&j, 0, j.nob); /* weights-major, one chunk: item i is channel block i */
@@ -200,11 +209,12 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   }
   const ecnn_isa isa = ecnn_isa_active();
   const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
-  conv_job j = {&p, ecnn_ctx_in(ctx, 0), n->priv, NULL, out, isa, npx, CONV_CHUNK, 0, 0, false,
+  const float *wp = packed_weights(ctx->graph, n);
+  conv_job j = {&p, ecnn_ctx_in(ctx, 0), wp, NULL, out, isa, npx, CONV_CHUNK, 0, 0, false,
                 residual, lo, hi};
-  if (n->priv && isa != ECNN_ISA_SCALAR) {
+  if (wp) {
     const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c, ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
-    j.bp = (const float *)n->priv + k * ocp;
+    j.bp = wp + k * ocp;
     j.nchunks = (int32_t)((npx + CONV_CHUNK - 1) / CONV_CHUNK);
     j.nob = (p.out_c + 31) / 32;
     j.weights_major = k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;

@@ -183,6 +183,7 @@ size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
 }
 
 typedef struct fused_job {
+  const ecnn_graph *g;
   const ecnn_node *conv;
   ecnn_conv_params c, d;
   const float *in, *cw, *cb, *dw, *db;
@@ -214,7 +215,7 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
     c.batch = d.batch = 1;
     c.in_h = c.out_h = y1 - from;
     if (y1 > from)
-      ecnn_conv2d_compute(j->conv, &c,
+      ecnn_conv2d_compute(j->g, j->conv, &c,
                           j->in + ((size_t)b * j->c.in_h + (size_t)from) * c.in_w * c.in_c,
                           j->cw, j->cb, buf + (size_t)(from - y0) * row);
     have_b = b, have_y0 = y0, have_y1 = y1;
@@ -228,7 +229,7 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
 
 static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) {
   const ecnn_node *n = ctx->node, *conv = n - 1; /* fused pairs are adjacent (model.c) */
-  fused_job j = {.conv = conv, .d = *d, .out = ecnn_ctx_out(ctx, 0), .isa = ecnn_isa_active()};
+  fused_job j = {.g = ctx->graph, .conv = conv, .d = *d, .out = ecnn_ctx_out(ctx, 0), .isa = ecnn_isa_active()};
   ecnn_status st = ecnn_conv2d_geometry(ctx->graph, conv, &j.c);
   if (st != ECNN_STATUS_OK) return st;
   if (!ctx->scratch || ctx->scratch_bytes < n->scratch_bytes)

@@ -132,9 +132,10 @@ ecnn_status ecnn_conv2d_geometry(const ecnn_graph *g, const ecnn_node *n,
                                  struct ecnn_conv_params *p);
 /* Runs CONV_2D node n on the calling thread over the geometry p (n's weights; p may describe
  * fewer rows than the node's tensors): the active ISA's packed kernel when n has packed
- * weights, else the scalar one. w and bias are n's unpacked weights and bias (bias may be
- * NULL). Clamp activations only (TANH is the caller's). */
-void ecnn_conv2d_compute(const ecnn_node *n, const struct ecnn_conv_params *p, const float *in,
-                         const float *w, const float *bias, float *out);
+ * weights, else the reference kernel on w and bias (n's weights and bias; bias may be NULL).
+ * Clamp activations only (TANH is the caller's). */
+void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n,
+                         const struct ecnn_conv_params *p, const float *in, const float *w,
+                         const float *bias, float *out);
 
 #endif /* ECNN_OPS_H */

@@ -1,9 +1,10 @@
 /*
  * test_kernels.c — every SIMD kernel against its scalar twin, on every ISA path this CPU has
  * (paths it lacks are reported and skipped: they are tested on machines that have them):
- * CONV_2D with packed weights and DEPTHWISE_CONV_2D over output-channel counts below, at and
- * above the tile, odd widths, strides 1 and 2, dilation, SAME and VALID padding; and the
- * thread pool's parallel_for.
+ * CONV_2D with packed weights (also the plain-C packed twin, and unpacking) and
+ * DEPTHWISE_CONV_2D (3x3 and 5x5) over output-channel counts below, at and above the tile, odd
+ * widths, strides 1 and 2, dilation, SAME and VALID padding, pixel ranges that cross rows and
+ * images; and the thread pool's parallel_for.
  */
 #include <check.h>
 #include <math.h>
@@ -46,13 +47,14 @@ START_TEST(test_conv_vs_scalar) {
   static const int32_t ics[] = {1, 3, 16, 37};
   static const int32_t widths[] = {1, 5, 7, 13};
   int checked = 0;
-  for (ecnn_isa isa = ECNN_ISA_AVX2; isa <= ECNN_ISA_AVX512; isa++) {
+  for (ecnn_isa isa = ECNN_ISA_SCALAR; isa <= ECNN_ISA_AVX512; isa++) {
     if (ecnn_isa_best() < isa) {
       printf("kernels: %s not available on this CPU, skipped\n", ecnn_isa_name(isa));
       continue;
     }
-    const packed_conv_fn fn =
-        isa == ECNN_ISA_AVX512 ? ecnn_f32_conv2d_packed__avx512 : ecnn_f32_conv2d_packed__avx2;
+    const packed_conv_fn fn = isa == ECNN_ISA_AVX512 ? ecnn_f32_conv2d_packed__avx512
+                              : isa == ECNN_ISA_AVX2 ? ecnn_f32_conv2d_packed__avx2
+                                                     : ecnn_f32_conv2d_packed__scalar;
     for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
       for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
         for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
@@ -74,6 +76,12 @@ START_TEST(test_conv_vs_scalar) {
             float *pk = ecnn_f32_conv2d_pack(&p, w, bias);
             const size_t ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
             const float *bp = pk + (size_t)k * k * p.in_c * ocp;
+            if (isa == ECNN_ISA_SCALAR) { /* unpack inverts pack (the XNNPACK backend's copy) */
+              float *back = malloc(nw * 4);
+              ecnn_f32_conv2d_unpack(&p, pk, back);
+              ck_assert(memcmp(back, w, nw * 4) == 0);
+              free(back);
+            }
             for (int split = 0; split < 2; split++) {
               memset(got, 0, no * 4);
               got[no] = 12345.0f; /* a sentinel after the output: must stay */

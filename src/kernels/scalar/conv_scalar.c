@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../conv.h"
+#include "../conv_tile.h"
 
 static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
@@ -133,4 +134,36 @@ float *ecnn_f32_conv2d_pack(const ecnn_conv_params *p, const float *w, const flo
     for (size_t r = 0; r < k; r++) out[(o / 32) * k * 32 + r * 32 + o % 32] = w[o * k + r];
   for (size_t o = 0; o < (size_t)p->out_c; o++) out[k * ocp + o] = bias ? bias[o] : 0.0f;
   return out;
+}
+
+void ecnn_f32_conv2d_unpack(const ecnn_conv_params *p, const float *packed, float *w) {
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
+  for (size_t o = 0; o < (size_t)p->out_c; o++)
+    for (size_t r = 0; r < k; r++) w[o * k + r] = packed[(o / 32) * k * 32 + r * 32 + o % 32];
+}
+
+void ecnn_f32_conv2d_packed__scalar(const ecnn_conv_params *p, const float *in, const float *wp,
+                                    const float *bp, float *out, int64_t px0, int64_t px1,
+                                    int32_t ob0, int32_t ob1) {
+  static const float zero[4096];
+  const int32_t IC = p->in_c, taps = p->kernel_h * p->kernel_w;
+  const bool pointwise = ecnn_conv_is_pointwise(p);
+  for (int32_t ob = ob0; ob < ob1; ob++) {
+    const int32_t c0 = 32 * ob, n = p->out_c - c0 < 32 ? p->out_c - c0 : 32;
+    for (int64_t px = px0; px < px1; px++) {
+      ecnn_tile_origin org;
+      if (!pointwise) ecnn_tile_origins(p, in, px, 1, &org);
+      float acc[32];
+      for (int32_t c = 0; c < 32; c++) acc[c] = bp[c0 + c];
+      for (int32_t t = 0; t < taps; t++) {
+        const float *x = pointwise ? in + (size_t)px * IC
+                                   : ecnn_tile_row(p, &org, t / p->kernel_w, t % p->kernel_w, zero);
+        const float *w = wp + ((size_t)ob * taps + t) * IC * 32;
+        for (int32_t ic = 0; ic < IC; ic++, w += 32)
+          for (int32_t c = 0; c < 32; c++) acc[c] += x[ic] * w[c];
+      }
+      float *o = out + (size_t)px * p->out_c + c0;
+      for (int32_t c = 0; c < n; c++) o[c] = clampf(acc[c], p->out_min, p->out_max);
+    }
+  }
 }

@@ -2,7 +2,9 @@
 # Pipeline benchmark (not a test): a 1280x720 I420 stream made from astronaut.png, through
 #   cnnpreprocess ! cnninfer ! cnnoverlay ! cnnheatmap ! fakesink
 # with 1 and 2 inference threads, and the time each stage adds per frame (measured by adding
-# the stages one at a time). Results go in docs/performance.md.
+# the stages one at a time). Every figure is steady state: the time 2N frames take minus the
+# time N frames take, so process start-up, model loading and the PNG decode cancel out.
+# Results go in docs/performance.md.
 #   bench/pipeline_bench.sh [BUILD_DIR] [FRAMES] [BACKEND]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,29 +13,40 @@ case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
 export GST_PLUGIN_PATH="$build/gst"
 M=models/ssd_mobilenetv2_oidv4_fp16.tflite
 # decode and scale once; the source then only copies a frame
-src="filesrc location=tests/data/astronaut.png ! pngdec ! videoconvert ! videoscale add-borders=true ! \
+source() { # source N: a stream of N frames
+  echo "filesrc location=tests/data/astronaut.png ! pngdec ! videoconvert ! videoscale add-borders=true ! \
 video/x-raw,width=1280,height=720,pixel-aspect-ratio=1/1 ! videoconvert ! video/x-raw,format=I420 ! \
-imagefreeze num-buffers=$frames ! video/x-raw,framerate=1000/1"
+imagefreeze num-buffers=$1 ! video/x-raw,framerate=1000/1"
+}
+src=$(source "$frames")
 
-run() { # run STAGES -> median seconds of 3 runs (the machine may be shared: take medians)
-  local s e t=()
+run() { # run STAGES [SOURCE] -> median seconds of 3 runs (the machine may be shared: take medians)
+  local s e t=() from="${2:-$src}"
   for _ in 1 2 3; do
     s=$(date +%s.%N)
-    eval gst-launch-1.0 -q $src $1 ! fakesink sync=false >/dev/null
+    eval gst-launch-1.0 -q $from $1 ! fakesink sync=false >/dev/null
     e=$(date +%s.%N)
     t+=("$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }')")
   done
   printf '%s\n' "${t[@]}" | sort -n | sed -n 2p
 }
 
-echo "pipeline bench: $frames frames 1280x720 I420, backend $backend, $(nproc) cores"
-base=$(run "")
+steady() { # steady STAGES -> seconds that N more frames take (start-up, model loading and the
+  # PNG decode cancel out)
+  local one two
+  one=$(run "$1")
+  two=$(run "$1" "$(source $((2 * frames)))")
+  awk -v a="$one" -v b="$two" 'BEGIN { printf "%.4f", b - a }'
+}
+
+echo "pipeline bench: $frames frames 1280x720 I420, backend $backend, $(nproc) cores (steady state)"
+base=$(steady "")
 for threads in 1 2; do
-  pre=$(run "! cnnpreprocess model=$M")
-  inf=$(run "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend")
-  ovl=$(run "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend ! cnnoverlay")
-  all=$(run "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend saliency=true ! cnnoverlay ! cnnheatmap")
+  pre=$(steady "! cnnpreprocess model=$M")
+  inf=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend")
+  ovl=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend ! cnnoverlay")
+  all=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend saliency=true ! cnnoverlay ! cnnheatmap")
   awk -v n="$frames" -v t="$threads" -v b="$base" -v p="$pre" -v i="$inf" -v o="$ovl" -v a="$all" 'BEGIN {
-    printf "threads %d: %.1f fps end to end; per frame: preprocess %.2f ms, infer %.2f ms, overlay %.2f ms, heatmap (+saliency) %.2f ms\n",
-      t, n / a, 1000 * (p - b) / n, 1000 * (i - p) / n, 1000 * (o - i) / n, 1000 * (a - o) / n }'
+    printf "threads %d: %.1f fps end to end; per frame: source %.2f ms, preprocess %.2f ms, infer %.2f ms, overlay %.2f ms, heatmap (+saliency) %.2f ms\n",
+      t, n / a, 1000 * b / n, 1000 * (p - b) / n, 1000 * (i - p) / n, 1000 * (o - i) / n, 1000 * (a - o) / n }'
 done

@@ -1,5 +1,6 @@
 /*
- * conv_micro.c — times the packed CONV_2D kernel on the SSD model's layer shapes, one thread,
+ * conv_micro.c — times the packed CONV_2D and the depthwise kernels on the SSD model's (and
+ * BlazeFace's) layer shapes, one thread,
  * and prints GMAC/s per shape (median of repeated runs). A development benchmark for kernel
  * tuning: `build/bench/conv_micro [isa]` (isa: avx2|avx512|neon; default: the best).
  */
@@ -75,6 +76,46 @@ int main(int argc, char **argv) {
     qsort(t, 15, sizeof *t, cmp);
     printf("%-24s %8.3f ms %7.1f GMAC/s\n", sh->name, 1e3 * t[7], macs / t[7] / 1e9);
     free(in), free(w), free(bias), free(out), free(pk);
+  }
+  /* depthwise 3x3 (SSD) and 5x5 (BlazeFace) */
+  static const shape dws[] = {
+      {"dw3x3 150x150x32", 150, 150, 32, 32, 3, 1}, {"dw3x3/2 150x150x96", 150, 150, 96, 96, 3, 2},
+      {"dw3x3 75x75x144", 75, 75, 144, 144, 3, 1},  {"dw3x3 19x19x384", 19, 19, 384, 384, 3, 1},
+      {"dw3x3 10x10x960", 10, 10, 960, 960, 3, 1},  {"dw5x5 64x64x24", 64, 64, 24, 24, 5, 1},
+      {"dw5x5 16x16x96", 16, 16, 96, 96, 5, 1},
+  };
+  for (size_t k = 0; k < sizeof dws / sizeof *dws; k++) {
+    const shape *sh = &dws[k];
+    ecnn_conv_params p;
+    memset(&p, 0, sizeof p);
+    p.batch = 1, p.in_h = sh->h, p.in_w = sh->w, p.in_c = p.out_c = sh->ic;
+    p.kernel_h = p.kernel_w = sh->k, p.stride_h = p.stride_w = sh->s;
+    p.dilation_h = p.dilation_w = 1, p.groups = 1, p.depth_multiplier = 1;
+    p.out_h = ecnn_conv_out_size(sh->h, sh->k, sh->s, 1, ECNN_PADDING_SAME, &p.pad_top);
+    p.out_w = ecnn_conv_out_size(sh->w, sh->k, sh->s, 1, ECNN_PADDING_SAME, &p.pad_left);
+    p.out_min = 0, p.out_max = 6;
+    const size_t ni = (size_t)p.in_h * p.in_w * p.in_c, nw = (size_t)sh->k * sh->k * p.out_c;
+    const size_t no = (size_t)p.out_h * p.out_w * p.out_c;
+    float *in = aligned_alloc(64, (ni * 4 + 63) & ~(size_t)63), *w = aligned_alloc(64, (nw * 4 + 63) & ~(size_t)63);
+    float *bias = calloc((size_t)p.out_c, 4), *out = aligned_alloc(64, (no * 4 + 63) & ~(size_t)63);
+    for (size_t i = 0; i < ni; i++) in[i] = (float)(i % 7) * 0.1f;
+    for (size_t i = 0; i < nw; i++) w[i] = (float)(i % 5) * 0.01f;
+    const double macs = (double)no * sh->k * sh->k;
+    int reps = (int)(5e7 / macs) + 1;
+    double t[15];
+    for (int r = 0; r < 15; r++) {
+      const double t0 = now();
+      for (int i = 0; i < reps; i++) {
+        if (isa == ECNN_ISA_AVX512) ecnn_f32_dwconv2d_rows__avx512(&p, in, w, bias, out, 0, p.out_h);
+        else if (isa == ECNN_ISA_NEON) ecnn_f32_dwconv2d_rows__neon(&p, in, w, bias, out, 0, p.out_h);
+        else if (isa == ECNN_ISA_AVX2) ecnn_f32_dwconv2d_rows__avx2(&p, in, w, bias, out, 0, p.out_h);
+        else ecnn_f32_dwconv2d__scalar(&p, in, w, bias, out);
+      }
+      t[r] = (now() - t0) / reps;
+    }
+    qsort(t, 15, sizeof *t, cmp);
+    printf("%-24s %8.3f ms %7.1f GMAC/s\n", sh->name, 1e3 * t[7], macs / t[7] / 1e9);
+    free(in), free(w), free(bias), free(out);
   }
   return 0;
 }

@@ -201,10 +201,17 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
             }
 #undef DW_TAP
             float *o = out + ((size_t)row * p->out_w + ox) * C + c;
+            if (m == 0xFFFF) {
+              _mm512_storeu_ps(o, _mm512_min_ps(_mm512_max_ps(a0, lo), hi));
+              _mm512_storeu_ps(o + C, _mm512_min_ps(_mm512_max_ps(a1, lo), hi));
+              _mm512_storeu_ps(o + 2 * (size_t)C, _mm512_min_ps(_mm512_max_ps(a2, lo), hi));
+              _mm512_storeu_ps(o + 3 * (size_t)C, _mm512_min_ps(_mm512_max_ps(a3, lo), hi));
+            } else {
             _mm512_mask_storeu_ps(o, m, _mm512_min_ps(_mm512_max_ps(a0, lo), hi));
             _mm512_mask_storeu_ps(o + C, m, _mm512_min_ps(_mm512_max_ps(a1, lo), hi));
             _mm512_mask_storeu_ps(o + 2 * (size_t)C, m, _mm512_min_ps(_mm512_max_ps(a2, lo), hi));
             _mm512_mask_storeu_ps(o + 3 * (size_t)C, m, _mm512_min_ps(_mm512_max_ps(a3, lo), hi));
+            }
           }
           if (ox >= p->out_w) break;
         }

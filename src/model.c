@@ -125,6 +125,12 @@ static int32_t fuse_activations(ecnn_graph *g) {
   return removed;
 }
 
+static bool reads(const ecnn_node *n, int32_t t) {
+  for (int32_t i = 0; i < n->num_inputs; i++)
+    if (n->inputs[i] == t) return true;
+  return false;
+}
+
 /* Whether tensor t is read by node `reader` only: not by another node, not a graph output,
  * not kept alive (CAM features). */
 static bool only_read_by(const ecnn_graph *g, const ecnn_model *m, int32_t t, int32_t reader) {
@@ -195,28 +201,30 @@ static ecnn_status plan_unfused(ecnn_model *m) {
   return ECNN_STATUS_OK;
 }
 
-/* Once a float CONV_2D's weights are packed, the file's layout is not needed by any kernel
- * (the scalar path has a packed twin, the XNNPACK backend unpacks its own copy): the weights
- * tensor takes over the packed copy and the original is freed, so a model holds its conv
- * weights once. Not for weights another node also reads, nor for the CAM classifier's. */
-static void drop_unpacked_weights(ecnn_model *m) {
+/* Packs every float CONV_2D's weights for the packed kernels, once the graph is final, and
+ * drops the file's layout right away: no kernel needs it any more (the scalar path has a
+ * packed twin, the XNNPACK backend unpacks its own copy), so the weights tensor takes over the
+ * packed copy and conv weights are in memory once, and the load never holds both layouts of
+ * more than one layer. Weights another node also reads, and the CAM classifier's, keep their
+ * layout (the node then holds the packed copy). */
+static ecnn_status pack_conv_weights(ecnn_model *m) {
   ecnn_graph *g = &m->graph;
   for (int32_t k = 0; k < g->num_nodes; k++) {
     ecnn_node *n = &g->nodes[k];
-    if (n->op != ECNN_OP_CONV_2D || n->quantized || !n->priv || k == m->cam_node ||
-        n->num_inputs < 2 || n->inputs[1] < 0)
-      continue;
+    ecnn_status st = ecnn_conv2d_pack(g, n);
+    if (st != ECNN_STATUS_OK) return st;
+    if (!n->priv || k == m->cam_node) continue;
     ecnn_tensor *w = &g->tensors[n->inputs[1]];
     bool shared = false;
     for (int32_t j = 0; j < g->num_nodes; j++)
-      for (int32_t i = 0; i < g->nodes[j].num_inputs; i++)
-        shared |= j != k && g->nodes[j].inputs[i] == n->inputs[1];
-    if (shared || w->packed) continue;
+      shared |= j != k && reads(&g->nodes[j], n->inputs[1]);
+    if (shared) continue;
     free(w->data);
     w->data = n->priv; /* the tensor owns it now */
     w->packed = true;
     n->priv = NULL;
   }
+  return ECNN_STATUS_OK;
 }
 
 ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
@@ -237,7 +245,7 @@ ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
     fuse_conv_add(&m->graph, m);
     st = plan_unfused(m);
     if (st == ECNN_STATUS_OK) st = ecnn_graph_plan(&m->graph);
-    if (st == ECNN_STATUS_OK) drop_unpacked_weights(m);
+    if (st == ECNN_STATUS_OK) st = pack_conv_weights(m);
   }
   if (st != ECNN_STATUS_OK) {
     ecnn_model_free(m);
@@ -291,8 +299,13 @@ ecnn_status ecnn_model_load_file(const char *path, ecnn_model **model) {
     free(buf);
     return ecnn_error(ECNN_STATUS_IO_ERROR, "short read on model file '%s'", path);
   }
-  ecnn_status st = ecnn_model_load_buffer(buf, (size_t)n, model);
+  /* the graph copies what it keeps: the file goes before the weights are packed */
+  ecnn_graph g;
+  ecnn_graph_init(&g);
+  ecnn_status st = ecnn_tflite_parse(buf, (size_t)n, &g);
   free(buf);
+  if (st == ECNN_STATUS_OK) st = ecnn_model_from_graph(&g, model);
+  else ecnn_graph_clear(&g);
   if (st != ECNN_STATUS_OK) return ecnn_error_prefix(st, "%s", path);
   return ECNN_STATUS_OK;
 }

@@ -109,15 +109,26 @@ ecnn_status ecnn_op_conv2d_prepare(ecnn_graph *g, ecnn_node *n) {
     if (__builtin_mul_overflow(macs, f[i], &macs))
       return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "MAC count overflows", OPARG);
   n->macs = macs;
-  /* float convs without groups get their weights packed once for the SIMD kernels */
-  free(n->priv);
+  free(n->priv); /* packed weights come later (ecnn_conv2d_pack, once the graph is final) */
   n->priv = NULL;
-  if (w->packed) return ECNN_STATUS_OK; /* the weights tensor itself holds the packed copy */
-  if (in->dtype == ECNN_DTYPE_F32 && p.groups == 1 && p.in_c <= ecnn_conv_packed_max_ic()) {
-    n->priv = ecnn_f32_conv2d_pack(&p, w->data, bias ? bias->data : NULL);
-    if (!n->priv) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
-  }
   return ECNN_STATUS_OK;
+}
+
+bool ecnn_conv2d_packable(const ecnn_graph *g, const ecnn_node *n) {
+  ecnn_conv_params p = {0};
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
+  return n->op == ECNN_OP_CONV_2D && !n->quantized && in && in->dtype == ECNN_DTYPE_F32 && w &&
+         w->dtype == ECNN_DTYPE_F32 && geometry(g, n, &p) == ECNN_STATUS_OK && p.groups == 1 &&
+         p.in_c <= ecnn_conv_packed_max_ic();
+}
+
+ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n) {
+  if (n->priv || !ecnn_conv2d_packable(g, n) || ecnn_in(g, n, 1)->packed) return ECNN_STATUS_OK;
+  ecnn_conv_params p = {0};
+  geometry(g, n, &p);
+  const ecnn_tensor *w = ecnn_in(g, n, 1), *bias = ecnn_in(g, n, 2);
+  n->priv = ecnn_f32_conv2d_pack(&p, w->data, bias ? bias->data : NULL);
+  return n->priv ? ECNN_STATUS_OK : ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
 }
 
 /* The packed kernels' work is a grid of pixel chunks x 32-channel output blocks. Items are

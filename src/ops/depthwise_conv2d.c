@@ -172,7 +172,7 @@ size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
                                     const ecnn_node *dw) {
   ecnn_conv_params c = {0}, d = {0};
   if (conv->op != ECNN_OP_CONV_2D || dw->op != ECNN_OP_DEPTHWISE_CONV_2D || conv->quantized ||
-      dw->quantized || !conv->priv || conv->num_outputs != 1 || dw->inputs[0] != conv->outputs[0] ||
+      dw->quantized || !ecnn_conv2d_packable(g, conv) || conv->num_outputs != 1 || dw->inputs[0] != conv->outputs[0] ||
       conv->params.activation == ECNN_ACT_TANH || dw->params.activation == ECNN_ACT_TANH)
     return 0;
   if (ecnn_conv2d_geometry(g, conv, &c) != ECNN_STATUS_OK || geometry(g, dw, &d) != ECNN_STATUS_OK)

@@ -116,11 +116,16 @@ ecnn_status ecnn_broadcast_shape(const ecnn_node *n, const ecnn_tensor *a, const
 
 /* Per-thread scratch bytes the depthwise node `dw` needs to compute the CONV_2D `conv` that
  * produces its input band by band (the expanded tensor then stays in cache), or 0 when the
- * pair cannot be fused: conv must be a float 1x1 stride-1 CONV_2D with packed weights, dw a
+ * pair cannot be fused: conv must be a float 1x1 stride-1 CONV_2D on packed weights, dw a
  * float depthwise of multiplier 1 reading conv's output, both with a clamp activation (or
  * none). Graph-level conditions (conv's output used only by dw) are the caller's. */
 size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
                                     const ecnn_node *dw);
+/* Whether CONV_2D node n runs on packed weights (float, groups 1, in_c within the packed
+ * kernels' limit), and packing them into n->priv (model.c, once the graph is final; a no-op
+ * for other nodes or when already packed). */
+bool ecnn_conv2d_packable(const ecnn_graph *g, const ecnn_node *n);
+ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n);
 /* Whether float CONV_2D `conv` (no activation of its own) can compute the ADD `add` right
  * after it that adds conv's output to another tensor of the same shape (a residual
  * connection): conv then writes add's output, with add's activation (conv2d.c). Graph-level

@@ -26,6 +26,16 @@ typedef struct geom {
   ecnn_padding padding;
 } geom;
 
+/* The model of a hand-built graph, with load-time fusion or without (ECNN_NO_FUSION=1). */
+static ecnn_model *model_of(ecnn_graph *g, bool fusion) {
+  if (!fusion) setenv("ECNN_NO_FUSION", "1", 1);
+  ecnn_model *m = NULL;
+  ecnn_status st = ecnn_model_from_graph(g, &m);
+  unsetenv("ECNN_NO_FUSION");
+  ck_assert_msg(st == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  return m;
+}
+
 /* in -> CONV_2D 1x1 (ic -> ec, RELU6) -> expanded -> DEPTHWISE 3x3 (RELU6) -> out, and
  * when `second_reader`, also expanded -> ADD(expanded, expanded) -> a second output. */
 static ecnn_model *build(const geom *q, bool second_reader, bool fusion) {
@@ -66,12 +76,7 @@ static ecnn_model *build(const geom *q, bool second_reader, bool fusion) {
     ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_ADD, i3, 2, &sum, 1, &p), 0);
     g.num_outputs = 2, g.outputs[1] = sum;
   }
-  if (!fusion) setenv("ECNN_NO_FUSION", "1", 1);
-  ecnn_model *m = NULL;
-  ecnn_status st = ecnn_model_from_graph(&g, &m);
-  unsetenv("ECNN_NO_FUSION");
-  ck_assert_msg(st == ECNN_STATUS_OK, "%s", ecnn_last_error());
-  return m;
+  return model_of(&g, fusion);
 }
 
 static int32_t fused_pairs(const ecnn_model *m) {
@@ -106,6 +111,31 @@ static float *run(ecnn_model *m, const float *x, size_t in_bytes, int32_t thread
   return copy;
 }
 
+/* Runs `plain` (1 thread) and `fused` (1 and 2 threads) on the same random input, on every
+ * ISA path this CPU has; the outputs must agree within tol (relative to the largest). */
+static void compare(ecnn_model *plain, ecnn_model *fused, size_t in_bytes, uint32_t seed,
+                    float tol, const char *what) {
+  const ecnn_isa best = ecnn_isa_best();
+  float *x = malloc(in_bytes);
+  tu_fill_rand_f32(x, in_bytes / 4, seed);
+  for (ecnn_isa isa = ECNN_ISA_SCALAR; isa <= best; isa++) {
+    if (ecnn_isa_set(isa) != isa) continue;
+    size_t n0, n1;
+    float *ref = run(plain, x, in_bytes, 1, &n0);
+    for (int32_t threads = 1; threads <= 2; threads++) {
+      float *got = run(fused, x, in_bytes, threads, &n1);
+      ck_assert_uint_eq(n0, n1);
+      const float err = tu_max_abs_diff(ref, got, n0) / fmaxf(1.0f, tu_max_abs(ref, n0));
+      ck_assert_msg(err <= tol, "%s, isa %s, threads %d: fused differs by %g", what,
+                    ecnn_isa_name(isa), (int)threads, (double)err);
+      free(got);
+    }
+    free(ref);
+  }
+  ecnn_isa_set(best);
+  free(x);
+}
+
 START_TEST(test_fused_equals_unfused) {
   /* expanded tensors over 1 MB (smaller ones are left unfused), rows of 30-40 KB: bands of a
    * few rows, so band edges, carried rows and the bottom padding are all crossed */
@@ -114,31 +144,14 @@ START_TEST(test_fused_equals_unfused) {
       {2, 30, 33, 8, 144, 1, 1, ECNN_PADDING_VALID},  {1, 45, 40, 24, 160, 2, 1, ECNN_PADDING_VALID},
       {1, 40, 39, 12, 176, 1, 2, ECNN_PADDING_SAME},  {2, 29, 31, 24, 150, 2, 1, ECNN_PADDING_SAME},
   };
-  const ecnn_isa best = ecnn_isa_best();
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     const geom *q = &cases[c];
     ecnn_model *fused = build(q, false, true), *plain = build(q, false, false);
     ck_assert_int_eq(fused_pairs(fused), 1);
     ck_assert_int_eq(fused_pairs(plain), 0);
-    const size_t in_bytes = (size_t)q->batch * q->h * q->w * q->ic * 4;
-    float *x = malloc(in_bytes);
-    tu_fill_rand_f32(x, in_bytes / 4, (uint32_t)c + 1);
-    for (ecnn_isa isa = ECNN_ISA_SCALAR; isa <= best; isa++) {
-      if (ecnn_isa_set(isa) != isa) continue;
-      size_t n0, n1;
-      float *ref = run(plain, x, in_bytes, 1, &n0);
-      for (int32_t threads = 1; threads <= 2; threads++) {
-        float *got = run(fused, x, in_bytes, threads, &n1);
-        ck_assert_uint_eq(n0, n1);
-        const float err = tu_max_abs_diff(ref, got, n0) / fmaxf(1.0f, tu_max_abs(ref, n0));
-        ck_assert_msg(err <= 1e-5f, "case %zu isa %s threads %d: fused differs by %g", c,
-                      ecnn_isa_name(isa), (int)threads, (double)err);
-        free(got);
-      }
-      free(ref);
-    }
-    ecnn_isa_set(best);
-    free(x);
+    char what[32];
+    snprintf(what, sizeof what, "expand+dw case %zu", c);
+    compare(plain, fused, (size_t)q->batch * q->h * q->w * q->ic * 4, (uint32_t)c + 1, 1e-5f, what);
     ecnn_model_free(fused);
     ecnn_model_free(plain);
   }
@@ -172,16 +185,10 @@ static ecnn_model *build_conv_add(int32_t h, int32_t w, int32_t c, int32_t k, bo
   p.activation = ECNN_ACT_RELU6;
   ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_ADD, i2, 2, &out, 1, &p), 0);
   g.num_inputs = 1, g.inputs[0] = in, g.num_outputs = 1, g.outputs[0] = out;
-  if (!fusion) setenv("ECNN_NO_FUSION", "1", 1);
-  ecnn_model *m = NULL;
-  ecnn_status st = ecnn_model_from_graph(&g, &m);
-  unsetenv("ECNN_NO_FUSION");
-  ck_assert_msg(st == ECNN_STATUS_OK, "%s", ecnn_last_error());
-  return m;
+  return model_of(&g, fusion);
 }
 
 START_TEST(test_conv_add_fused_equals_unfused) {
-  const ecnn_isa best = ecnn_isa_best();
   for (int cfg = 0; cfg < 4; cfg++) {
     const int32_t h = 13 + cfg, w = 11, c = cfg == 3 ? 40 : 24, k = cfg == 1 ? 3 : 1;
     const bool swap = cfg == 2;
@@ -189,24 +196,9 @@ START_TEST(test_conv_add_fused_equals_unfused) {
     ecnn_model *plain = build_conv_add(h, w, c, k, swap, false, false);
     ck_assert(fused->graph.nodes[0].fuses_next && fused->graph.nodes[1].fused_into_prev);
     ck_assert(!plain->graph.nodes[0].fuses_next);
-    const size_t in_bytes = (size_t)h * w * c * 4;
-    float *x = malloc(in_bytes);
-    tu_fill_rand_f32(x, in_bytes / 4, 30 + (uint32_t)cfg);
-    for (ecnn_isa isa = ECNN_ISA_SCALAR; isa <= best; isa++) {
-      if (ecnn_isa_set(isa) != isa) continue;
-      size_t n0, n1;
-      float *ref = run(plain, x, in_bytes, 1, &n0);
-      for (int32_t threads = 1; threads <= 2; threads++) {
-        float *got = run(fused, x, in_bytes, threads, &n1);
-        const float err = tu_max_abs_diff(ref, got, n0) / fmaxf(1.0f, tu_max_abs(ref, n0));
-        ck_assert_msg(n0 == n1 && err <= 1e-6f, "conv+add cfg %d isa %s threads %d: %g", cfg,
-                      ecnn_isa_name(isa), (int)threads, (double)err);
-        free(got);
-      }
-      free(ref);
-    }
-    ecnn_isa_set(best);
-    free(x);
+    char what[32];
+    snprintf(what, sizeof what, "conv+add cfg %d", cfg);
+    compare(plain, fused, (size_t)h * w * c * 4, 30 + (uint32_t)cfg, 1e-6f, what);
     ecnn_model_free(fused);
     ecnn_model_free(plain);
   }

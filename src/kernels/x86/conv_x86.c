@@ -147,6 +147,29 @@ ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const f
     conv_block_avx2(p, in, wp, bp, out, px0, px1, ob);
 }
 
+/* Four interior depthwise output pixels x 16 channels, KH x KW taps at horizontal stride S
+ * (literals after inlining): each input row's (4 - 1) * S + KW pixels are loaded once and
+ * serve every tap that reads them, instead of one load per tap and pixel (loads, not FMAs,
+ * bound this kernel). Weights from wv (3x3, in registers) or from wl ([taps][C], at the
+ * block's channel). */
+__attribute__((always_inline, target("avx512f,fma"))) static inline void
+dw_rows_reuse_avx512(const float *x0, size_t rs, int32_t C, __mmask16 m, const __m512 *wv,
+                     const float *wl, const int32_t KH, const int32_t KW, const int32_t S,
+                     __m512 *a0, __m512 *a1, __m512 *a2, __m512 *a3) {
+  __m512 acc[4] = {*a0, *a1, *a2, *a3};
+  _Pragma("GCC unroll 5") for (int32_t ky = 0; ky < KH; ky++) {
+    __m512 x[3 * 2 + 5];
+    _Pragma("GCC unroll 11") for (int32_t i = 0; i < 3 * S + KW; i++)
+      x[i] = _mm512_maskz_loadu_ps(m, x0 + ky * rs + (size_t)i * C);
+    _Pragma("GCC unroll 5") for (int32_t kx = 0; kx < KW; kx++) {
+      const __m512 wt = wv ? wv[ky * KW + kx] : _mm512_maskz_loadu_ps(m, wl + (size_t)(ky * KW + kx) * C);
+      _Pragma("GCC unroll 4") for (int32_t j = 0; j < 4; j++)
+        acc[j] = _mm512_fmadd_ps(x[j * S + kx], wt, acc[j]);
+    }
+  }
+  *a0 = acc[0], *a1 = acc[1], *a2 = acc[2], *a3 = acc[3];
+}
+
 __attribute__((target("avx512f,fma"))) void
 ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const float *w,
                                const float *bias, float *out, int32_t row0, int32_t row1) {
@@ -182,24 +205,24 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
           for (; ox + 4 <= ox_hi; ox += 4) {
             const float *x0 = r0 + ((size_t)ox * p->stride_w - p->pad_left) * C;
             __m512 a0 = bv, a1 = bv, a2 = bv, a3 = bv;
-#define DW_TAP(ky, kx, wt)                                                                     \
-  do {                                                                                         \
-    const float *q = x0 + (ky) * rs + (size_t)(kx) * C;                                        \
-    a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q), wt, a0);                                 \
-    a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + ps), wt, a1);                            \
-    a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 2 * ps), wt, a2);                        \
-    a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 3 * ps), wt, a3);                        \
-  } while (0)
-            if (KH == 3 && KW == 3) { /* weights in registers */
-              _Pragma("GCC unroll 3") for (int32_t ky = 0; ky < 3; ky++)
-                _Pragma("GCC unroll 3") for (int32_t kx = 0; kx < 3; kx++)
-                  DW_TAP(ky, kx, wv[ky * 3 + kx]);
-            } else { /* other sizes (BlazeFace's 5x5): weights from L1 */
+            if (KH == 3 && KW == 3 && p->stride_w == 1)
+              dw_rows_reuse_avx512(x0, rs, C, m, wv, NULL, 3, 3, 1, &a0, &a1, &a2, &a3);
+            else if (KH == 3 && KW == 3 && p->stride_w == 2)
+              dw_rows_reuse_avx512(x0, rs, C, m, wv, NULL, 3, 3, 2, &a0, &a1, &a2, &a3);
+            else if (KH == 5 && KW == 5 && p->stride_w == 1)
+              dw_rows_reuse_avx512(x0, rs, C, m, NULL, w + c, 5, 5, 1, &a0, &a1, &a2, &a3);
+            else if (KH == 5 && KW == 5 && p->stride_w == 2)
+              dw_rows_reuse_avx512(x0, rs, C, m, NULL, w + c, 5, 5, 2, &a0, &a1, &a2, &a3);
+            else
               for (int32_t ky = 0; ky < KH; ky++)
-                for (int32_t kx = 0; kx < KW; kx++)
-                  DW_TAP(ky, kx, _mm512_maskz_loadu_ps(m, w + (size_t)(ky * KW + kx) * C + c));
-            }
-#undef DW_TAP
+                for (int32_t kx = 0; kx < KW; kx++) {
+                  const __m512 wt = _mm512_maskz_loadu_ps(m, w + (size_t)(ky * KW + kx) * C + c);
+                  const float *q = x0 + ky * rs + (size_t)kx * C;
+                  a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q), wt, a0);
+                  a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + ps), wt, a1);
+                  a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 2 * ps), wt, a2);
+                  a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + 3 * ps), wt, a3);
+                }
             float *o = out + ((size_t)row * p->out_w + ox) * C + c;
             if (m == 0xFFFF) {
               _mm512_storeu_ps(o, _mm512_min_ps(_mm512_max_ps(a0, lo), hi));
@@ -215,21 +238,58 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
           }
           if (ox >= p->out_w) break;
         }
-        __m512 acc = bv;
+        /* border pixels (and dilated kernels): up to 4 at a time, ending where the interior
+         * starts; taps in the padding are masked-off loads (they read nothing and add zero),
+         * so these pixels keep four independent FMA chains too */
+        int32_t n = p->out_w - ox < 4 ? p->out_w - ox : 4;
+        if (ox < ox_lo && ox_lo - ox < n) n = ox_lo - ox;
+        if (n == 1) { /* a lone pixel: its in-bounds taps only */
+          __m512 acc = bv;
+          for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+            const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
+            if (iy < 0 || iy >= p->in_h) continue;
+            const float *irow = in + ((size_t)b * p->in_h + (size_t)iy) * p->in_w * C + c;
+            for (int32_t kx = 0; kx < p->kernel_w; kx++) {
+              const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+              if (ix < 0 || ix >= p->in_w) continue;
+              const int32_t t = ky * p->kernel_w + kx;
+              const __m512 wt = taps <= 9 ? wv[t] : _mm512_maskz_loadu_ps(m, w + (size_t)t * C + c);
+              acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, irow + (size_t)ix * C), wt, acc);
+            }
+          }
+          _mm512_mask_storeu_ps(out + ((size_t)row * p->out_w + ox) * C + c, m,
+                                _mm512_min_ps(_mm512_max_ps(acc, lo), hi));
+          continue;
+        }
+        __m512 b0 = bv, b1 = bv, b2 = bv, b3 = bv;
         for (int32_t ky = 0; ky < p->kernel_h; ky++) {
           const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
           if (iy < 0 || iy >= p->in_h) continue;
           const float *irow = in + ((size_t)b * p->in_h + (size_t)iy) * p->in_w * C + c;
           for (int32_t kx = 0; kx < p->kernel_w; kx++) {
-            const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
-            if (ix < 0 || ix >= p->in_w) continue;
             const int32_t t = ky * p->kernel_w + kx;
             const __m512 wt = taps <= 9 ? wv[t] : _mm512_maskz_loadu_ps(m, w + (size_t)t * C + c);
-            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, irow + (size_t)ix * C), wt, acc);
+            const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+#define DW_BORDER(j, acc)                                                                      \
+  do {                                                                                         \
+    const int64_t x = ix + (int64_t)(j) * p->stride_w;                                         \
+    const bool ok = x >= 0 && x < p->in_w;                                                     \
+    if ((j) < n)                                                                               \
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(ok ? m : 0, ok ? irow + (size_t)x * C : irow), wt, acc); \
+  } while (0)
+            DW_BORDER(0, b0);
+            DW_BORDER(1, b1);
+            DW_BORDER(2, b2);
+            DW_BORDER(3, b3);
+#undef DW_BORDER
           }
         }
-        _mm512_mask_storeu_ps(out + ((size_t)row * p->out_w + ox) * C + c, m,
-                              _mm512_min_ps(_mm512_max_ps(acc, lo), hi));
+        float *o = out + ((size_t)row * p->out_w + ox) * C + c;
+        _mm512_mask_storeu_ps(o, m, _mm512_min_ps(_mm512_max_ps(b0, lo), hi));
+        if (n > 1) _mm512_mask_storeu_ps(o + C, m, _mm512_min_ps(_mm512_max_ps(b1, lo), hi));
+        if (n > 2) _mm512_mask_storeu_ps(o + 2 * (size_t)C, m, _mm512_min_ps(_mm512_max_ps(b2, lo), hi));
+        if (n > 3) _mm512_mask_storeu_ps(o + 3 * (size_t)C, m, _mm512_min_ps(_mm512_max_ps(b3, lo), hi));
+        ox += n - 1; /* the loop adds the last one */
       }
     }
   }

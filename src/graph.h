@@ -107,12 +107,16 @@ typedef struct ecnn_node {
   void *priv;
   int64_t macs;   /* filled by prepare */
   bool quantized; /* set by ecnn_graph_prepare: runs through ecnn_q8_ops */
-  /* Load-time fusion of two adjacent nodes (model.c); the graph itself is unchanged (other
-   * backends run both nodes). The native runner skips a node fused_into_next or
-   * fused_into_prev: its neighbour does its work. A DEPTHWISE_CONV_2D that fuses_prev computes
-   * the pointwise CONV_2D before it, with scratch_bytes of per-thread scratch; a CONV_2D that
-   * fuses_next computes the residual ADD after it and writes that ADD's output. */
-  bool fused_into_next, fuses_prev, fused_into_prev, fuses_next;
+  /* Load-time fusion (model.c); the graph itself is unchanged (other backends run every
+   * node). The native runner skips a node that is fused_away: node fused_by does its work.
+   * output_away: its outputs are never written (they get no arena space). A
+   * DEPTHWISE_CONV_2D that fuses_prev computes the pointwise CONV_2D right before it, with
+   * scratch_bytes of per-thread scratch. A CONV_2D that fuses_next computes the residual ADD
+   * node fused_add (right after it, or after a channel PAD that is fused away too): it adds
+   * tensor `residual` (residual_c channels; the missing ones are the PAD's zeros) and writes
+   * the ADD's output. */
+  bool fused_away, output_away, fuses_prev, fuses_next;
+  int32_t fused_by, fused_add, residual, residual_c;
   size_t scratch_bytes;
 } ecnn_node;
 

@@ -153,12 +153,13 @@ static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *conv = &g->nodes[k], *dw = &g->nodes[k + 1];
-    if (conv->fused_into_next || conv->fuses_prev || conv->num_outputs != 1 ||
+    if (conv->fused_away || conv->fuses_prev || conv->num_outputs != 1 ||
         !only_read_by(g, m, conv->outputs[0], k + 1))
       continue;
     const size_t scratch = ecnn_depthwise_fused_scratch(g, conv, dw);
     if (!scratch) continue;
-    conv->fused_into_next = true;
+    conv->fused_away = conv->output_away = true;
+    conv->fused_by = k + 1;
     dw->fuses_prev = true;
     dw->scratch_bytes = scratch;
     fused++;
@@ -166,23 +167,43 @@ static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
   return fused;
 }
 
-/* Fusion at load: a CONV_2D without activation whose output only feeds the ADD right after
- * it, adding a same-shaped tensor (a residual connection), computes that ADD as it stores its
- * output (conv2d.c): one pass over the output less. Only adjacent pairs: for BlazeFace, whose
- * shortcut ops stand between its convs and ADDs, moving the conv down to the ADD (0.87 ->
- * 0.93 ms) or the shortcut ops up before the conv (-> 1.1 ms) were both measured slower.
- * ECNN_NO_FUSION=1 turns it off. Returns the pairs fused. */
+/* Fusion at load: a CONV_2D without activation whose output only feeds a residual ADD (the
+ * other operand of the same shape) computes that ADD as it stores its output (conv2d.c): one
+ * pass over the output less. The ADD must come right after the conv, or right after a PAD that
+ * only pads the channels with zeros and feeds nothing else (BlazeFace widens its shortcut that
+ * way): the conv then adds the PAD's input, zeros beyond its channels, and the PAD goes too.
+ * Moving a conv down to a later ADD, or the shortcut's ops up before the conv, were both
+ * measured slower on BlazeFace (0.87 -> 0.93 and 1.1 ms), so other orders are left alone.
+ * ECNN_NO_FUSION=1 turns it off. Returns the convs fused. */
 static int32_t fuse_conv_add(ecnn_graph *g, const ecnn_model *m) {
   const char *off = getenv("ECNN_NO_FUSION");
   if (off && off[0] == '1') return 0;
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
-    ecnn_node *conv = &g->nodes[k], *add = &g->nodes[k + 1];
-    if (conv->fused_into_next || add->fuses_prev || !ecnn_conv2d_can_fuse_add(g, conv, add) ||
-        !only_read_by(g, m, conv->outputs[0], k + 1))
+    ecnn_node *conv = &g->nodes[k];
+    if (conv->op != ECNN_OP_CONV_2D || conv->fused_away || conv->num_outputs != 1) continue;
+    const int32_t t = conv->outputs[0];
+    int32_t a = k + 1, pad = -1, in_c = 0;
+    if (!reads(&g->nodes[a], t) && k + 2 < g->num_nodes && reads(&g->nodes[k + 2], t) &&
+        ecnn_pad_channels_only(g, &g->nodes[k + 1], &in_c) &&
+        only_read_by(g, m, g->nodes[k + 1].outputs[0], k + 2))
+      pad = k + 1, a = k + 2;
+    ecnn_node *add = &g->nodes[a];
+    if (add->fused_away || add->fuses_prev || !ecnn_conv2d_can_fuse_add(g, conv, add) ||
+        !only_read_by(g, m, t, a))
       continue;
-    conv->fuses_next = true;
-    add->fused_into_prev = true;
+    const int32_t other = add->inputs[add->inputs[0] == t ? 1 : 0];
+    if (pad >= 0 && other != g->nodes[pad].outputs[0]) continue;
+    conv->fuses_next = conv->output_away = true;
+    conv->fused_add = a;
+    conv->residual = pad >= 0 ? g->nodes[pad].inputs[0] : other;
+    conv->residual_c = pad >= 0 ? in_c : g->tensors[t].dims[g->tensors[t].ndim - 1];
+    add->fused_away = true;
+    add->fused_by = k;
+    if (pad >= 0) {
+      g->nodes[pad].fused_away = g->nodes[pad].output_away = true;
+      g->nodes[pad].fused_by = k;
+    }
     fused++;
   }
   return fused;

@@ -27,11 +27,6 @@ static bool lifetimes_overlap(const ecnn_tensor *a, const ecnn_tensor *b) {
   return a->first_node <= b->last_node && b->first_node <= a->last_node;
 }
 
-/* Whether node n's output is never written when fusion is honoured (its work is done by a
- * neighbour that writes elsewhere): a pointwise CONV_2D inside its depthwise, or a CONV_2D
- * whose residual ADD writes the ADD's output. */
-static bool output_fused_away(const ecnn_node *n) { return n->fused_into_next || n->fuses_next; }
-
 ecnn_status ecnn_graph_plan(ecnn_graph *g) { return ecnn_graph_plan_fusion(g, true); }
 
 ecnn_status ecnn_graph_plan_fusion(ecnn_graph *g, bool fused) {
@@ -43,7 +38,7 @@ ecnn_status ecnn_graph_plan_fusion(ecnn_graph *g, bool fused) {
     g->tensors[i].arena_offset = 0;
   }
   for (int32_t k = 0; fused && k < g->num_nodes; k++)
-    if (output_fused_away(&g->nodes[k]))
+    if (g->nodes[k].output_away)
       for (int32_t i = 0; i < g->nodes[k].num_outputs; i++) away[g->nodes[k].outputs[i]] = true;
   for (int32_t i = 0; i < g->num_inputs; i++) {
     ecnn_tensor *t = &g->tensors[g->inputs[i]];
@@ -57,14 +52,14 @@ ecnn_status ecnn_graph_plan_fusion(ecnn_graph *g, bool fused) {
       ecnn_tensor *t = &g->tensors[n->inputs[i]];
       if (t->data) continue;
       if (t->first_node < 0) t->first_node = k;
-      /* a node fused into the next one reads its inputs when the next one runs */
-      t->last_node = fused && n->fused_into_next && k + 1 < g->num_nodes ? k + 1 : k;
+      /* a fused-away node reads its inputs when the node doing its work runs */
+      t->last_node = fused && n->fused_away && n->fused_by > k ? n->fused_by : k;
     }
     for (int32_t i = 0; i < n->num_outputs; i++) {
       if (away[n->outputs[i]]) continue; /* never written: no space */
       ecnn_tensor *t = &g->tensors[n->outputs[i]];
-      /* a node fused into the previous one has its outputs written when that one runs */
-      if (t->first_node < 0) t->first_node = fused && n->fused_into_prev && k > 0 ? k - 1 : k;
+      /* ... and its outputs are written then */
+      if (t->first_node < 0) t->first_node = fused && n->fused_away && n->fused_by < k ? n->fused_by : k;
       if (t->last_node < k) t->last_node = k;
     }
   }

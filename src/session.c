@@ -54,7 +54,7 @@ static void print_profile(const ecnn_session *s) {
   double total = 0;
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
-    if (n->fused_into_next || n->fused_into_prev) continue; /* counted with the node running it */
+    if (n->fused_away) continue; /* counted with the node running it */
     prof_row *r = n->fuses_prev ? &rows[ECNN_OP_COUNT]
                   : n->fuses_next ? &rows[ECNN_OP_COUNT + 1]
                                   : &rows[n->op];
@@ -70,7 +70,7 @@ static void print_profile(const ecnn_session *s) {
     for (int32_t k = 0; k < g->num_nodes; k++) {
       const ecnn_node *n = &g->nodes[k];
       const ecnn_tensor *t = n->num_outputs ? &g->tensors[n->outputs[0]] : NULL;
-      if (n->fused_into_next || n->fused_into_prev) continue;
+      if (n->fused_away) continue;
       fprintf(stderr, "profile: #%-3d %-20s %4dx%-4dx%-5d %8.3f ms %7.2f GMAC/s%s\n", (int)n->index,
               ecnn_op_name(n->op), t && t->ndim == 4 ? (int)t->dims[1] : 0,
               t && t->ndim == 4 ? (int)t->dims[2] : 0, t && t->ndim ? (int)t->dims[t->ndim - 1] : 0,
@@ -79,7 +79,7 @@ static void print_profile(const ecnn_session *s) {
                                       (double)s->runs / s->profile[k] / 1e9
                                 : 0,
               n->fuses_prev ? "  (with the 1x1 CONV_2D before it)"
-              : n->fuses_next ? "  (with the ADD after it)"
+              : n->fuses_next ? "  (with the residual ADD after it)"
                               : "");
     }
   qsort(rows, ECNN_OP_COUNT + 2, sizeof rows[0], by_secs);
@@ -237,7 +237,7 @@ ecnn_status ecnn_session_run(ecnn_session *session) {
   }
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
-    if (n->fused_into_next || n->fused_into_prev) continue; /* a neighbour does its work */
+    if (n->fused_away) continue; /* another node does its work */
     ctx.node = n;
     ecnn_op_run_fn run = n->quantized ? ecnn_q8_ops[n->op].run : ecnn_ops[n->op].run;
     const double t0 = session->profile ? seconds() : 0;

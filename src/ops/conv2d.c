@@ -143,20 +143,24 @@ typedef struct conv_job {
   int64_t npx, chunk; /* flat output pixels, pixels per chunk */
   int32_t nchunks, nob;
   bool weights_major;
-  const float *residual; /* fused residual ADD: out = clamp(conv + residual, lo, hi) */
+  const float *residual; /* fused residual ADD: out = clamp(conv + residual, lo, hi), the */
+  int32_t residual_c;    /* residual having residual_c channels (the rest count as 0) */
   float lo, hi;
 } conv_job;
 
 /* The fused residual ADD over pixels [px0, px1) x channels [c0, c1), while they are in cache. */
 static void add_residual(const conv_job *j, int64_t px0, int64_t px1, int32_t c0, int32_t c1) {
   const int32_t OC = j->p->out_c;
+  const int32_t RC = j->residual_c, cr = c1 < RC ? c1 : RC;
   for (int64_t px = px0; px < px1; px++) {
     float *o = j->out + (size_t)px * OC;
-    const float *r = j->residual + (size_t)px * OC;
-    for (int32_t c = c0; c < c1; c++) {
+    const float *r = j->residual + (size_t)px * RC;
+    for (int32_t c = c0; c < cr; c++) {
       const float v = o[c] + r[c];
       o[c] = v < j->lo ? j->lo : v > j->hi ? j->hi : v;
     }
+    for (int32_t c = cr > c0 ? cr : c0; c < c1; c++) /* the channel PAD's zeros */
+      o[c] = o[c] < j->lo ? j->lo : o[c] > j->hi ? j->hi : o[c];
   }
 }
 
@@ -197,7 +201,7 @@ void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n, const ecnn_con
   }
   const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
   const size_t ocp = ((size_t)p->out_c + 31) & ~(size_t)31;
-  conv_job j = {p, in, wp, wp + k * ocp, out, ecnn_isa_active(), 0, 0, 1, 0, true, NULL, 0, 0};
+  conv_job j = {p, in, wp, wp + k * ocp, out, ecnn_isa_active(), 0, 0, 1, 0, true, NULL, 0, 0, 0};
   j.npx = j.chunk = (int64_t)p->batch * p->out_h * p->out_w;
   j.nob = (p->out_c + 31) / 32;
   conv_items(&j, 0, j.nob); /* weights-major, one chunk: item i is channel block i */
@@ -212,9 +216,9 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   float *out = ecnn_ctx_out(ctx, 0);
   const float *residual = NULL;
   float lo = 0, hi = 0;
-  if (n->fuses_next && !ctx->unfused) { /* the residual ADD after it (model.c): its output */
-    const ecnn_node *add = n + 1;
-    residual = ctx->data[add->inputs[add->inputs[0] == n->outputs[0] ? 1 : 0]];
+  if (n->fuses_next && !ctx->unfused) { /* the residual ADD (model.c): its output */
+    const ecnn_node *add = &ctx->graph->nodes[n->fused_add];
+    residual = ctx->data[n->residual];
     out = ctx->data[add->outputs[0]];
     ecnn_activation_range(add->params.activation, &lo, &hi);
   }
@@ -222,7 +226,7 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
   const float *wp = packed_weights(ctx->graph, n);
   conv_job j = {&p, ecnn_ctx_in(ctx, 0), wp, NULL, out, isa, npx, CONV_CHUNK, 0, 0, false,
-                residual, lo, hi};
+                residual, n->residual_c, lo, hi};
   if (wp) {
     const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c, ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
     j.bp = wp + k * ocp;

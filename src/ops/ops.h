@@ -126,6 +126,9 @@ size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
  * for other nodes or when already packed). */
 bool ecnn_conv2d_packable(const ecnn_graph *g, const ecnn_node *n);
 ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n);
+/* Whether PAD / PADV2 node n only appends zero channels to a float tensor (every padding 0
+ * but the last dimension's `after`); *in_channels = the input's channel count (pad.c). */
+bool ecnn_pad_channels_only(const ecnn_graph *g, const ecnn_node *n, int32_t *in_channels);
 /* Whether float CONV_2D `conv` (no activation of its own) can compute the ADD `add` right
  * after it that adds conv's output to another tensor of the same shape (a residual
  * connection): conv then writes add's output, with add's activation (conv2d.c). Graph-level

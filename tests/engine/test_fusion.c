@@ -1,11 +1,11 @@
 /*
- * test_fusion.c — load-time fusion (model.c) of a pointwise CONV_2D into the DEPTHWISE_CONV_2D
- * after it (depthwise_conv2d.c) and of a residual ADD into the CONV_2D before it (conv2d.c): hand-built expand -> depthwise graphs over geometries that
- * cross band edges (stride 1 and 2, SAME and VALID, dilation 2, two images, fused RELU6), run
- * fused and unfused (ECNN_NO_FUSION=1) on every ISA path this CPU has, at 1 and 2 threads;
- * outputs must agree. A graph whose expanded tensor has a second reader is not fused. A CONV_2D
- * computing the residual ADD after it, likewise (a broadcasting ADD is not fused). The SSD
- * model, fused vs unfused, at 1 and 2 threads.
+ * test_fusion.c — load-time fusion (model.c): a pointwise CONV_2D inside the DEPTHWISE_CONV_2D
+ * after it (depthwise_conv2d.c), and a residual ADD (also behind a channel PAD) inside the
+ * CONV_2D before it (conv2d.c). Hand-built graphs over geometries that cross band edges
+ * (stride 1 and 2, SAME and VALID, dilation 2, two images, fused RELU6) and channel blocks run
+ * fused and unfused (ECNN_NO_FUSION=1) on every ISA path this CPU has, at 1 and 2 threads; the
+ * outputs must agree. Tensors with a second reader and broadcasting ADDs are not fused. The SSD
+ * and BlazeFace models, fused vs unfused, with the number of fusions each gets.
  */
 #include <check.h>
 #include <math.h>
@@ -84,7 +84,7 @@ static int32_t fused_pairs(const ecnn_model *m) {
   for (int32_t k = 0; k < m->graph.num_nodes; k++) {
     const ecnn_node *d = &m->graph.nodes[k];
     if (d->fuses_prev) {
-      ck_assert(k > 0 && m->graph.nodes[k - 1].fused_into_next);
+      ck_assert(k > 0 && m->graph.nodes[k - 1].fused_away && m->graph.nodes[k - 1].fused_by == k);
       ck_assert_uint_gt(d->scratch_bytes, 0);
       n++;
     }
@@ -158,30 +158,43 @@ START_TEST(test_fused_equals_unfused) {
 }
 END_TEST
 
-/* in [1, h, w, c] -> CONV_2D kxk (c -> c, no activation) -> t ; ADD(t, in) or ADD(in, t)
- * with RELU6 -> out. With `broadcast`, the ADD's other operand is [c] (not fusable). */
-static ecnn_model *build_conv_add(int32_t h, int32_t w, int32_t c, int32_t k, bool swap,
-                                  bool broadcast, bool fusion) {
+/* in [1, h, w, c] -> CONV_2D kxk (c -> c + pad_c, no activation) -> t ; ADD(t, in) or
+ * ADD(in, t) with RELU6 -> out; with pad_c > 0 the ADD's other operand is in padded with
+ * pad_c zero channels by a PAD right before the ADD (BlazeFace's widening shortcut). With
+ * `broadcast`, the ADD's other operand is a [c] vector instead (not fusable). */
+static ecnn_model *build_conv_add(int32_t h, int32_t w, int32_t c, int32_t k, int32_t pad_c,
+                                  bool swap, bool broadcast, bool fusion) {
   ecnn_graph g;
   ecnn_graph_init(&g);
-  const int32_t din[4] = {1, h, w, c}, dw[4] = {c, k, k, c}, db[1] = {c};
-  const size_t nw = (size_t)c * k * k * c;
-  float *wt = malloc(nw * 4), *bias = malloc((size_t)c * 4), *vec = malloc((size_t)c * 4);
-  tu_fill_rand_f32(wt, nw, 21), tu_fill_rand_f32(bias, (size_t)c, 22), tu_fill_rand_f32(vec, (size_t)c, 23);
+  const int32_t co = c + pad_c;
+  const int32_t din[4] = {1, h, w, c}, dout[4] = {1, h, w, co}, dw[4] = {co, k, k, c};
+  const int32_t db[1] = {co}, dpads[2] = {4, 2}, pads[8] = {0, 0, 0, 0, 0, 0, 0, pad_c};
+  const size_t nw = (size_t)co * k * k * c;
+  float *wt = malloc(nw * 4), *bias = malloc((size_t)co * 4), *vec = malloc((size_t)co * 4);
+  tu_fill_rand_f32(wt, nw, 21), tu_fill_rand_f32(bias, (size_t)co, 22), tu_fill_rand_f32(vec, (size_t)co, 23);
   int32_t in = ecnn_graph_add_tensor(&g, "in", ECNN_DTYPE_F32, 4, din, NULL, 0);
   int32_t tw = ecnn_graph_add_tensor(&g, "w", ECNN_DTYPE_F32, 4, dw, wt, nw * 4);
-  int32_t tb = ecnn_graph_add_tensor(&g, "b", ECNN_DTYPE_F32, 1, db, bias, (size_t)c * 4);
-  int32_t tv = ecnn_graph_add_tensor(&g, "v", ECNN_DTYPE_F32, 1, db, vec, (size_t)c * 4);
-  int32_t t = ecnn_graph_add_tensor(&g, "t", ECNN_DTYPE_F32, 4, din, NULL, 0);
-  int32_t out = ecnn_graph_add_tensor(&g, "out", ECNN_DTYPE_F32, 4, din, NULL, 0);
+  int32_t tb = ecnn_graph_add_tensor(&g, "b", ECNN_DTYPE_F32, 1, db, bias, (size_t)co * 4);
+  int32_t tv = ecnn_graph_add_tensor(&g, "v", ECNN_DTYPE_F32, 1, db, vec, (size_t)co * 4);
+  int32_t t = ecnn_graph_add_tensor(&g, "t", ECNN_DTYPE_F32, 4, dout, NULL, 0);
+  int32_t out = ecnn_graph_add_tensor(&g, "out", ECNN_DTYPE_F32, 4, dout, NULL, 0);
   free(wt), free(bias), free(vec);
   ecnn_op_params p;
   ecnn_op_params_init(&p);
   p.padding = ECNN_PADDING_SAME;
   const int32_t i1[3] = {in, tw, tb};
   ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_CONV_2D, i1, 3, &t, 1, &p), 0);
-  const int32_t other = broadcast ? tv : in;
+  int32_t other = broadcast ? tv : in;
+  if (pad_c > 0) {
+    int32_t tp = ecnn_graph_add_tensor(&g, "pads", ECNN_DTYPE_I32, 2, dpads, pads, sizeof pads);
+    int32_t padded = ecnn_graph_add_tensor(&g, "padded", ECNN_DTYPE_F32, 4, dout, NULL, 0);
+    const int32_t ip[2] = {in, tp};
+    ecnn_op_params_init(&p);
+    ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_PAD, ip, 2, &padded, 1, &p), 0);
+    other = padded;
+  }
   const int32_t i2[2] = {swap ? other : t, swap ? t : other};
+  ecnn_op_params_init(&p);
   p.activation = ECNN_ACT_RELU6;
   ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_ADD, i2, 2, &out, 1, &p), 0);
   g.num_inputs = 1, g.inputs[0] = in, g.num_outputs = 1, g.outputs[0] = out;
@@ -189,12 +202,19 @@ static ecnn_model *build_conv_add(int32_t h, int32_t w, int32_t c, int32_t k, bo
 }
 
 START_TEST(test_conv_add_fused_equals_unfused) {
-  for (int cfg = 0; cfg < 4; cfg++) {
+  for (int cfg = 0; cfg < 6; cfg++) {
+    /* 1x1 and 3x3; ADD operands either way round; 40 channels (two blocks, one partial);
+     * a channel PAD of 4 and of 20 (past a 32-channel block) before the ADD */
     const int32_t h = 13 + cfg, w = 11, c = cfg == 3 ? 40 : 24, k = cfg == 1 ? 3 : 1;
-    const bool swap = cfg == 2;
-    ecnn_model *fused = build_conv_add(h, w, c, k, swap, false, true);
-    ecnn_model *plain = build_conv_add(h, w, c, k, swap, false, false);
-    ck_assert(fused->graph.nodes[0].fuses_next && fused->graph.nodes[1].fused_into_prev);
+    const int32_t pad_c = cfg == 4 ? 4 : cfg == 5 ? 20 : 0;
+    const bool swap = cfg == 2 || cfg == 5;
+    ecnn_model *fused = build_conv_add(h, w, c, k, pad_c, swap, false, true);
+    ecnn_model *plain = build_conv_add(h, w, c, k, pad_c, swap, false, false);
+    const ecnn_node *nodes = fused->graph.nodes;
+    const int32_t add = pad_c ? 2 : 1;
+    ck_assert(nodes[0].fuses_next && nodes[0].fused_add == add && nodes[add].fused_away &&
+              nodes[add].fused_by == 0);
+    ck_assert(!pad_c || (nodes[1].fused_away && nodes[1].output_away));
     ck_assert(!plain->graph.nodes[0].fuses_next);
     char what[32];
     snprintf(what, sizeof what, "conv+add cfg %d", cfg);
@@ -202,7 +222,7 @@ START_TEST(test_conv_add_fused_equals_unfused) {
     ecnn_model_free(fused);
     ecnn_model_free(plain);
   }
-  ecnn_model *m = build_conv_add(9, 9, 8, 1, false, true, true); /* broadcast: left alone */
+  ecnn_model *m = build_conv_add(9, 9, 8, 1, 0, false, true, true); /* broadcast: left alone */
   ck_assert(!m->graph.nodes[0].fuses_next);
   ecnn_model_free(m);
 }
@@ -216,33 +236,36 @@ START_TEST(test_second_reader_not_fused) {
 }
 END_TEST
 
-START_TEST(test_ssd_fused_equals_unfused) {
+static int32_t fused_adds(const ecnn_model *m) {
+  int32_t n = 0;
+  for (int32_t k = 0; k < m->graph.num_nodes; k++) n += m->graph.nodes[k].fuses_next;
+  return n;
+}
+
+/* A real model fused (default) and unfused: counts, and the outputs on every ISA path. */
+static void check_model(const char *name, int32_t min_pairs, int32_t adds) {
   ecnn_model *fused = NULL, *plain = NULL;
-  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(SSD), &fused), ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(name), &fused), ECNN_STATUS_OK);
   setenv("ECNN_NO_FUSION", "1", 1);
-  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(SSD), &plain), ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(name), &plain), ECNN_STATUS_OK);
   unsetenv("ECNN_NO_FUSION");
-  const int32_t pairs = fused_pairs(fused);
-  printf("fusion: SSD has %d pointwise -> depthwise pairs fused\n", (int)pairs);
-  ck_assert_int_ge(pairs, 3); /* the expansions at 150x150, 75x75 and 38x38 */
-  ck_assert_int_eq(fused_pairs(plain), 0);
+  printf("fusion: %s: %d pointwise -> depthwise pairs, %d residual ADDs fused\n", name,
+         (int)fused_pairs(fused), (int)fused_adds(fused));
+  ck_assert_int_ge(fused_pairs(fused), min_pairs);
+  ck_assert_int_eq(fused_adds(fused), adds);
+  ck_assert_int_eq(fused_pairs(plain) + fused_adds(plain), 0);
   ecnn_tensor_info in;
   ck_assert_int_eq(ecnn_model_input_info(fused, 0, &in), ECNN_STATUS_OK);
-  float *x = malloc(in.bytes);
-  tu_fill_rand_f32(x, in.bytes / 4, 5);
-  size_t n0, n1;
-  float *ref = run(plain, x, in.bytes, 1, &n0);
-  for (int32_t threads = 1; threads <= 2; threads++) {
-    float *got = run(fused, x, in.bytes, threads, &n1);
-    ck_assert_uint_eq(n0, n1);
-    const float err = tu_max_abs_diff(ref, got, n0) / fmaxf(1.0f, tu_max_abs(ref, n0));
-    ck_assert_msg(err <= 1e-5f, "threads %d: fused SSD differs by %g", (int)threads, (double)err);
-    free(got);
-  }
-  free(ref);
-  free(x);
+  compare(plain, fused, in.bytes, 5, 1e-5f, name);
   ecnn_model_free(fused);
   ecnn_model_free(plain);
+}
+
+START_TEST(test_models_fused_equal_unfused) {
+  /* SSD: the expansions at 150x150, 75x75 and 38x38 (at least), the 10 residual ADDs;
+   * BlazeFace: no expansion, 16 residual ADDs, 11 of them behind a channel PAD */
+  check_model(SSD, 3, 10);
+  check_model("face_detection_short_range.tflite", 0, 16);
 }
 END_TEST
 
@@ -253,7 +276,7 @@ int main(void) {
   tcase_add_test(tc, test_fused_equals_unfused);
   tcase_add_test(tc, test_second_reader_not_fused);
   tcase_add_test(tc, test_conv_add_fused_equals_unfused);
-  tcase_add_test(tc, test_ssd_fused_equals_unfused);
+  tcase_add_test(tc, test_models_fused_equal_unfused);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

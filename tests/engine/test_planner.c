@@ -119,7 +119,9 @@ static void check_real_model(const char *name, int64_t expect_min_saving) {
 
 START_TEST(real_models_never_overlap) {
   check_real_model("ssd_mobilenetv2_oidv4_fp16.tflite", 4);
-  check_real_model("face_detection_short_range.tflite", 4);
+  /* BlazeFace: fusion leaves its conv outputs and channel PADs unplanned (never written), so
+   * less is left to share: the arena is still under half of the tensors it holds */
+  check_real_model("face_detection_short_range.tflite", 2);
 }
 END_TEST
 

@@ -44,6 +44,22 @@ static inline const float *ecnn_tile_row(const ecnn_conv_params *p, const ecnn_t
   return o->base + ((size_t)iy * p->in_w + (size_t)ix) * p->in_c;
 }
 
+/* Whether the n pixels of a tile lie on one output row and read no padding: then tap (ky, kx)
+ * of pixel j reads ecnn_tile_first(...) + j * stride_w * in_c (no bounds to check). */
+static inline bool ecnn_tile_interior(const ecnn_conv_params *p, const ecnn_tile_origin *o,
+                                      int32_t n) {
+  return o[n - 1].iy == o[0].iy && o[n - 1].base == o[0].base && o[0].iy >= 0 && o[0].ix >= 0 &&
+         (int64_t)o[0].iy + (int64_t)(p->kernel_h - 1) * p->dilation_h < p->in_h &&
+         (int64_t)o[n - 1].ix + (int64_t)(p->kernel_w - 1) * p->dilation_w < p->in_w;
+}
+
+/* The input row the first pixel of an interior tile reads for tap (ky, kx). */
+static inline const float *ecnn_tile_first(const ecnn_conv_params *p, const ecnn_tile_origin *o,
+                                           int32_t ky, int32_t kx) {
+  return o->base + ((size_t)(o->iy + ky * p->dilation_h) * p->in_w +
+                    (size_t)(o->ix + kx * p->dilation_w)) * p->in_c;
+}
+
 /* 1x1, stride 1, no padding: pixel px reads input row px directly. */
 static inline bool ecnn_conv_is_pointwise(const ecnn_conv_params *p) {
   return p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&

@@ -1,8 +1,10 @@
 /*
- * threadpool.c — the session's thread pool (threadpool.h). A job is split into chunks that the
- * caller and the workers claim with one atomic counter tagged with the job's generation, so the
- * caller never waits for a worker that is slow to wake (an idle virtual CPU can take
- * milliseconds): whatever nobody has claimed yet, the caller runs itself. Workers spin briefly
+ * threadpool.c — the session's thread pool (threadpool.h). A job is split into chunks; each
+ * chunk is claimed once through an atomic word holding the generation of the job that claimed
+ * it. Every thread first runs its own contiguous share of the chunks (so that consecutive ops
+ * that split their work alike keep each thread on the data it wrote), then claims whatever is
+ * left, so the caller never waits for a worker that is slow to wake (an idle virtual CPU can
+ * take milliseconds). Workers spin briefly
  * for the next job (the ops of a run follow each other within microseconds), then sleep on a
  * condition variable. The caller returns once every chunk is done.
  */
@@ -14,14 +16,15 @@
 #include "status.h"
 
 #define SPIN_ITERS 20000
+#define MAX_PARTS 64
 
 struct ecnn_threadpool {
   int32_t threads; /* including the caller */
   pthread_t *workers;
   pthread_mutex_t mu;
   pthread_cond_t work, done_cv;
-  uint32_t generation; /* job counter; also the high half of `claim` */
-  uint64_t claim;      /* generation << 32 | next chunk index */
+  uint32_t generation; /* job counter */
+  uint32_t claimed[MAX_PARTS]; /* per chunk: the generation of the job that last claimed it */
   int64_t done;        /* chunks finished in the current job */
   bool stop;
   /* the current job (written under mu before the generation changes) */
@@ -47,25 +50,36 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-/* Claims and runs chunks of job `gen` until none is left. */
+/* Runs chunk idx of job `gen` if nobody has claimed it yet. */
+static void try_chunk(ecnn_threadpool *p, uint32_t gen, ecnn_task_fn fn, void *arg, int64_t n,
+                      int64_t chunk, int64_t parts, int64_t idx) {
+  /* claim: move the word from an older generation to ours; a word already at ours (or, for a
+   * worker still on a finished job, at a newer one) means somebody else runs it */
+  uint32_t cur = __atomic_load_n(&p->claimed[idx], __ATOMIC_ACQUIRE);
+  do {
+    if ((int32_t)(cur - gen) >= 0) return;
+  } while (!__atomic_compare_exchange_n(&p->claimed[idx], &cur, gen, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE));
+  int64_t begin = idx * chunk, end = begin + chunk < n ? begin + chunk : n;
+  if (begin < end) fn(arg, begin, end);
+  if (__atomic_add_fetch(&p->done, 1, __ATOMIC_ACQ_REL) == parts) {
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_signal(&p->done_cv);
+    pthread_mutex_unlock(&p->mu);
+  }
+}
+
+/* Runs chunks of job `gen` until none is left: first the thread's own ones (thread t owns the
+ * t-th contiguous share of the chunks, so consecutive ops that split their work alike leave
+ * each thread on the data it wrote, in its own cache), then, from the far end, whatever
+ * nobody has claimed yet (a thread that is slow to wake never holds the others up). */
 static void work_on(ecnn_threadpool *p, uint32_t gen, ecnn_task_fn fn, void *arg, int64_t n,
                     int64_t chunk, int64_t parts) {
-  for (;;) {
-    uint64_t v = __atomic_load_n(&p->claim, __ATOMIC_ACQUIRE);
-    if ((uint32_t)(v >> 32) != gen) return;
-    int64_t idx = (int64_t)(v & 0xffffffffu);
-    if (idx >= parts) return;
-    if (!__atomic_compare_exchange_n(&p->claim, &v, v + 1, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
-      continue;
-    int64_t begin = idx * chunk, end = begin + chunk < n ? begin + chunk : n;
-    if (begin < end) fn(arg, begin, end);
-    if (__atomic_add_fetch(&p->done, 1, __ATOMIC_ACQ_REL) == parts) {
-      pthread_mutex_lock(&p->mu);
-      pthread_cond_signal(&p->done_cv);
-      pthread_mutex_unlock(&p->mu);
-    }
-  }
+  const int64_t t = thread_index, T = p->threads;
+  const int64_t own0 = t * parts / T, own1 = (t + 1) * parts / T;
+  for (int64_t i = own0; i < own1; i++) try_chunk(p, gen, fn, arg, n, chunk, parts, i);
+  for (int64_t i = parts - 1; i >= 0; i--)
+    if (i < own0 || i >= own1) try_chunk(p, gen, fn, arg, n, chunk, parts, i);
 }
 
 static void *worker(void *a) {
@@ -148,6 +162,7 @@ void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_f
   if (grain < 1) grain = 1;
   /* two chunks per thread: a late worker's share is small, the load evens out */
   int64_t parts = p ? 2 * (int64_t)p->threads : 1;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
   if (parts > n / grain) parts = n / grain > 0 ? n / grain : 1;
   if (parts <= 1) {
     fn(arg, 0, n);
@@ -163,7 +178,10 @@ void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_f
   p->parts = parts;
   __atomic_store_n(&p->done, 0, __ATOMIC_RELEASE);
   const uint32_t gen = p->generation + 1;
-  __atomic_store_n(&p->claim, (uint64_t)gen << 32, __ATOMIC_RELEASE);
+  /* the job's chunks start one generation behind it: claimable by this job only (a worker
+   * still on an older job sees them as newer than its own), whatever happened long ago (the
+   * counter wraps after 2^32 jobs) */
+  for (int64_t i = 0; i < parts; i++) __atomic_store_n(&p->claimed[i], gen - 1, __ATOMIC_RELEASE);
   __atomic_store_n(&p->generation, gen, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);

@@ -132,9 +132,9 @@ ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n) {
 }
 
 /* The packed kernels' work is a grid of pixel chunks x 32-channel output blocks. Items are
- * numbered weight-block-major when the weights outweigh the input (small late layers: each
- * block's weights are read once, and two threads split the weights) and pixel-major otherwise
- * (large early layers: a chunk's input stays in cache while the blocks pass over it). */
+ * numbered weight-block-major on one thread when the weights outweigh the input (small late
+ * layers: each block's weights are read once) and pixel-major otherwise (a chunk's input stays
+ * in cache while the blocks pass over it; with threads, each keeps to its own pixels). */
 typedef struct conv_job {
   const ecnn_conv_params *p;
   const float *in, *wp, *bp;
@@ -232,7 +232,11 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
     j.bp = wp + k * ocp;
     j.nchunks = (int32_t)((npx + CONV_CHUNK - 1) / CONV_CHUNK);
     j.nob = (p.out_c + 31) / 32;
-    j.weights_major = k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+    /* one thread: weight-heavy layers read each block's weights once; several: always by
+     * pixels, so each thread stays on the pixels it wrote in the layer before (a channel
+     * split made the next depthwise read half its input from the other core) */
+    j.weights_major = ecnn_threadpool_size(ctx->pool) == 1 &&
+                      k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;
     ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
   } else {
     ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);

@@ -117,7 +117,8 @@ static int32_t fuse_activations(ecnn_graph *g) {
     }
     g->nodes[w++] = *n;
     /* the producer index of later nodes shifts: recompute lazily via the map */
-    for (int32_t o = 0; o < g->nodes[w - 1].num_outputs; o++) producer[g->nodes[w - 1].outputs[o]] = w - 1;
+    for (int32_t o = 0; o < g->nodes[w - 1].num_outputs; o++)
+      producer[g->nodes[w - 1].outputs[o]] = w - 1;
   }
   g->num_nodes = w;
   free(uses);

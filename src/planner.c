@@ -59,7 +59,8 @@ ecnn_status ecnn_graph_plan_fusion(ecnn_graph *g, bool fused) {
       if (away[n->outputs[i]]) continue; /* never written: no space */
       ecnn_tensor *t = &g->tensors[n->outputs[i]];
       /* ... and its outputs are written then */
-      if (t->first_node < 0) t->first_node = fused && n->fused_away && n->fused_by < k ? n->fused_by : k;
+      if (t->first_node < 0)
+        t->first_node = fused && n->fused_away && n->fused_by < k ? n->fused_by : k;
       if (t->last_node < k) t->last_node = k;
     }
   }

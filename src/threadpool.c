@@ -189,6 +189,7 @@ void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_f
   for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) < parts; i++)
     cpu_relax();
   pthread_mutex_lock(&p->mu);
-  while (__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) < parts) pthread_cond_wait(&p->done_cv, &p->mu);
+  while (__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) < parts)
+    pthread_cond_wait(&p->done_cv, &p->mu);
   pthread_mutex_unlock(&p->mu);
 }

@@ -101,7 +101,8 @@ static bool supported(const ecnn_graph *g, const ecnn_node *n) {
     const ecnn_tensor *p = ecnn_in(g, n, 1);
     return p && p->dtype == ECNN_DTYPE_I32 && ecnn_tensor_is_const(p);
   }
-  case ECNN_OP_RESIZE_BILINEAR: return x->ndim == 4 && !(n->params.align_corners && n->params.half_pixel_centers);
+  case ECNN_OP_RESIZE_BILINEAR:
+    return x->ndim == 4 && !(n->params.align_corners && n->params.half_pixel_centers);
   case ECNN_OP_MEAN: {
     const ecnn_tensor *ax = ecnn_in(g, n, 1);
     if (!n->params.keep_dims || x->ndim != 4 || !ax || ax->dtype != ECNN_DTYPE_I32 ||
@@ -269,7 +270,9 @@ static ecnn_status define_node(define_ctx *c, const ecnn_node *n) {
                                               out, flags);
     break;
   }
-  case ECNN_OP_MEAN: xs = xnn_define_global_average_pooling_2d(c->sg, -INFINITY, INFINITY, in, out, 0); break;
+  case ECNN_OP_MEAN:
+    xs = xnn_define_global_average_pooling_2d(c->sg, -INFINITY, INFINITY, in, out, 0);
+    break;
   default: return ecnn_error(ECNN_STATUS_UNSUPPORTED, "xnnpack: %s", ecnn_op_name(n->op));
   }
   if (xs != xnn_status_success)
@@ -328,7 +331,8 @@ static ecnn_status build_run(ecnn_xnn_plan *plan, xnn_run *r, void *const *data)
     goto done;
   }
   size_t n = 0;
-  for (int32_t i = 0; i < g->num_tensors; i++) n += boundary[i] != 0 && ids[i] != XNN_INVALID_VALUE_ID;
+  for (int32_t i = 0; i < g->num_tensors; i++)
+    n += boundary[i] != 0 && ids[i] != XNN_INVALID_VALUE_ID;
   r->ext = calloc(n ? n : 1, sizeof *r->ext);
   if (!r->ext) {
     st = ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory building the xnnpack plan");

@@ -294,7 +294,8 @@ static int cmd_run(int argc, char **argv) {
       g_string_append_c(json, *c);
     }
     g_string_append(json, "\", \"shape\": [");
-    for (int32_t d = 0; d < ti.ndim; d++) g_string_append_printf(json, d ? ", %d" : "%d", (int)ti.dims[d]);
+    for (int32_t d = 0; d < ti.ndim; d++)
+      g_string_append_printf(json, d ? ", %d" : "%d", (int)ti.dims[d]);
     g_string_append_printf(json, "], \"dtype\": \"float32\", \"file\": \"%s\"}", name);
     g_free(f);
     g_free(name);
@@ -496,7 +497,8 @@ static int cmd_bench(int argc, char **argv) {
   int nb = 0;
   char bbuf[64];
   snprintf(bbuf, sizeof bbuf, "%s", o.backend);
-  for (char *save = NULL, *t = strtok_r(bbuf, ",", &save); t && nb < 2; t = strtok_r(NULL, ",", &save))
+  for (char *save = NULL, *t = strtok_r(bbuf, ",", &save); t && nb < 2;
+       t = strtok_r(NULL, ",", &save))
     backends[nb++] = t;
   if (!nb) return usage("bad --backend '%s'", o.backend);
   ecnn_model *m = NULL;
@@ -529,11 +531,13 @@ static int cmd_bench(int argc, char **argv) {
         p[i] = (uint8_t)(seed >> 24);
       }
       if (in.dtype == ECNN_DTYPE_F32)
-        for (size_t i = 0; i < in.bytes / 4; i++) ((float *)(void *)p)[i] = (float)(p[4 * i] % 200) / 100.0f - 1.0f;
+        for (size_t i = 0; i < in.bytes / 4; i++)
+          ((float *)(void *)p)[i] = (float)(p[4 * i] % 200) / 100.0f - 1.0f;
     }
-    fprintf(stderr,
-            "bench: %s, %d warm-up + %d timed runs per configuration, taking turns in blocks of %d\n",
-            pos[0], o.warmup, o.runs, o.block);
+    fprintf(
+        stderr,
+        "bench: %s, %d warm-up + %d timed runs per configuration, taking turns in blocks of %d\n",
+        pos[0], o.warmup, o.runs, o.block);
     double last = now_ms();
     /* Configurations take turns: the warm-up runs alternate, then each configuration runs
      * blocks of `block` consecutive timed runs (steady state, as in a video pipeline), each
@@ -556,7 +560,8 @@ static int cmd_bench(int argc, char **argv) {
           if (r >= r0) times[c * o.runs + r] = dt;
         }
         if (now_ms() - last > 2000) {
-          fprintf(stderr, "bench: run %d/%d\n", r0 + o.block < o.runs ? r0 + o.block : o.runs, o.runs);
+          fprintf(stderr, "bench: run %d/%d\n", r0 + o.block < o.runs ? r0 + o.block : o.runs,
+                  o.runs);
           last = now_ms();
         }
       }

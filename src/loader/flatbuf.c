@@ -18,8 +18,8 @@ static ecnn_status table_at(const fb_buf *b, size_t pos, fb_table *t, const char
   memset(t, 0, sizeof *t);
   t->buf = b;
   if (!in_bounds(b, pos, 4))
-    return ecnn_error(ECNN_STATUS_INVALID_MODEL, "%s: table offset %zu is outside the file (%zu bytes)",
-                      what, pos, b->size);
+    return ecnn_error(ECNN_STATUS_INVALID_MODEL,
+                      "%s: table offset %zu is outside the file (%zu bytes)", what, pos, b->size);
   int32_t soff = (int32_t)fb_le32(b->data + pos);
   int64_t vt = (int64_t)pos - soff;
   if (vt < 0 || !in_bounds(b, (size_t)vt, 4))

@@ -128,7 +128,8 @@ ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n) {
   geometry(g, n, &p);
   const ecnn_tensor *w = ecnn_in(g, n, 1), *bias = ecnn_in(g, n, 2);
   n->priv = ecnn_f32_conv2d_pack(&p, w->data, bias ? bias->data : NULL);
-  return n->priv ? ECNN_STATUS_OK : ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
+  return n->priv ? ECNN_STATUS_OK
+                 : ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
 }
 
 /* The packed kernels' work is a grid of pixel chunks x 32-channel output blocks. Items are
@@ -228,7 +229,8 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   conv_job j = {&p, ecnn_ctx_in(ctx, 0), wp, NULL, out, isa, npx, CONV_CHUNK, 0, 0, false,
                 residual, n->residual_c, lo, hi};
   if (wp) {
-    const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c, ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
+    const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c,
+                 ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
     j.bp = wp + k * ocp;
     j.nchunks = (int32_t)((npx + CONV_CHUNK - 1) / CONV_CHUNK);
     j.nob = (p.out_c + 31) / 32;

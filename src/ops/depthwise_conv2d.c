@@ -115,7 +115,8 @@ typedef struct dw_job {
 static void dw_rows(void *arg, int64_t begin, int64_t end) {
   const dw_job *j = arg;
   if (j->isa == ECNN_ISA_AVX512)
-    ecnn_f32_dwconv2d_rows__avx512(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin, (int32_t)end);
+    ecnn_f32_dwconv2d_rows__avx512(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin,
+                                   (int32_t)end);
   else if (j->isa == ECNN_ISA_NEON)
     ecnn_f32_dwconv2d_rows__neon(j->p, j->in, j->w, j->bias, j->out, (int32_t)begin, (int32_t)end);
   else
@@ -149,7 +150,8 @@ enum {
 static void band_input_rows(const ecnn_conv_params *d, int32_t r0, int32_t r1, int32_t *y0,
                             int32_t *y1) {
   const int64_t lo = (int64_t)r0 * d->stride_h - d->pad_top;
-  const int64_t hi = (int64_t)(r1 - 1) * d->stride_h - d->pad_top + (int64_t)(d->kernel_h - 1) * d->dilation_h + 1;
+  const int64_t hi =
+      (int64_t)(r1 - 1) * d->stride_h - d->pad_top + (int64_t)(d->kernel_h - 1) * d->dilation_h + 1;
   *y0 = lo < 0 ? 0 : (int32_t)lo;
   *y1 = hi > d->in_h ? d->in_h : (int32_t)hi;
 }
@@ -172,8 +174,9 @@ size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
                                     const ecnn_node *dw) {
   ecnn_conv_params c = {0}, d = {0};
   if (conv->op != ECNN_OP_CONV_2D || dw->op != ECNN_OP_DEPTHWISE_CONV_2D || conv->quantized ||
-      dw->quantized || !ecnn_conv2d_packable(g, conv) || conv->num_outputs != 1 || dw->inputs[0] != conv->outputs[0] ||
-      conv->params.activation == ECNN_ACT_TANH || dw->params.activation == ECNN_ACT_TANH)
+      dw->quantized || !ecnn_conv2d_packable(g, conv) || conv->num_outputs != 1 ||
+      dw->inputs[0] != conv->outputs[0] || conv->params.activation == ECNN_ACT_TANH ||
+      dw->params.activation == ECNN_ACT_TANH)
     return 0;
   if (ecnn_conv2d_geometry(g, conv, &c) != ECNN_STATUS_OK || geometry(g, dw, &d) != ECNN_STATUS_OK)
     return 0;
@@ -208,7 +211,8 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
      * computed again; the conv computes the rest */
     int32_t from = y0;
     if (have_b == b && have_y1 > y0 && have_y0 <= y0) {
-      memmove(buf, buf + (size_t)(y0 - have_y0) * row, (size_t)(have_y1 - y0) * row * sizeof(float));
+      memmove(buf, buf + (size_t)(y0 - have_y0) * row,
+              (size_t)(have_y1 - y0) * row * sizeof(float));
       from = have_y1;
     }
     ecnn_conv_params c = j->c, d = j->d; /* the band as a one-image problem */
@@ -229,7 +233,11 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
 
 static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) {
   const ecnn_node *n = ctx->node, *conv = n - 1; /* fused pairs are adjacent (model.c) */
-  fused_job j = {.g = ctx->graph, .conv = conv, .d = *d, .out = ecnn_ctx_out(ctx, 0), .isa = ecnn_isa_active()};
+  fused_job j = {.g = ctx->graph,
+                 .conv = conv,
+                 .d = *d,
+                 .out = ecnn_ctx_out(ctx, 0),
+                 .isa = ecnn_isa_active()};
   ecnn_status st = ecnn_conv2d_geometry(ctx->graph, conv, &j.c);
   if (st != ECNN_STATUS_OK) return st;
   if (!ctx->scratch || ctx->scratch_bytes < n->scratch_bytes)
@@ -260,7 +268,8 @@ ecnn_status ecnn_op_depthwise_conv2d_run(const ecnn_op_ctx *ctx) {
     dw_job j = {&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out, isa};
     ecnn_parallel_for(ctx->pool, (int64_t)p.batch * p.out_h, 1, dw_rows, &j);
   } else {
-    ecnn_f32_dwconv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
+    ecnn_f32_dwconv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2),
+                              out);
   }
   if (n->params.activation == ECNN_ACT_TANH)
     ecnn_activate_n(out, (int64_t)p.batch * p.out_h * p.out_w * p.out_c, ECNN_ACT_TANH);

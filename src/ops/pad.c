@@ -99,7 +99,8 @@ bool ecnn_pad_channels_only(const ecnn_graph *g, const ecnn_node *n, int32_t *in
       geometry(g, n, &p) != ECNN_STATUS_OK)
     return false;
   const ecnn_tensor *value = ecnn_in(g, n, 2); /* PADV2's fill: must be a constant 0 */
-  if (value && (!value->data || value->dtype != ECNN_DTYPE_F32 || ((const float *)value->data)[0] != 0.0f))
+  if (value &&
+      (!value->data || value->dtype != ECNN_DTYPE_F32 || ((const float *)value->data)[0] != 0.0f))
     return false;
   for (int32_t d = 0; d < p.ndim; d++)
     if (p.before[d] != 0 || (d < p.ndim - 1 && p.after[d] != 0)) return false;

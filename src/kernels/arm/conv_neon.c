@@ -2,9 +2,9 @@
  * conv_neon.c — ARM64 NEON twins of the CONV_2D (packed weights, groups 1) and
  * DEPTHWISE_CONV_2D (multiplier 1) kernels, same contracts as the x86 ones in conv.h: tiles of
  * 4 output pixels (flat, across rows) x 16 output channels (16 q-register accumulators) over
- * the packed 32-channel weight blocks; depthwise over channels 4 at a time. Built on every target; the
- * bodies exist only on aarch64 (isa.c never selects them elsewhere). Tested against the
- * scalar kernels under qemu-aarch64 (tests/arm/).
+ * the packed 32-channel weight blocks; depthwise over channels 4 at a time. Built on every target;
+ * the bodies exist only on aarch64 (isa.c never selects them elsewhere). Tested against the scalar
+ * kernels under qemu-aarch64 (tests/arm/).
  */
 #include "../conv.h"
 #include "../conv_tile.h"
@@ -32,7 +32,8 @@ static void conv_block_neon(const ecnn_conv_params *p, const float *in, const fl
     if (!pointwise) ecnn_tile_origins(p, in, px, n, org);
     float32x4_t acc[MR][4];
     _Pragma("GCC unroll 4") for (int32_t j = 0; j < MR; j++)
-      _Pragma("GCC unroll 4") for (int32_t v = 0; v < 4; v++) acc[j][v] = vld1q_f32(bp + ob + 4 * v);
+        _Pragma("GCC unroll 4") for (int32_t v = 0; v < 4; v++) acc[j][v] =
+            vld1q_f32(bp + ob + 4 * v);
     for (int32_t t = 0; t < taps; t++) {
       const float *x[MR];
       const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;
@@ -54,7 +55,8 @@ static void conv_block_neon(const ecnn_conv_params *p, const float *in, const fl
     }
     for (int32_t j = 0; j < n; j++) {
       float tmp[16];
-      for (int32_t v = 0; v < 4; v++) vst1q_f32(tmp + 4 * v, vminq_f32(vmaxq_f32(acc[j][v], lo), hi));
+      for (int32_t v = 0; v < 4; v++)
+        vst1q_f32(tmp + 4 * v, vminq_f32(vmaxq_f32(acc[j][v], lo), hi));
       memcpy(out + (size_t)(px + j) * OC + ob, tmp, (size_t)left * sizeof(float));
     }
   }
@@ -82,10 +84,13 @@ void ecnn_f32_dwconv2d_rows__neon(const ecnn_conv_params *p, const float *in, co
           const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
           if (iy < 0 || iy >= p->in_h) continue;
           for (int32_t kx = 0; kx < p->kernel_w; kx++) {
-            const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+            const int64_t ix =
+                (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
             if (ix < 0 || ix >= p->in_w) continue;
-            const float *ip = in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
-            acc = vfmaq_f32(acc, vld1q_f32(ip), vld1q_f32(w + ((size_t)ky * p->kernel_w + kx) * C + c));
+            const float *ip =
+                in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
+            acc = vfmaq_f32(acc, vld1q_f32(ip),
+                            vld1q_f32(w + ((size_t)ky * p->kernel_w + kx) * C + c));
           }
         }
         vst1q_f32(o + c, vminq_f32(vmaxq_f32(acc, lo), hi));
@@ -96,7 +101,8 @@ void ecnn_f32_dwconv2d_rows__neon(const ecnn_conv_params *p, const float *in, co
           const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
           if (iy < 0 || iy >= p->in_h) continue;
           for (int32_t kx = 0; kx < p->kernel_w; kx++) {
-            const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+            const int64_t ix =
+                (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
             if (ix < 0 || ix >= p->in_w) continue;
             acc += in[(((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c] *
                    w[((size_t)ky * p->kernel_w + kx) * C + c];

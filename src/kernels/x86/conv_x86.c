@@ -33,59 +33,61 @@ static const float zero_row[ZERO_ROW];
 #ifndef MR_NARROW
 #define MR_NARROW 8
 #endif
-#define CONV_BLOCK_AVX512(NAME, MR, NV)                                                          \
-  __attribute__((target("avx512f,fma"))) static void NAME(                                   \
+#define CONV_BLOCK_AVX512(NAME, MR, NV)                                                         \
+  __attribute__((target("avx512f,fma"))) static void NAME(                                      \
       const ecnn_conv_params *p, const float *in, const float *wp, const float *bp, float *out, \
-      int64_t px0, int64_t px1, int32_t ob) {                                                  \
-    const int32_t IC = p->in_c, OC = p->out_c;                                                    \
-    const int32_t taps = p->kernel_h * p->kernel_w;                                            \
-    const bool pointwise = ecnn_conv_is_pointwise(p);                                          \
-    const int32_t left = OC - ob;                                                              \
-    __mmask16 m[2];                                                                            \
-    m[0] = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);                                \
-    m[1] = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;         \
-    for (int64_t px = px0; px < px1; px += MR) {                                               \
-      const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                              \
-      ecnn_tile_origin org[MR];                                                                \
-      bool interior = false;                                                                   \
-      if (!pointwise) {                                                                        \
-        ecnn_tile_origins(p, in, px, n, org);                                                  \
-        interior = ecnn_tile_interior(p, org, n);                                              \
-      }                                                                                        \
-      const size_t step = (size_t)p->stride_w * IC;                                            \
-      __m512 acc[MR][NV];                                                                      \
-      _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                               \
-        _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++)                              \
-          acc[j][v] = _mm512_loadu_ps(bp + ob + 16 * v);                                       \
-      for (int32_t t = 0; t < taps; t++) {                                                     \
-        const float *x[MR];                                                                    \
-        const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                              \
-        if (interior) { /* one row, no padding: a pointer and a stride */                      \
-          const float *x0 = ecnn_tile_first(p, &org[0], ky, kx);                               \
-          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                           \
-            x[j] = j < n ? x0 + (size_t)j * step : zero_row;                                   \
-        } else {                                                                               \
-          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                           \
-            x[j] = j >= n ? zero_row : pointwise ? in + (size_t)(px + j) * IC                  \
-                                                 : ecnn_tile_row(p, &org[j], ky, kx, zero_row); \
-        }                                                                                      \
-        const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;              \
-        for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                        \
-          __m512 wv[NV];                                                                       \
-          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] = _mm512_loadu_ps(w + 16 * v); \
-          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) {                         \
-            const __m512 xv = _mm512_set1_ps(x[j][ic]);                                        \
-            _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++)                          \
-              acc[j][v] = _mm512_fmadd_ps(xv, wv[v], acc[j][v]);                               \
-          }                                                                                    \
-        }                                                                                      \
-      }                                                                                        \
-      const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);          \
-      _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) if (j < n)                    \
-        _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) if (m[v])                    \
-          _mm512_mask_storeu_ps(out + (size_t)(px + j) * OC + ob + 16 * v, m[v],               \
-                                _mm512_min_ps(_mm512_max_ps(acc[j][v], lo), hi));              \
-    }                                                                                          \
+      int64_t px0, int64_t px1, int32_t ob) {                                                   \
+    const int32_t IC = p->in_c, OC = p->out_c;                                                  \
+    const int32_t taps = p->kernel_h * p->kernel_w;                                             \
+    const bool pointwise = ecnn_conv_is_pointwise(p);                                           \
+    const int32_t left = OC - ob;                                                               \
+    __mmask16 m[2];                                                                             \
+    m[0] = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);                                 \
+    m[1] = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;          \
+    for (int64_t px = px0; px < px1; px += MR) {                                                \
+      const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                               \
+      ecnn_tile_origin org[MR];                                                                 \
+      bool interior = false;                                                                    \
+      if (!pointwise) {                                                                         \
+        ecnn_tile_origins(p, in, px, n, org);                                                   \
+        interior = ecnn_tile_interior(p, org, n);                                               \
+      }                                                                                         \
+      const size_t step = (size_t)p->stride_w * IC;                                             \
+      __m512 acc[MR][NV];                                                                       \
+      _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                                 \
+          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
+              _mm512_loadu_ps(bp + ob + 16 * v);                                                \
+      for (int32_t t = 0; t < taps; t++) {                                                      \
+        const float *x[MR];                                                                     \
+        const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
+        if (interior) { /* one row, no padding: a pointer and a stride */                       \
+          const float *x0 = ecnn_tile_first(p, &org[0], ky, kx);                                \
+          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) x[j] =                      \
+              j < n ? x0 + (size_t)j * step : zero_row;                                         \
+        } else {                                                                                \
+          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) x[j] =                      \
+              j >= n      ? zero_row                                                            \
+              : pointwise ? in + (size_t)(px + j) * IC                                          \
+                          : ecnn_tile_row(p, &org[j], ky, kx, zero_row);                        \
+        }                                                                                       \
+        const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
+        for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                          \
+          __m512 wv[NV];                                                                        \
+          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] =                      \
+              _mm512_loadu_ps(w + 16 * v);                                                      \
+          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) {                           \
+            const __m512 xv = _mm512_set1_ps(x[j][ic]);                                         \
+            _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                \
+                _mm512_fmadd_ps(xv, wv[v], acc[j][v]);                                          \
+          }                                                                                     \
+        }                                                                                       \
+      }                                                                                         \
+      const __m512 lo = _mm512_set1_ps(p->out_min), hi = _mm512_set1_ps(p->out_max);            \
+      _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) if (j < n)                      \
+          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) if (m[v])                    \
+              _mm512_mask_storeu_ps(out + (size_t)(px + j) * OC + ob + 16 * v, m[v],            \
+                                    _mm512_min_ps(_mm512_max_ps(acc[j][v], lo), hi));           \
+    }                                                                                           \
   }
 CONV_BLOCK_AVX512(conv_block_wide_avx512, MR_WIDE, 2)
 CONV_BLOCK_AVX512(conv_block_narrow_avx512, MR_NARROW, 1)
@@ -173,7 +175,8 @@ dw_rows_reuse_avx512(const float *x0, size_t rs, int32_t C, __mmask16 m, const _
     _Pragma("GCC unroll 11") for (int32_t i = 0; i < 3 * S + KW; i++)
       x[i] = _mm512_maskz_loadu_ps(m, x0 + ky * rs + (size_t)i * C);
     _Pragma("GCC unroll 5") for (int32_t kx = 0; kx < KW; kx++) {
-      const __m512 wt = wv ? wv[ky * KW + kx] : _mm512_maskz_loadu_ps(m, wl + (size_t)(ky * KW + kx) * C);
+      const __m512 wt =
+          wv ? wv[ky * KW + kx] : _mm512_maskz_loadu_ps(m, wl + (size_t)(ky * KW + kx) * C);
       _Pragma("GCC unroll 4") for (int32_t j = 0; j < 4; j++)
         acc[j] = _mm512_fmadd_ps(x[j * S + kx], wt, acc[j]);
     }
@@ -205,11 +208,13 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
       if (fast_rows) {
         /* interior: ox * sw - pl >= 0 and ox * sw - pl + KW - 1 <= in_w - 1 */
         ox_lo = (p->pad_left + p->stride_w - 1) / p->stride_w;
-        ox_hi = p->in_w - KW + p->pad_left >= 0 ? (p->in_w - KW + p->pad_left) / p->stride_w + 1 : 0;
+        ox_hi =
+            p->in_w - KW + p->pad_left >= 0 ? (p->in_w - KW + p->pad_left) / p->stride_w + 1 : 0;
         if (ox_hi > p->out_w) ox_hi = p->out_w;
         if (ox_lo > ox_hi) ox_lo = ox_hi;
       }
-      const float *r0 = fast_rows ? in + ((size_t)b * p->in_h + (size_t)iy0) * p->in_w * C + c : NULL;
+      const float *r0 =
+          fast_rows ? in + ((size_t)b * p->in_h + (size_t)iy0) * p->in_w * C + c : NULL;
       const size_t rs = (size_t)p->in_w * C, ps = (size_t)p->stride_w * C;
       for (int32_t ox = 0; ox < p->out_w; ox++) {
         if (ox == ox_lo && ox < ox_hi) {
@@ -261,7 +266,8 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
             if (iy < 0 || iy >= p->in_h) continue;
             const float *irow = in + ((size_t)b * p->in_h + (size_t)iy) * p->in_w * C + c;
             for (int32_t kx = 0; kx < p->kernel_w; kx++) {
-              const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+              const int64_t ix =
+                  (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
               if (ix < 0 || ix >= p->in_w) continue;
               const int32_t t = ky * p->kernel_w + kx;
               const __m512 wt = taps <= 9 ? wv[t] : _mm512_maskz_loadu_ps(m, w + (size_t)t * C + c);
@@ -280,13 +286,15 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
           for (int32_t kx = 0; kx < p->kernel_w; kx++) {
             const int32_t t = ky * p->kernel_w + kx;
             const __m512 wt = taps <= 9 ? wv[t] : _mm512_maskz_loadu_ps(m, w + (size_t)t * C + c);
-            const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
-#define DW_BORDER(j, acc)                                                                      \
-  do {                                                                                         \
-    const int64_t x = ix + (int64_t)(j) * p->stride_w;                                         \
-    const bool ok = x >= 0 && x < p->in_w;                                                     \
-    if ((j) < n)                                                                               \
-      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(ok ? m : 0, ok ? irow + (size_t)x * C : irow), wt, acc); \
+            const int64_t ix =
+                (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+#define DW_BORDER(j, acc)                                                                        \
+  do {                                                                                           \
+    const int64_t x = ix + (int64_t)(j)*p->stride_w;                                             \
+    const bool ok = x >= 0 && x < p->in_w;                                                       \
+    if ((j) < n)                                                                                 \
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(ok ? m : 0, ok ? irow + (size_t)x * C : irow), \
+                            wt, acc);                                                            \
   } while (0)
             DW_BORDER(0, b0);
             DW_BORDER(1, b1);
@@ -298,8 +306,10 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
         float *o = out + ((size_t)row * p->out_w + ox) * C + c;
         _mm512_mask_storeu_ps(o, m, _mm512_min_ps(_mm512_max_ps(b0, lo), hi));
         if (n > 1) _mm512_mask_storeu_ps(o + C, m, _mm512_min_ps(_mm512_max_ps(b1, lo), hi));
-        if (n > 2) _mm512_mask_storeu_ps(o + 2 * (size_t)C, m, _mm512_min_ps(_mm512_max_ps(b2, lo), hi));
-        if (n > 3) _mm512_mask_storeu_ps(o + 3 * (size_t)C, m, _mm512_min_ps(_mm512_max_ps(b3, lo), hi));
+        if (n > 2)
+          _mm512_mask_storeu_ps(o + 2 * (size_t)C, m, _mm512_min_ps(_mm512_max_ps(b2, lo), hi));
+        if (n > 3)
+          _mm512_mask_storeu_ps(o + 3 * (size_t)C, m, _mm512_min_ps(_mm512_max_ps(b3, lo), hi));
         ox += n - 1; /* the loop adds the last one */
       }
     }
@@ -322,9 +332,11 @@ ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, const f
           const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
           if (iy < 0 || iy >= p->in_h) continue;
           for (int32_t kx = 0; kx < p->kernel_w; kx++) {
-            const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+            const int64_t ix =
+                (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
             if (ix < 0 || ix >= p->in_w) continue;
-            const float *ip = in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
+            const float *ip =
+                in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
             const float *wq = w + ((size_t)ky * p->kernel_w + kx) * C + c;
             acc = _mm256_fmadd_ps(_mm256_maskload_ps(ip, m), _mm256_maskload_ps(wq, m), acc);
           }

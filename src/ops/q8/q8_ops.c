@@ -48,7 +48,9 @@ static inline void st8(void *p, size_t i, int32_t v, ecnn_dtype d) {
   else ((uint8_t *)p)[i] = (uint8_t)v;
 }
 
-static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : v > hi ? hi : v; }
+static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) {
+  return v < lo ? lo : v > hi ? hi : v;
+}
 
 /* Allocates the priv block with room for nch per-channel multipliers. */
 static q8_priv *new_priv(ecnn_node *n, int32_t nch) {
@@ -103,7 +105,8 @@ static ecnn_status act_range(const ecnn_node *n, const ecnn_tensor *out, int32_t
 /* ---- convolutions and fully connected ------------------------------------------------- */
 
 static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *b = ecnn_in(g, n, 2), *out = NULL;
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *b = ecnn_in(g, n, 2),
+                    *out = NULL;
   ecnn_status st = check_io_q8(g, n, in, &out);
   if (st != ECNN_STATUS_OK) return st;
   if (!is_q8(w) || !w->data)
@@ -271,7 +274,9 @@ static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
       v = ecnn_mbqm(n->op == ECNN_OP_ADD ? x1 + x2 : x1 - x2, p->mult, p->shift) + p->out_zp;
       break;
     }
-    case ECNN_OP_MUL: v = ecnn_mbqm((va - p->in_zp) * (vb - p->in2_zp), p->mult, p->shift) + p->out_zp; break;
+    case ECNN_OP_MUL:
+      v = ecnn_mbqm((va - p->in_zp) * (vb - p->in2_zp), p->mult, p->shift) + p->out_zp;
+      break;
     case ECNN_OP_MAXIMUM: v = va > vb ? va : vb; break;
     default: v = va < vb ? va : vb; break;
     }
@@ -355,7 +360,8 @@ static ecnn_status softmax_run(const ecnn_op_ctx *ctx) {
     for (int32_t c = 0; c < C; c++)
       sum += exp((double)n->params.beta * p->in_scale * (ld(x, (size_t)r * C + c, in->dtype) - mx));
     for (int32_t c = 0; c < C; c++) {
-      double e = exp((double)n->params.beta * p->in_scale * (ld(x, (size_t)r * C + c, in->dtype) - mx));
+      double e =
+          exp((double)n->params.beta * p->in_scale * (ld(x, (size_t)r * C + c, in->dtype) - mx));
       int32_t q = p->out_zp + (int32_t)lround(e / sum / p->out_scale);
       st8(y, (size_t)r * C + c, clampi(q, p->act_min, p->act_max), in->dtype);
     }
@@ -377,14 +383,16 @@ static ecnn_status same_params_prepare(ecnn_graph *g, ecnn_node *n) {
   const bool needs_same = n->op == ECNN_OP_AVERAGE_POOL_2D || n->op == ECNN_OP_MAX_POOL_2D ||
                           n->op == ECNN_OP_RESIZE_BILINEAR ||
                           n->op == ECNN_OP_RESIZE_NEAREST_NEIGHBOR || n->op == ECNN_OP_RESHAPE ||
-                          n->op == ECNN_OP_SQUEEZE || n->op == ECNN_OP_PAD || n->op == ECNN_OP_PADV2;
+                          n->op == ECNN_OP_SQUEEZE || n->op == ECNN_OP_PAD ||
+                          n->op == ECNN_OP_PADV2;
   if (needs_same && !p->same_params)
     return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "input and output must share quantization",
                       OPARG);
   if (n->op == ECNN_OP_MEAN) {
     const ecnn_tensor *ax = ecnn_in(g, n, 1);
     int64_t count = ecnn_tensor_elements(in) / ecnn_tensor_elements(out);
-    ecnn_quantize_multiplier((double)p->in_scale / ((double)count * p->out_scale), &p->mult, &p->shift);
+    ecnn_quantize_multiplier((double)p->in_scale / ((double)count * p->out_scale), &p->mult,
+                             &p->shift);
     (void)ax;
   }
   if (n->op == ECNN_OP_AVERAGE_POOL_2D || n->op == ECNN_OP_MAX_POOL_2D)
@@ -505,8 +513,10 @@ static ecnn_status resize_run(const ecnn_op_ctx *ctx) {
         }
         float sy = pp->half_pixel_centers ? ((float)oy + 0.5f) * hs - 0.5f : (float)oy * hs;
         float sx = pp->half_pixel_centers ? ((float)ox + 0.5f) * ws - 0.5f : (float)ox * ws;
-        int32_t y0 = clampi((int32_t)floorf(sy), 0, H - 1), x0 = clampi((int32_t)floorf(sx), 0, W - 1);
-        int32_t y1 = clampi((int32_t)ceilf(sy), 0, H - 1), x1 = clampi((int32_t)ceilf(sx), 0, W - 1);
+        int32_t y0 = clampi((int32_t)floorf(sy), 0, H - 1),
+                x0 = clampi((int32_t)floorf(sx), 0, W - 1);
+        int32_t y1 = clampi((int32_t)ceilf(sy), 0, H - 1),
+                x1 = clampi((int32_t)ceilf(sx), 0, W - 1);
         const float fy = sy - (float)y0, fx = sx - (float)x0;
         for (int32_t c = 0; c < C; c++) {
 #define AT(yy, xx) ((float)ld(x, (((size_t)b * H + (yy)) * W + (xx)) * C + c, in->dtype))
@@ -574,7 +584,8 @@ static ecnn_status concat_run(const ecnn_op_ctx *ctx) {
 static ecnn_status pad_run(const ecnn_op_ctx *ctx) {
   const ecnn_graph *g = ctx->graph;
   const ecnn_node *n = ctx->node;
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *pads = ecnn_in(g, n, 1), *out = &g->tensors[n->outputs[0]];
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *pads = ecnn_in(g, n, 1),
+                    *out = &g->tensors[n->outputs[0]];
   const uint8_t *x = ecnn_ctx_in(ctx, 0), *value = ecnn_ctx_in(ctx, 2);
   uint8_t *y = ecnn_ctx_out(ctx, 0);
   const uint8_t fill = value ? value[0] : (uint8_t)in->quant.zero_point[0];

@@ -116,6 +116,8 @@ typedef struct ecnn_node {
    * tensor `residual` (residual_c channels; the missing ones are the PAD's zeros) and writes
    * the ADD's output. */
   bool fused_away, output_away, fuses_prev, fuses_next;
+  bool fuses_project; /* a depthwise that fuses_prev also runs the 1x1 CONV_2D after it on
+                       * each band (that conv's own fusions included) */
   int32_t fused_by, fused_add, residual, residual_c;
   size_t scratch_bytes;
 } ecnn_node;

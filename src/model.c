@@ -249,6 +249,32 @@ static ecnn_status pack_conv_weights(ecnn_model *m) {
   return ECNN_STATUS_OK;
 }
 
+/* Fusion at load, the rest of MobileNetV2's inverted-residual block: a depthwise that already
+ * computes its expansion also runs the 1x1 projection after it on each band, when only that
+ * projection reads its output; the projection's own residual ADD (and channel PAD) come along.
+ * The depthwise output then never leaves the thread's scratch. ECNN_NO_FUSION=1 turns it off.
+ * Returns the blocks fused. */
+static int32_t fuse_projection(ecnn_graph *g, const ecnn_model *m) {
+  const char *off = getenv("ECNN_NO_FUSION");
+  if (off && off[0] == '1') return 0;
+  int32_t fused = 0;
+  for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
+    ecnn_node *dw = &g->nodes[k], *proj = &g->nodes[k + 1];
+    if (!dw->fuses_prev || dw->num_outputs != 1 || proj->op != ECNN_OP_CONV_2D ||
+        proj->fused_away || proj->inputs[0] != dw->outputs[0] ||
+        !ecnn_conv2d_can_project(g, proj) || !only_read_by(g, m, dw->outputs[0], k + 1))
+      continue;
+    dw->fuses_project = dw->output_away = true;
+    dw->scratch_bytes += ecnn_depthwise_project_scratch(g, dw);
+    proj->fused_away = true;
+    proj->fused_by = k;
+    for (int32_t j = k + 2; j < g->num_nodes; j++) /* the ADD / PAD the projection runs */
+      if (g->nodes[j].fused_away && g->nodes[j].fused_by == k + 1) g->nodes[j].fused_by = k;
+    fused++;
+  }
+  return fused;
+}
+
 ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   *model = NULL;
   ecnn_model *m = calloc(1, sizeof *m);
@@ -265,6 +291,7 @@ ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
     find_cam(m);
     fuse_pointwise_depthwise(&m->graph, m);
     fuse_conv_add(&m->graph, m);
+    fuse_projection(&m->graph, m);
     st = plan_unfused(m);
     if (st == ECNN_STATUS_OK) st = ecnn_graph_plan(&m->graph);
     if (st == ECNN_STATUS_OK) st = pack_conv_weights(m);

@@ -49,20 +49,23 @@ static int by_secs(const void *a, const void *b) {
 /* Prints where the time went, per op type, to stderr (ECNN_PROFILE=1). */
 static void print_profile(const ecnn_session *s) {
   const ecnn_graph *g = &s->model->graph;
-  prof_row rows[ECNN_OP_COUNT + 2]; /* + fused CONV_2D 1x1 + DEPTHWISE, CONV_2D + ADD */
+  prof_row rows[ECNN_OP_COUNT + 3]; /* + the fused kinds: 1x1+DW, CONV+ADD, 1x1+DW+1x1 */
   memset(rows, 0, sizeof rows);
   double total = 0;
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
     if (n->fused_away) continue; /* counted with the node running it */
-    prof_row *r = n->fuses_prev ? &rows[ECNN_OP_COUNT]
+    prof_row *r = n->fuses_project ? &rows[ECNN_OP_COUNT + 2]
+                  : n->fuses_prev  ? &rows[ECNN_OP_COUNT]
                   : n->fuses_next ? &rows[ECNN_OP_COUNT + 1]
                                   : &rows[n->op];
-    r->name = n->fuses_prev ? "CONV_2D+DEPTHWISE fused"
+    r->name = n->fuses_project ? "1x1+DEPTHWISE+1x1 fused"
+              : n->fuses_prev  ? "CONV_2D+DEPTHWISE fused"
               : n->fuses_next ? "CONV_2D+ADD fused"
                               : ecnn_op_name(n->op);
     r->secs += s->profile[k];
-    r->macs += n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0);
+    r->macs += n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0) +
+               (n->fuses_project ? g->nodes[k + 1].macs : 0);
     r->count++;
     total += s->profile[k];
   }
@@ -75,17 +78,19 @@ static void print_profile(const ecnn_session *s) {
               ecnn_op_name(n->op), t && t->ndim == 4 ? (int)t->dims[1] : 0,
               t && t->ndim == 4 ? (int)t->dims[2] : 0, t && t->ndim ? (int)t->dims[t->ndim - 1] : 0,
               1e3 * s->profile[k] / (double)s->runs,
-              s->profile[k] > 0 ? (double)(n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0)) *
+              s->profile[k] > 0 ? (double)(n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0) +
+                                           (n->fuses_project ? g->nodes[k + 1].macs : 0)) *
                                       (double)s->runs / s->profile[k] / 1e9
                                 : 0,
-              n->fuses_prev ? "  (with the 1x1 CONV_2D before it)"
+              n->fuses_project ? "  (with the 1x1 CONV_2Ds before and after it)"
+              : n->fuses_prev  ? "  (with the 1x1 CONV_2D before it)"
               : n->fuses_next ? "  (with the residual ADD after it)"
                               : "");
     }
-  qsort(rows, ECNN_OP_COUNT + 2, sizeof rows[0], by_secs);
+  qsort(rows, ECNN_OP_COUNT + 3, sizeof rows[0], by_secs);
   fprintf(stderr, "profile: %lld runs, %.3f ms per run\n", (long long)s->runs,
           1e3 * total / (double)s->runs);
-  for (int i = 0; i < ECNN_OP_COUNT + 2 && rows[i].count; i++)
+  for (int i = 0; i < ECNN_OP_COUNT + 3 && rows[i].count; i++)
     fprintf(stderr, "profile: %-22s %3d ops %8.3f ms %5.1f%%  %6.2f GMAC/s\n", rows[i].name,
             rows[i].count, 1e3 * rows[i].secs / (double)s->runs, 100 * rows[i].secs / total,
             rows[i].secs > 0 ? (double)rows[i].macs * (double)s->runs / rows[i].secs / 1e9 : 0);

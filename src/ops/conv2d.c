@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "../kernels/conv.h"
+#include "../kernels/conv_tile.h"
 #include "../kernels/isa.h"
 #include "../threadpool.h"
 #include "ops.h"
@@ -206,6 +207,34 @@ void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n, const ecnn_con
   j.npx = j.chunk = (int64_t)p->batch * p->out_h * p->out_w;
   j.nob = (p->out_c + 31) / 32;
   conv_items(&j, 0, j.nob); /* weights-major, one chunk: item i is channel block i */
+}
+
+void ecnn_conv2d_project(const ecnn_graph *g, const ecnn_node *n, void *const *data,
+                         const float *in, int64_t px0, int64_t npx) {
+  ecnn_conv_params p = {0};
+  geometry(g, n, &p); /* validated at prepare */
+  p.batch = p.in_h = p.out_h = 1; /* the pixels as one row */
+  p.in_w = p.out_w = (int32_t)npx;
+  const float *wp = packed_weights(g, n);
+  const size_t ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
+  float *out = (float *)data[n->outputs[0]] + (size_t)px0 * p.out_c;
+  conv_job j = {&p, in, wp, wp + (size_t)p.in_c * ocp, out, ecnn_isa_active(), npx, npx, 1, 0,
+                true, NULL, 0, 0, 0};
+  if (n->fuses_next) { /* its residual ADD too */
+    const ecnn_node *add = &g->nodes[n->fused_add];
+    j.out = (float *)data[add->outputs[0]] + (size_t)px0 * p.out_c;
+    j.residual = (const float *)data[n->residual] + (size_t)px0 * n->residual_c;
+    j.residual_c = n->residual_c;
+    ecnn_activation_range(add->params.activation, &j.lo, &j.hi);
+  }
+  j.nob = (p.out_c + 31) / 32;
+  conv_items(&j, 0, j.nob);
+}
+
+bool ecnn_conv2d_can_project(const ecnn_graph *g, const ecnn_node *n) {
+  ecnn_conv_params p = {0};
+  return ecnn_conv2d_packable(g, n) && n->params.activation != ECNN_ACT_TANH &&
+         geometry(g, n, &p) == ECNN_STATUS_OK && ecnn_conv_is_pointwise(&p);
 }
 
 ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {

@@ -185,15 +185,23 @@ size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
   return band_extent(&d, band_rows(&d)) * d.in_w * d.in_c * sizeof(float);
 }
 
+size_t ecnn_depthwise_project_scratch(const ecnn_graph *g, const ecnn_node *dw) {
+  ecnn_conv_params d = {0};
+  if (geometry(g, dw, &d) != ECNN_STATUS_OK) return 0;
+  return (size_t)band_rows(&d) * d.out_w * d.out_c * sizeof(float);
+}
+
 typedef struct fused_job {
   const ecnn_graph *g;
-  const ecnn_node *conv;
+  const ecnn_node *conv, *proj; /* proj: the projection run on each band, or NULL */
+  void *const *data;
   ecnn_conv_params c, d;
   const float *in, *cw, *cb, *dw, *db;
   float *out;
   char *scratch;
   size_t slice;
   int32_t band, bands; /* output rows per band, bands per image */
+  size_t expanded_floats; /* the expanded rows' share of a thread's scratch */
   ecnn_isa isa;
 } fused_job;
 
@@ -226,8 +234,15 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
     d.in_h = y1 - y0;
     d.out_h = r1 - r0;
     d.pad_top = j->d.pad_top - r0 * j->d.stride_h + y0;
-    dw_compute(j->isa, &d, buf, j->dw, j->db,
-               j->out + ((size_t)b * j->d.out_h + (size_t)r0) * d.out_w * d.out_c);
+    const int64_t px0 = ((int64_t)b * j->d.out_h + r0) * d.out_w;
+    if (!j->proj) {
+      dw_compute(j->isa, &d, buf, j->dw, j->db, j->out + (size_t)px0 * d.out_c);
+      continue;
+    }
+    /* the band's depthwise output goes to scratch, and the projection reads it there */
+    float *band = buf + j->expanded_floats;
+    dw_compute(j->isa, &d, buf, j->dw, j->db, band);
+    ecnn_conv2d_project(j->g, j->proj, j->data, band, px0, (int64_t)(r1 - r0) * d.out_w);
   }
 }
 
@@ -250,6 +265,9 @@ static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) 
   j.scratch = ctx->scratch;
   j.slice = ctx->scratch_bytes;
   j.band = band_rows(d);
+  j.expanded_floats = band_extent(d, j.band) * d->in_w * d->in_c;
+  j.data = ctx->data;
+  j.proj = n->fuses_project ? n + 1 : NULL; /* the projection follows (model.c) */
   j.bands = (d->out_h + j.band - 1) / j.band;
   ecnn_parallel_for(ctx->pool, (int64_t)d->batch * j.bands, 1, fused_bands, &j);
   return ECNN_STATUS_OK;

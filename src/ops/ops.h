@@ -134,6 +134,17 @@ bool ecnn_pad_channels_only(const ecnn_graph *g, const ecnn_node *n, int32_t *in
  * connection): conv then writes add's output, with add's activation (conv2d.c). Graph-level
  * conditions (conv's output used only by add) are the caller's. */
 bool ecnn_conv2d_can_fuse_add(const ecnn_graph *g, const ecnn_node *conv, const ecnn_node *add);
+/* Whether CONV_2D node n can run inside a fused depthwise's bands as its projection: float,
+ * packed, pointwise (1x1, stride 1, no padding), a clamp activation (conv2d.c). */
+bool ecnn_conv2d_can_project(const ecnn_graph *g, const ecnn_node *n);
+/* Runs such a node on npx of its pixels, from px0 on (flat), whose input rows are at `in`
+ * (contiguous): writes its output, or, when it fuses_next, its residual ADD's output. data:
+ * every tensor's data pointer (the session's). Calling thread only. */
+void ecnn_conv2d_project(const ecnn_graph *g, const ecnn_node *n, void *const *data,
+                         const float *in, int64_t px0, int64_t npx);
+/* Per-thread scratch a fused depthwise adds to hold one band of its own output for the
+ * projection (depthwise_conv2d.c). */
+size_t ecnn_depthwise_project_scratch(const ecnn_graph *g, const ecnn_node *dw);
 /* Geometry of a float CONV_2D node (validated as at prepare). */
 struct ecnn_conv_params;
 ecnn_status ecnn_conv2d_geometry(const ecnn_graph *g, const ecnn_node *n,

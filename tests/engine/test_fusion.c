@@ -24,6 +24,8 @@ typedef struct geom {
   int32_t batch, h, w, ic, ec; /* input [batch, h, w, ic], expanded channels ec */
   int32_t stride, dilation;
   ecnn_padding padding;
+  int32_t proj; /* after the depthwise: 0 nothing, 1 a 1x1 projection (ec -> ic), 2 and a
+                 * residual ADD of the input (stride 1, SAME: same shape) */
 } geom;
 
 /* The model of a hand-built graph, with load-time fusion or without (ECNN_NO_FUSION=1). */
@@ -56,7 +58,12 @@ static ecnn_model *build(const geom *q, bool second_reader, bool fusion) {
   int32_t tdb = ecnn_graph_add_tensor(&g, "db", ECNN_DTYPE_F32, 1, dcb, db, (size_t)q->ec * 4);
   /* the declared output shape is checked against inference: let prepare fill it in */
   int32_t out = ecnn_graph_add_tensor(&g, "out", ECNN_DTYPE_F32, 0, NULL, NULL, 0);
-  free(cw), free(cb), free(dw), free(db);
+  const int32_t dpw[4] = {q->ic, 1, 1, q->ec}, dpb[1] = {q->ic};
+  float *pw = malloc((size_t)q->ic * q->ec * 4), *pb = malloc((size_t)q->ic * 4);
+  tu_fill_rand_f32(pw, (size_t)q->ic * q->ec, 15), tu_fill_rand_f32(pb, (size_t)q->ic, 16);
+  int32_t tpw = ecnn_graph_add_tensor(&g, "pw", ECNN_DTYPE_F32, 4, dpw, pw, (size_t)q->ic * q->ec * 4);
+  int32_t tpb = ecnn_graph_add_tensor(&g, "pb", ECNN_DTYPE_F32, 1, dpb, pb, (size_t)q->ic * 4);
+  free(cw), free(cb), free(dw), free(db), free(pw), free(pb);
   ecnn_op_params p;
   ecnn_op_params_init(&p);
   p.padding = ECNN_PADDING_VALID;
@@ -67,7 +74,22 @@ static ecnn_model *build(const geom *q, bool second_reader, bool fusion) {
   p.padding = q->padding;
   p.stride_h = p.stride_w = q->stride;
   p.dilation_h = p.dilation_w = q->dilation;
-  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_DEPTHWISE_CONV_2D, i2, 3, &out, 1, &p), 0);
+  int32_t dwout = q->proj ? ecnn_graph_add_tensor(&g, "dwout", ECNN_DTYPE_F32, 0, NULL, NULL, 0) : out;
+  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_DEPTHWISE_CONV_2D, i2, 3, &dwout, 1, &p), 0);
+  if (q->proj) { /* the projection (no activation), then maybe the residual ADD */
+    int32_t projected = q->proj == 2 ? ecnn_graph_add_tensor(&g, "projected", ECNN_DTYPE_F32, 0,
+                                                             NULL, NULL, 0)
+                                     : out;
+    const int32_t i4[3] = {dwout, tpw, tpb};
+    ecnn_op_params_init(&p);
+    p.padding = ECNN_PADDING_VALID;
+    ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_CONV_2D, i4, 3, &projected, 1, &p), 0);
+    if (q->proj == 2) {
+      const int32_t i5[2] = {projected, in};
+      ecnn_op_params_init(&p);
+      ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_ADD, i5, 2, &out, 1, &p), 0);
+    }
+  }
   g.num_inputs = 1, g.inputs[0] = in, g.num_outputs = 1, g.outputs[0] = out;
   if (second_reader) {
     int32_t sum = ecnn_graph_add_tensor(&g, "sum", ECNN_DTYPE_F32, 4, dexp, NULL, 0);
@@ -77,6 +99,18 @@ static ecnn_model *build(const geom *q, bool second_reader, bool fusion) {
     g.num_outputs = 2, g.outputs[1] = sum;
   }
   return model_of(&g, fusion);
+}
+
+static int32_t fused_projections(const ecnn_model *m) {
+  int32_t n = 0;
+  for (int32_t k = 0; k < m->graph.num_nodes; k++) n += m->graph.nodes[k].fuses_project;
+  return n;
+}
+
+static int32_t fused_adds(const ecnn_model *m) {
+  int32_t n = 0;
+  for (int32_t k = 0; k < m->graph.num_nodes; k++) n += m->graph.nodes[k].fuses_next;
+  return n;
 }
 
 static int32_t fused_pairs(const ecnn_model *m) {
@@ -140,15 +174,21 @@ START_TEST(test_fused_equals_unfused) {
   /* expanded tensors over 1 MB (smaller ones are left unfused), rows of 30-40 KB: bands of a
    * few rows, so band edges, carried rows and the bottom padding are all crossed */
   static const geom cases[] = {
-      {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME},  {1, 41, 37, 16, 200, 2, 1, ECNN_PADDING_SAME},
-      {2, 30, 33, 8, 144, 1, 1, ECNN_PADDING_VALID},  {1, 45, 40, 24, 160, 2, 1, ECNN_PADDING_VALID},
-      {1, 40, 39, 12, 176, 1, 2, ECNN_PADDING_SAME},  {2, 29, 31, 24, 150, 2, 1, ECNN_PADDING_SAME},
+      {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 0}, {1, 41, 37, 16, 200, 2, 1, ECNN_PADDING_SAME, 0},
+      {2, 30, 33, 8, 144, 1, 1, ECNN_PADDING_VALID, 0}, {1, 45, 40, 24, 160, 2, 1, ECNN_PADDING_VALID, 0},
+      {1, 40, 39, 12, 176, 1, 2, ECNN_PADDING_SAME, 0}, {2, 29, 31, 24, 150, 2, 1, ECNN_PADDING_SAME, 0},
+      /* the whole inverted-residual block: with a projection, and with its residual ADD */
+      {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 2}, {1, 41, 37, 16, 200, 2, 1, ECNN_PADDING_SAME, 1},
+      {2, 30, 33, 40, 144, 1, 1, ECNN_PADDING_VALID, 1}, {1, 40, 39, 36, 176, 1, 2, ECNN_PADDING_SAME, 2},
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     const geom *q = &cases[c];
     ecnn_model *fused = build(q, false, true), *plain = build(q, false, false);
     ck_assert_int_eq(fused_pairs(fused), 1);
     ck_assert_int_eq(fused_pairs(plain), 0);
+    ck_assert_int_eq(fused_projections(fused), (q->proj ? 1 : 0));
+    if (q->proj == 2) /* the ADD goes with the projection into the depthwise's bands */
+      ck_assert(fused->graph.nodes[3].fused_away && fused->graph.nodes[3].fused_by == 1);
     char what[32];
     snprintf(what, sizeof what, "expand+dw case %zu", c);
     compare(plain, fused, (size_t)q->batch * q->h * q->w * q->ic * 4, (uint32_t)c + 1, 1e-5f, what);
@@ -229,18 +269,12 @@ START_TEST(test_conv_add_fused_equals_unfused) {
 END_TEST
 
 START_TEST(test_second_reader_not_fused) {
-  const geom q = {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME};
+  const geom q = {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 0};
   ecnn_model *m = build(&q, true, true);
   ck_assert_int_eq(fused_pairs(m), 0);
   ecnn_model_free(m);
 }
 END_TEST
-
-static int32_t fused_adds(const ecnn_model *m) {
-  int32_t n = 0;
-  for (int32_t k = 0; k < m->graph.num_nodes; k++) n += m->graph.nodes[k].fuses_next;
-  return n;
-}
 
 /* A real model fused (default) and unfused: counts, and the outputs on every ISA path. */
 static void check_model(const char *name, int32_t min_pairs, int32_t adds) {
@@ -249,8 +283,9 @@ static void check_model(const char *name, int32_t min_pairs, int32_t adds) {
   setenv("ECNN_NO_FUSION", "1", 1);
   ck_assert_int_eq(ecnn_model_load_file(tu_model_path(name), &plain), ECNN_STATUS_OK);
   unsetenv("ECNN_NO_FUSION");
-  printf("fusion: %s: %d pointwise -> depthwise pairs, %d residual ADDs fused\n", name,
-         (int)fused_pairs(fused), (int)fused_adds(fused));
+  printf("fusion: %s: %d pointwise -> depthwise pairs (%d with their projection), %d residual "
+         "ADDs fused\n", name, (int)fused_pairs(fused), (int)fused_projections(fused),
+         (int)fused_adds(fused));
   ck_assert_int_ge(fused_pairs(fused), min_pairs);
   ck_assert_int_eq(fused_adds(fused), adds);
   ck_assert_int_eq(fused_pairs(plain) + fused_adds(plain), 0);

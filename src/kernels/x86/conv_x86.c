@@ -109,55 +109,81 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(left), idx);
 }
 
-/* AVX2: 16 output channels (two ymm) at ob over the flat pixels [px0, px1), tiles of 6
- * pixels (12 accumulators of the 16 ymm registers). */
-__attribute__((target("avx2,fma"))) static void
-conv_block_avx2(const ecnn_conv_params *p, const float *in, const float *wp, const float *bp,
-                float *out, int64_t px0, int64_t px1, int32_t ob) {
-  enum { MR = 6 };
-  const int32_t IC = p->in_c, OC = p->out_c;
-  const int32_t taps = p->kernel_h * p->kernel_w;
-  const bool pointwise = ecnn_conv_is_pointwise(p);
-  const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
-  const int32_t left = OC - ob;
-  const __m256i m0 = avx2_mask(left), m1 = avx2_mask(left - 8);
-  const __m256 b0 = _mm256_loadu_ps(bp + ob), b1 = _mm256_loadu_ps(bp + ob + 8);
-  for (int64_t px = px0; px < px1; px += MR) {
-    const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;
-    ecnn_tile_origin org[MR];
-    if (!pointwise) ecnn_tile_origins(p, in, px, n, org);
-    __m256 acc[MR][2];
-    _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) acc[j][0] = b0, acc[j][1] = b1;
-    for (int32_t t = 0; t < taps; t++) {
-      const float *x[MR];
-      const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;
-      _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++)
-        x[j] = j >= n ? zero_row : pointwise ? in + (size_t)(px + j) * IC
-                                             : ecnn_tile_row(p, &org[j], ky, kx, zero_row);
-      const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;
-      for (int32_t ic = 0; ic < IC; ic++, w += 32) {
-        const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
-        _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) {
-          const __m256 xv = _mm256_broadcast_ss(x[j] + ic);
-          acc[j][0] = _mm256_fmadd_ps(xv, w0, acc[j][0]);
-          acc[j][1] = _mm256_fmadd_ps(xv, w1, acc[j][1]);
-        }
-      }
-    }
-    for (int32_t j = 0; j < n; j++) {
-      float *o = out + (size_t)(px + j) * OC + ob;
-      _mm256_maskstore_ps(o, m0, _mm256_min_ps(_mm256_max_ps(acc[j][0], lo), hi));
-      if (left > 8) _mm256_maskstore_ps(o + 8, m1, _mm256_min_ps(_mm256_max_ps(acc[j][1], lo), hi));
-    }
+/* AVX2: NV x 8 output channels at ob over the flat pixels [px0, px1), tiles of MR pixels
+ * (MR * NV accumulators of the 16 ymm registers: 6 x 2 for 16 channels, 12 x 1 for a last
+ * block of at most 8), inputs through conv_tile.h as in the AVX-512 kernel (one-row interior
+ * tiles as a pointer and a stride). A macro for literal MR and NV (accumulators in registers). */
+#define CONV_BLOCK_AVX2(NAME, MR, NV)                                                          \
+  __attribute__((target("avx2,fma"))) static void NAME(                                        \
+      const ecnn_conv_params *p, const float *in, const float *wp, const float *bp, float *out, \
+      int64_t px0, int64_t px1, int32_t ob) {                                                   \
+    const int32_t IC = p->in_c, OC = p->out_c;                                                  \
+    const int32_t taps = p->kernel_h * p->kernel_w;                                             \
+    const bool pointwise = ecnn_conv_is_pointwise(p);                                           \
+    const int32_t left = OC - ob;                                                               \
+    const size_t step = (size_t)p->stride_w * IC;                                               \
+    for (int64_t px = px0; px < px1; px += MR) {                                                \
+      const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                               \
+      ecnn_tile_origin org[MR];                                                                 \
+      bool interior = false;                                                                    \
+      if (!pointwise) {                                                                         \
+        ecnn_tile_origins(p, in, px, n, org);                                                   \
+        interior = ecnn_tile_interior(p, org, n);                                               \
+      }                                                                                         \
+      __m256 acc[MR][NV];                                                                       \
+      _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                                 \
+          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
+              _mm256_loadu_ps(bp + ob + 8 * v);                                                 \
+      for (int32_t t = 0; t < taps; t++) {                                                      \
+        const float *x[MR];                                                                     \
+        const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
+        if (interior) {                                                                         \
+          const float *x0 = ecnn_tile_first(p, &org[0], ky, kx);                                \
+          _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) x[j] =                      \
+              j < n ? x0 + (size_t)j * step : zero_row;                                         \
+        } else {                                                                                \
+          _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) x[j] =                      \
+              j >= n       ? zero_row                                                           \
+              : pointwise ? in + (size_t)(px + j) * IC                                          \
+                          : ecnn_tile_row(p, &org[j], ky, kx, zero_row);                        \
+        }                                                                                       \
+        const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
+        for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                          \
+          __m256 wv[NV];                                                                        \
+          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] =                      \
+              _mm256_loadu_ps(w + 8 * v);                                                       \
+          _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) {                           \
+            const __m256 xv = _mm256_broadcast_ss(x[j] + ic);                                   \
+            _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                \
+                _mm256_fmadd_ps(xv, wv[v], acc[j][v]);                                          \
+          }                                                                                     \
+        }                                                                                       \
+      }                                                                                         \
+      const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);            \
+      _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) if (j < n)                      \
+          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {          \
+        float *o = out + (size_t)(px + j) * OC + ob + 8 * v;                                    \
+        const __m256 r = _mm256_min_ps(_mm256_max_ps(acc[j][v], lo), hi);                      \
+        if (left >= 8 * v + 8)                                                                  \
+          _mm256_storeu_ps(o, r);                                                               \
+        else                                                                                    \
+          _mm256_maskstore_ps(o, avx2_mask(left - 8 * v), r);                                   \
+      }                                                                                         \
+    }                                                                                           \
   }
-}
+CONV_BLOCK_AVX2(conv_block_wide_avx2, 6, 2)
+CONV_BLOCK_AVX2(conv_block_narrow_avx2, 12, 1)
 
 __attribute__((target("avx2,fma"))) void
 ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
                              const float *bp, float *out, int64_t px0, int64_t px1, int32_t ob0,
                              int32_t ob1) {
-  for (int32_t ob = 32 * ob0; ob < 32 * ob1 && ob < p->out_c; ob += 16)
-    conv_block_avx2(p, in, wp, bp, out, px0, px1, ob);
+  for (int32_t ob = 32 * ob0; ob < 32 * ob1 && ob < p->out_c; ob += 16) {
+    if (p->out_c - ob > 8)
+      conv_block_wide_avx2(p, in, wp, bp, out, px0, px1, ob);
+    else
+      conv_block_narrow_avx2(p, in, wp, bp, out, px0, px1, ob);
+  }
 }
 
 /* Four interior depthwise output pixels x 16 channels, KH x KW taps at horizontal stride S
@@ -316,32 +342,79 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
   }
 }
 
+/* AVX2 twin of dw_rows_reuse_avx512: four interior pixels x 8 channels, each input row's
+ * (4 - 1) * S + KW pixels loaded once; weights from L1 (16 ymm registers hold no 3x3 set). */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+dw_rows_reuse_avx2(const float *x0, size_t rs, int32_t C, __m256i m, const float *wl,
+                   const int32_t KH, const int32_t KW, const int32_t S, __m256 *acc) {
+  _Pragma("GCC unroll 5") for (int32_t ky = 0; ky < KH; ky++) {
+    __m256 x[3 * 2 + 5];
+    _Pragma("GCC unroll 11") for (int32_t i = 0; i < 3 * S + KW; i++) x[i] =
+        _mm256_maskload_ps(x0 + ky * rs + (size_t)i * C, m);
+    _Pragma("GCC unroll 5") for (int32_t kx = 0; kx < KW; kx++) {
+      const __m256 wt = _mm256_maskload_ps(wl + (size_t)(ky * KW + kx) * C, m);
+      _Pragma("GCC unroll 4") for (int32_t j = 0; j < 4; j++) acc[j] =
+          _mm256_fmadd_ps(x[j * S + kx], wt, acc[j]);
+    }
+  }
+}
+
 __attribute__((target("avx2,fma"))) void
 ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, const float *w,
                              const float *bias, float *out, int32_t row0, int32_t row1) {
-  const int32_t C = p->out_c;
+  /* channel blocks of 8 outermost; interior pixels four at a time with input reuse (3x3 and
+   * 5x5, strides 1 and 2), the rest one at a time over their in-bounds taps */
+  const int32_t C = p->out_c, KH = p->kernel_h, KW = p->kernel_w;
   const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
+  const bool reuse = p->dilation_h == 1 && p->dilation_w == 1 && KH == KW &&
+                     (KH == 3 || KH == 5) && (p->stride_w == 1 || p->stride_w == 2);
+  int32_t ox_lo = (p->pad_left + p->stride_w - 1) / p->stride_w;
+  int32_t ox_hi = p->in_w - KW + p->pad_left >= 0 ? (p->in_w - KW + p->pad_left) / p->stride_w + 1 : 0;
+  if (ox_hi > p->out_w) ox_hi = p->out_w;
+  if (ox_lo > ox_hi) ox_lo = ox_hi;
+  const size_t rs = (size_t)p->in_w * C;
   for (int32_t row = row0; row < row1; row++) {
     const int32_t b = row / p->out_h, oy = row % p->out_h;
-    for (int32_t ox = 0; ox < p->out_w; ox++) {
-      float *o = out + ((size_t)row * p->out_w + ox) * C;
-      for (int32_t c = 0; c < C; c += 8) {
-        const __m256i m = avx2_mask(C - c);
-        __m256 acc = bias ? _mm256_maskload_ps(bias + c, m) : _mm256_setzero_ps();
-        for (int32_t ky = 0; ky < p->kernel_h; ky++) {
-          const int64_t iy = (int64_t)oy * p->stride_h - p->pad_top + (int64_t)ky * p->dilation_h;
+    const int64_t iy0 = (int64_t)oy * p->stride_h - p->pad_top;
+    const bool fast_rows = reuse && iy0 >= 0 && iy0 + KH - 1 < p->in_h;
+    for (int32_t c = 0; c < C; c += 8) {
+      const __m256i m = avx2_mask(C - c);
+      const bool full = C - c >= 8;
+      const __m256 bv = bias ? _mm256_maskload_ps(bias + c, m) : _mm256_setzero_ps();
+      for (int32_t ox = 0; ox < p->out_w;) {
+        float *o = out + ((size_t)row * p->out_w + ox) * C + c;
+        if (fast_rows && ox >= ox_lo && ox + 4 <= ox_hi) {
+          const float *x0 = in + ((size_t)b * p->in_h + (size_t)iy0) * rs +
+                            ((size_t)ox * p->stride_w - p->pad_left) * C + c;
+          __m256 acc[4] = {bv, bv, bv, bv};
+          if (KH == 3 && p->stride_w == 1) dw_rows_reuse_avx2(x0, rs, C, m, w + c, 3, 3, 1, acc);
+          else if (KH == 3) dw_rows_reuse_avx2(x0, rs, C, m, w + c, 3, 3, 2, acc);
+          else if (p->stride_w == 1) dw_rows_reuse_avx2(x0, rs, C, m, w + c, 5, 5, 1, acc);
+          else dw_rows_reuse_avx2(x0, rs, C, m, w + c, 5, 5, 2, acc);
+          _Pragma("GCC unroll 4") for (int32_t j = 0; j < 4; j++) {
+            const __m256 r = _mm256_min_ps(_mm256_max_ps(acc[j], lo), hi);
+            if (full) _mm256_storeu_ps(o + (size_t)j * C, r);
+            else _mm256_maskstore_ps(o + (size_t)j * C, m, r);
+          }
+          ox += 4;
+          continue;
+        }
+        __m256 acc = bv;
+        for (int32_t ky = 0; ky < KH; ky++) {
+          const int64_t iy = iy0 + (int64_t)ky * p->dilation_h;
           if (iy < 0 || iy >= p->in_h) continue;
-          for (int32_t kx = 0; kx < p->kernel_w; kx++) {
+          for (int32_t kx = 0; kx < KW; kx++) {
             const int64_t ix =
                 (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
             if (ix < 0 || ix >= p->in_w) continue;
             const float *ip =
                 in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
-            const float *wq = w + ((size_t)ky * p->kernel_w + kx) * C + c;
+            const float *wq = w + ((size_t)ky * KW + kx) * C + c;
             acc = _mm256_fmadd_ps(_mm256_maskload_ps(ip, m), _mm256_maskload_ps(wq, m), acc);
           }
         }
-        _mm256_maskstore_ps(o + c, m, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+        _mm256_maskstore_ps(o, m, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
+        ox++;
       }
     }
   }

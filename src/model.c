@@ -70,13 +70,18 @@ static void find_cam(ecnn_model *m) {
   }
 }
 
+/* ECNN_NO_FUSION=1 keeps the graph as the file has it (to measure what fusion gains). */
+static bool fusion_off(void) {
+  const char *off = getenv("ECNN_NO_FUSION");
+  return off && off[0] == '1';
+}
+
 /* Fusion at load: a RELU / RELU6 / RELU_N1_TO_1 whose input is the sole use of a float
  * CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED / ADD / SUB / MUL output without an activation
  * becomes that op's fused activation; the activation node disappears. ECNN_NO_FUSION=1 keeps
  * the graph as the file has it (to measure what fusion gains). Returns nodes removed. */
 static int32_t fuse_activations(ecnn_graph *g) {
-  const char *off = getenv("ECNN_NO_FUSION");
-  if (off && off[0] == '1') return 0;
+  if (fusion_off()) return 0;
   int32_t *uses = calloc((size_t)g->num_tensors + 1, sizeof *uses);
   int32_t *producer = malloc(((size_t)g->num_tensors + 1) * sizeof *producer);
   if (!uses || !producer) {
@@ -149,8 +154,7 @@ static bool only_read_by(const ecnn_graph *g, const ecnn_model *m, int32_t t, in
  * expanded tensor stays in cache (depthwise_conv2d.c). Marks both nodes; ECNN_NO_FUSION=1
  * turns it off. Returns the pairs fused. */
 static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
-  const char *off = getenv("ECNN_NO_FUSION");
-  if (off && off[0] == '1') return 0;
+  if (fusion_off()) return 0;
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *conv = &g->nodes[k], *dw = &g->nodes[k + 1];
@@ -177,8 +181,7 @@ static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
  * measured slower on BlazeFace (0.87 -> 0.93 and 1.1 ms), so other orders are left alone.
  * ECNN_NO_FUSION=1 turns it off. Returns the convs fused. */
 static int32_t fuse_conv_add(ecnn_graph *g, const ecnn_model *m) {
-  const char *off = getenv("ECNN_NO_FUSION");
-  if (off && off[0] == '1') return 0;
+  if (fusion_off()) return 0;
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *conv = &g->nodes[k];
@@ -255,8 +258,7 @@ static ecnn_status pack_conv_weights(ecnn_model *m) {
  * The depthwise output then never leaves the thread's scratch. ECNN_NO_FUSION=1 turns it off.
  * Returns the blocks fused. */
 static int32_t fuse_projection(ecnn_graph *g, const ecnn_model *m) {
-  const char *off = getenv("ECNN_NO_FUSION");
-  if (off && off[0] == '1') return 0;
+  if (fusion_off()) return 0;
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *dw = &g->nodes[k], *proj = &g->nodes[k + 1];

@@ -60,6 +60,33 @@ static inline const float *ecnn_tile_first(const ecnn_conv_params *p, const ecnn
                     (size_t)(o->ix + kx * p->dilation_w)) * p->in_c;
 }
 
+/* A tile's start: its pixels' origins (unless pointwise) and whether it is interior. */
+static inline bool ecnn_tile_setup(const ecnn_conv_params *p, const float *in, int64_t px,
+                                   int32_t n, bool pointwise, ecnn_tile_origin *org) {
+  if (pointwise) return false;
+  ecnn_tile_origins(p, in, px, n, org);
+  return ecnn_tile_interior(p, org, n);
+}
+
+/* The input row each of a tile's mr slots reads for tap (ky, kx): slots past n read `zero`;
+ * pointwise tiles read rows px.. directly, interior tiles a pointer and a stride, the others
+ * through ecnn_tile_row. Inlined into the kernels with a literal mr. */
+static inline void ecnn_tile_tap_rows(const ecnn_conv_params *p, const float *in,
+                                      const ecnn_tile_origin *org, bool pointwise, bool interior,
+                                      int64_t px, int32_t n, int32_t mr, int32_t ky, int32_t kx,
+                                      const float *zero, const float **x) {
+  if (interior) {
+    const float *x0 = ecnn_tile_first(p, &org[0], ky, kx);
+    const size_t step = (size_t)p->stride_w * p->in_c;
+    for (int32_t j = 0; j < mr; j++) x[j] = j < n ? x0 + (size_t)j * step : zero;
+  } else {
+    for (int32_t j = 0; j < mr; j++)
+      x[j] = j >= n      ? zero
+             : pointwise ? in + (size_t)(px + j) * p->in_c
+                         : ecnn_tile_row(p, &org[j], ky, kx, zero);
+  }
+}
+
 /* 1x1, stride 1, no padding: pixel px reads input row px directly. */
 static inline bool ecnn_conv_is_pointwise(const ecnn_conv_params *p) {
   return p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&

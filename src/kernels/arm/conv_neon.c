@@ -29,7 +29,7 @@ static void conv_block_neon(const ecnn_conv_params *p, const float *in, const fl
   for (int64_t px = px0; px < px1; px += MR) {
     const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;
     ecnn_tile_origin org[MR];
-    if (!pointwise) ecnn_tile_origins(p, in, px, n, org);
+    const bool interior = ecnn_tile_setup(p, in, px, n, pointwise, org);
     float32x4_t acc[MR][4];
     _Pragma("GCC unroll 4") for (int32_t j = 0; j < MR; j++)
         _Pragma("GCC unroll 4") for (int32_t v = 0; v < 4; v++) acc[j][v] =
@@ -37,9 +37,7 @@ static void conv_block_neon(const ecnn_conv_params *p, const float *in, const fl
     for (int32_t t = 0; t < taps; t++) {
       const float *x[MR];
       const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;
-      _Pragma("GCC unroll 4") for (int32_t j = 0; j < MR; j++)
-        x[j] = j >= n ? zero_row : pointwise ? in + (size_t)(px + j) * IC
-                                             : ecnn_tile_row(p, &org[j], ky, kx, zero_row);
+      ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);
       const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;
       for (int32_t ic = 0; ic < IC; ic++, w += 32) {
         const float32x4_t w0 = vld1q_f32(w), w1 = vld1q_f32(w + 4), w2 = vld1q_f32(w + 8),

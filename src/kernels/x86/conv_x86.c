@@ -47,12 +47,7 @@ static const float zero_row[ZERO_ROW];
     for (int64_t px = px0; px < px1; px += MR) {                                                \
       const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                               \
       ecnn_tile_origin org[MR];                                                                 \
-      bool interior = false;                                                                    \
-      if (!pointwise) {                                                                         \
-        ecnn_tile_origins(p, in, px, n, org);                                                   \
-        interior = ecnn_tile_interior(p, org, n);                                               \
-      }                                                                                         \
-      const size_t step = (size_t)p->stride_w * IC;                                             \
+      const bool interior = ecnn_tile_setup(p, in, px, n, pointwise, org);                      \
       __m512 acc[MR][NV];                                                                       \
       _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                                 \
           _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
@@ -60,16 +55,7 @@ static const float zero_row[ZERO_ROW];
       for (int32_t t = 0; t < taps; t++) {                                                      \
         const float *x[MR];                                                                     \
         const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
-        if (interior) { /* one row, no padding: a pointer and a stride */                       \
-          const float *x0 = ecnn_tile_first(p, &org[0], ky, kx);                                \
-          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) x[j] =                      \
-              j < n ? x0 + (size_t)j * step : zero_row;                                         \
-        } else {                                                                                \
-          _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++) x[j] =                      \
-              j >= n      ? zero_row                                                            \
-              : pointwise ? in + (size_t)(px + j) * IC                                          \
-                          : ecnn_tile_row(p, &org[j], ky, kx, zero_row);                        \
-        }                                                                                       \
+        ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);     \
         const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
         for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                          \
           __m512 wv[NV];                                                                        \
@@ -121,15 +107,10 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
     const int32_t taps = p->kernel_h * p->kernel_w;                                             \
     const bool pointwise = ecnn_conv_is_pointwise(p);                                           \
     const int32_t left = OC - ob;                                                               \
-    const size_t step = (size_t)p->stride_w * IC;                                               \
     for (int64_t px = px0; px < px1; px += MR) {                                                \
       const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                               \
       ecnn_tile_origin org[MR];                                                                 \
-      bool interior = false;                                                                    \
-      if (!pointwise) {                                                                         \
-        ecnn_tile_origins(p, in, px, n, org);                                                   \
-        interior = ecnn_tile_interior(p, org, n);                                               \
-      }                                                                                         \
+      const bool interior = ecnn_tile_setup(p, in, px, n, pointwise, org);                      \
       __m256 acc[MR][NV];                                                                       \
       _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                                 \
           _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
@@ -137,16 +118,7 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
       for (int32_t t = 0; t < taps; t++) {                                                      \
         const float *x[MR];                                                                     \
         const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
-        if (interior) {                                                                         \
-          const float *x0 = ecnn_tile_first(p, &org[0], ky, kx);                                \
-          _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) x[j] =                      \
-              j < n ? x0 + (size_t)j * step : zero_row;                                         \
-        } else {                                                                                \
-          _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) x[j] =                      \
-              j >= n       ? zero_row                                                           \
-              : pointwise ? in + (size_t)(px + j) * IC                                          \
-                          : ecnn_tile_row(p, &org[j], ky, kx, zero_row);                        \
-        }                                                                                       \
+        ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);     \
         const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
         for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                          \
           __m256 wv[NV];                                                                        \

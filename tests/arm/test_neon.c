@@ -113,21 +113,29 @@ static void test_conv(void) {
 
 static void test_dwconv(void) {
   static const int32_t cs[] = {1, 3, 4, 5, 8, 15, 16, 33, 96};
+  static const int32_t widths[] = {1, 4, 9, 17, 30}; /* around the 4-pixel interior groups */
+  int n = 0;
   for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
-    for (int cfg = 0; cfg < 4; cfg++) {
-      int32_t s = cfg == 1 ? 2 : 1, d = cfg == 3 ? 2 : 1, w0 = cfg == 2 ? 1 : 9;
-      ecnn_conv_params p = geometry(w0 + 1, w0, cs[a], cs[a], 3, s, d, cfg != 2);
-      if (p.out_h < 1 || p.out_w < 1) continue;
-      size_t ni = (size_t)p.in_h * p.in_w * p.in_c, no = (size_t)p.out_h * p.out_w * p.out_c;
-      float *in = malloc(ni * 4), *w = malloc((size_t)9 * p.out_c * 4), *bias = malloc((size_t)p.out_c * 4);
-      float *ref = malloc(no * 4), *got = malloc(no * 4);
-      fill(in, ni, 4), fill(w, (size_t)9 * p.out_c, 5), fill(bias, (size_t)p.out_c, 6);
-      p.out_min = 0, p.out_max = 6;
-      ecnn_f32_dwconv2d__scalar(&p, in, w, bias, ref);
-      ecnn_f32_dwconv2d_rows__neon(&p, in, w, bias, got, 0, p.out_h);
-      CHECK(rel_err(ref, got, no) < 1e-5f, "dwconv c %d cfg %d", (int)p.out_c, cfg);
-      free(in), free(w), free(bias), free(ref), free(got);
-    }
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+      for (int cfg = 0; cfg < 7; cfg++) {
+        /* 0-3: 3x3 (stride 2, VALID, dilation 2); 4-6: 5x5 (stride 2, VALID) */
+        const int32_t k = cfg >= 4 ? 5 : 3, s = cfg == 1 || cfg == 5 ? 2 : 1, d = cfg == 3 ? 2 : 1;
+        const int32_t w0 = widths[wi];
+        ecnn_conv_params p = geometry(w0 + 1, w0, cs[a], cs[a], k, s, d, cfg != 2 && cfg != 6);
+        if (p.out_h < 1 || p.out_w < 1) continue;
+        size_t ni = (size_t)p.in_h * p.in_w * p.in_c, no = (size_t)p.out_h * p.out_w * p.out_c;
+        const size_t nw = (size_t)k * k * p.out_c;
+        float *in = malloc(ni * 4), *w = malloc(nw * 4), *bias = malloc((size_t)p.out_c * 4);
+        float *ref = malloc(no * 4), *got = malloc(no * 4);
+        fill(in, ni, 4), fill(w, nw, 5), fill(bias, (size_t)p.out_c, 6);
+        p.out_min = 0, p.out_max = 6;
+        ecnn_f32_dwconv2d__scalar(&p, in, w, bias, ref);
+        ecnn_f32_dwconv2d_rows__neon(&p, in, w, bias, got, 0, p.out_h);
+        CHECK(rel_err(ref, got, no) < 1e-5f, "dwconv c %d w %d cfg %d", (int)p.out_c, (int)w0, cfg);
+        free(in), free(w), free(bias), free(ref), free(got);
+        n++;
+      }
+  printf("neon: %d depthwise configurations\n", n);
 }
 
 static void test_model(const char *path) {

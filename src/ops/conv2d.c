@@ -192,6 +192,23 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
   }
 }
 
+/* A conv fused with its residual ADD (model.c) writes the ADD's output and adds its other
+ * operand, from flat pixel px0 on, with the ADD's activation. */
+static void fused_add_target(const ecnn_graph *g, const ecnn_node *n, void *const *data,
+                             int64_t px0, conv_job *j) {
+  const ecnn_node *add = &g->nodes[n->fused_add];
+  j->out = (float *)data[add->outputs[0]] + (size_t)px0 * j->p->out_c;
+  j->residual = (const float *)data[n->residual] + (size_t)px0 * n->residual_c;
+  j->residual_c = n->residual_c;
+  ecnn_activation_range(add->params.activation, &j->lo, &j->hi);
+}
+
+/* A job's pixels as one chunk and every channel block, on the calling thread. */
+static void run_all_blocks(conv_job *j) {
+  j->nob = (j->p->out_c + 31) / 32;
+  conv_items(j, 0, j->nob); /* weights-major, one chunk: item i is channel block i */
+}
+
 enum { CONV_CHUNK = 96 }; /* pixels per work item: a multiple of every kernel's tile (4/6/12/24) */
 
 void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n, const ecnn_conv_params *p,
@@ -205,8 +222,7 @@ void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n, const ecnn_con
   const size_t ocp = ((size_t)p->out_c + 31) & ~(size_t)31;
   conv_job j = {p, in, wp, wp + k * ocp, out, ecnn_isa_active(), 0, 0, 1, 0, true, NULL, 0, 0, 0};
   j.npx = j.chunk = (int64_t)p->batch * p->out_h * p->out_w;
-  j.nob = (p->out_c + 31) / 32;
-  conv_items(&j, 0, j.nob); /* weights-major, one chunk: item i is channel block i */
+  run_all_blocks(&j);
 }
 
 void ecnn_conv2d_project(const ecnn_graph *g, const ecnn_node *n, void *const *data,
@@ -220,15 +236,8 @@ void ecnn_conv2d_project(const ecnn_graph *g, const ecnn_node *n, void *const *d
   float *out = (float *)data[n->outputs[0]] + (size_t)px0 * p.out_c;
   conv_job j = {&p, in, wp, wp + (size_t)p.in_c * ocp, out, ecnn_isa_active(), npx, npx, 1, 0,
                 true, NULL, 0, 0, 0};
-  if (n->fuses_next) { /* its residual ADD too */
-    const ecnn_node *add = &g->nodes[n->fused_add];
-    j.out = (float *)data[add->outputs[0]] + (size_t)px0 * p.out_c;
-    j.residual = (const float *)data[n->residual] + (size_t)px0 * n->residual_c;
-    j.residual_c = n->residual_c;
-    ecnn_activation_range(add->params.activation, &j.lo, &j.hi);
-  }
-  j.nob = (p.out_c + 31) / 32;
-  conv_items(&j, 0, j.nob);
+  if (n->fuses_next) fused_add_target(g, n, data, px0, &j); /* its residual ADD too */
+  run_all_blocks(&j);
 }
 
 bool ecnn_conv2d_can_project(const ecnn_graph *g, const ecnn_node *n) {
@@ -243,20 +252,12 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   ecnn_status st = ecnn_check_f32_run(ctx, 0);
   if (st == ECNN_STATUS_OK) st = geometry(ctx->graph, n, &p);
   if (st != ECNN_STATUS_OK) return st;
-  float *out = ecnn_ctx_out(ctx, 0);
-  const float *residual = NULL;
-  float lo = 0, hi = 0;
-  if (n->fuses_next && !ctx->unfused) { /* the residual ADD (model.c): its output */
-    const ecnn_node *add = &ctx->graph->nodes[n->fused_add];
-    residual = ctx->data[n->residual];
-    out = ctx->data[add->outputs[0]];
-    ecnn_activation_range(add->params.activation, &lo, &hi);
-  }
-  const ecnn_isa isa = ecnn_isa_active();
   const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
   const float *wp = packed_weights(ctx->graph, n);
-  conv_job j = {&p, ecnn_ctx_in(ctx, 0), wp, NULL, out, isa, npx, CONV_CHUNK, 0, 0, false,
-                residual, n->residual_c, lo, hi};
+  conv_job j = {&p, ecnn_ctx_in(ctx, 0), wp, NULL, ecnn_ctx_out(ctx, 0), ecnn_isa_active(), npx,
+                CONV_CHUNK, 0, 0, false, NULL, 0, 0, 0};
+  if (n->fuses_next && !ctx->unfused) fused_add_target(ctx->graph, n, ctx->data, 0, &j);
+  float *out = j.out;
   if (wp) {
     const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c,
                  ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
@@ -271,7 +272,7 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
     ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
   } else {
     ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
-    if (residual) add_residual(&j, 0, npx, 0, p.out_c);
+    if (j.residual) add_residual(&j, 0, npx, 0, p.out_c);
   }
   if (n->params.activation == ECNN_ACT_TANH)
     ecnn_activate_n(out, npx * p.out_c, ECNN_ACT_TANH);

@@ -70,7 +70,8 @@ static void find_cam(ecnn_model *m) {
   }
 }
 
-/* ECNN_NO_FUSION=1 keeps the graph as the file has it (to measure what fusion gains). */
+/* ECNN_NO_FUSION=1 keeps the graph as the file has it, every fusion pass below off (to
+ * measure what fusion gains). */
 static bool fusion_off(void) {
   const char *off = getenv("ECNN_NO_FUSION");
   return off && off[0] == '1';
@@ -78,10 +79,8 @@ static bool fusion_off(void) {
 
 /* Fusion at load: a RELU / RELU6 / RELU_N1_TO_1 whose input is the sole use of a float
  * CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED / ADD / SUB / MUL output without an activation
- * becomes that op's fused activation; the activation node disappears. ECNN_NO_FUSION=1 keeps
- * the graph as the file has it (to measure what fusion gains). Returns nodes removed. */
+ * becomes that op's fused activation; the activation node disappears. Returns nodes removed. */
 static int32_t fuse_activations(ecnn_graph *g) {
-  if (fusion_off()) return 0;
   int32_t *uses = calloc((size_t)g->num_tensors + 1, sizeof *uses);
   int32_t *producer = malloc(((size_t)g->num_tensors + 1) * sizeof *producer);
   if (!uses || !producer) {
@@ -144,17 +143,15 @@ static bool only_read_by(const ecnn_graph *g, const ecnn_model *m, int32_t t, in
   for (int32_t i = 0; i < g->num_outputs; i++)
     if (g->outputs[i] == t) return false;
   for (int32_t j = 0; j < g->num_nodes; j++)
-    for (int32_t i = 0; i < g->nodes[j].num_inputs; i++)
-      if (g->nodes[j].inputs[i] == t && j != reader) return false;
+    if (j != reader && reads(&g->nodes[j], t)) return false;
   return true;
 }
 
 /* Fusion at load: a pointwise CONV_2D whose output only feeds the DEPTHWISE_CONV_2D right
  * after it (MobileNetV2's expansion) is computed by that depthwise band by band, so the
- * expanded tensor stays in cache (depthwise_conv2d.c). Marks both nodes; ECNN_NO_FUSION=1
- * turns it off. Returns the pairs fused. */
+ * expanded tensor stays in cache (depthwise_conv2d.c). Marks both nodes. Returns the pairs
+ * fused. */
 static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
-  if (fusion_off()) return 0;
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *conv = &g->nodes[k], *dw = &g->nodes[k + 1];
@@ -179,9 +176,8 @@ static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
  * way): the conv then adds the PAD's input, zeros beyond its channels, and the PAD goes too.
  * Moving a conv down to a later ADD, or the shortcut's ops up before the conv, were both
  * measured slower on BlazeFace (0.87 -> 0.93 and 1.1 ms), so other orders are left alone.
- * ECNN_NO_FUSION=1 turns it off. Returns the convs fused. */
+ * Returns the convs fused. */
 static int32_t fuse_conv_add(ecnn_graph *g, const ecnn_model *m) {
-  if (fusion_off()) return 0;
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *conv = &g->nodes[k];
@@ -238,12 +234,8 @@ static ecnn_status pack_conv_weights(ecnn_model *m) {
     ecnn_node *n = &g->nodes[k];
     ecnn_status st = ecnn_conv2d_pack(g, n);
     if (st != ECNN_STATUS_OK) return st;
-    if (!n->priv || k == m->cam_node) continue;
+    if (!n->priv || k == m->cam_node || !only_read_by(g, m, n->inputs[1], k)) continue;
     ecnn_tensor *w = &g->tensors[n->inputs[1]];
-    bool shared = false;
-    for (int32_t j = 0; j < g->num_nodes; j++)
-      shared |= j != k && reads(&g->nodes[j], n->inputs[1]);
-    if (shared) continue;
     free(w->data);
     w->data = n->priv; /* the tensor owns it now */
     w->packed = true;
@@ -255,10 +247,8 @@ static ecnn_status pack_conv_weights(ecnn_model *m) {
 /* Fusion at load, the rest of MobileNetV2's inverted-residual block: a depthwise that already
  * computes its expansion also runs the 1x1 projection after it on each band, when only that
  * projection reads its output; the projection's own residual ADD (and channel PAD) come along.
- * The depthwise output then never leaves the thread's scratch. ECNN_NO_FUSION=1 turns it off.
- * Returns the blocks fused. */
+ * The depthwise output then never leaves the thread's scratch. Returns the blocks fused. */
 static int32_t fuse_projection(ecnn_graph *g, const ecnn_model *m) {
-  if (fusion_off()) return 0;
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *dw = &g->nodes[k], *proj = &g->nodes[k + 1];
@@ -287,13 +277,16 @@ ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   m->graph = *g;
   ecnn_graph_init(g);
   ecnn_status st = ecnn_graph_prepare(&m->graph);
-  if (st == ECNN_STATUS_OK && fuse_activations(&m->graph) > 0)
+  const bool fusion = !fusion_off();
+  if (st == ECNN_STATUS_OK && fusion && fuse_activations(&m->graph) > 0)
     st = ecnn_graph_prepare(&m->graph); /* fused activations change the producers' params */
   if (st == ECNN_STATUS_OK) {
     find_cam(m);
-    fuse_pointwise_depthwise(&m->graph, m);
-    fuse_conv_add(&m->graph, m);
-    fuse_projection(&m->graph, m);
+    if (fusion) { /* in this order: the projection pass extends the first two */
+      fuse_pointwise_depthwise(&m->graph, m);
+      fuse_conv_add(&m->graph, m);
+      fuse_projection(&m->graph, m);
+    }
     st = plan_unfused(m);
     if (st == ECNN_STATUS_OK) st = ecnn_graph_plan(&m->graph);
     if (st == ECNN_STATUS_OK) st = pack_conv_weights(m);

@@ -46,26 +46,44 @@ static int by_secs(const void *a, const void *b) {
   return x->secs < y->secs ? 1 : x->secs > y->secs ? -1 : 0;
 }
 
+/* The kinds of fused node the profile counts apart, after the op types. */
+enum { FUSED_EXPAND = ECNN_OP_COUNT, FUSED_ADD, FUSED_BLOCK, PROFILE_ROWS };
+static const char *const fused_names[] = {"CONV_2D+DEPTHWISE fused", "CONV_2D+ADD fused",
+                                          "1x1+DEPTHWISE+1x1 fused"};
+static const char *const fused_notes[] = {"  (with the 1x1 CONV_2D before it)",
+                                          "  (with the residual ADD after it)",
+                                          "  (with the 1x1 CONV_2Ds before and after it)"};
+
+/* The profile row of node n: its op type, or the kind of fusion it runs. */
+static int32_t profile_row(const ecnn_node *n) {
+  return n->fuses_project ? FUSED_BLOCK
+         : n->fuses_prev  ? FUSED_EXPAND
+         : n->fuses_next  ? FUSED_ADD
+                          : (int32_t)n->op;
+}
+
+/* The MACs node k runs: its own and those of every node fused into it. */
+static int64_t run_macs(const ecnn_graph *g, int32_t k) {
+  int64_t macs = g->nodes[k].macs;
+  for (int32_t j = 0; j < g->num_nodes; j++)
+    if (g->nodes[j].fused_away && g->nodes[j].fused_by == k) macs += g->nodes[j].macs;
+  return macs;
+}
+
 /* Prints where the time went, per op type, to stderr (ECNN_PROFILE=1). */
 static void print_profile(const ecnn_session *s) {
   const ecnn_graph *g = &s->model->graph;
-  prof_row rows[ECNN_OP_COUNT + 3]; /* + the fused kinds: 1x1+DW, CONV+ADD, 1x1+DW+1x1 */
+  prof_row rows[PROFILE_ROWS];
   memset(rows, 0, sizeof rows);
   double total = 0;
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
     if (n->fused_away) continue; /* counted with the node running it */
-    prof_row *r = n->fuses_project ? &rows[ECNN_OP_COUNT + 2]
-                  : n->fuses_prev  ? &rows[ECNN_OP_COUNT]
-                  : n->fuses_next ? &rows[ECNN_OP_COUNT + 1]
-                                  : &rows[n->op];
-    r->name = n->fuses_project ? "1x1+DEPTHWISE+1x1 fused"
-              : n->fuses_prev  ? "CONV_2D+DEPTHWISE fused"
-              : n->fuses_next ? "CONV_2D+ADD fused"
-                              : ecnn_op_name(n->op);
+    const int32_t row = profile_row(n);
+    prof_row *r = &rows[row];
+    r->name = row < ECNN_OP_COUNT ? ecnn_op_name(n->op) : fused_names[row - ECNN_OP_COUNT];
     r->secs += s->profile[k];
-    r->macs += n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0) +
-               (n->fuses_project ? g->nodes[k + 1].macs : 0);
+    r->macs += run_macs(g, k);
     r->count++;
     total += s->profile[k];
   }
@@ -74,23 +92,18 @@ static void print_profile(const ecnn_session *s) {
       const ecnn_node *n = &g->nodes[k];
       const ecnn_tensor *t = n->num_outputs ? &g->tensors[n->outputs[0]] : NULL;
       if (n->fused_away) continue;
+      const int32_t row = profile_row(n);
       fprintf(stderr, "profile: #%-3d %-20s %4dx%-4dx%-5d %8.3f ms %7.2f GMAC/s%s\n", (int)n->index,
               ecnn_op_name(n->op), t && t->ndim == 4 ? (int)t->dims[1] : 0,
               t && t->ndim == 4 ? (int)t->dims[2] : 0, t && t->ndim ? (int)t->dims[t->ndim - 1] : 0,
               1e3 * s->profile[k] / (double)s->runs,
-              s->profile[k] > 0 ? (double)(n->macs + (n->fuses_prev ? g->nodes[k - 1].macs : 0) +
-                                           (n->fuses_project ? g->nodes[k + 1].macs : 0)) *
-                                      (double)s->runs / s->profile[k] / 1e9
-                                : 0,
-              n->fuses_project ? "  (with the 1x1 CONV_2Ds before and after it)"
-              : n->fuses_prev  ? "  (with the 1x1 CONV_2D before it)"
-              : n->fuses_next ? "  (with the residual ADD after it)"
-                              : "");
+              s->profile[k] > 0 ? (double)run_macs(g, k) * (double)s->runs / s->profile[k] / 1e9 : 0,
+              row < ECNN_OP_COUNT ? "" : fused_notes[row - ECNN_OP_COUNT]);
     }
-  qsort(rows, ECNN_OP_COUNT + 3, sizeof rows[0], by_secs);
+  qsort(rows, PROFILE_ROWS, sizeof rows[0], by_secs);
   fprintf(stderr, "profile: %lld runs, %.3f ms per run\n", (long long)s->runs,
           1e3 * total / (double)s->runs);
-  for (int i = 0; i < ECNN_OP_COUNT + 3 && rows[i].count; i++)
+  for (int i = 0; i < PROFILE_ROWS && rows[i].count; i++)
     fprintf(stderr, "profile: %-22s %3d ops %8.3f ms %5.1f%%  %6.2f GMAC/s\n", rows[i].name,
             rows[i].count, 1e3 * rows[i].secs / (double)s->runs, 100 * rows[i].secs / total,
             rows[i].secs > 0 ? (double)rows[i].macs * (double)s->runs / rows[i].secs / 1e9 : 0);

@@ -170,19 +170,24 @@ static int32_t band_rows(const ecnn_conv_params *d) {
   return r;
 }
 
+/* The floats of one band's expanded input rows: the first part of a thread's scratch. */
+static size_t expanded_floats(const ecnn_conv_params *d) {
+  return band_extent(d, band_rows(d)) * d->in_w * d->in_c;
+}
+
 size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
                                     const ecnn_node *dw) {
   ecnn_conv_params c = {0}, d = {0};
-  if (conv->op != ECNN_OP_CONV_2D || dw->op != ECNN_OP_DEPTHWISE_CONV_2D || conv->quantized ||
-      dw->quantized || !ecnn_conv2d_packable(g, conv) || conv->num_outputs != 1 ||
-      dw->inputs[0] != conv->outputs[0] || conv->params.activation == ECNN_ACT_TANH ||
-      dw->params.activation == ECNN_ACT_TANH)
+  /* packable: a float CONV_2D, not quantized */
+  if (dw->op != ECNN_OP_DEPTHWISE_CONV_2D || dw->quantized || !ecnn_conv2d_packable(g, conv) ||
+      conv->num_outputs != 1 || dw->inputs[0] != conv->outputs[0] ||
+      conv->params.activation == ECNN_ACT_TANH || dw->params.activation == ECNN_ACT_TANH)
     return 0;
   if (ecnn_conv2d_geometry(g, conv, &c) != ECNN_STATUS_OK || geometry(g, dw, &d) != ECNN_STATUS_OK)
     return 0;
   if (!ecnn_conv_is_pointwise(&c) || d.depth_multiplier != 1 || c.out_c != d.in_c) return 0;
   if ((size_t)d.batch * d.in_h * d.in_w * d.in_c * sizeof(float) < FUSED_MIN_BYTES) return 0;
-  return band_extent(&d, band_rows(&d)) * d.in_w * d.in_c * sizeof(float);
+  return expanded_floats(&d) * sizeof(float);
 }
 
 size_t ecnn_depthwise_project_scratch(const ecnn_graph *g, const ecnn_node *dw) {
@@ -265,7 +270,7 @@ static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) 
   j.scratch = ctx->scratch;
   j.slice = ctx->scratch_bytes;
   j.band = band_rows(d);
-  j.expanded_floats = band_extent(d, j.band) * d->in_w * d->in_c;
+  j.expanded_floats = expanded_floats(d);
   j.data = ctx->data;
   j.proj = n->fuses_project ? n + 1 : NULL; /* the projection follows (model.c) */
   j.bands = (d->out_h + j.band - 1) / j.band;

@@ -22,17 +22,12 @@
 static const float zero_row[ZERO_ROW];
 
 /* One 32-channel output block ob over the flat pixels [px0, px1): tiles of MR pixels x NV
- * vectors of 16 channels (MR * NV accumulators: 12 x 2 for a full block, 24 x 1 for a block of
- * at most 16 channels). Per tap, each pixel's input row comes from the indirection in
- * conv_tile.h (direct rows for pointwise convolutions); per input channel NV weight vectors
- * are loaded and each pixel's input broadcast. A macro so that MR and NV are literals: the
- * accumulator array then has exactly their size and lives in registers. */
-#ifndef MR_WIDE
-#define MR_WIDE 8
-#endif
-#ifndef MR_NARROW
-#define MR_NARROW 8
-#endif
+ * vectors of 16 channels (MR * NV accumulators: 8 x 2 for a full block, 8 x 1 for a block of
+ * at most 16 channels; 12 x 2 left too few registers and spilled). Per tap, each pixel's input
+ * row comes from conv_tile.h (direct rows for pointwise convolutions, a pointer and a stride
+ * for one-row interior tiles); per input channel NV weight vectors are loaded and each pixel's
+ * input broadcast. A macro so that MR and NV are literals: the accumulator array then has
+ * exactly their size and lives in registers. */
 #define CONV_BLOCK_AVX512(NAME, MR, NV)                                                         \
   __attribute__((target("avx512f,fma"))) static void NAME(                                      \
       const ecnn_conv_params *p, const float *in, const float *wp, const float *bp, float *out, \
@@ -75,8 +70,8 @@ static const float zero_row[ZERO_ROW];
                                     _mm512_min_ps(_mm512_max_ps(acc[j][v], lo), hi));           \
     }                                                                                           \
   }
-CONV_BLOCK_AVX512(conv_block_wide_avx512, MR_WIDE, 2)
-CONV_BLOCK_AVX512(conv_block_narrow_avx512, MR_NARROW, 1)
+CONV_BLOCK_AVX512(conv_block_wide_avx512, 8, 2)
+CONV_BLOCK_AVX512(conv_block_narrow_avx512, 8, 1)
 
 __attribute__((target("avx512f,fma"))) void
 ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, const float *wp,

@@ -2,7 +2,8 @@
  * conv_micro.c — times the packed CONV_2D and the depthwise kernels on the SSD model's (and
  * BlazeFace's) layer shapes, one thread, hot caches, and prints GMAC/s per shape: the fastest
  * of 15 timings (the least disturbed on a shared machine). A development benchmark for kernel
- * tuning: `build/src/conv_micro [isa]` (isa: scalar|avx2|avx512|neon; default: the best).
+ * tuning: `build/src/conv_micro [isa [filter]]` (isa: scalar|avx2|avx512|neon; default: the best;
+ * filter: only the shapes whose name contains it, e.g. to profile one with perf).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ int main(int argc, char **argv) {
   printf("isa %s\n", ecnn_isa_name(isa));
   for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
     const shape *sh = &shapes[k];
+    if (argc > 2 && !strstr(sh->name, argv[2])) continue;
     ecnn_conv_params p;
     memset(&p, 0, sizeof p);
     p.batch = 1, p.in_h = sh->h, p.in_w = sh->w, p.in_c = sh->ic, p.out_c = sh->oc;
@@ -87,6 +89,7 @@ int main(int argc, char **argv) {
   };
   for (size_t k = 0; k < sizeof dws / sizeof *dws; k++) {
     const shape *sh = &dws[k];
+    if (argc > 2 && !strstr(sh->name, argv[2])) continue;
     ecnn_conv_params p;
     memset(&p, 0, sizeof p);
     p.batch = 1, p.in_h = sh->h, p.in_w = sh->w, p.in_c = p.out_c = sh->ic;

@@ -87,6 +87,15 @@ static inline void ecnn_tile_tap_rows(const ecnn_conv_params *p, const float *in
   }
 }
 
+/* How many consecutive taps (kx = 0 .. merge - 1 of a kernel row) a tile reads as one: an
+ * interior tile without horizontal dilation reads a kernel row's taps as one contiguous run
+ * of kernel_w * in_c inputs per pixel (NHWC), matching the packed weights' [ky][kx][ic] rows,
+ * so the kernels loop over kernel_w * in_c at once (few input channels, e.g. a first layer's
+ * 3, no longer mean a short loop per tap). Otherwise 1. */
+static inline int32_t ecnn_tile_merged_taps(const ecnn_conv_params *p, bool interior) {
+  return interior && p->dilation_w == 1 ? p->kernel_w : 1;
+}
+
 /* 1x1, stride 1, no padding: pixel px reads input row px directly. */
 static inline bool ecnn_conv_is_pointwise(const ecnn_conv_params *p) {
   return p->kernel_h == 1 && p->kernel_w == 1 && p->stride_h == 1 && p->stride_w == 1 &&

@@ -47,12 +47,13 @@ static const float zero_row[ZERO_ROW];
       _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                                 \
           _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
               _mm512_loadu_ps(bp + ob + 16 * v);                                                \
-      for (int32_t t = 0; t < taps; t++) {                                                      \
+      const int32_t merge = ecnn_tile_merged_taps(p, interior);                               \
+      for (int32_t t = 0; t < taps; t += merge) {                                               \
         const float *x[MR];                                                                     \
         const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
         ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);     \
         const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
-        for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                          \
+        for (int32_t ic = 0; ic < IC * merge; ic++, w += 32) {                                  \
           __m512 wv[NV];                                                                        \
           _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] =                      \
               _mm512_loadu_ps(w + 16 * v);                                                      \
@@ -110,12 +111,13 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
       _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                                 \
           _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
               _mm256_loadu_ps(bp + ob + 8 * v);                                                 \
-      for (int32_t t = 0; t < taps; t++) {                                                      \
+      const int32_t merge = ecnn_tile_merged_taps(p, interior);                               \
+      for (int32_t t = 0; t < taps; t += merge) {                                               \
         const float *x[MR];                                                                     \
         const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
         ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);     \
         const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
-        for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                          \
+        for (int32_t ic = 0; ic < IC * merge; ic++, w += 32) {                                  \
           __m256 wv[NV];                                                                        \
           _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] =                      \
               _mm256_loadu_ps(w + 8 * v);                                                       \
@@ -309,19 +311,128 @@ ecnn_f32_dwconv2d_rows__avx512(const ecnn_conv_params *p, const float *in, const
   }
 }
 
-/* AVX2 twin of dw_rows_reuse_avx512: four interior pixels x 8 channels, each input row's
- * (4 - 1) * S + KW pixels loaded once; weights from L1 (16 ymm registers hold no 3x3 set). */
+/* AVX2 depthwise. Every load and store is a plain one on full 8-channel blocks: masked
+ * loads, and above all masked stores (microcoded on AMD), only for a last partial block. */
+__attribute__((always_inline, target("avx2,fma"))) static inline __m256 dw_ld8(const float *p,
+                                                                               bool full,
+                                                                               __m256i m) {
+  return full ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m);
+}
+
 __attribute__((always_inline, target("avx2,fma"))) static inline void
-dw_rows_reuse_avx2(const float *x0, size_t rs, int32_t C, __m256i m, const float *wl,
-                   const int32_t KH, const int32_t KW, const int32_t S, __m256 *acc) {
+dw_st8(float *p, __m256 v, __m256 lo, __m256 hi, bool full, __m256i m) {
+  v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+  if (full)
+    _mm256_storeu_ps(p, v);
+  else
+    _mm256_maskstore_ps(p, m, v);
+}
+
+/* NP (8 or 4) output pixels of one row x 8 channels, KH x KW taps at horizontal stride S (all
+ * literals after inlining). r[ky] is input row ky at the block's channel (NULL: a row of the
+ * vertical padding, skipped); the group's first tap column is ix0. Per row, its KW weights
+ * are loaded, then each of the row's (NP - 1) * S + KW inputs once and added to every pixel
+ * whose taps read it; with EDGE, columns outside the input are skipped (they add zero), so the
+ * border pixels take this path too. Eight pixels give eight independent FMA chains: four left
+ * the FMA latency of the 9-deep chains exposed and ran at about half the rate. */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const float *w,
+              bool full, __m256i m, const int32_t NP, const int32_t KH, const int32_t KW,
+              const int32_t S, const bool EDGE, __m256 *acc) {
   _Pragma("GCC unroll 5") for (int32_t ky = 0; ky < KH; ky++) {
-    __m256 x[3 * 2 + 5];
-    _Pragma("GCC unroll 11") for (int32_t i = 0; i < 3 * S + KW; i++) x[i] =
-        _mm256_maskload_ps(x0 + ky * rs + (size_t)i * C, m);
-    _Pragma("GCC unroll 5") for (int32_t kx = 0; kx < KW; kx++) {
-      const __m256 wt = _mm256_maskload_ps(wl + (size_t)(ky * KW + kx) * C, m);
-      _Pragma("GCC unroll 4") for (int32_t j = 0; j < 4; j++) acc[j] =
-          _mm256_fmadd_ps(x[j * S + kx], wt, acc[j]);
+    if (!r[ky]) continue;
+    __m256 wv[5];
+    _Pragma("GCC unroll 5") for (int32_t kx = 0; kx < KW; kx++) wv[kx] =
+        dw_ld8(w + (size_t)(ky * KW + kx) * C, full, m);
+    const float *q = r[ky] + (EDGE ? 0 : ix0 * C);
+    _Pragma("GCC unroll 24") for (int32_t i = 0; i < (NP - 1) * S + KW; i++, q += C) {
+      if (EDGE && (ix0 + i < 0 || ix0 + i >= in_w)) continue;
+      __m256 x = dw_ld8(EDGE ? r[ky] + (ix0 + i) * C : q, full, m);
+      __asm__("" : "+x"(x)); /* one load serves every FMA below (GCC would fold one per FMA) */
+      _Pragma("GCC unroll 8") for (int32_t j = 0; j < NP; j++) {
+        const int32_t kx = i - j * S;
+        if (kx >= 0 && kx < KW) acc[j] = _mm256_fmadd_ps(x, wv[kx], acc[j]);
+      }
+    }
+  }
+}
+
+/* Output pixels [ox, ox + n) (n <= NP) of one row, every channel: per 8-channel block, the
+ * bias, the group of dw_group_avx2, the clamp, the stores (masked for a last partial block). */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+dw_pixels_avx2(const ecnn_conv_params *p, const float *const *rows, const float *w,
+               const float *bias, float *o, int64_t ix0, int32_t n, const int32_t NP,
+               const int32_t K, const int32_t S, const bool EDGE) {
+  const int32_t C = p->out_c;
+  const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
+  for (int32_t c = 0; c < C; c += 8) {
+    const bool full = C - c >= 8;
+    const __m256i m = avx2_mask(C - c);
+    const __m256 bv = bias ? dw_ld8(bias + c, full, m) : _mm256_setzero_ps();
+    const float *r[5]; /* K <= 5 */
+    _Pragma("GCC unroll 5") for (int32_t ky = 0; ky < K; ky++) r[ky] = rows[ky] ? rows[ky] + c : NULL;
+    __m256 acc[8];
+    _Pragma("GCC unroll 8") for (int32_t j = 0; j < NP; j++) acc[j] = bv;
+    if (full)
+      dw_group_avx2(r, C, p->in_w, ix0, w + c, true, m, NP, K, K, S, EDGE, acc);
+    else
+      dw_group_avx2(r, C, p->in_w, ix0, w + c, false, m, NP, K, K, S, EDGE, acc);
+    _Pragma("GCC unroll 8") for (int32_t j = 0; j < NP; j++) if (j < n)
+      dw_st8(o + (size_t)j * C + c, acc[j], lo, hi, full, m);
+  }
+}
+
+/* One output row of a 3x3 or 5x5 (K) depthwise at stride S without dilation: pixels in groups
+ * of eight (four at the end), each group over all channels before the next (its input pixels'
+ * channels are contiguous: whole cache lines, in order). */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+dw_row_avx2(const ecnn_conv_params *p, const float *img, int64_t iy0, const float *w,
+            const float *bias, float *orow, int32_t ox_lo, int32_t ox_hi, const int32_t K,
+            const int32_t S) {
+  const int32_t C = p->out_c;
+  const float *rows[5];
+  for (int32_t ky = 0; ky < K; ky++) {
+    const int64_t iy = iy0 + ky;
+    rows[ky] = iy >= 0 && iy < p->in_h ? img + (size_t)iy * p->in_w * C : NULL;
+  }
+  for (int32_t ox = 0; ox < p->out_w;) {
+    const int32_t left = p->out_w - ox;
+    const int32_t np = left > 4 ? 8 : 4, n = left < np ? left : np;
+    const int64_t ix0 = (int64_t)ox * S - p->pad_left;
+    const bool edge = ox < ox_lo || ox + np > ox_hi;
+    float *o = orow + (size_t)ox * C;
+    if (np == 8 && !edge) dw_pixels_avx2(p, rows, w, bias, o, ix0, n, 8, K, S, false);
+    else if (np == 8) dw_pixels_avx2(p, rows, w, bias, o, ix0, n, 8, K, S, true);
+    else if (!edge) dw_pixels_avx2(p, rows, w, bias, o, ix0, n, 4, K, S, false);
+    else dw_pixels_avx2(p, rows, w, bias, o, ix0, n, 4, K, S, true);
+    ox += n;
+  }
+}
+
+/* Any other depthwise (dilated, other kernel sizes): each pixel alone over its in-bounds taps. */
+__attribute__((target("avx2,fma"))) static void
+dw_row_general_avx2(const ecnn_conv_params *p, const float *img, int64_t iy0, const float *w,
+                    const float *bias, float *orow) {
+  const int32_t C = p->out_c, KH = p->kernel_h, KW = p->kernel_w;
+  const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
+  for (int32_t c = 0; c < C; c += 8) {
+    const bool full = C - c >= 8;
+    const __m256i m = avx2_mask(C - c);
+    const __m256 bv = bias ? dw_ld8(bias + c, full, m) : _mm256_setzero_ps();
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      __m256 acc = bv;
+      for (int32_t ky = 0; ky < KH; ky++) {
+        const int64_t iy = iy0 + (int64_t)ky * p->dilation_h;
+        if (iy < 0 || iy >= p->in_h) continue;
+        const float *irow = img + (size_t)iy * p->in_w * C;
+        for (int32_t kx = 0; kx < KW; kx++) {
+          const int64_t ix = (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
+          if (ix < 0 || ix >= p->in_w) continue;
+          acc = _mm256_fmadd_ps(dw_ld8(irow + (size_t)ix * C + c, full, m),
+                                dw_ld8(w + ((size_t)ky * KW + kx) * C + c, full, m), acc);
+        }
+      }
+      dw_st8(orow + (size_t)ox * C + c, acc, lo, hi, full, m);
     }
   }
 }
@@ -329,61 +440,24 @@ dw_rows_reuse_avx2(const float *x0, size_t rs, int32_t C, __m256i m, const float
 __attribute__((target("avx2,fma"))) void
 ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, const float *w,
                              const float *bias, float *out, int32_t row0, int32_t row1) {
-  /* channel blocks of 8 outermost; interior pixels four at a time with input reuse (3x3 and
-   * 5x5, strides 1 and 2), the rest one at a time over their in-bounds taps */
-  const int32_t C = p->out_c, KH = p->kernel_h, KW = p->kernel_w;
-  const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
-  const bool reuse = p->dilation_h == 1 && p->dilation_w == 1 && KH == KW &&
-                     (KH == 3 || KH == 5) && (p->stride_w == 1 || p->stride_w == 2);
-  int32_t ox_lo = (p->pad_left + p->stride_w - 1) / p->stride_w;
-  int32_t ox_hi = p->in_w - KW + p->pad_left >= 0 ? (p->in_w - KW + p->pad_left) / p->stride_w + 1 : 0;
+  const int32_t C = p->out_c, K = p->kernel_h, S = p->stride_w;
+  const bool fast = p->dilation_h == 1 && p->dilation_w == 1 && K == p->kernel_w &&
+                    (K == 3 || K == 5) && (S == 1 || S == 2);
+  /* the pixels whose taps all lie inside the input horizontally */
+  int32_t ox_lo = (p->pad_left + S - 1) / S;
+  int32_t ox_hi = p->in_w - K + p->pad_left >= 0 ? (p->in_w - K + p->pad_left) / S + 1 : 0;
   if (ox_hi > p->out_w) ox_hi = p->out_w;
   if (ox_lo > ox_hi) ox_lo = ox_hi;
-  const size_t rs = (size_t)p->in_w * C;
   for (int32_t row = row0; row < row1; row++) {
     const int32_t b = row / p->out_h, oy = row % p->out_h;
+    const float *img = in + (size_t)b * p->in_h * p->in_w * C;
     const int64_t iy0 = (int64_t)oy * p->stride_h - p->pad_top;
-    const bool fast_rows = reuse && iy0 >= 0 && iy0 + KH - 1 < p->in_h;
-    for (int32_t c = 0; c < C; c += 8) {
-      const __m256i m = avx2_mask(C - c);
-      const bool full = C - c >= 8;
-      const __m256 bv = bias ? _mm256_maskload_ps(bias + c, m) : _mm256_setzero_ps();
-      for (int32_t ox = 0; ox < p->out_w;) {
-        float *o = out + ((size_t)row * p->out_w + ox) * C + c;
-        if (fast_rows && ox >= ox_lo && ox + 4 <= ox_hi) {
-          const float *x0 = in + ((size_t)b * p->in_h + (size_t)iy0) * rs +
-                            ((size_t)ox * p->stride_w - p->pad_left) * C + c;
-          __m256 acc[4] = {bv, bv, bv, bv};
-          if (KH == 3 && p->stride_w == 1) dw_rows_reuse_avx2(x0, rs, C, m, w + c, 3, 3, 1, acc);
-          else if (KH == 3) dw_rows_reuse_avx2(x0, rs, C, m, w + c, 3, 3, 2, acc);
-          else if (p->stride_w == 1) dw_rows_reuse_avx2(x0, rs, C, m, w + c, 5, 5, 1, acc);
-          else dw_rows_reuse_avx2(x0, rs, C, m, w + c, 5, 5, 2, acc);
-          _Pragma("GCC unroll 4") for (int32_t j = 0; j < 4; j++) {
-            const __m256 r = _mm256_min_ps(_mm256_max_ps(acc[j], lo), hi);
-            if (full) _mm256_storeu_ps(o + (size_t)j * C, r);
-            else _mm256_maskstore_ps(o + (size_t)j * C, m, r);
-          }
-          ox += 4;
-          continue;
-        }
-        __m256 acc = bv;
-        for (int32_t ky = 0; ky < KH; ky++) {
-          const int64_t iy = iy0 + (int64_t)ky * p->dilation_h;
-          if (iy < 0 || iy >= p->in_h) continue;
-          for (int32_t kx = 0; kx < KW; kx++) {
-            const int64_t ix =
-                (int64_t)ox * p->stride_w - p->pad_left + (int64_t)kx * p->dilation_w;
-            if (ix < 0 || ix >= p->in_w) continue;
-            const float *ip =
-                in + (((size_t)b * p->in_h + (size_t)iy) * p->in_w + (size_t)ix) * C + c;
-            const float *wq = w + ((size_t)ky * KW + kx) * C + c;
-            acc = _mm256_fmadd_ps(_mm256_maskload_ps(ip, m), _mm256_maskload_ps(wq, m), acc);
-          }
-        }
-        _mm256_maskstore_ps(o, m, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
-        ox++;
-      }
-    }
+    float *orow = out + (size_t)row * p->out_w * C;
+    if (!fast) dw_row_general_avx2(p, img, iy0, w, bias, orow);
+    else if (K == 3 && S == 1) dw_row_avx2(p, img, iy0, w, bias, orow, ox_lo, ox_hi, 3, 1);
+    else if (K == 3) dw_row_avx2(p, img, iy0, w, bias, orow, ox_lo, ox_hi, 3, 2);
+    else if (S == 1) dw_row_avx2(p, img, iy0, w, bias, orow, ox_lo, ox_hi, 5, 1);
+    else dw_row_avx2(p, img, iy0, w, bias, orow, ox_lo, ox_hi, 5, 2);
   }
 }
 

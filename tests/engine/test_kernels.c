@@ -110,7 +110,7 @@ START_TEST(test_dwconv_vs_scalar) {
   static const int32_t cs[] = {1, 7, 8, 9, 15, 16, 17, 33, 96};
   for (ecnn_isa isa = ECNN_ISA_AVX2; isa <= ECNN_ISA_AVX512; isa++) {
     if (ecnn_isa_best() < isa) continue;
-    static const int32_t widths[] = {1, 4, 9, 17, 30}; /* around the 4-pixel interior blocks */
+    static const int32_t widths[] = {1, 4, 5, 8, 9, 12, 13, 17, 30}; /* around the pixel groups */
     for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
       for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
       for (int cfg = 0; cfg < 8; cfg++) {

@@ -109,7 +109,7 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
       const bool interior = ecnn_tile_setup(p, in, px, n, pointwise, org);                      \
       __m256 acc[MR][NV];                                                                       \
       _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                                 \
-          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
+          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
               _mm256_loadu_ps(bp + ob + 8 * v);                                                 \
       const int32_t merge = ecnn_tile_merged_taps(p, interior);                               \
       for (int32_t t = 0; t < taps; t += merge) {                                               \
@@ -117,20 +117,23 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
         const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
         ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);     \
         const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
+        const size_t ahead = px == px0 && ob % 32 == 0 ? (size_t)taps * IC * 32 : 0;            \
         for (int32_t ic = 0; ic < IC * merge; ic++, w += 32) {                                  \
+          _mm_prefetch((const char *)(w + ahead), _MM_HINT_T0);                                 \
+          _mm_prefetch((const char *)(w + ahead + 16), _MM_HINT_T0);                            \
           __m256 wv[NV];                                                                        \
-          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] =                      \
+          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) wv[v] =                      \
               _mm256_loadu_ps(w + 8 * v);                                                       \
           _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) {                           \
             const __m256 xv = _mm256_broadcast_ss(x[j] + ic);                                   \
-            _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                \
+            _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                \
                 _mm256_fmadd_ps(xv, wv[v], acc[j][v]);                                          \
           }                                                                                     \
         }                                                                                       \
       }                                                                                         \
       const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);            \
       _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) if (j < n)                      \
-          _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {          \
+          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {          \
         float *o = out + (size_t)(px + j) * OC + ob + 8 * v;                                    \
         const __m256 r = _mm256_min_ps(_mm256_max_ps(acc[j][v], lo), hi);                      \
         if (left >= 8 * v + 8)                                                                  \
@@ -141,17 +144,25 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
     }                                                                                           \
   }
 CONV_BLOCK_AVX2(conv_block_wide_avx2, 6, 2)
+CONV_BLOCK_AVX2(conv_block_24_avx2, 4, 3)
 CONV_BLOCK_AVX2(conv_block_narrow_avx2, 12, 1)
 
 __attribute__((target("avx2,fma"))) void
 ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
                              const float *bp, float *out, int64_t px0, int64_t px1, int32_t ob0,
                              int32_t ob1) {
-  for (int32_t ob = 32 * ob0; ob < 32 * ob1 && ob < p->out_c; ob += 16) {
-    if (p->out_c - ob > 8)
+  for (int32_t ob = 32 * ob0; ob < 32 * ob1 && ob < p->out_c;) {
+    const int32_t left = p->out_c - ob;
+    if (ob % 32 == 0 && left > 16 && left <= 24) { /* a last block of 17..24: one 4 x 24 pass */
+      conv_block_24_avx2(p, in, wp, bp, out, px0, px1, ob);
+      ob += 24;
+    } else if (left > 8) {
       conv_block_wide_avx2(p, in, wp, bp, out, px0, px1, ob);
-    else
+      ob += 16;
+    } else {
       conv_block_narrow_avx2(p, in, wp, bp, out, px0, px1, ob);
+      ob += 16;
+    }
   }
 }
 

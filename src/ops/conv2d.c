@@ -203,13 +203,17 @@ static void fused_add_target(const ecnn_graph *g, const ecnn_node *n, void *cons
   ecnn_activation_range(add->params.activation, &j->lo, &j->hi);
 }
 
-/* A job's pixels as one chunk and every channel block, on the calling thread. */
-static void run_all_blocks(conv_job *j) {
-  j->nob = (j->p->out_c + 31) / 32;
-  conv_items(j, 0, j->nob); /* weights-major, one chunk: item i is channel block i */
-}
-
 enum { CONV_CHUNK = 96 }; /* pixels per work item: a multiple of every kernel's tile (4/6/12/24) */
+
+/* A job's pixels (j->npx) in chunks, each through every channel block while its input is in
+ * L1, on the calling thread (the fused band convolutions: small weights, many pixels). */
+static void run_all_blocks(conv_job *j) {
+  j->chunk = CONV_CHUNK;
+  j->nchunks = (int32_t)((j->npx + CONV_CHUNK - 1) / CONV_CHUNK);
+  j->nob = (j->p->out_c + 31) / 32;
+  j->weights_major = false;
+  conv_items(j, 0, (int64_t)j->nchunks * j->nob);
+}
 
 void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n, const ecnn_conv_params *p,
                          const float *in, const float *w, const float *bias, float *out) {

@@ -12,6 +12,7 @@
  */
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -147,20 +148,81 @@ CONV_BLOCK_AVX2(conv_block_wide_avx2, 6, 2)
 CONV_BLOCK_AVX2(conv_block_24_avx2, 4, 3)
 CONV_BLOCK_AVX2(conv_block_narrow_avx2, 12, 1)
 
+/* The pointwise twin of CONV_BLOCK_AVX2 (1x1, stride 1, no padding: pixel px reads input row
+ * px): the per-tile work cut to the bone, since a short input (16-64 channels) leaves only
+ * 16-64 iterations per tile to pay for it. Row pointers of a short last tile repeat its last
+ * row (computed, not stored), the bias stays in registers, the clamp is skipped when the
+ * range is unbounded, and full tiles store without per-pixel checks. */
+#define CONV_PW_AVX2(NAME, MR, NV)                                                             \
+  __attribute__((target("avx2,fma"))) static void NAME(                                        \
+      const ecnn_conv_params *p, const float *in, const float *wp, const float *bp, float *out, \
+      int64_t px0, int64_t px1, int32_t ob) {                                                   \
+    const int32_t IC = p->in_c, OC = p->out_c, left = OC - ob;                                  \
+    const float *wb = wp + (size_t)(ob / 32) * IC * 32 + ob % 32;                               \
+    const size_t ahead = ob % 32 == 0 ? (size_t)IC * 32 : 0; /* the next block, first tile */   \
+    const bool clamp = p->out_min > -INFINITY || p->out_max < INFINITY;                         \
+    const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);            \
+    for (int64_t px = px0; px < px1; px += MR) {                                                \
+      const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                               \
+      const float *x[MR];                                                                       \
+      _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) x[j] =                          \
+          in + (size_t)(px + (j < n ? j : n - 1)) * IC;                                         \
+      __m256 acc[MR][NV];                                                                       \
+      _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                                 \
+          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
+              _mm256_loadu_ps(bp + ob + 8 * v);                                                 \
+      const float *w = wb;                                                                      \
+      const size_t pf = px == px0 ? ahead : 0;                                                  \
+      for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                            \
+        _mm_prefetch((const char *)(w + pf), _MM_HINT_T0);                                      \
+        _mm_prefetch((const char *)(w + pf + 16), _MM_HINT_T0);                                 \
+        __m256 wv[NV];                                                                          \
+        _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) wv[v] = _mm256_loadu_ps(w + 8 * v); \
+        _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) {                             \
+          const __m256 xv = _mm256_broadcast_ss(x[j] + ic);                                     \
+          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
+              _mm256_fmadd_ps(xv, wv[v], acc[j][v]);                                            \
+        }                                                                                       \
+      }                                                                                         \
+      if (clamp)                                                                                \
+        _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                               \
+            _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                \
+                _mm256_min_ps(_mm256_max_ps(acc[j][v], lo), hi);                                \
+      float *o = out + (size_t)px * OC + ob;                                                    \
+      if (n == MR && left >= 8 * NV) {                                                          \
+        _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                               \
+            _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++)                            \
+                _mm256_storeu_ps(o + (size_t)j * OC + 8 * v, acc[j][v]);                        \
+        continue;                                                                               \
+      }                                                                                         \
+      _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) if (j < n)                      \
+          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {          \
+        if (left >= 8 * v + 8)                                                                  \
+          _mm256_storeu_ps(o + (size_t)j * OC + 8 * v, acc[j][v]);                              \
+        else                                                                                    \
+          _mm256_maskstore_ps(o + (size_t)j * OC + 8 * v, avx2_mask(left - 8 * v), acc[j][v]);  \
+      }                                                                                         \
+    }                                                                                           \
+  }
+CONV_PW_AVX2(conv_pw_wide_avx2, 6, 2)
+CONV_PW_AVX2(conv_pw_24_avx2, 4, 3)
+CONV_PW_AVX2(conv_pw_narrow_avx2, 12, 1)
+
 __attribute__((target("avx2,fma"))) void
 ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
                              const float *bp, float *out, int64_t px0, int64_t px1, int32_t ob0,
                              int32_t ob1) {
+  const bool pw = ecnn_conv_is_pointwise(p);
   for (int32_t ob = 32 * ob0; ob < 32 * ob1 && ob < p->out_c;) {
     const int32_t left = p->out_c - ob;
     if (ob % 32 == 0 && left > 16 && left <= 24) { /* a last block of 17..24: one 4 x 24 pass */
-      conv_block_24_avx2(p, in, wp, bp, out, px0, px1, ob);
+      (pw ? conv_pw_24_avx2 : conv_block_24_avx2)(p, in, wp, bp, out, px0, px1, ob);
       ob += 24;
     } else if (left > 8) {
-      conv_block_wide_avx2(p, in, wp, bp, out, px0, px1, ob);
+      (pw ? conv_pw_wide_avx2 : conv_block_wide_avx2)(p, in, wp, bp, out, px0, px1, ob);
       ob += 16;
     } else {
-      conv_block_narrow_avx2(p, in, wp, bp, out, px0, px1, ob);
+      (pw ? conv_pw_narrow_avx2 : conv_block_narrow_avx2)(p, in, wp, bp, out, px0, px1, ob);
       ob += 16;
     }
   }

@@ -71,7 +71,9 @@ START_TEST(test_conv_vs_scalar) {
             float *in = malloc(ni * 4), *w = malloc(nw * 4), *bias = malloc((size_t)p.out_c * 4);
             float *ref = malloc(no * 4), *got = malloc(no * 4 + 64);
             fill(in, ni, 1), fill(w, nw, 2), fill(bias, (size_t)p.out_c, 3);
-            p.out_min = cfg == 2 ? 0.0f : -INFINITY; /* a fused RELU on one configuration */
+            /* fused activations: a RELU on one configuration, a clamp on every other width */
+            p.out_min = cfg == 2 || (c & 2) ? 0.0f : -INFINITY;
+            p.out_max = c & 2 ? 0.25f : INFINITY;
             ecnn_f32_conv2d__scalar(&p, in, w, bias, ref);
             float *pk = ecnn_f32_conv2d_pack(&p, w, bias);
             const size_t ocp = ((size_t)p.out_c + 31) & ~(size_t)31;

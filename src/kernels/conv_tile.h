@@ -18,21 +18,38 @@ typedef struct ecnn_tile_origin {
   int32_t iy, ix;
 } ecnn_tile_origin;
 
-static inline void ecnn_tile_origins(const ecnn_conv_params *p, const float *in, int64_t px,
-                                     int32_t n, ecnn_tile_origin *o) {
-  int32_t ox = (int32_t)(px % p->out_w);
-  int64_t rest = px / p->out_w;
-  int32_t oy = (int32_t)(rest % p->out_h), b = (int32_t)(rest / p->out_h);
+/* A walk over consecutive flat output pixels: the next pixel's image and output position,
+ * found by division once (ecnn_tile_cursor_at), then advanced pixel by pixel. */
+typedef struct ecnn_tile_cursor {
+  int32_t b, oy, ox;
+} ecnn_tile_cursor;
+
+static inline ecnn_tile_cursor ecnn_tile_cursor_at(const ecnn_conv_params *p, int64_t px) {
+  const int64_t rest = px / p->out_w;
+  ecnn_tile_cursor c = {(int32_t)(rest / p->out_h), (int32_t)(rest % p->out_h),
+                        (int32_t)(px % p->out_w)};
+  return c;
+}
+
+/* The origins of the next n pixels of the walk; the cursor moves past them. */
+static inline void ecnn_tile_origins_next(const ecnn_conv_params *p, const float *in,
+                                          ecnn_tile_cursor *c, int32_t n, ecnn_tile_origin *o) {
   const size_t image = (size_t)p->in_h * p->in_w * p->in_c;
   for (int32_t j = 0; j < n; j++) {
-    o[j].base = in + (size_t)b * image;
-    o[j].iy = oy * p->stride_h - p->pad_top;
-    o[j].ix = ox * p->stride_w - p->pad_left;
-    if (++ox == p->out_w) {
-      ox = 0;
-      if (++oy == p->out_h) oy = 0, b++;
+    o[j].base = in + (size_t)c->b * image;
+    o[j].iy = c->oy * p->stride_h - p->pad_top;
+    o[j].ix = c->ox * p->stride_w - p->pad_left;
+    if (++c->ox == p->out_w) {
+      c->ox = 0;
+      if (++c->oy == p->out_h) c->oy = 0, c->b++;
     }
   }
+}
+
+static inline void ecnn_tile_origins(const ecnn_conv_params *p, const float *in, int64_t px,
+                                     int32_t n, ecnn_tile_origin *o) {
+  ecnn_tile_cursor c = ecnn_tile_cursor_at(p, px);
+  ecnn_tile_origins_next(p, in, &c, n, o);
 }
 
 /* The input row pixel o reads for tap (ky, kx), or `zero` when that lies in the padding. */
@@ -60,11 +77,13 @@ static inline const float *ecnn_tile_first(const ecnn_conv_params *p, const ecnn
                     (size_t)(o->ix + kx * p->dilation_w)) * p->in_c;
 }
 
-/* A tile's start: its pixels' origins (unless pointwise) and whether it is interior. */
-static inline bool ecnn_tile_setup(const ecnn_conv_params *p, const float *in, int64_t px,
-                                   int32_t n, bool pointwise, ecnn_tile_origin *org) {
+/* A tile's start: the origins of its n pixels, the next n of the cursor's walk (unless
+ * pointwise), and whether it is interior. */
+static inline bool ecnn_tile_setup(const ecnn_conv_params *p, const float *in,
+                                   ecnn_tile_cursor *c, int32_t n, bool pointwise,
+                                   ecnn_tile_origin *org) {
   if (pointwise) return false;
-  ecnn_tile_origins(p, in, px, n, org);
+  ecnn_tile_origins_next(p, in, c, n, org);
   return ecnn_tile_interior(p, org, n);
 }
 

@@ -26,10 +26,11 @@ static void conv_block_neon(const ecnn_conv_params *p, const float *in, const fl
   const bool pointwise = ecnn_conv_is_pointwise(p);
   const float32x4_t lo = vdupq_n_f32(p->out_min), hi = vdupq_n_f32(p->out_max);
   const int32_t left = OC - ob < 16 ? OC - ob : 16;
+  ecnn_tile_cursor cur = pointwise ? (ecnn_tile_cursor){0, 0, 0} : ecnn_tile_cursor_at(p, px0);
   for (int64_t px = px0; px < px1; px += MR) {
     const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;
     ecnn_tile_origin org[MR];
-    const bool interior = ecnn_tile_setup(p, in, px, n, pointwise, org);
+    const bool interior = ecnn_tile_setup(p, in, &cur, n, pointwise, org);
     float32x4_t acc[MR][4];
     _Pragma("GCC unroll 4") for (int32_t j = 0; j < MR; j++)
         _Pragma("GCC unroll 4") for (int32_t v = 0; v < 4; v++) acc[j][v] =

@@ -40,20 +40,21 @@ static const float zero_row[ZERO_ROW];
     __mmask16 m[2];                                                                             \
     m[0] = left >= 16 ? 0xFFFF : (__mmask16)((1u << left) - 1);                                 \
     m[1] = left >= 32 ? 0xFFFF : left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;          \
+    ecnn_tile_cursor cur = pointwise ? (ecnn_tile_cursor){0, 0, 0} : ecnn_tile_cursor_at(p, px0); \
     for (int64_t px = px0; px < px1; px += MR) {                                                \
       const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                               \
       ecnn_tile_origin org[MR];                                                                 \
-      const bool interior = ecnn_tile_setup(p, in, px, n, pointwise, org);                      \
+      const bool interior = ecnn_tile_setup(p, in, &cur, n, pointwise, org);                      \
       __m512 acc[MR][NV];                                                                       \
       _Pragma("GCC unroll 24") for (int32_t j = 0; j < MR; j++)                                 \
           _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
               _mm512_loadu_ps(bp + ob + 16 * v);                                                \
       const int32_t merge = ecnn_tile_merged_taps(p, interior);                               \
-      for (int32_t t = 0; t < taps; t += merge) {                                               \
+      for (int32_t t = 0, ky = 0, kx = 0; t < taps; t += merge) {                               \
         const float *x[MR];                                                                     \
-        const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
         ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);     \
         const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
+        if ((kx += merge) == p->kernel_w) kx = 0, ky++; /* the next tap (no division) */        \
         for (int32_t ic = 0; ic < IC * merge; ic++, w += 32) {                                  \
           __m512 wv[NV];                                                                        \
           _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] =                      \
@@ -104,20 +105,21 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
     const int32_t taps = p->kernel_h * p->kernel_w;                                             \
     const bool pointwise = ecnn_conv_is_pointwise(p);                                           \
     const int32_t left = OC - ob;                                                               \
+    ecnn_tile_cursor cur = pointwise ? (ecnn_tile_cursor){0, 0, 0} : ecnn_tile_cursor_at(p, px0); \
     for (int64_t px = px0; px < px1; px += MR) {                                                \
       const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                               \
       ecnn_tile_origin org[MR];                                                                 \
-      const bool interior = ecnn_tile_setup(p, in, px, n, pointwise, org);                      \
+      const bool interior = ecnn_tile_setup(p, in, &cur, n, pointwise, org);                      \
       __m256 acc[MR][NV];                                                                       \
       _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                                 \
           _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
               _mm256_loadu_ps(bp + ob + 8 * v);                                                 \
       const int32_t merge = ecnn_tile_merged_taps(p, interior);                               \
-      for (int32_t t = 0; t < taps; t += merge) {                                               \
+      for (int32_t t = 0, ky = 0, kx = 0; t < taps; t += merge) {                               \
         const float *x[MR];                                                                     \
-        const int32_t ky = t / p->kernel_w, kx = t % p->kernel_w;                               \
         ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);     \
         const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
+        if ((kx += merge) == p->kernel_w) kx = 0, ky++; /* the next tap (no division) */        \
         const size_t ahead = px == px0 && ob % 32 == 0 ? (size_t)taps * IC * 32 : 0;            \
         for (int32_t ic = 0; ic < IC * merge; ic++, w += 32) {                                  \
           _mm_prefetch((const char *)(w + ahead), _MM_HINT_T0);                                 \

@@ -2,11 +2,13 @@
 # Installs the Debian 12 packages EdgeCNN needs to build, test and run (as root).
 set -euo pipefail
 # libxnnpack-dev + libpthreadpool-dev: the optional XNNPACK yardstick backend (docs/performance.md)
-# gcc-aarch64-linux-gnu + qemu-user: the ARM64 NEON kernels, cross-built and tested (scripts/test_arm.sh)
+# gcc-aarch64-linux-gnu + libc6-dev-arm64-cross + qemu-user: the ARM64 NEON kernels, cross-built
+# and tested (scripts/test_arm.sh; the C library headers are only a recommendation of the compiler)
 pkgs=(meson ninja-build pkg-config gcc libc6-dev check
       libyuv-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-      libxnnpack-dev libpthreadpool-dev gcc-aarch64-linux-gnu qemu-user ca-certificates)
+      libxnnpack-dev libpthreadpool-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+      ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

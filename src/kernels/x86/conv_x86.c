@@ -93,65 +93,96 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(left), idx);
 }
 
-/* AVX2: NV x 8 output channels at ob over the flat pixels [px0, px1), tiles of MR pixels
- * (MR * NV accumulators of the 16 ymm registers: 6 x 2 for 16 channels, 12 x 1 for a last
- * block of at most 8), inputs through conv_tile.h as in the AVX-512 kernel (one-row interior
- * tiles as a pointer and a stride). A macro for literal MR and NV (accumulators in registers). */
-#define CONV_BLOCK_AVX2(NAME, MR, NV)                                                          \
-  __attribute__((target("avx2,fma"))) static void NAME(                                        \
-      const ecnn_conv_params *p, const float *in, const float *wp, const float *bp, float *out, \
-      int64_t px0, int64_t px1, int32_t ob) {                                                   \
-    const int32_t IC = p->in_c, OC = p->out_c;                                                  \
-    const int32_t taps = p->kernel_h * p->kernel_w;                                             \
-    const bool pointwise = ecnn_conv_is_pointwise(p);                                           \
-    const int32_t left = OC - ob;                                                               \
-    ecnn_tile_cursor cur = pointwise ? (ecnn_tile_cursor){0, 0, 0} : ecnn_tile_cursor_at(p, px0); \
-    for (int64_t px = px0; px < px1; px += MR) {                                                \
-      const int32_t n = px1 - px < MR ? (int32_t)(px1 - px) : MR;                               \
-      ecnn_tile_origin org[MR];                                                                 \
-      const bool interior = ecnn_tile_setup(p, in, &cur, n, pointwise, org);                      \
-      __m256 acc[MR][NV];                                                                       \
-      _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                                 \
-          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
-              _mm256_loadu_ps(bp + ob + 8 * v);                                                 \
-      const int32_t merge = ecnn_tile_merged_taps(p, interior);                               \
-      for (int32_t t = 0, ky = 0, kx = 0; t < taps; t += merge) {                               \
-        const float *x[MR];                                                                     \
-        ecnn_tile_tap_rows(p, in, org, pointwise, interior, px, n, MR, ky, kx, zero_row, x);     \
-        const float *w = wp + ((size_t)(ob / 32) * taps + t) * IC * 32 + ob % 32;               \
-        if ((kx += merge) == p->kernel_w) kx = 0, ky++; /* the next tap (no division) */        \
-        const size_t ahead = px == px0 && ob % 32 == 0 ? (size_t)taps * IC * 32 : 0;            \
-        for (int32_t ic = 0; ic < IC * merge; ic++, w += 32) {                                  \
-          _mm_prefetch((const char *)(w + ahead), _MM_HINT_T0);                                 \
-          _mm_prefetch((const char *)(w + ahead + 16), _MM_HINT_T0);                            \
-          __m256 wv[NV];                                                                        \
-          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) wv[v] =                      \
-              _mm256_loadu_ps(w + 8 * v);                                                       \
-          _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) {                           \
-            const __m256 xv = _mm256_broadcast_ss(x[j] + ic);                                   \
-            _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                \
-                _mm256_fmadd_ps(xv, wv[v], acc[j][v]);                                          \
-          }                                                                                     \
-        }                                                                                       \
-      }                                                                                         \
-      const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);            \
-      _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) if (j < n)                      \
-          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {          \
-        float *o = out + (size_t)(px + j) * OC + ob + 8 * v;                                    \
-        const __m256 r = _mm256_min_ps(_mm256_max_ps(acc[j][v], lo), hi);                      \
-        if (left >= 8 * v + 8)                                                                  \
-          _mm256_storeu_ps(o, r);                                                               \
-        else                                                                                    \
-          _mm256_maskstore_ps(o, avx2_mask(left - 8 * v), r);                                   \
-      }                                                                                         \
-    }                                                                                           \
+/* AVX2, any kernel: one tile of MR output pixels (their origins in org, interior or not) x
+ * NV * 8 channels at ob (MR * NV accumulators of the 16 ymm registers: 6 x 2, or 4 x 3 for a
+ * last block of 17..24 channels), the bias at bias, the weights of the 32-channel block at
+ * wblk, stored at o (pixel j at o + j * out_c; `left` channels from ob on, masked below NV * 8).
+ * Per tap each pixel's input row comes from conv_tile.h (a kernel row at once on interior
+ * tiles); per input channel NV weight vectors are loaded and each pixel's input broadcast.
+ * `ahead`: where the next block's weights are, relative to these, to prefetch (0: nothing). */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+conv_tile_avx2(const ecnn_conv_params *p, const float *in, const ecnn_tile_origin *org,
+               bool interior, int32_t n, const float *wblk, size_t ahead, const float *bias,
+               float *o, int32_t left, const int32_t MR, const int32_t NV) {
+  const int32_t IC = p->in_c, OC = p->out_c, taps = p->kernel_h * p->kernel_w;
+  __m256 acc[6][3];
+  _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) {
+    const __m256 bv = _mm256_loadu_ps(bias + 8 * v);
+    _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++) acc[j][v] = bv;
   }
-CONV_BLOCK_AVX2(conv_block_wide_avx2, 6, 2)
-CONV_BLOCK_AVX2(conv_block_24_avx2, 4, 3)
-CONV_BLOCK_AVX2(conv_block_narrow_avx2, 12, 1)
+  const int32_t merge = ecnn_tile_merged_taps(p, interior);
+  for (int32_t t = 0, ky = 0, kx = 0; t < taps; t += merge) {
+    const float *x[6];
+    ecnn_tile_tap_rows(p, in, org, false, interior, 0, n, MR, ky, kx, zero_row, x);
+    if ((kx += merge) == p->kernel_w) kx = 0, ky++; /* the next tap (no division) */
+    const float *w = wblk + (size_t)t * IC * 32;
+    for (int32_t ic = 0; ic < IC * merge; ic++, w += 32) {
+      _mm_prefetch((const char *)(w + ahead), _MM_HINT_T0);
+      _mm_prefetch((const char *)(w + ahead + 16), _MM_HINT_T0);
+      __m256 wv[3];
+      _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) wv[v] = _mm256_loadu_ps(w + 8 * v);
+      _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++) {
+        const __m256 xv = _mm256_broadcast_ss(x[j] + ic);
+        _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =
+            _mm256_fmadd_ps(xv, wv[v], acc[j][v]);
+      }
+    }
+  }
+  if (p->out_min > -INFINITY || p->out_max < INFINITY) {
+    const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
+    _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++)
+      _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++)
+        acc[j][v] = _mm256_min_ps(_mm256_max_ps(acc[j][v], lo), hi);
+  }
+  if (n == MR && left >= 8 * NV) {
+    _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++)
+      _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++)
+        _mm256_storeu_ps(o + (size_t)j * OC + 8 * v, acc[j][v]);
+    return;
+  }
+  _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++) if (j < n)
+    _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {
+      float *q = o + (size_t)j * OC + 8 * v;
+      if (left >= 8 * v + 8)
+        _mm256_storeu_ps(q, acc[j][v]);
+      else
+        _mm256_maskstore_ps(q, avx2_mask(left - 8 * v), acc[j][v]);
+    }
+}
 
-/* The pointwise twin of CONV_BLOCK_AVX2 (1x1, stride 1, no padding: pixel px reads input row
- * px): the per-tile work cut to the bone, since a short input (16-64 channels) leaves only
+/* AVX2, any kernel: the 32-channel blocks [ob0, ob1) over the flat pixels [px0, px1), tile by
+ * tile (a tile's origins found once for both 16-channel halves of a block; a last block of
+ * 17..24 channels in one 4 x 24 pass instead). */
+__attribute__((target("avx2,fma"))) static void
+conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, const float *bp,
+                 float *out, int64_t px0, int64_t px1, int32_t ob0, int32_t ob1) {
+  const int32_t OC = p->out_c;
+  const size_t blk = (size_t)p->kernel_h * p->kernel_w * p->in_c * 32;
+  for (int32_t ob = ob0; ob < ob1; ob++) {
+    const float *wblk = wp + (size_t)ob * blk;
+    const int32_t left = OC - 32 * ob;
+    ecnn_tile_cursor cur = ecnn_tile_cursor_at(p, px0);
+    ecnn_tile_origin org[6];
+    if (left > 16 && left <= 24) {
+      for (int64_t px = px0; px < px1; px += 4) {
+        const int32_t n = px1 - px < 4 ? (int32_t)(px1 - px) : 4;
+        const bool interior = ecnn_tile_setup(p, in, &cur, n, false, org);
+        conv_tile_avx2(p, in, org, interior, n, wblk, px == px0 ? blk : 0, bp + 32 * ob,
+                       out + (size_t)px * OC + 32 * ob, left, 4, 3);
+      }
+      continue;
+    }
+    for (int64_t px = px0; px < px1; px += 6) {
+      const int32_t n = px1 - px < 6 ? (int32_t)(px1 - px) : 6;
+      const bool interior = ecnn_tile_setup(p, in, &cur, n, false, org);
+      for (int32_t c = 32 * ob; c < 32 * ob + 32 && c < OC; c += 16)
+        conv_tile_avx2(p, in, org, interior, n, wblk + c % 32, px == px0 && c % 32 == 0 ? blk : 0,
+                       bp + c, out + (size_t)px * OC + c, OC - c, 6, 2);
+    }
+  }
+}
+
+/* AVX2, pointwise (1x1, stride 1, no padding: pixel px reads input row px): the per-tile work cut to the bone, since a short input (16-64 channels) leaves only
  * 16-64 iterations per tile to pay for it. Row pointers of a short last tile repeat its last
  * row (computed, not stored), the bias stays in registers, the clamp is skipped when the
  * range is unbounded, and full tiles store without per-pixel checks. */
@@ -214,17 +245,20 @@ __attribute__((target("avx2,fma"))) void
 ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
                              const float *bp, float *out, int64_t px0, int64_t px1, int32_t ob0,
                              int32_t ob1) {
-  const bool pw = ecnn_conv_is_pointwise(p);
+  if (!ecnn_conv_is_pointwise(p)) {
+    conv_blocks_avx2(p, in, wp, bp, out, px0, px1, ob0, ob1);
+    return;
+  }
   for (int32_t ob = 32 * ob0; ob < 32 * ob1 && ob < p->out_c;) {
     const int32_t left = p->out_c - ob;
     if (ob % 32 == 0 && left > 16 && left <= 24) { /* a last block of 17..24: one 4 x 24 pass */
-      (pw ? conv_pw_24_avx2 : conv_block_24_avx2)(p, in, wp, bp, out, px0, px1, ob);
+      conv_pw_24_avx2(p, in, wp, bp, out, px0, px1, ob);
       ob += 24;
     } else if (left > 8) {
-      (pw ? conv_pw_wide_avx2 : conv_block_wide_avx2)(p, in, wp, bp, out, px0, px1, ob);
+      conv_pw_wide_avx2(p, in, wp, bp, out, px0, px1, ob);
       ob += 16;
     } else {
-      (pw ? conv_pw_narrow_avx2 : conv_block_narrow_avx2)(p, in, wp, bp, out, px0, px1, ob);
+      conv_pw_narrow_avx2(p, in, wp, bp, out, px0, px1, ob);
       ob += 16;
     }
   }

@@ -448,15 +448,17 @@ __attribute__((always_inline, target("avx2,fma"))) static inline void
 dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const float *w,
               bool full, __m256i m, const int32_t NP, const int32_t KH, const int32_t KW,
               const int32_t S, const bool EDGE, __m256 *acc) {
+  /* with EDGE, the steps i whose column ix0 + i lies inside the input */
+  const int64_t i_lo = ix0 < 0 ? -ix0 : 0, i_hi = in_w - ix0;
   _Pragma("GCC unroll 5") for (int32_t ky = 0; ky < KH; ky++) {
     if (!r[ky]) continue;
     __m256 wv[5];
     _Pragma("GCC unroll 5") for (int32_t kx = 0; kx < KW; kx++) wv[kx] =
         dw_ld8(w + (size_t)(ky * KW + kx) * C, full, m);
-    const float *q = r[ky] + (EDGE ? 0 : ix0 * C);
-    _Pragma("GCC unroll 24") for (int32_t i = 0; i < (NP - 1) * S + KW; i++, q += C) {
-      if (EDGE && (ix0 + i < 0 || ix0 + i >= in_w)) continue;
-      __m256 x = dw_ld8(EDGE ? r[ky] + (ix0 + i) * C : q, full, m);
+    int64_t off = ix0 * C; /* the input column of step i, as an offset from r[ky] */
+    _Pragma("GCC unroll 24") for (int32_t i = 0; i < (NP - 1) * S + KW; i++, off += C) {
+      if (EDGE && (i < i_lo || i >= i_hi)) continue;
+      __m256 x = dw_ld8(r[ky] + off, full, m);
       __asm__("" : "+x"(x)); /* one load serves every FMA below (GCC would fold one per FMA) */
       _Pragma("GCC unroll 8") for (int32_t j = 0; j < NP; j++) {
         const int32_t kx = i - j * S;

@@ -106,6 +106,12 @@ void ecnn_f32_conv2d_packed__avx512(const ecnn_conv_params *p, const float *in, 
 void ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
                                   const float *bp, float *out, int64_t px0, int64_t px1,
                                   int32_t ob0, int32_t ob1);
+/* The AVX2 pointwise kernel (a 1x1 CONV_2D, ecnn_conv_is_pointwise) with a fused residual ADD:
+ * out = clamp(conv + res, out_min, out_max), res laid out as out (out_c channels per pixel);
+ * res NULL: the plain conv. */
+void ecnn_f32_conv2d_pw_add__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
+                                  const float *bp, const float *res, float *out, int64_t px0,
+                                  int64_t px1, int32_t ob0, int32_t ob1);
 /* The plain-C twin of the packed kernels, same contract (in_c <= 4096); the path ECNN_ISA=scalar
  * takes once the model has dropped the file's weight layout. */
 void ecnn_f32_conv2d_packed__scalar(const ecnn_conv_params *p, const float *in, const float *wp,

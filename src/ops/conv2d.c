@@ -183,7 +183,14 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
       ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
     else if (j->isa == ECNN_ISA_NEON)
       ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
-    else if (j->isa == ECNN_ISA_AVX2)
+    else if (j->isa == ECNN_ISA_AVX2 && j->residual && j->residual_c == j->p->out_c &&
+             ecnn_conv_is_pointwise(j->p)) { /* the ADD in the kernel, with its activation */
+      ecnn_conv_params q = *j->p;
+      q.out_min = j->lo, q.out_max = j->hi;
+      ecnn_f32_conv2d_pw_add__avx2(&q, j->in, j->wp, j->bp, j->residual, j->out, px0, px1, ob,
+                                   ob + 1);
+      continue;
+    } else if (j->isa == ECNN_ISA_AVX2)
       ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
     else
       ecnn_f32_conv2d_packed__scalar(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);

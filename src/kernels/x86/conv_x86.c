@@ -200,7 +200,7 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
 #define CONV_PW_AVX2(NAME, MR, NV)                                                             \
   __attribute__((target("avx2,fma"))) static void NAME(                                        \
       const ecnn_conv_params *p, const float *in, const float *wp, const float *bp, float *out, \
-      int64_t px0, int64_t px1, int32_t ob) {                                                   \
+      const float *res, int64_t px0, int64_t px1, int32_t ob) {                                 \
     const int32_t IC = p->in_c, OC = p->out_c, left = OC - ob;                                  \
     const float *wb = wp + (size_t)(ob / 32) * IC * 32 + ob % 32;                               \
     const size_t ahead = ob % 32 == 0 ? (size_t)IC * 32 : 0; /* the next block, first tile */   \
@@ -227,6 +227,14 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
           _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
               _mm256_fmadd_ps(xv, wv[v], acc[j][v]);                                            \
         }                                                                                       \
+      }                                                                                         \
+      if (res) { /* a fused residual ADD: its operand, laid out as the output */               \
+        const float *r = res + (size_t)px * OC + ob;                                            \
+        _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) if (j < n)                    \
+            _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) if (left > 8 * v)          \
+                acc[j][v] = _mm256_add_ps(acc[j][v],                                            \
+                    left >= 8 * v + 8 ? _mm256_loadu_ps(r + (size_t)j * OC + 8 * v)             \
+                        : _mm256_maskload_ps(r + (size_t)j * OC + 8 * v, avx2_mask(left - 8 * v))); \
       }                                                                                         \
       if (clamp)                                                                                \
         _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                               \
@@ -260,16 +268,23 @@ ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, const f
     conv_blocks_avx2(p, in, wp, bp, out, px0, px1, ob0, ob1);
     return;
   }
+  ecnn_f32_conv2d_pw_add__avx2(p, in, wp, bp, NULL, out, px0, px1, ob0, ob1);
+}
+
+__attribute__((target("avx2,fma"))) void
+ecnn_f32_conv2d_pw_add__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
+                             const float *bp, const float *res, float *out, int64_t px0,
+                             int64_t px1, int32_t ob0, int32_t ob1) {
   for (int32_t ob = 32 * ob0; ob < 32 * ob1 && ob < p->out_c;) {
     const int32_t left = p->out_c - ob;
     if (ob % 32 == 0 && left > 16 && left <= 24) { /* a last block of 17..24: one 4 x 24 pass */
-      conv_pw_24_avx2(p, in, wp, bp, out, px0, px1, ob);
+      conv_pw_24_avx2(p, in, wp, bp, out, res, px0, px1, ob);
       ob += 24;
     } else if (left > 8) {
-      conv_pw_wide_avx2(p, in, wp, bp, out, px0, px1, ob);
+      conv_pw_wide_avx2(p, in, wp, bp, out, res, px0, px1, ob);
       ob += 16;
     } else {
-      conv_pw_narrow_avx2(p, in, wp, bp, out, px0, px1, ob);
+      conv_pw_narrow_avx2(p, in, wp, bp, out, res, px0, px1, ob);
       ob += 16;
     }
   }
@@ -605,6 +620,12 @@ int32_t ecnn_conv_packed_max_ic(void) { return 0; }
   }
 UNUSED_CONV(ecnn_f32_conv2d_packed__avx512)
 UNUSED_CONV(ecnn_f32_conv2d_packed__avx2)
+void ecnn_f32_conv2d_pw_add__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
+                                  const float *bp, const float *res, float *out, int64_t px0,
+                                  int64_t px1, int32_t ob0, int32_t ob1) {
+  (void)p, (void)in, (void)wp, (void)bp, (void)res, (void)out, (void)px0, (void)px1, (void)ob0,
+      (void)ob1;
+}
 UNUSED_DW(ecnn_f32_dwconv2d_rows__avx512)
 UNUSED_DW(ecnn_f32_dwconv2d_rows__avx2)
 #endif /* __x86_64__ */

@@ -170,9 +170,16 @@ static int32_t band_rows(const ecnn_conv_params *d) {
   return r;
 }
 
-/* The floats of one band's expanded input rows: the first part of a thread's scratch. */
+/* Expanded rows a thread's scratch holds: twice a band's (at most the image's), so that
+ * consecutive bands mostly move forward in it and the rows they share seldom move. */
+static size_t expanded_rows(const ecnn_conv_params *d) {
+  const size_t e = 2 * band_extent(d, band_rows(d));
+  return e < (size_t)d->in_h ? e : (size_t)d->in_h;
+}
+
+/* The floats of the expanded rows: the first part of a thread's scratch. */
 static size_t expanded_floats(const ecnn_conv_params *d) {
-  return band_extent(d, band_rows(d)) * d->in_w * d->in_c;
+  return expanded_rows(d) * d->in_w * d->in_c;
 }
 
 size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
@@ -214,39 +221,48 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
   const fused_job *j = arg;
   float *buf = (float *)(j->scratch + (size_t)ecnn_threadpool_current() * j->slice);
   const size_t row = (size_t)j->d.in_w * j->d.in_c; /* floats per expanded row */
-  int32_t have_b = -1, have_y0 = 0, have_y1 = 0;    /* rows of the previous band in buf */
+  const int32_t cap = (int32_t)(j->expanded_floats / row); /* rows buf holds */
+  int32_t have_b = -1, have_y0 = 0, have_y1 = 0; /* rows of the previous band, in buf from */
+  int32_t at = 0;                                /* row `at` on */
   for (int64_t i = begin; i < end; i++) {
     const int32_t b = (int32_t)(i / j->bands), r0 = (int32_t)(i % j->bands) * j->band;
     const int32_t r1 = r0 + j->band < j->d.out_h ? r0 + j->band : j->d.out_h;
     int32_t y0, y1;
     band_input_rows(&j->d, r0, r1, &y0, &y1);
-    /* rows the previous band of this image computed move to the front instead of being
-     * computed again; the conv computes the rest */
+    /* rows the previous band of this image computed are used where they are (or, when the
+     * band would run past the end of buf, moved to its front) instead of being computed
+     * again; the conv computes the rest after them */
     int32_t from = y0;
     if (have_b == b && have_y1 > y0 && have_y0 <= y0) {
-      memmove(buf, buf + (size_t)(y0 - have_y0) * row,
-              (size_t)(have_y1 - y0) * row * sizeof(float));
+      at += y0 - have_y0;
+      if (at + (y1 - y0) > cap) {
+        memmove(buf, buf + (size_t)at * row, (size_t)(have_y1 - y0) * row * sizeof(float));
+        at = 0;
+      }
       from = have_y1;
+    } else {
+      at = 0;
     }
+    float *rows = buf + (size_t)at * row; /* expanded row y0 */
     ecnn_conv_params c = j->c, d = j->d; /* the band as a one-image problem */
     c.batch = d.batch = 1;
     c.in_h = c.out_h = y1 - from;
     if (y1 > from)
       ecnn_conv2d_compute(j->g, j->conv, &c,
                           j->in + ((size_t)b * j->c.in_h + (size_t)from) * c.in_w * c.in_c,
-                          j->cw, j->cb, buf + (size_t)(from - y0) * row);
+                          j->cw, j->cb, rows + (size_t)(from - y0) * row);
     have_b = b, have_y0 = y0, have_y1 = y1;
     d.in_h = y1 - y0;
     d.out_h = r1 - r0;
     d.pad_top = j->d.pad_top - r0 * j->d.stride_h + y0;
     const int64_t px0 = ((int64_t)b * j->d.out_h + r0) * d.out_w;
     if (!j->proj) {
-      dw_compute(j->isa, &d, buf, j->dw, j->db, j->out + (size_t)px0 * d.out_c);
+      dw_compute(j->isa, &d, rows, j->dw, j->db, j->out + (size_t)px0 * d.out_c);
       continue;
     }
     /* the band's depthwise output goes to scratch, and the projection reads it there */
     float *band = buf + j->expanded_floats;
-    dw_compute(j->isa, &d, buf, j->dw, j->db, band);
+    dw_compute(j->isa, &d, rows, j->dw, j->db, band);
     ecnn_conv2d_project(j->g, j->proj, j->data, band, px0, (int64_t)(r1 - r0) * d.out_w);
   }
 }

@@ -290,6 +290,15 @@ static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) 
   j.data = ctx->data;
   j.proj = n->fuses_project ? n + 1 : NULL; /* the projection follows (model.c) */
   j.bands = (d->out_h + j.band - 1) / j.band;
+  const int32_t threads = ecnn_threadpool_size(ctx->pool);
+  if (threads > 1 && d->batch == 1) {
+    /* threaded: a band count that shares out evenly (a multiple of the threads, at least two
+     * each), or one thread ends up with a band more than the other */
+    int32_t want = (j.bands + threads - 1) / threads * threads;
+    if (want < 2 * threads) want = 2 * threads;
+    j.band = (d->out_h + want - 1) / want;
+    j.bands = (d->out_h + j.band - 1) / j.band;
+  }
   ecnn_parallel_for(ctx->pool, (int64_t)d->batch * j.bands, 1, fused_bands, &j);
   return ECNN_STATUS_OK;
 }

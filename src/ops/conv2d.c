@@ -275,10 +275,11 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
     j.bp = wp + k * ocp;
     j.nchunks = (int32_t)((npx + CONV_CHUNK - 1) / CONV_CHUNK);
     j.nob = (p.out_c + 31) / 32;
-    /* one thread: weight-heavy layers read each block's weights once; several: always by
-     * pixels, so each thread stays on the pixels it wrote in the layer before (a channel
-     * split made the next depthwise read half its input from the other core) */
-    j.weights_major = ecnn_threadpool_size(ctx->pool) == 1 &&
+    /* Weight-heavy layers read each block's weights once: weights-major. With threads, that
+     * splits the weights between them; but it also makes the next layer read half its input
+     * from the other core, which costs more than it saves on the larger images (19x19 and
+     * up: split by pixels there, each thread staying on the pixels it wrote before) */
+    j.weights_major = (ecnn_threadpool_size(ctx->pool) == 1 || npx <= 256) &&
                       k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;
     ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
   } else {

@@ -147,10 +147,10 @@ static bool only_read_by(const ecnn_graph *g, const ecnn_model *m, int32_t t, in
   return true;
 }
 
-/* Fusion at load: a pointwise CONV_2D whose output only feeds the DEPTHWISE_CONV_2D right
- * after it (MobileNetV2's expansion) is computed by that depthwise band by band, so the
- * expanded tensor stays in cache (depthwise_conv2d.c). Marks both nodes. Returns the pairs
- * fused. */
+/* Fusion at load: a CONV_2D whose output only feeds the DEPTHWISE_CONV_2D right after it
+ * (MobileNetV2's 1x1 expansion; also its first 3x3 conv) is computed by that depthwise band by
+ * band, so the tensor between them stays in cache (depthwise_conv2d.c). Marks both nodes.
+ * Returns the pairs fused. */
 static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {

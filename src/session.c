@@ -49,10 +49,10 @@ static int by_secs(const void *a, const void *b) {
 /* The kinds of fused node the profile counts apart, after the op types. */
 enum { FUSED_EXPAND = ECNN_OP_COUNT, FUSED_ADD, FUSED_BLOCK, PROFILE_ROWS };
 static const char *const fused_names[] = {"CONV_2D+DEPTHWISE fused", "CONV_2D+ADD fused",
-                                          "1x1+DEPTHWISE+1x1 fused"};
-static const char *const fused_notes[] = {"  (with the 1x1 CONV_2D before it)",
+                                          "CONV+DEPTHWISE+1x1 fused"};
+static const char *const fused_notes[] = {"  (with the CONV_2D before it)",
                                           "  (with the residual ADD after it)",
-                                          "  (with the 1x1 CONV_2Ds before and after it)"};
+                                          "  (with the CONV_2Ds before and after it)"};
 
 /* The profile row of node n: its op type, or the kind of fusion it runs. */
 static int32_t profile_row(const ecnn_node *n) {

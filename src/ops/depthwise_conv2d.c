@@ -132,7 +132,8 @@ static void dw_compute(ecnn_isa isa, const ecnn_conv_params *p, const float *in,
     ecnn_f32_dwconv2d__scalar(p, in, w, bias, out);
 }
 
-/* ---- a pointwise CONV_2D fused into this depthwise, computed band by band ----
+/* ---- a CONV_2D fused into this depthwise, computed band by band ----
+ * (MobileNetV2's 1x1 expansion, or a network's first KxK conv when a depthwise reads it)
  * A band is a run of the depthwise's output rows of one image; the conv computes the input
  * rows the band reads (clipped to the image) into the thread's scratch, and the depthwise reads
  * them there as a small image whose top padding is what remains of the real one. Bands overlap
@@ -192,7 +193,8 @@ size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
     return 0;
   if (ecnn_conv2d_geometry(g, conv, &c) != ECNN_STATUS_OK || geometry(g, dw, &d) != ECNN_STATUS_OK)
     return 0;
-  if (!ecnn_conv_is_pointwise(&c) || d.depth_multiplier != 1 || c.out_c != d.in_c) return 0;
+  if (d.depth_multiplier != 1 || c.out_c != d.in_c || c.out_h != d.in_h || c.out_w != d.in_w)
+    return 0;
   if ((size_t)d.batch * d.in_h * d.in_w * d.in_c * sizeof(float) < FUSED_MIN_BYTES) return 0;
   return expanded_floats(&d) * sizeof(float);
 }
@@ -246,11 +248,18 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
     float *rows = buf + (size_t)at * row; /* expanded row y0 */
     ecnn_conv_params c = j->c, d = j->d; /* the band as a one-image problem */
     c.batch = d.batch = 1;
-    c.in_h = c.out_h = y1 - from;
-    if (y1 > from)
+    if (y1 > from) {
+      /* the conv's output rows [from, y1) from its input rows [cy0, cy1) (the same rows for
+       * a pointwise conv; a KxK one reads its window, the padding cut as for the band) */
+      int32_t cy0, cy1;
+      band_input_rows(&j->c, from, y1, &cy0, &cy1);
+      c.in_h = cy1 - cy0;
+      c.out_h = y1 - from;
+      c.pad_top = j->c.pad_top - from * j->c.stride_h + cy0;
       ecnn_conv2d_compute(j->g, j->conv, &c,
-                          j->in + ((size_t)b * j->c.in_h + (size_t)from) * c.in_w * c.in_c,
+                          j->in + ((size_t)b * j->c.in_h + (size_t)cy0) * c.in_w * c.in_c,
                           j->cw, j->cb, rows + (size_t)(from - y0) * row);
+    }
     have_b = b, have_y0 = y0, have_y1 = y1;
     d.in_h = y1 - y0;
     d.out_h = r1 - r0;

@@ -1,6 +1,6 @@
 /*
- * test_fusion.c — load-time fusion (model.c): a pointwise CONV_2D inside the DEPTHWISE_CONV_2D
- * after it (depthwise_conv2d.c), and a residual ADD (also behind a channel PAD) inside the
+ * test_fusion.c — load-time fusion (model.c): a CONV_2D (pointwise, or a first KxK conv) inside
+ * the DEPTHWISE_CONV_2D after it (depthwise_conv2d.c), and a residual ADD (also behind a channel PAD) inside the
  * CONV_2D before it (conv2d.c). Hand-built graphs over geometries that cross band edges
  * (stride 1 and 2, SAME and VALID, dilation 2, two images, fused RELU6) and channel blocks run
  * fused and unfused (ECNN_NO_FUSION=1) on every ISA path this CPU has, at 1 and 2 threads; the
@@ -26,6 +26,7 @@ typedef struct geom {
   ecnn_padding padding;
   int32_t proj; /* after the depthwise: 0 nothing, 1 a 1x1 projection (ec -> ic), 2 and a
                  * residual ADD of the input (stride 1, SAME: same shape) */
+  int32_t ck, cs; /* the first conv: ck x ck at stride cs, SAME (0: 1x1, stride 1, VALID) */
 } geom;
 
 /* The model of a hand-built graph, with load-time fusion or without (ECNN_NO_FUSION=1). */
@@ -38,14 +39,16 @@ static ecnn_model *model_of(ecnn_graph *g, bool fusion) {
   return m;
 }
 
-/* in -> CONV_2D 1x1 (ic -> ec, RELU6) -> expanded -> DEPTHWISE 3x3 (RELU6) -> out, and
- * when `second_reader`, also expanded -> ADD(expanded, expanded) -> a second output. */
+/* in -> CONV_2D 1x1 (or ck x ck; ic -> ec, RELU6) -> expanded -> DEPTHWISE 3x3 (RELU6) -> out,
+ * and when `second_reader`, also expanded -> ADD(expanded, expanded) -> a second output. */
 static ecnn_model *build(const geom *q, bool second_reader, bool fusion) {
   ecnn_graph g;
   ecnn_graph_init(&g);
-  const int32_t din[4] = {q->batch, q->h, q->w, q->ic}, dcw[4] = {q->ec, 1, 1, q->ic};
-  const int32_t dcb[1] = {q->ec}, ddw[4] = {1, 3, 3, q->ec}, dexp[4] = {q->batch, q->h, q->w, q->ec};
-  const size_t ncw = (size_t)q->ec * q->ic, ndw = (size_t)9 * q->ec;
+  const int32_t ck = q->ck ? q->ck : 1, cs = q->cs ? q->cs : 1;
+  const int32_t eh = (q->h + cs - 1) / cs, ew = (q->w + cs - 1) / cs; /* SAME (1x1: VALID) */
+  const int32_t din[4] = {q->batch, q->h, q->w, q->ic}, dcw[4] = {q->ec, ck, ck, q->ic};
+  const int32_t dcb[1] = {q->ec}, ddw[4] = {1, 3, 3, q->ec}, dexp[4] = {q->batch, eh, ew, q->ec};
+  const size_t ncw = (size_t)q->ec * ck * ck * q->ic, ndw = (size_t)9 * q->ec;
   float *cw = malloc(ncw * 4), *cb = malloc((size_t)q->ec * 4), *dw = malloc(ndw * 4),
         *db = malloc((size_t)q->ec * 4);
   tu_fill_rand_f32(cw, ncw, 11), tu_fill_rand_f32(cb, (size_t)q->ec, 12);
@@ -66,8 +69,8 @@ static ecnn_model *build(const geom *q, bool second_reader, bool fusion) {
   free(cw), free(cb), free(dw), free(db), free(pw), free(pb);
   ecnn_op_params p;
   ecnn_op_params_init(&p);
-  p.padding = ECNN_PADDING_VALID;
-  p.stride_h = p.stride_w = 1;
+  p.padding = q->ck ? ECNN_PADDING_SAME : ECNN_PADDING_VALID;
+  p.stride_h = p.stride_w = cs;
   p.activation = ECNN_ACT_RELU6;
   const int32_t i1[3] = {in, tcw, tcb}, i2[3] = {exp, tdw, tdb};
   ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_CONV_2D, i1, 3, &exp, 1, &p), 0);
@@ -174,12 +177,16 @@ START_TEST(test_fused_equals_unfused) {
   /* expanded tensors over 1 MB (smaller ones are left unfused), rows of 30-40 KB: bands of a
    * few rows, so band edges, carried rows and the bottom padding are all crossed */
   static const geom cases[] = {
-      {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 0}, {1, 41, 37, 16, 200, 2, 1, ECNN_PADDING_SAME, 0},
-      {2, 30, 33, 8, 144, 1, 1, ECNN_PADDING_VALID, 0}, {1, 45, 40, 24, 160, 2, 1, ECNN_PADDING_VALID, 0},
-      {1, 40, 39, 12, 176, 1, 2, ECNN_PADDING_SAME, 0}, {2, 29, 31, 24, 150, 2, 1, ECNN_PADDING_SAME, 0},
+      {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 0, 0, 0}, {1, 41, 37, 16, 200, 2, 1, ECNN_PADDING_SAME, 0, 0, 0},
+      {2, 30, 33, 8, 144, 1, 1, ECNN_PADDING_VALID, 0, 0, 0}, {1, 45, 40, 24, 160, 2, 1, ECNN_PADDING_VALID, 0, 0, 0},
+      {1, 40, 39, 12, 176, 1, 2, ECNN_PADDING_SAME, 0, 0, 0}, {2, 29, 31, 24, 150, 2, 1, ECNN_PADDING_SAME, 0, 0, 0},
       /* the whole inverted-residual block: with a projection, and with its residual ADD */
-      {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 2}, {1, 41, 37, 16, 200, 2, 1, ECNN_PADDING_SAME, 1},
-      {2, 30, 33, 40, 144, 1, 1, ECNN_PADDING_VALID, 1}, {1, 40, 39, 36, 176, 1, 2, ECNN_PADDING_SAME, 2},
+      {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 2, 0, 0}, {1, 41, 37, 16, 200, 2, 1, ECNN_PADDING_SAME, 1, 0, 0},
+      {2, 30, 33, 40, 144, 1, 1, ECNN_PADDING_VALID, 1, 0, 0}, {1, 40, 39, 36, 176, 1, 2, ECNN_PADDING_SAME, 2, 0, 0},
+      /* a first KxK conv (SSD's 3x3 stride 2 on the image) before the depthwise */
+      {1, 121, 120, 3, 72, 1, 1, ECNN_PADDING_SAME, 1, 3, 2},
+      {2, 119, 119, 3, 80, 2, 1, ECNN_PADDING_VALID, 0, 3, 2},
+      {1, 64, 64, 4, 64, 2, 1, ECNN_PADDING_SAME, 1, 5, 1},
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     const geom *q = &cases[c];
@@ -269,7 +276,7 @@ START_TEST(test_conv_add_fused_equals_unfused) {
 END_TEST
 
 START_TEST(test_second_reader_not_fused) {
-  const geom q = {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 0};
+  const geom q = {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 0, 0, 0};
   ecnn_model *m = build(&q, true, true);
   ck_assert_int_eq(fused_pairs(m), 0);
   ecnn_model_free(m);
@@ -283,7 +290,7 @@ static void check_model(const char *name, int32_t min_pairs, int32_t adds) {
   setenv("ECNN_NO_FUSION", "1", 1);
   ck_assert_int_eq(ecnn_model_load_file(tu_model_path(name), &plain), ECNN_STATUS_OK);
   unsetenv("ECNN_NO_FUSION");
-  printf("fusion: %s: %d pointwise -> depthwise pairs (%d with their projection), %d residual "
+  printf("fusion: %s: %d conv -> depthwise pairs (%d with their projection), %d residual "
          "ADDs fused\n", name, (int)fused_pairs(fused), (int)fused_projections(fused),
          (int)fused_adds(fused));
   ck_assert_int_ge(fused_pairs(fused), min_pairs);
@@ -297,9 +304,9 @@ static void check_model(const char *name, int32_t min_pairs, int32_t adds) {
 }
 
 START_TEST(test_models_fused_equal_unfused) {
-  /* SSD: the expansions at 150x150, 75x75 and 38x38 (at least), the 10 residual ADDs;
-   * BlazeFace: no expansion, 16 residual ADDs, 11 of them behind a channel PAD */
-  check_model(SSD, 3, 10);
+  /* SSD: the first 3x3 conv and the expansions at 150x150, 75x75 and 38x38 (at least), the 10
+   * residual ADDs; BlazeFace: no expansion, 16 residual ADDs, 11 of them behind a channel PAD */
+  check_model(SSD, 4, 10);
   check_model("face_detection_short_range.tflite", 0, 16);
 }
 END_TEST

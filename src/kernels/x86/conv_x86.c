@@ -482,9 +482,16 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
     _Pragma("GCC unroll 5") for (int32_t kx = 0; kx < KW; kx++) wv[kx] =
         dw_ld8(w + (size_t)(ky * KW + kx) * C, full, m);
     int64_t off = ix0 * C; /* the input column of step i, as an offset from r[ky] */
+    /* interior: column i at base[i / 3] + (i % 3) * sb, one addressing mode per load */
+    const size_t sb = (size_t)C * sizeof(float);
+    const char *base[9];
+    if (!EDGE)
+      _Pragma("GCC unroll 9") for (int32_t k = 0; k < 9; k++) base[k] =
+          (const char *)(r[ky] + off) + (size_t)(3 * k) * sb;
     _Pragma("GCC unroll 24") for (int32_t i = 0; i < (NP - 1) * S + KW; i++, off += C) {
       if (EDGE && (i < i_lo || i >= i_hi)) continue;
-      __m256 x = dw_ld8(r[ky] + off, full, m);
+      __m256 x = EDGE ? dw_ld8(r[ky] + off, full, m)
+                      : dw_ld8((const float *)(base[i / 3] + (size_t)(i % 3) * sb), full, m);
       __asm__("" : "+x"(x)); /* one load serves every FMA below (GCC would fold one per FMA) */
       _Pragma("GCC unroll 8") for (int32_t j = 0; j < NP; j++) {
         const int32_t kx = i - j * S;

@@ -151,7 +151,7 @@ static bool only_read_by(const ecnn_graph *g, const ecnn_model *m, int32_t t, in
  * (MobileNetV2's 1x1 expansion; also its first 3x3 conv) is computed by that depthwise band by
  * band, so the tensor between them stays in cache (depthwise_conv2d.c). Marks both nodes.
  * Returns the pairs fused. */
-static int32_t fuse_pointwise_depthwise(ecnn_graph *g, const ecnn_model *m) {
+static int32_t fuse_conv_depthwise(ecnn_graph *g, const ecnn_model *m) {
   int32_t fused = 0;
   for (int32_t k = 0; k + 1 < g->num_nodes; k++) {
     ecnn_node *conv = &g->nodes[k], *dw = &g->nodes[k + 1];
@@ -283,7 +283,7 @@ ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   if (st == ECNN_STATUS_OK) {
     find_cam(m);
     if (fusion) { /* in this order: the projection pass extends the first two */
-      fuse_pointwise_depthwise(&m->graph, m);
+      fuse_conv_depthwise(&m->graph, m);
       fuse_conv_add(&m->graph, m);
       fuse_projection(&m->graph, m);
     }

@@ -112,13 +112,14 @@ void ecnn_set_shape(ecnn_tensor *t, int32_t ndim, const int32_t *dims);
 ecnn_status ecnn_broadcast_shape(const ecnn_node *n, const ecnn_tensor *a, const ecnn_tensor *b,
                                  int32_t *ndim, int32_t *dims);
 
-/* ---- fusion of a pointwise CONV_2D into the DEPTHWISE_CONV_2D after it (model.c) ---- */
+/* ---- fusion of a CONV_2D into the DEPTHWISE_CONV_2D after it (model.c) ---- */
 
 /* Per-thread scratch bytes the depthwise node `dw` needs to compute the CONV_2D `conv` that
- * produces its input band by band (the expanded tensor then stays in cache), or 0 when the
- * pair cannot be fused: conv must be a float 1x1 stride-1 CONV_2D on packed weights, dw a
- * float depthwise of multiplier 1 reading conv's output, both with a clamp activation (or
- * none). Graph-level conditions (conv's output used only by dw) are the caller's. */
+ * produces its input band by band (the tensor between them then stays in cache), or 0 when
+ * the pair cannot be fused: conv must be a float CONV_2D on packed weights (1x1 or KxK) whose
+ * output is over 1 MB, dw a float depthwise of multiplier 1 reading it, both with a clamp
+ * activation (or none). Graph-level conditions (conv's output used only by dw) are the
+ * caller's. */
 size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
                                     const ecnn_node *dw);
 /* Whether CONV_2D node n runs on packed weights (float, groups 1, in_c within the packed

@@ -4,10 +4,11 @@
  * CONV_2D reads weights packed once per model in 32-channel blocks, each [KH*KW*IC][32]
  * (ecnn_f32_conv2d_pack), and computes tiles of consecutive output pixels (flat over rows and
  * images, inputs found through conv_tile.h) x output channels: AVX-512 8 x 32 (16 zmm
- * accumulators) or 8 x 16 for a block of at most 16 channels, AVX2 6 x 16. Per input channel
- * the weight vectors are loaded and each pixel's input broadcast; taps outside the input read
- * a zero row. The conv kernel takes a range of flat pixels and of channel blocks, the
- * depthwise kernel a range of output rows (batch * out_h), so a thread pool can split them.
+ * accumulators) or 8 x 16 for a block of at most 16 channels; AVX2 (16 ymm registers) 6 x 16,
+ * 5 x 16 or 4 x 24, with a 1x1 kernel of its own that can also add a residual. Per input
+ * channel the weight vectors are loaded and each pixel's input broadcast; taps outside the
+ * input read a zero row. The conv kernel takes a range of flat pixels and of channel blocks,
+ * the depthwise kernel a range of output rows (batch * out_h), so a thread pool can split them.
  * Compiled with per-function target attributes; only called when isa.c says the CPU has them.
  */
 #if defined(__x86_64__)

@@ -137,10 +137,11 @@ static void dw_compute(ecnn_isa isa, const ecnn_conv_params *p, const float *in,
  * A band is a run of the depthwise's output rows of one image; the conv computes the input
  * rows the band reads (clipped to the image) into the thread's scratch, and the depthwise reads
  * them there as a small image whose top padding is what remains of the real one. Bands overlap
- * by the kernel's extra rows: a thread that runs consecutive bands moves them to the front of
- * its scratch, the first band of a thread's share computes them again. The expanded tensor
- * never goes to memory, and bands are independent (the thread pool shares them out). Only
- * expanded tensors larger than L2 are fused: smaller ones stay in cache unfused. */
+ * by the kernel's extra rows: a thread that runs consecutive bands keeps them where they are
+ * in its scratch (which holds two bands' rows; they move to its front only when the next band
+ * would run past its end), the first band of a thread's share computes them again. The
+ * expanded tensor never goes to memory, and bands are independent (the thread pool shares
+ * them out). Only expanded tensors over 1 MB are fused: smaller ones stay in cache unfused. */
 
 enum {
   FUSED_BAND_BYTES = 256 * 1024, /* expanded rows per band: well inside L2 */

@@ -94,6 +94,32 @@ __attribute__((target("avx2,fma"))) static inline __m256i avx2_mask(int32_t left
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(left), idx);
 }
 
+/* The end of an AVX2 conv tile of MR pixels x NV vectors: the clamp to [lo, hi] (when bounded),
+ * then the first n pixels stored, pixel j at o + j * OC, `left` channels from o on (masked
+ * below NV * 8; full tiles store unchecked). */
+__attribute__((always_inline, target("avx2,fma"))) static inline void
+tile_store_avx2(__m256 (*acc)[3], float *o, int32_t OC, int32_t n, int32_t left, bool clamp,
+                __m256 lo, __m256 hi, const int32_t MR, const int32_t NV) {
+  if (clamp)
+    _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)
+      _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++)
+        acc[j][v] = _mm256_min_ps(_mm256_max_ps(acc[j][v], lo), hi);
+  if (n == MR && left >= 8 * NV) {
+    _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)
+      _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++)
+        _mm256_storeu_ps(o + (size_t)j * OC + 8 * v, acc[j][v]);
+    return;
+  }
+  _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) if (j < n)
+    _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {
+      float *q = o + (size_t)j * OC + 8 * v;
+      if (left >= 8 * v + 8)
+        _mm256_storeu_ps(q, acc[j][v]);
+      else
+        _mm256_maskstore_ps(q, avx2_mask(left - 8 * v), acc[j][v]);
+    }
+}
+
 /* AVX2, any kernel: one tile of MR output pixels (their origins in org, interior or not) x
  * NV * 8 channels at ob (MR * NV accumulators of the 16 ymm registers: 6 x 2, or 4 x 3 for a
  * last block of 17..24 channels), the bias at bias, the weights of the 32-channel block at
@@ -129,26 +155,9 @@ conv_tile_avx2(const ecnn_conv_params *p, const float *in, const ecnn_tile_origi
       }
     }
   }
-  if (p->out_min > -INFINITY || p->out_max < INFINITY) {
-    const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
-    _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++)
-      _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++)
-        acc[j][v] = _mm256_min_ps(_mm256_max_ps(acc[j][v], lo), hi);
-  }
-  if (n == MR && left >= 8 * NV) {
-    _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++)
-      _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++)
-        _mm256_storeu_ps(o + (size_t)j * OC + 8 * v, acc[j][v]);
-    return;
-  }
-  _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++) if (j < n)
-    _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {
-      float *q = o + (size_t)j * OC + 8 * v;
-      if (left >= 8 * v + 8)
-        _mm256_storeu_ps(q, acc[j][v]);
-      else
-        _mm256_maskstore_ps(q, avx2_mask(left - 8 * v), acc[j][v]);
-    }
+  const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
+  tile_store_avx2(acc, o, OC, n, left, p->out_min > -INFINITY || p->out_max < INFINITY, lo, hi,
+                  MR, NV);
 }
 
 /* AVX2, any kernel: the 32-channel blocks [ob0, ob1) over the flat pixels [px0, px1), tile by
@@ -194,8 +203,9 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
   }
 }
 
-/* AVX2, pointwise (1x1, stride 1, no padding: pixel px reads input row px): the per-tile work cut to the bone, since a short input (16-64 channels) leaves only
- * 16-64 iterations per tile to pay for it. Row pointers of a short last tile repeat its last
+/* AVX2, pointwise (1x1, stride 1, no padding: pixel px reads input row px): the per-tile work
+ * cut to the bone, since a short input (16-64 channels) leaves only 16-64 iterations per tile
+ * to pay for it. Row pointers of a short last tile repeat its last
  * row (computed, not stored), the bias stays in registers, the clamp is skipped when the
  * range is unbounded, and full tiles store without per-pixel checks. */
 #define CONV_PW_AVX2(NAME, MR, NV)                                                             \
@@ -212,7 +222,7 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
       const float *x[MR];                                                                       \
       _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) x[j] =                          \
           in + (size_t)(px + (j < n ? j : n - 1)) * IC;                                         \
-      __m256 acc[MR][NV];                                                                       \
+      __m256 acc[MR][3];                                                                        \
       _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                                 \
           _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
               _mm256_loadu_ps(bp + ob + 8 * v);                                                 \
@@ -237,24 +247,7 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
                     left >= 8 * v + 8 ? _mm256_loadu_ps(r + (size_t)j * OC + 8 * v)             \
                         : _mm256_maskload_ps(r + (size_t)j * OC + 8 * v, avx2_mask(left - 8 * v))); \
       }                                                                                         \
-      if (clamp)                                                                                \
-        _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                               \
-            _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                \
-                _mm256_min_ps(_mm256_max_ps(acc[j][v], lo), hi);                                \
-      float *o = out + (size_t)px * OC + ob;                                                    \
-      if (n == MR && left >= 8 * NV) {                                                          \
-        _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++)                               \
-            _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++)                            \
-                _mm256_storeu_ps(o + (size_t)j * OC + 8 * v, acc[j][v]);                        \
-        continue;                                                                               \
-      }                                                                                         \
-      _Pragma("GCC unroll 12") for (int32_t j = 0; j < MR; j++) if (j < n)                      \
-          _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) if (left > 8 * v) {          \
-        if (left >= 8 * v + 8)                                                                  \
-          _mm256_storeu_ps(o + (size_t)j * OC + 8 * v, acc[j][v]);                              \
-        else                                                                                    \
-          _mm256_maskstore_ps(o + (size_t)j * OC + 8 * v, avx2_mask(left - 8 * v), acc[j][v]);  \
-      }                                                                                         \
+      tile_store_avx2(acc, out + (size_t)px * OC + ob, OC, n, left, clamp, lo, hi, MR, NV);   \
     }                                                                                           \
   }
 CONV_PW_AVX2(conv_pw_wide_avx2, 6, 2)

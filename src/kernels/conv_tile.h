@@ -35,6 +35,13 @@ static inline ecnn_tile_cursor ecnn_tile_cursor_at(const ecnn_conv_params *p, in
 static inline void ecnn_tile_origins_next(const ecnn_conv_params *p, const float *in,
                                           ecnn_tile_cursor *c, int32_t n, ecnn_tile_origin *o) {
   const size_t image = (size_t)p->in_h * p->in_w * p->in_c;
+  if (c->ox + n < p->out_w) { /* all on the cursor's row (the common case): no checks */
+    const float *base = in + (size_t)c->b * image;
+    const int32_t iy = c->oy * p->stride_h - p->pad_top, ix = c->ox * p->stride_w - p->pad_left;
+    for (int32_t j = 0; j < n; j++) o[j].base = base, o[j].iy = iy, o[j].ix = ix + j * p->stride_w;
+    c->ox += n;
+    return;
+  }
   for (int32_t j = 0; j < n; j++) {
     o[j].base = in + (size_t)c->b * image;
     o[j].iy = c->oy * p->stride_h - p->pad_top;

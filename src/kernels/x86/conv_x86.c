@@ -137,10 +137,17 @@ conv_tile_avx2(const ecnn_conv_params *p, const float *in, const ecnn_tile_origi
     const __m256 bv = _mm256_loadu_ps(bias + 8 * v);
     _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++) acc[j][v] = bv;
   }
+  /* interior tiles read a kernel row's taps as one run (merge taps), their pixels' pointers
+   * found once and moved down a row per kernel row: the tap lookup costs as much as the FMAs
+   * when the run is short (3x3x3 first layers) */
   const int32_t merge = ecnn_tile_merged_taps(p, interior);
+  const size_t down = (size_t)p->dilation_h * p->in_w * IC;
+  const float *x[6] = {NULL};
   for (int32_t t = 0, ky = 0, kx = 0; t < taps; t += merge) {
-    const float *x[6];
-    ecnn_tile_tap_rows(p, in, org, false, interior, 0, n, MR, ky, kx, zero_row, x);
+    if (merge == 1 || t == 0)
+      ecnn_tile_tap_rows(p, in, org, false, interior, 0, n, MR, ky, kx, zero_row, x);
+    else
+      _Pragma("GCC unroll 6") for (int32_t j = 0; j < MR; j++) x[j] += j < n ? down : 0;
     if ((kx += merge) == p->kernel_w) kx = 0, ky++; /* the next tap (no division) */
     const float *w = wblk + (size_t)t * IC * 32;
     for (int32_t ic = 0; ic < IC * merge; ic++, w += 32) {
@@ -227,7 +234,8 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
           _Pragma("GCC unroll 3") for (int32_t v = 0; v < NV; v++) acc[j][v] =                  \
               _mm256_loadu_ps(bp + ob + 8 * v);                                                 \
       const float *w = wb;                                                                      \
-      const size_t pf = px == px0 ? ahead : 0;                                                  \
+      /* prefetch: the next block's weights on the first tile, else 4 steps ahead (L2 -> L1) */ \
+      const size_t pf = px == px0 ? ahead : 128;                                                \
       for (int32_t ic = 0; ic < IC; ic++, w += 32) {                                            \
         _mm_prefetch((const char *)(w + pf), _MM_HINT_T0);                                      \
         _mm_prefetch((const char *)(w + pf + 16), _MM_HINT_T0);                                 \

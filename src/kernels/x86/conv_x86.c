@@ -120,6 +120,13 @@ tile_store_avx2(__m256 (*acc)[3], float *o, int32_t OC, int32_t n, int32_t left,
     }
 }
 
+/* The bytes of the next channel block each step of a tile prefetches when a block's weights
+ * are gone through in `passes` tiles (conv_blocks_avx2 and the 1x1 kernels): the block's 128
+ * bytes a step shared out over them, rounded up. Pass h starts at byte h * steps * adv. */
+static inline size_t prefetch_share(int64_t passes) {
+  return (size_t)(128 + passes - 1) / (size_t)passes;
+}
+
 /* AVX2, any kernel: one tile of MR output pixels (their origins in org, interior or not) x
  * NV * 8 channels at ob (MR * NV accumulators of the 16 ymm registers: 6 x 2, or 4 x 3 for a
  * last block of 17..24 channels), the bias at bias, the weights of the 32-channel block at
@@ -185,11 +192,9 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
   const int64_t t5 = npx / 5 * 5 + (npx % 5 ? 4 : 0);
   const int32_t mr = t5 < t6 ? 5 : 6;
   /* the next block's weights are prefetched a little at every step of each of this block's
-   * T half-tiles (half-tile h from byte h * steps * adv on, adv = 128 / T bytes a step: the
-   * block's 128 bytes a step, shared out): fetched in one tile, as before, the 295 KB block of
-   * the 3x3 10x10x256 -> 5x5x512 layer asked memory for more than it gave (0.93 -> 0.80 ms) */
-  const int64_t tiles = 2 * ((npx + mr - 1) / mr);
-  const size_t steps = blk / 32, adv = (128 + (size_t)tiles - 1) / (size_t)tiles;
+   * half-tiles (prefetch_share): fetched in one tile, as before, the 295 KB block of the 3x3
+   * 10x10x256 -> 5x5x512 layer asked memory for more than it gave (0.93 -> 0.80 ms) */
+  const size_t steps = blk / 32, adv = prefetch_share(2 * ((npx + mr - 1) / mr));
   for (int32_t ob = ob0; ob < ob1; ob++) {
     const float *wblk = wp + (size_t)ob * blk;
     const char *next = (const char *)(wblk + blk);
@@ -231,10 +236,11 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
       const float *res, int64_t px0, int64_t px1, int32_t ob) {                                 \
     const int32_t IC = p->in_c, OC = p->out_c, left = OC - ob;                                  \
     const float *wb = wp + (size_t)(ob / 32) * IC * 32 + ob % 32;                               \
-    /* the next block's weights, spread over the steps of the block's 2 x tiles tiles as in  \
-     * conv_blocks_avx2 (the first half's tiles take the first shares, the second's the rest) */ \
+    /* the next block's weights, spread over the block's tiles (prefetch_share): those of   \
+     * both 16-channel halves, the first half's tiles taking the first shares (a 24-channel  \
+     * pass is a block's only one) */                                                          \
     const int64_t tiles = (px1 - px0 + MR - 1) / MR;                                           \
-    const size_t adv = (size_t)(128 + 2 * tiles - 1) / (size_t)(2 * tiles);                    \
+    const size_t adv = prefetch_share((NV == 2 ? 2 : 1) * tiles);                               \
     const char *pf = (const char *)(wp + (size_t)(ob / 32 + 1) * IC * 32) +                     \
                      (size_t)(ob % 32 ? tiles : 0) * IC * adv;                                  \
     const bool clamp = p->out_min > -INFINITY || p->out_max < INFINITY;                         \

@@ -142,7 +142,8 @@ typedef struct conv_job {
   const float *in, *wp, *bp;
   float *out;
   ecnn_isa isa;
-  int64_t npx, chunk; /* flat output pixels, pixels per chunk */
+  int64_t npx, unit; /* flat output pixels; chunk c is units [c * units / nchunks, (c + 1) * */
+  int64_t units;      /* units / nchunks) of `unit` pixels each */
   int32_t nchunks, nob;
   bool weights_major;
   const float *residual; /* fused residual ADD: out = clamp(conv + residual, lo, hi), the */
@@ -178,7 +179,9 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; i++) {
     const int64_t c = j->weights_major ? i % j->nchunks : i / j->nob;
     const int32_t ob = (int32_t)(j->weights_major ? i / j->nchunks : i % j->nob);
-    const int64_t px0 = c * j->chunk, px1 = px0 + j->chunk < j->npx ? px0 + j->chunk : j->npx;
+    const int64_t px0 = c * j->units / j->nchunks * j->unit,
+                  px1e = (c + 1) * j->units / j->nchunks * j->unit,
+                  px1 = px1e < j->npx ? px1e : j->npx;
     if (j->isa == ECNN_ISA_AVX512)
       ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
     else if (j->isa == ECNN_ISA_NEON)
@@ -212,11 +215,16 @@ static void fused_add_target(const ecnn_graph *g, const ecnn_node *n, void *cons
 
 enum { CONV_CHUNK = 96 }; /* pixels per work item: a multiple of every kernel's tile (4/6/12/24) */
 
+/* The pixels of the packed kernels' main tile on each path (conv.h). */
+static int64_t conv_tile_pixels(ecnn_isa isa) {
+  return isa == ECNN_ISA_AVX512 ? 8 : isa == ECNN_ISA_AVX2 ? 6 : isa == ECNN_ISA_NEON ? 4 : 1;
+}
+
 /* A job's pixels (j->npx) in chunks, each through every channel block while its input is in
  * L1, on the calling thread (the fused band convolutions: small weights, many pixels). */
 static void run_all_blocks(conv_job *j) {
-  j->chunk = CONV_CHUNK;
-  j->nchunks = (int32_t)((j->npx + CONV_CHUNK - 1) / CONV_CHUNK);
+  j->unit = CONV_CHUNK;
+  j->units = j->nchunks = (int32_t)((j->npx + CONV_CHUNK - 1) / CONV_CHUNK);
   j->nob = (j->p->out_c + 31) / 32;
   j->weights_major = false;
   conv_items(j, 0, (int64_t)j->nchunks * j->nob);
@@ -231,8 +239,8 @@ void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n, const ecnn_con
   }
   const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
   const size_t ocp = ((size_t)p->out_c + 31) & ~(size_t)31;
-  conv_job j = {p, in, wp, wp + k * ocp, out, ecnn_isa_active(), 0, 0, 1, 0, true, NULL, 0, 0, 0};
-  j.npx = j.chunk = (int64_t)p->batch * p->out_h * p->out_w;
+  conv_job j = {.p = p, .in = in, .wp = wp, .bp = wp + k * ocp, .out = out,
+                .isa = ecnn_isa_active(), .npx = (int64_t)p->batch * p->out_h * p->out_w};
   run_all_blocks(&j);
 }
 
@@ -245,8 +253,8 @@ void ecnn_conv2d_project(const ecnn_graph *g, const ecnn_node *n, void *const *d
   const float *wp = packed_weights(g, n);
   const size_t ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
   float *out = (float *)data[n->outputs[0]] + (size_t)px0 * p.out_c;
-  conv_job j = {&p, in, wp, wp + (size_t)p.in_c * ocp, out, ecnn_isa_active(), npx, npx, 1, 0,
-                true, NULL, 0, 0, 0};
+  conv_job j = {.p = &p, .in = in, .wp = wp, .bp = wp + (size_t)p.in_c * ocp, .out = out,
+                .isa = ecnn_isa_active(), .npx = npx};
   if (n->fuses_next) fused_add_target(g, n, data, px0, &j); /* its residual ADD too */
   run_all_blocks(&j);
 }
@@ -265,22 +273,33 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   if (st != ECNN_STATUS_OK) return st;
   const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
   const float *wp = packed_weights(ctx->graph, n);
-  conv_job j = {&p, ecnn_ctx_in(ctx, 0), wp, NULL, ecnn_ctx_out(ctx, 0), ecnn_isa_active(), npx,
-                CONV_CHUNK, 0, 0, false, NULL, 0, 0, 0};
+  conv_job j = {.p = &p, .in = ecnn_ctx_in(ctx, 0), .wp = wp, .out = ecnn_ctx_out(ctx, 0),
+                .isa = ecnn_isa_active(), .npx = npx};
   if (n->fuses_next && !ctx->unfused) fused_add_target(ctx->graph, n, ctx->data, 0, &j);
   float *out = j.out;
   if (wp) {
     const size_t k = (size_t)p.kernel_h * p.kernel_w * p.in_c,
                  ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
     j.bp = wp + k * ocp;
-    j.nchunks = (int32_t)((npx + CONV_CHUNK - 1) / CONV_CHUNK);
+    const int32_t threads = ecnn_threadpool_size(ctx->pool);
+    j.unit = CONV_CHUNK;
+    j.units = j.nchunks = (int32_t)((npx + CONV_CHUNK - 1) / CONV_CHUNK);
     j.nob = (p.out_c + 31) / 32;
     /* Weight-heavy layers read each block's weights once: weights-major. With threads, that
      * splits the weights between them; but it also makes the next layer read half its input
      * from the other core, which costs more than it saves on the larger images (19x19 and
      * up: split by pixels there, each thread staying on the pixels it wrote before) */
-    j.weights_major = (ecnn_threadpool_size(ctx->pool) == 1 || npx <= 256) &&
+    j.weights_major = (threads == 1 || npx <= 256) &&
                       k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+    if (threads > 1 && !j.weights_major) {
+      /* split by pixels: chunks of whole kernel tiles, as many as a multiple of the parts
+       * ecnn_parallel_for makes (two per thread), so each part gets the same number of tiles
+       * to within one (361 pixels in 96-pixel chunks gave the threads 32 and 29 tiles) */
+      const int32_t parts = 2 * threads;
+      j.unit = conv_tile_pixels(j.isa);
+      j.units = (npx + j.unit - 1) / j.unit;
+      j.nchunks = (j.nchunks + parts - 1) / parts * parts;
+    }
     ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
   } else {
     ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);

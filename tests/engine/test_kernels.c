@@ -58,8 +58,10 @@ START_TEST(test_conv_vs_scalar) {
     for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
       for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
         for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
-          for (int cfg = 0; cfg < 4; cfg++) {
-            const int32_t k = cfg == 0 ? 1 : 3, s = cfg == 2 ? 2 : 1, d = cfg == 3 ? 2 : 1;
+          for (int cfg = 0; cfg < 5; cfg++) {
+            /* 1x1; 3x3 valid; 3x3 stride 2; 3x3 dilated; 5x5 stride 2 (BlazeFace's first) */
+            const int32_t k = cfg == 0 ? 1 : cfg == 4 ? 5 : 3, s = cfg == 2 || cfg == 4 ? 2 : 1;
+            const int32_t d = cfg == 3 ? 2 : 1;
             const bool same = cfg != 1;
             ecnn_conv_params p = geometry(widths[c] + 2, widths[c], ics[b], ocs[a], k, s, d, same);
             if (p.out_h < 1 || p.out_w < 1) continue;

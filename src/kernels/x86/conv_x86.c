@@ -522,17 +522,18 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
   }
 }
 
-/* The common case by far, written out in assembly: eight interior pixels of a 3x3 stride-1
- * depthwise, every full 8-channel block (nblk of them) from channel 0 on. r0..r2: the three
- * input rows at the group's first tap column; w0..w2: the kernel rows' weights ([3][C] each);
- * o: the first output pixel; sb: a pixel's bytes (C * 4); lohi: the clamp. Per block, each of
- * the ten input columns of a row is loaded once and feeds the (up to) three pixels that read
- * it, as dw_group_avx2 does; GCC's code for that kept the group's 20-odd addresses on the
- * stack and shuffled registers (about 190 instructions a group, 55-60 cycles; this is 130
- * and about 40 on data in L1). Registers: ymm0-7 the pixels, ymm8-10 a kernel row's weights,
- * ymm11-13 input columns, ymm14-15 the clamp; t and u hold a row's columns 3 and 6 (t
- * first its weights, last the fourth output pixel). */
-#define DW_ROW(R, W)                                                                           \
+/* The common cases by far, written out in assembly: eight interior pixels of a 3x3 depthwise
+ * at stride 1 or 2, every full 8-channel block (nblk of them) from channel 0 on. r0..r2: the
+ * three input rows at the group's first tap column; w: the weights ([9][C], taps in rows of
+ * three); o: the first output pixel; sb: a pixel's bytes (C * 4); lo, hi: the clamp. Per
+ * block, each of a row's 10 (stride 2: 17) input columns is loaded once and feeds the pixels
+ * that read it, as dw_group_avx2 does; GCC's code for that kept the group's 20-odd addresses
+ * on the stack and shuffled registers (about 190 instructions a group, 55-60 cycles; this is
+ * 130 and about 40 on data in L1). Registers: ymm0-7 the pixels, ymm8-10 a kernel row's
+ * weights, ymm11-13 input columns, ymm14-15 the clamp; t first holds a row's weights, then
+ * t and u its columns 3, 6, 9, ... in turn (one addressing mode per load: base, base + sb,
+ * base + 2 sb), and at the end the fourth output pixel. */
+#define DW_ROW_S1(R, W)                                                                         \
   W                                                                                            \
   "vmovups (%[t]), %%ymm8\n\t"                                                                 \
   "vmovups (%[t],%[sb],1), %%ymm9\n\t"                                                         \
@@ -578,45 +579,101 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
   "vminps %%ymm15, %%ymm" #J ", %%ymm" #J "\n\t"                                               \
   "vmovups %%ymm" #J ", " IDX "\n\t"
 
-static void dw3x3s1_group8_asm(const float *r0, const float *r1, const float *r2, const float *w,
-                               const float *bias, float *o, size_t sb, int64_t nblk, float lo,
-                               float hi) {
-  const float *t, *u;
-  const size_t s3 = 3 * sb;
-  __asm__ volatile(
-      "vbroadcastss %[lo], %%ymm14\n\t"
-      "vbroadcastss %[hi], %%ymm15\n\t"
-      "1:\n\t"
-      "vmovups (%[bias]), %%ymm0\n\t"
-      "vmovaps %%ymm0, %%ymm1\n\t"
-      "vmovaps %%ymm0, %%ymm2\n\t"
-      "vmovaps %%ymm0, %%ymm3\n\t"
-      "vmovaps %%ymm0, %%ymm4\n\t"
-      "vmovaps %%ymm0, %%ymm5\n\t"
-      "vmovaps %%ymm0, %%ymm6\n\t"
-      "vmovaps %%ymm0, %%ymm7\n\t"
-      DW_ROW("r0", "mov %[w], %[t]\n\t")
-      DW_ROW("r1", "lea (%[w],%[s3],1), %[t]\n\t")
-      DW_ROW("r2", "lea (%[w],%[s3],2), %[t]\n\t")
-      "lea (%[o],%[s3],1), %[t]\n\t"
-      DW_STORE(0, "(%[o])") DW_STORE(1, "(%[o],%[sb],1)") DW_STORE(2, "(%[o],%[sb],2)")
-      DW_STORE(3, "(%[t])") DW_STORE(4, "(%[t],%[sb],1)") DW_STORE(5, "(%[t],%[sb],2)")
-      DW_STORE(6, "(%[t],%[s3],1)") DW_STORE(7, "(%[t],%[sb],4)")
-      "add $32, %[r0]\n\t"
-      "add $32, %[r1]\n\t"
-      "add $32, %[r2]\n\t"
-      "add $32, %[w]\n\t"
-      "add $32, %[bias]\n\t"
-      "add $32, %[o]\n\t"
-      "dec %[n]\n\t"
-      "jnz 1b\n\t"
-      : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [w] "+r"(w), [bias] "+r"(bias),
-        [o] "+r"(o), [n] "+r"(nblk), [t] "=&r"(t), [u] "=&r"(u)
-      : [sb] "r"(sb), [s3] "r"(s3), [lo] "m"(lo), [hi] "m"(hi)
-      : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#define DW_ROW_S2(R, W)                                                                        \
+  W                                                                                            \
+  "vmovups (%[t]), %%ymm8\n\t"                                                                 \
+  "vmovups (%[t],%[sb],1), %%ymm9\n\t"                                                         \
+  "vmovups (%[t],%[sb],2), %%ymm10\n\t"                                                        \
+  "vmovups (%[" R "]), %%ymm11\n\t"                                                            \
+  "vfmadd231ps %%ymm11, %%ymm8, %%ymm0\n\t"                                                    \
+  "vmovups (%[" R "],%[sb],1), %%ymm12\n\t"                                                    \
+  "vfmadd231ps %%ymm12, %%ymm9, %%ymm0\n\t"                                                    \
+  "vmovups (%[" R "],%[sb],2), %%ymm13\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm8, %%ymm1\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm10, %%ymm0\n\t"                                                   \
+  "lea (%[" R "],%[s3],1), %[t]\n\t"                                                           \
+  "vmovups (%[t]), %%ymm11\n\t"                                                                \
+  "vfmadd231ps %%ymm11, %%ymm9, %%ymm1\n\t"                                                    \
+  "vmovups (%[t],%[sb],1), %%ymm12\n\t"                                                        \
+  "vfmadd231ps %%ymm12, %%ymm8, %%ymm2\n\t"                                                    \
+  "vfmadd231ps %%ymm12, %%ymm10, %%ymm1\n\t"                                                   \
+  "vmovups (%[t],%[sb],2), %%ymm13\n\t"                                                        \
+  "vfmadd231ps %%ymm13, %%ymm9, %%ymm2\n\t"                                                    \
+  "lea (%[t],%[s3],1), %[u]\n\t"                                                               \
+  "vmovups (%[u]), %%ymm11\n\t"                                                                \
+  "vfmadd231ps %%ymm11, %%ymm8, %%ymm3\n\t"                                                    \
+  "vfmadd231ps %%ymm11, %%ymm10, %%ymm2\n\t"                                                   \
+  "vmovups (%[u],%[sb],1), %%ymm12\n\t"                                                        \
+  "vfmadd231ps %%ymm12, %%ymm9, %%ymm3\n\t"                                                    \
+  "vmovups (%[u],%[sb],2), %%ymm13\n\t"                                                        \
+  "vfmadd231ps %%ymm13, %%ymm8, %%ymm4\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm10, %%ymm3\n\t"                                                   \
+  "lea (%[u],%[s3],1), %[t]\n\t"                                                               \
+  "vmovups (%[t]), %%ymm11\n\t"                                                                \
+  "vfmadd231ps %%ymm11, %%ymm9, %%ymm4\n\t"                                                    \
+  "vmovups (%[t],%[sb],1), %%ymm12\n\t"                                                        \
+  "vfmadd231ps %%ymm12, %%ymm8, %%ymm5\n\t"                                                    \
+  "vfmadd231ps %%ymm12, %%ymm10, %%ymm4\n\t"                                                   \
+  "vmovups (%[t],%[sb],2), %%ymm13\n\t"                                                        \
+  "vfmadd231ps %%ymm13, %%ymm9, %%ymm5\n\t"                                                    \
+  "lea (%[t],%[s3],1), %[u]\n\t"                                                               \
+  "vmovups (%[u]), %%ymm11\n\t"                                                                \
+  "vfmadd231ps %%ymm11, %%ymm8, %%ymm6\n\t"                                                    \
+  "vfmadd231ps %%ymm11, %%ymm10, %%ymm5\n\t"                                                   \
+  "vmovups (%[u],%[sb],1), %%ymm12\n\t"                                                        \
+  "vfmadd231ps %%ymm12, %%ymm9, %%ymm6\n\t"                                                    \
+  "vmovups (%[u],%[sb],2), %%ymm13\n\t"                                                        \
+  "vfmadd231ps %%ymm13, %%ymm8, %%ymm7\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm10, %%ymm6\n\t"                                                   \
+  "lea (%[u],%[s3],1), %[t]\n\t"                                                               \
+  "vmovups (%[t]), %%ymm11\n\t"                                                                \
+  "vfmadd231ps %%ymm11, %%ymm9, %%ymm7\n\t"                                                    \
+  "vmovups (%[t],%[sb],1), %%ymm12\n\t"                                                        \
+  "vfmadd231ps %%ymm12, %%ymm10, %%ymm7\n\t"
+
+#define DW_GROUP8_ASM(NAME, DW_ROW)                                                            \
+  static void NAME(const float *r0, const float *r1, const float *r2, const float *w,          \
+                   const float *bias, float *o, size_t sb, int64_t nblk, float lo, float hi) {    \
+  const float *t, *u;                                                                          \
+  const size_t s3 = 3 * sb;                                                                    \
+  __asm__ volatile(                                                                            \
+      "vbroadcastss %[lo], %%ymm14\n\t"                                                        \
+      "vbroadcastss %[hi], %%ymm15\n\t"                                                        \
+      "1:\n\t"                                                                                 \
+      "vmovups (%[bias]), %%ymm0\n\t"                                                          \
+      "vmovaps %%ymm0, %%ymm1\n\t"                                                             \
+      "vmovaps %%ymm0, %%ymm2\n\t"                                                             \
+      "vmovaps %%ymm0, %%ymm3\n\t"                                                             \
+      "vmovaps %%ymm0, %%ymm4\n\t"                                                             \
+      "vmovaps %%ymm0, %%ymm5\n\t"                                                             \
+      "vmovaps %%ymm0, %%ymm6\n\t"                                                             \
+      "vmovaps %%ymm0, %%ymm7\n\t"                                                             \
+      DW_ROW("r0", "mov %[w], %[t]\n\t")                                                       \
+      DW_ROW("r1", "lea (%[w],%[s3],1), %[t]\n\t")                                             \
+      DW_ROW("r2", "lea (%[w],%[s3],2), %[t]\n\t")                                             \
+      "lea (%[o],%[s3],1), %[t]\n\t"                                                           \
+      DW_STORE(0, "(%[o])") DW_STORE(1, "(%[o],%[sb],1)") DW_STORE(2, "(%[o],%[sb],2)")        \
+      DW_STORE(3, "(%[t])") DW_STORE(4, "(%[t],%[sb],1)") DW_STORE(5, "(%[t],%[sb],2)")        \
+      DW_STORE(6, "(%[t],%[s3],1)") DW_STORE(7, "(%[t],%[sb],4)")                              \
+      "add $32, %[r0]\n\t"                                                                     \
+      "add $32, %[r1]\n\t"                                                                     \
+      "add $32, %[r2]\n\t"                                                                     \
+      "add $32, %[w]\n\t"                                                                      \
+      "add $32, %[bias]\n\t"                                                                   \
+      "add $32, %[o]\n\t"                                                                      \
+      "dec %[n]\n\t"                                                                           \
+      "jnz 1b\n\t"                                                                             \
+      : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [w] "+r"(w), [bias] "+r"(bias),           \
+        [o] "+r"(o), [n] "+r"(nblk), [t] "=&r"(t), [u] "=&r"(u)                                \
+      : [sb] "r"(sb), [s3] "r"(s3), [lo] "m"(lo), [hi] "m"(hi)                                 \
+      : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", \
+        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");                         \
 }
-#undef DW_ROW
+DW_GROUP8_ASM(dw3x3s1_group8_asm, DW_ROW_S1)
+DW_GROUP8_ASM(dw3x3s2_group8_asm, DW_ROW_S2)
+#undef DW_ROW_S1
+#undef DW_ROW_S2
+#undef DW_GROUP8_ASM
 #undef DW_STORE
 
 /* Output pixels [ox, ox + n) (n <= NP) of one row, every channel: per 8-channel block, the
@@ -628,11 +685,14 @@ dw_pixels_avx2(const ecnn_conv_params *p, const float *const *rows, const float 
   const int32_t C = p->out_c;
   const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
   int32_t c = 0;
-  if (K == 3 && S == 1 && NP == 8 && !EDGE && n == 8 && bias && C >= 8 && rows[0] && rows[1] &&
-      rows[2]) {
-    const size_t at = (size_t)ix0 * C;
-    dw3x3s1_group8_asm(rows[0] + at, rows[1] + at, rows[2] + at, w, bias, o,
-                       (size_t)C * sizeof(float), C / 8, p->out_min, p->out_max);
+  if (K == 3 && NP == 8 && !EDGE && n == 8 && bias && C >= 8 && rows[0] && rows[1] && rows[2]) {
+    const size_t at = (size_t)ix0 * C, sb = (size_t)C * sizeof(float);
+    if (S == 1)
+      dw3x3s1_group8_asm(rows[0] + at, rows[1] + at, rows[2] + at, w, bias, o, sb, C / 8,
+                         p->out_min, p->out_max);
+    else
+      dw3x3s2_group8_asm(rows[0] + at, rows[1] + at, rows[2] + at, w, bias, o, sb, C / 8,
+                         p->out_min, p->out_max);
     c = C / 8 * 8;
   }
   for (; c < C; c += 8) {

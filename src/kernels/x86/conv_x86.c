@@ -532,7 +532,8 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
  * 130 and about 40 on data in L1). Registers: ymm0-7 the pixels, ymm8-10 a kernel row's
  * weights, ymm11-13 input columns, ymm14-15 the clamp; t first holds a row's weights, then
  * t and u its columns 3, 6, 9, ... in turn (one addressing mode per load: base, base + sb,
- * base + 2 sb), and at the end the fourth output pixel. */
+ * base + 2 sb), and at the end the fourth output pixel. A row's first group at stride 1,
+ * whose column -1 is the padding, has a variant of its own (the rows then start at column 0). */
 #define DW_ROW_S1(R, W)                                                                         \
   W                                                                                            \
   "vmovups (%[t]), %%ymm8\n\t"                                                                 \
@@ -631,6 +632,46 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
   "vmovups (%[t],%[sb],1), %%ymm12\n\t"                                                        \
   "vfmadd231ps %%ymm12, %%ymm10, %%ymm7\n\t"
 
+#define DW_ROW_S1L(R, W)                                                                       \
+  W                                                                                            \
+  "vmovups (%[t]), %%ymm8\n\t"                                                                 \
+  "vmovups (%[t],%[sb],1), %%ymm9\n\t"                                                         \
+  "vmovups (%[t],%[sb],2), %%ymm10\n\t"                                                        \
+  "lea (%[" R "],%[s3],1), %[t]\n\t"                                                           \
+  "lea (%[t],%[s3],1), %[u]\n\t"                                                               \
+  "vmovups (%[" R "]), %%ymm12\n\t"                                                            \
+  "vfmadd231ps %%ymm12, %%ymm8, %%ymm1\n\t"                                                    \
+  "vfmadd231ps %%ymm12, %%ymm9, %%ymm0\n\t"                                                    \
+  "vmovups (%[" R "],%[sb],1), %%ymm13\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm8, %%ymm2\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm9, %%ymm1\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm10, %%ymm0\n\t"                                                   \
+  "vmovups (%[" R "],%[sb],2), %%ymm11\n\t"                                                    \
+  "vfmadd231ps %%ymm11, %%ymm8, %%ymm3\n\t"                                                    \
+  "vfmadd231ps %%ymm11, %%ymm9, %%ymm2\n\t"                                                    \
+  "vfmadd231ps %%ymm11, %%ymm10, %%ymm1\n\t"                                                   \
+  "vmovups (%[t]), %%ymm12\n\t"                                                                \
+  "vfmadd231ps %%ymm12, %%ymm8, %%ymm4\n\t"                                                    \
+  "vfmadd231ps %%ymm12, %%ymm9, %%ymm3\n\t"                                                    \
+  "vfmadd231ps %%ymm12, %%ymm10, %%ymm2\n\t"                                                   \
+  "vmovups (%[t],%[sb],1), %%ymm13\n\t"                                                        \
+  "vfmadd231ps %%ymm13, %%ymm8, %%ymm5\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm9, %%ymm4\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm10, %%ymm3\n\t"                                                   \
+  "vmovups (%[t],%[sb],2), %%ymm11\n\t"                                                        \
+  "vfmadd231ps %%ymm11, %%ymm8, %%ymm6\n\t"                                                    \
+  "vfmadd231ps %%ymm11, %%ymm9, %%ymm5\n\t"                                                    \
+  "vfmadd231ps %%ymm11, %%ymm10, %%ymm4\n\t"                                                   \
+  "vmovups (%[u]), %%ymm12\n\t"                                                                \
+  "vfmadd231ps %%ymm12, %%ymm8, %%ymm7\n\t"                                                    \
+  "vfmadd231ps %%ymm12, %%ymm9, %%ymm6\n\t"                                                    \
+  "vfmadd231ps %%ymm12, %%ymm10, %%ymm5\n\t"                                                   \
+  "vmovups (%[u],%[sb],1), %%ymm13\n\t"                                                        \
+  "vfmadd231ps %%ymm13, %%ymm9, %%ymm7\n\t"                                                    \
+  "vfmadd231ps %%ymm13, %%ymm10, %%ymm6\n\t"                                                   \
+  "vmovups (%[u],%[sb],2), %%ymm11\n\t"                                                        \
+  "vfmadd231ps %%ymm11, %%ymm10, %%ymm7\n\t"
+
 #define DW_GROUP8_ASM(NAME, DW_ROW)                                                            \
   static void NAME(const float *r0, const float *r1, const float *r2, const float *w,          \
                    const float *bias, float *o, size_t sb, int64_t nblk, float lo, float hi) {    \
@@ -671,8 +712,10 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
 }
 DW_GROUP8_ASM(dw3x3s1_group8_asm, DW_ROW_S1)
 DW_GROUP8_ASM(dw3x3s2_group8_asm, DW_ROW_S2)
+DW_GROUP8_ASM(dw3x3s1l_group8_asm, DW_ROW_S1L) /* a row's first group: its column -1 padding */
 #undef DW_ROW_S1
 #undef DW_ROW_S2
+#undef DW_ROW_S1L
 #undef DW_GROUP8_ASM
 #undef DW_STORE
 
@@ -685,9 +728,14 @@ dw_pixels_avx2(const ecnn_conv_params *p, const float *const *rows, const float 
   const int32_t C = p->out_c;
   const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
   int32_t c = 0;
-  if (K == 3 && NP == 8 && !EDGE && n == 8 && bias && C >= 8 && rows[0] && rows[1] && rows[2]) {
-    const size_t at = (size_t)ix0 * C, sb = (size_t)C * sizeof(float);
-    if (S == 1)
+  if (K == 3 && NP == 8 && n == 8 && bias && C >= 8 && rows[0] && rows[1] && rows[2] &&
+      (!EDGE || (S == 1 && ix0 == -1 && p->in_w > 8))) {
+    const size_t sb = (size_t)C * sizeof(float);
+    const size_t at = EDGE ? 0 : (size_t)ix0 * C; /* EDGE: the row's first pixel */
+    if (EDGE)
+      dw3x3s1l_group8_asm(rows[0], rows[1], rows[2], w, bias, o, sb, C / 8, p->out_min,
+                          p->out_max);
+    else if (S == 1)
       dw3x3s1_group8_asm(rows[0] + at, rows[1] + at, rows[2] + at, w, bias, o, sb, C / 8,
                          p->out_min, p->out_max);
     else

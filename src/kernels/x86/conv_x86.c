@@ -534,13 +534,17 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
  * t and u its columns 3, 6, 9, ... in turn (one addressing mode per load: base, base + sb,
  * base + 2 sb), and at the end the fourth output pixel. A row's first group at stride 1,
  * whose column -1 is the padding, has a variant of its own (the rows then start at column 0). */
-#define DW_ROW_S1(R, W)                                                                         \
-  W                                                                                            \
-  "vmovups (%[t]), %%ymm8\n\t"                                                                 \
+/* A kernel row's three weights into ymm8-10 (W: the instruction that points t at them), and
+ * a row's bases t = R + 3 sb, u = R + 6 sb. */
+#define DW_WEIGHTS(W)                                                                          \
+  W "vmovups (%[t]), %%ymm8\n\t"                                                               \
   "vmovups (%[t],%[sb],1), %%ymm9\n\t"                                                         \
-  "vmovups (%[t],%[sb],2), %%ymm10\n\t"                                                        \
+  "vmovups (%[t],%[sb],2), %%ymm10\n\t"
+#define DW_BASES(R)                                                                            \
   "lea (%[" R "],%[s3],1), %[t]\n\t"                                                           \
-  "lea (%[t],%[s3],1), %[u]\n\t"                                                               \
+  "lea (%[t],%[s3],1), %[u]\n\t"
+#define DW_ROW_S1(R, W)                                                                         \
+  DW_WEIGHTS(W) DW_BASES(R)                                                                    \
   "vmovups (%[" R "]), %%ymm11\n\t"                                                            \
   "vfmadd231ps %%ymm11, %%ymm8, %%ymm0\n\t"                                                    \
   "vmovups (%[" R "],%[sb],1), %%ymm12\n\t"                                                    \
@@ -581,10 +585,7 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
   "vmovups %%ymm" #J ", " IDX "\n\t"
 
 #define DW_ROW_S2(R, W)                                                                        \
-  W                                                                                            \
-  "vmovups (%[t]), %%ymm8\n\t"                                                                 \
-  "vmovups (%[t],%[sb],1), %%ymm9\n\t"                                                         \
-  "vmovups (%[t],%[sb],2), %%ymm10\n\t"                                                        \
+  DW_WEIGHTS(W)                                                                                \
   "vmovups (%[" R "]), %%ymm11\n\t"                                                            \
   "vfmadd231ps %%ymm11, %%ymm8, %%ymm0\n\t"                                                    \
   "vmovups (%[" R "],%[sb],1), %%ymm12\n\t"                                                    \
@@ -633,12 +634,7 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
   "vfmadd231ps %%ymm12, %%ymm10, %%ymm7\n\t"
 
 #define DW_ROW_S1L(R, W)                                                                       \
-  W                                                                                            \
-  "vmovups (%[t]), %%ymm8\n\t"                                                                 \
-  "vmovups (%[t],%[sb],1), %%ymm9\n\t"                                                         \
-  "vmovups (%[t],%[sb],2), %%ymm10\n\t"                                                        \
-  "lea (%[" R "],%[s3],1), %[t]\n\t"                                                           \
-  "lea (%[t],%[s3],1), %[u]\n\t"                                                               \
+  DW_WEIGHTS(W) DW_BASES(R)                                                                    \
   "vmovups (%[" R "]), %%ymm12\n\t"                                                            \
   "vfmadd231ps %%ymm12, %%ymm8, %%ymm1\n\t"                                                    \
   "vfmadd231ps %%ymm12, %%ymm9, %%ymm0\n\t"                                                    \
@@ -713,6 +709,8 @@ dw_group_avx2(const float *const *r, int32_t C, int32_t in_w, int64_t ix0, const
 DW_GROUP8_ASM(dw3x3s1_group8_asm, DW_ROW_S1)
 DW_GROUP8_ASM(dw3x3s2_group8_asm, DW_ROW_S2)
 DW_GROUP8_ASM(dw3x3s1l_group8_asm, DW_ROW_S1L) /* a row's first group: its column -1 padding */
+#undef DW_WEIGHTS
+#undef DW_BASES
 #undef DW_ROW_S1
 #undef DW_ROW_S2
 #undef DW_ROW_S1L

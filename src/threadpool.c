@@ -157,12 +157,16 @@ void ecnn_threadpool_free(ecnn_threadpool *p) {
 
 int32_t ecnn_threadpool_size(const ecnn_threadpool *p) { return p ? p->threads : 1; }
 
+int32_t ecnn_threadpool_parts(const ecnn_threadpool *p) {
+  /* two chunks per thread: a late worker's share is small, the load evens out */
+  const int32_t parts = p ? 2 * p->threads : 1;
+  return parts < MAX_PARTS ? parts : MAX_PARTS;
+}
+
 void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_fn fn, void *arg) {
   if (n <= 0) return;
   if (grain < 1) grain = 1;
-  /* two chunks per thread: a late worker's share is small, the load evens out */
-  int64_t parts = p ? 2 * (int64_t)p->threads : 1;
-  if (parts > MAX_PARTS) parts = MAX_PARTS;
+  int64_t parts = ecnn_threadpool_parts(p);
   if (parts > n / grain) parts = n / grain > 0 ? n / grain : 1;
   if (parts <= 1) {
     fn(arg, 0, n);

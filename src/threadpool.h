@@ -23,6 +23,9 @@ int32_t ecnn_threadpool_size(const ecnn_threadpool *pool);
 /* Index of the calling thread in its pool: 1..threads-1 in a worker, 0 in the caller (and in
  * any thread outside a pool). Lets a task pick its slice of per-thread scratch memory. */
 int32_t ecnn_threadpool_current(void);
+/* How many parts ecnn_parallel_for splits a large job into (two per thread; 1 for NULL): a
+ * job of a multiple of this many equal items shares out evenly. */
+int32_t ecnn_threadpool_parts(const ecnn_threadpool *pool);
 /* Runs fn over [0, n) split into one chunk per thread; pool may be NULL (inline). Chunks are
  * at least `grain` items. */
 void ecnn_parallel_for(ecnn_threadpool *pool, int64_t n, int64_t grain, ecnn_task_fn fn,

@@ -293,9 +293,9 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
                       k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;
     if (threads > 1 && !j.weights_major) {
       /* split by pixels: chunks of whole kernel tiles, as many as a multiple of the parts
-       * ecnn_parallel_for makes (two per thread), so each part gets the same number of tiles
-       * to within one (361 pixels in 96-pixel chunks gave the threads 32 and 29 tiles) */
-      const int32_t parts = 2 * threads;
+       * ecnn_parallel_for makes (ecnn_threadpool_parts), so each part gets the same number
+       * of tiles to within one (361 pixels in 96-pixel chunks gave the threads 32 and 29) */
+      const int32_t parts = ecnn_threadpool_parts(ctx->pool);
       j.unit = conv_tile_pixels(j.isa);
       j.units = (npx + j.unit - 1) / j.unit;
       j.nchunks = (j.nchunks + parts - 1) / parts * parts;

@@ -303,9 +303,9 @@ static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) 
   const int32_t threads = ecnn_threadpool_size(ctx->pool);
   if (threads > 1 && d->batch == 1) {
     /* threaded: a band count that shares out evenly over the parts ecnn_parallel_for makes
-     * (two per thread), or one thread ends up with a band or more over the other (the first
-     * block's 14 bands went 8 / 6) */
-    const int32_t parts = 2 * threads;
+     * (ecnn_threadpool_parts), or one thread ends up with a band or more over the other (the
+     * first block's 14 bands went 8 / 6) */
+    const int32_t parts = ecnn_threadpool_parts(ctx->pool);
     const int32_t want = (j.bands + parts - 1) / parts * parts;
     j.band = (d->out_h + want - 1) / want;
     j.bands = (d->out_h + j.band - 1) / j.band;

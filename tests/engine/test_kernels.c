@@ -44,7 +44,7 @@ typedef void (*packed_conv_fn)(const ecnn_conv_params *, const float *, const fl
 
 START_TEST(test_conv_vs_scalar) {
   static const int32_t ocs[] = {1, 7, 16, 17, 31, 32, 33, 48, 70};
-  static const int32_t ics[] = {1, 3, 16, 37};
+  static const int32_t ics[] = {1, 3, 16, 24, 32, 37}; /* 16-32: the short-input 1x1 tiles */
   static const int32_t widths[] = {1, 5, 7, 13, 30}; /* 30: interior 6-pixel tiles at stride 2 */
   int checked = 0;
   for (ecnn_isa isa = ECNN_ISA_SCALAR; isa <= ECNN_ISA_AVX512; isa++) {

@@ -127,16 +127,47 @@ static inline size_t prefetch_share(int64_t passes) {
   return (size_t)(128 + passes - 1) / (size_t)passes;
 }
 
+/* Pieces of the assembly 6 x 16 tiles below (the first conv's and the short-input 1x1's):
+ * ymm0-11 the accumulators (pixel j in ymm 2j and 2j + 1), ymm12-13 a step's weights, ymm14
+ * the broadcast input. T6_INIT: the bias into every pixel. T6_PAIR: one pixel's input at
+ * ADDR times both weight vectors. T6_STORE: the clamp (lo, hi) and the 12 stores, pixel j at
+ * o + j * os (o3: o + 3 * os). */
+#define T6_INIT                                                                                \
+  "vmovups (%[bias]), %%ymm0\n\t"                                                              \
+  "vmovups 32(%[bias]), %%ymm1\n\t"                                                            \
+  "vmovaps %%ymm0, %%ymm2\n\t" "vmovaps %%ymm1, %%ymm3\n\t"                                    \
+  "vmovaps %%ymm0, %%ymm4\n\t" "vmovaps %%ymm1, %%ymm5\n\t"                                    \
+  "vmovaps %%ymm0, %%ymm6\n\t" "vmovaps %%ymm1, %%ymm7\n\t"                                    \
+  "vmovaps %%ymm0, %%ymm8\n\t" "vmovaps %%ymm1, %%ymm9\n\t"                                    \
+  "vmovaps %%ymm0, %%ymm10\n\t" "vmovaps %%ymm1, %%ymm11\n\t"
+#define T6_PAIR(ADDR, A, B)                                                                    \
+  "vbroadcastss " ADDR ", %%ymm14\n\t"                                                         \
+  "vfmadd231ps %%ymm14, %%ymm12, %%ymm" #A "\n\t"                                              \
+  "vfmadd231ps %%ymm14, %%ymm13, %%ymm" #B "\n\t"
+#define T6_ST(A, ADDR)                                                                         \
+  "vmaxps %%ymm12, %%ymm" #A ", %%ymm" #A "\n\t"                                               \
+  "vminps %%ymm13, %%ymm" #A ", %%ymm" #A "\n\t"                                               \
+  "vmovups %%ymm" #A ", " ADDR "\n\t"
+#define T6_STORE                                                                               \
+  "vbroadcastss %[lo], %%ymm12\n\t"                                                            \
+  "vbroadcastss %[hi], %%ymm13\n\t"                                                            \
+  "lea (%[o],%[os],2), %[o3]\n\t"                                                              \
+  "add %[os], %[o3]\n\t"                                                                       \
+  T6_ST(0, "(%[o])") T6_ST(1, "32(%[o])")                                                      \
+  T6_ST(2, "(%[o],%[os],1)") T6_ST(3, "32(%[o],%[os],1)")                                      \
+  T6_ST(4, "(%[o],%[os],2)") T6_ST(5, "32(%[o],%[os],2)")                                      \
+  T6_ST(6, "(%[o3])") T6_ST(7, "32(%[o3])")                                                    \
+  T6_ST(8, "(%[o3],%[os],1)") T6_ST(9, "32(%[o3],%[os],1)")                                    \
+  T6_ST(10, "(%[o3],%[os],2)") T6_ST(11, "32(%[o3],%[os],2)")
+
 /* The first layer of most MobileNets - 3 input channels, 3x3, stride 2 - on an interior tile
  * of 6 pixels x 16 channels, in assembly: its 27 steps unrolled, every input a displacement
  * from one pointer (the pixels are 24 bytes apart, a kernel row's 9 inputs contiguous, the
- * kernel rows rs bytes apart). GCC's tile took 72 ns, this one 57 (first conv alone 36 -> 45
- * GMAC/s). r: pixel 0's tap (0, 0); w: the half-block's weights ([27][32] floats, this half's
- * 16 at w); bias: its 16; o: pixel 0's output, os bytes a pixel; lohi: the clamp. */
-#define F1_PX(J, A, B, K, ROW)                                                                 \
-  "vbroadcastss " #J "*24+" K "*4" ROW ", %%ymm14\n\t"                                         \
-  "vfmadd231ps %%ymm14, %%ymm12, %%ymm" #A "\n\t"                                              \
-  "vfmadd231ps %%ymm14, %%ymm13, %%ymm" #B "\n\t"
+ * kernel rows rs bytes apart). GCC's tile took 72 ns, this one 57 (the first conv alone,
+ * borders included, 34 -> 38 GMAC/s). r: pixel 0's tap (0, 0); w: the half-block's weights
+ * ([27][32] floats, this half's 16 at w); bias: its 16; o: pixel 0's output, os bytes a
+ * pixel; lo, hi: the clamp. */
+#define F1_PX(J, A, B, K, ROW) T6_PAIR(#J "*24+" K "*4" ROW, A, B)
 #define F1_STEP(KY, K, ROW)                                                                    \
   "vmovups (" KY "*9+" K ")*128(%[w]), %%ymm12\n\t"                                            \
   "vmovups (" KY "*9+" K ")*128+32(%[w]), %%ymm13\n\t"                                         \
@@ -146,33 +177,14 @@ static inline size_t prefetch_share(int64_t passes) {
   F1_STEP(KY, "0", ROW) F1_STEP(KY, "1", ROW) F1_STEP(KY, "2", ROW) F1_STEP(KY, "3", ROW)      \
   F1_STEP(KY, "4", ROW) F1_STEP(KY, "5", ROW) F1_STEP(KY, "6", ROW) F1_STEP(KY, "7", ROW)      \
   F1_STEP(KY, "8", ROW)
-#define F1_STORE(A, ADDR)                                                                      \
-  "vmaxps %%ymm12, %%ymm" #A ", %%ymm" #A "\n\t"                                               \
-  "vminps %%ymm13, %%ymm" #A ", %%ymm" #A "\n\t"                                               \
-  "vmovups %%ymm" #A ", " ADDR "\n\t"
 
 static void conv3x3s2c3_tile_asm(const float *r, size_t rs, const float *w, const float *bias,
                                  float *o, size_t os, float lo, float hi) {
   float *o3;
   __asm__ volatile(
-      "vmovups (%[bias]), %%ymm0\n\t"
-      "vmovups 32(%[bias]), %%ymm1\n\t"
-      "vmovaps %%ymm0, %%ymm2\n\t" "vmovaps %%ymm1, %%ymm3\n\t"
-      "vmovaps %%ymm0, %%ymm4\n\t" "vmovaps %%ymm1, %%ymm5\n\t"
-      "vmovaps %%ymm0, %%ymm6\n\t" "vmovaps %%ymm1, %%ymm7\n\t"
-      "vmovaps %%ymm0, %%ymm8\n\t" "vmovaps %%ymm1, %%ymm9\n\t"
-      "vmovaps %%ymm0, %%ymm10\n\t" "vmovaps %%ymm1, %%ymm11\n\t"
+      T6_INIT
       F1_KROW("0", "(%[r])") F1_KROW("1", "(%[r],%[rs],1)") F1_KROW("2", "(%[r],%[rs],2)")
-      "vbroadcastss %[lo], %%ymm12\n\t"
-      "vbroadcastss %[hi], %%ymm13\n\t"
-      "lea (%[o],%[os],2), %[o3]\n\t"
-      "add %[os], %[o3]\n\t"
-      F1_STORE(0, "(%[o])") F1_STORE(1, "32(%[o])")
-      F1_STORE(2, "(%[o],%[os],1)") F1_STORE(3, "32(%[o],%[os],1)")
-      F1_STORE(4, "(%[o],%[os],2)") F1_STORE(5, "32(%[o],%[os],2)")
-      F1_STORE(6, "(%[o3])") F1_STORE(7, "32(%[o3])")
-      F1_STORE(8, "(%[o3],%[os],1)") F1_STORE(9, "32(%[o3],%[os],1)")
-      F1_STORE(10, "(%[o3],%[os],2)") F1_STORE(11, "32(%[o3],%[os],2)")
+      T6_STORE
       : [o3] "=&r"(o3)
       : [r] "r"(r), [rs] "r"(rs), [w] "r"(w), [bias] "r"(bias), [o] "r"(o), [os] "r"(os),
         [lo] "m"(lo), [hi] "m"(hi)
@@ -182,7 +194,6 @@ static void conv3x3s2c3_tile_asm(const float *r, size_t rs, const float *w, cons
 #undef F1_PX
 #undef F1_STEP
 #undef F1_KROW
-#undef F1_STORE
 
 /* AVX2, any kernel: one tile of MR output pixels (their origins in org, interior or not) x
  * NV * 8 channels at ob (MR * NV accumulators of the 16 ymm registers: 6 x 2, or 4 x 3 for a
@@ -296,27 +307,14 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
  * runs at 46 GMAC/s alone against 40 (K = 16) to 45 (K = 32). `tiles` consecutive tiles from
  * x: pixel 0's inputs; w: the half-block's weights ([K][32] floats, this half's 16 at w);
  * bias: its 16; o: pixel 0's output, os bytes a pixel; lo, hi: the clamp. */
-#define PW_PAIR(J, A, B, K)                                                                    \
-  "vbroadcastss " #J "*" #K "*4+pwk_*4(%[x]), %%ymm14\n\t"                                    \
-  "vfmadd231ps %%ymm14, %%ymm12, %%ymm" #A "\n\t"                                              \
-  "vfmadd231ps %%ymm14, %%ymm13, %%ymm" #B "\n\t"
-#define PW_STORE(A, ADDR)                                                                      \
-  "vmaxps %%ymm12, %%ymm" #A ", %%ymm" #A "\n\t"                                               \
-  "vminps %%ymm13, %%ymm" #A ", %%ymm" #A "\n\t"                                               \
-  "vmovups %%ymm" #A ", " ADDR "\n\t"
+#define PW_PAIR(J, A, B, K) T6_PAIR(#J "*" #K "*4+pwk_*4(%[x])", A, B)
 #define PW_TILE_ASM(NAME, K)                                                                   \
   static void NAME(const float *x, const float *w, const float *bias, float *o, size_t os,    \
                    int64_t tiles, float lo, float hi) {                                        \
     float *o3;                                                                                 \
     __asm__ volatile(                                                                          \
         "1:\n\t"                                                                               \
-        "vmovups (%[bias]), %%ymm0\n\t"                                                        \
-        "vmovups 32(%[bias]), %%ymm1\n\t"                                                      \
-        "vmovaps %%ymm0, %%ymm2\n\t" "vmovaps %%ymm1, %%ymm3\n\t"                              \
-        "vmovaps %%ymm0, %%ymm4\n\t" "vmovaps %%ymm1, %%ymm5\n\t"                              \
-        "vmovaps %%ymm0, %%ymm6\n\t" "vmovaps %%ymm1, %%ymm7\n\t"                              \
-        "vmovaps %%ymm0, %%ymm8\n\t" "vmovaps %%ymm1, %%ymm9\n\t"                              \
-        "vmovaps %%ymm0, %%ymm10\n\t" "vmovaps %%ymm1, %%ymm11\n\t"                            \
+        T6_INIT                                                                                \
         ".set pwk_, 0\n\t"                                                                     \
         ".rept " #K "\n\t"                                                                     \
         "vmovups pwk_*128(%[w]), %%ymm12\n\t"                                                  \
@@ -325,16 +323,7 @@ conv_blocks_avx2(const ecnn_conv_params *p, const float *in, const float *wp, co
         PW_PAIR(3, 6, 7, K) PW_PAIR(4, 8, 9, K) PW_PAIR(5, 10, 11, K)                          \
         ".set pwk_, pwk_+1\n\t"                                                                \
         ".endr\n\t"                                                                            \
-        "vbroadcastss %[lo], %%ymm12\n\t"                                                      \
-        "vbroadcastss %[hi], %%ymm13\n\t"                                                      \
-        "lea (%[o],%[os],2), %[o3]\n\t"                                                        \
-        "add %[os], %[o3]\n\t"                                                                 \
-        PW_STORE(0, "(%[o])") PW_STORE(1, "32(%[o])")                                          \
-        PW_STORE(2, "(%[o],%[os],1)") PW_STORE(3, "32(%[o],%[os],1)")                          \
-        PW_STORE(4, "(%[o],%[os],2)") PW_STORE(5, "32(%[o],%[os],2)")                          \
-        PW_STORE(6, "(%[o3])") PW_STORE(7, "32(%[o3])")                                        \
-        PW_STORE(8, "(%[o3],%[os],1)") PW_STORE(9, "32(%[o3],%[os],1)")                        \
-        PW_STORE(10, "(%[o3],%[os],2)") PW_STORE(11, "32(%[o3],%[os],2)")                      \
+        T6_STORE                                                                               \
         "add $6*" #K "*4, %[x]\n\t"                                                           \
         "lea (%[o3],%[os],2), %[o]\n\t"                                                        \
         "add %[os], %[o]\n\t"                                                                 \
@@ -349,8 +338,11 @@ PW_TILE_ASM(pw_tile_k16_asm, 16)
 PW_TILE_ASM(pw_tile_k24_asm, 24)
 PW_TILE_ASM(pw_tile_k32_asm, 32)
 #undef PW_PAIR
-#undef PW_STORE
 #undef PW_TILE_ASM
+#undef T6_INIT
+#undef T6_PAIR
+#undef T6_ST
+#undef T6_STORE
 
 /* AVX2, pointwise (1x1, stride 1, no padding: pixel px reads input row px): the per-tile work
  * cut to the bone, since a short input (16-64 channels) leaves only 16-64 iterations per tile

@@ -10,6 +10,10 @@
  * input read a zero row. The conv kernel takes a range of flat pixels and of channel blocks,
  * the depthwise kernel a range of output rows (batch * out_h), so a thread pool can split them.
  * Compiled with per-function target attributes; only called when isa.c says the CPU has them.
+ * Three AVX2 hot loops are inline assembly (x86-64, AT&T) where GCC's code for the same
+ * intrinsics kept pointers on the stack: the 3-channel 3x3 stride-2 first conv's interior
+ * tiles, the 1x1 full tiles of 16-32 input channels, and the 3x3 depthwise's common groups;
+ * the intrinsics handle every other case.
  */
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -215,10 +215,16 @@ typedef struct fused_job {
   float *out;
   char *scratch;
   size_t slice;
-  int32_t band, bands; /* output rows per band, bands per image */
+  int32_t bands; /* bands per image (out_h / bands rows each, rounded down or up) */
   size_t expanded_floats; /* the expanded rows' share of a thread's scratch */
   ecnn_isa isa;
 } fused_job;
+
+/* The first output row of band k: bands differ by at most a row (a thread's share of them
+ * then differs from another's by at most a row too). */
+static inline int32_t band_start(const fused_job *j, int32_t k) {
+  return (int32_t)((int64_t)k * j->d.out_h / j->bands);
+}
 
 static void fused_bands(void *arg, int64_t begin, int64_t end) {
   const fused_job *j = arg;
@@ -228,8 +234,8 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
   int32_t have_b = -1, have_y0 = 0, have_y1 = 0; /* rows of the previous band, in buf from */
   int32_t at = 0;                                /* row `at` on */
   for (int64_t i = begin; i < end; i++) {
-    const int32_t b = (int32_t)(i / j->bands), r0 = (int32_t)(i % j->bands) * j->band;
-    const int32_t r1 = r0 + j->band < j->d.out_h ? r0 + j->band : j->d.out_h;
+    const int32_t b = (int32_t)(i / j->bands), k = (int32_t)(i % j->bands);
+    const int32_t r0 = band_start(j, k), r1 = band_start(j, k + 1);
     int32_t y0, y1;
     band_input_rows(&j->d, r0, r1, &y0, &y1);
     /* rows the previous band of this image computed are used where they are (or, when the
@@ -295,20 +301,18 @@ static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) 
   j.db = ecnn_ctx_in(ctx, 2);
   j.scratch = ctx->scratch;
   j.slice = ctx->scratch_bytes;
-  j.band = band_rows(d);
   j.expanded_floats = expanded_floats(d);
   j.data = ctx->data;
   j.proj = n->fuses_project ? n + 1 : NULL; /* the projection follows (model.c) */
-  j.bands = (d->out_h + j.band - 1) / j.band;
-  const int32_t threads = ecnn_threadpool_size(ctx->pool);
-  if (threads > 1 && d->batch == 1) {
-    /* threaded: a band count that shares out evenly over the parts ecnn_parallel_for makes
-     * (ecnn_threadpool_parts), or one thread ends up with a band or more over the other (the
-     * first block's 14 bands went 8 / 6) */
+  /* bands of at most band_rows() rows (what the scratch holds); threaded, a multiple of the
+   * parts ecnn_parallel_for makes (ecnn_threadpool_parts), so that every part gets the same
+   * rows within one (with bands of equal height, 15 bands of 10 rows went 8 / 7) */
+  const int32_t band = band_rows(d);
+  j.bands = (d->out_h + band - 1) / band;
+  if (ecnn_threadpool_size(ctx->pool) > 1 && d->batch == 1) {
     const int32_t parts = ecnn_threadpool_parts(ctx->pool);
     const int32_t want = (j.bands + parts - 1) / parts * parts;
-    j.band = (d->out_h + want - 1) / want;
-    j.bands = (d->out_h + j.band - 1) / j.band;
+    if (want <= d->out_h) j.bands = want;
   }
   ecnn_parallel_for(ctx->pool, (int64_t)d->batch * j.bands, 1, fused_bands, &j);
   return ECNN_STATUS_OK;

@@ -30,7 +30,7 @@ struct ecnn_threadpool {
   /* the current job (written under mu before the generation changes) */
   ecnn_task_fn fn;
   void *arg;
-  int64_t n, chunk, parts;
+  int64_t n, parts;
 };
 
 typedef struct worker_arg {
@@ -52,7 +52,7 @@ static inline void cpu_relax(void) {
 
 /* Runs chunk idx of job `gen` if nobody has claimed it yet. */
 static void try_chunk(ecnn_threadpool *p, uint32_t gen, ecnn_task_fn fn, void *arg, int64_t n,
-                      int64_t chunk, int64_t parts, int64_t idx) {
+                      int64_t parts, int64_t idx) {
   /* claim: move the word from an older generation to ours; a word already at ours (or, for a
    * worker still on a finished job, at a newer one) means somebody else runs it */
   uint32_t cur = __atomic_load_n(&p->claimed[idx], __ATOMIC_ACQUIRE);
@@ -60,7 +60,8 @@ static void try_chunk(ecnn_threadpool *p, uint32_t gen, ecnn_task_fn fn, void *a
     if ((int32_t)(cur - gen) >= 0) return;
   } while (!__atomic_compare_exchange_n(&p->claimed[idx], &cur, gen, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE));
-  int64_t begin = idx * chunk, end = begin + chunk < n ? begin + chunk : n;
+  /* chunk sizes differ by at most one item (ceil-sized chunks gave 10 items as 3/3/3/1) */
+  const int64_t begin = idx * n / parts, end = (idx + 1) * n / parts;
   if (begin < end) fn(arg, begin, end);
   if (__atomic_add_fetch(&p->done, 1, __ATOMIC_ACQ_REL) == parts) {
     pthread_mutex_lock(&p->mu);
@@ -74,12 +75,12 @@ static void try_chunk(ecnn_threadpool *p, uint32_t gen, ecnn_task_fn fn, void *a
  * each thread on the data it wrote, in its own cache), then, from the far end, whatever
  * nobody has claimed yet (a thread that is slow to wake never holds the others up). */
 static void work_on(ecnn_threadpool *p, uint32_t gen, ecnn_task_fn fn, void *arg, int64_t n,
-                    int64_t chunk, int64_t parts) {
+                    int64_t parts) {
   const int64_t t = thread_index, T = p->threads;
   const int64_t own0 = t * parts / T, own1 = (t + 1) * parts / T;
-  for (int64_t i = own0; i < own1; i++) try_chunk(p, gen, fn, arg, n, chunk, parts, i);
+  for (int64_t i = own0; i < own1; i++) try_chunk(p, gen, fn, arg, n, parts, i);
   for (int64_t i = parts - 1; i >= 0; i--)
-    if (i < own0 || i >= own1) try_chunk(p, gen, fn, arg, n, chunk, parts, i);
+    if (i < own0 || i >= own1) try_chunk(p, gen, fn, arg, n, parts, i);
 }
 
 static void *worker(void *a) {
@@ -102,9 +103,9 @@ static void *worker(void *a) {
     seen = p->generation;
     ecnn_task_fn fn = p->fn;
     void *arg = p->arg;
-    int64_t n = p->n, chunk = p->chunk, parts = p->parts;
+    int64_t n = p->n, parts = p->parts;
     pthread_mutex_unlock(&p->mu);
-    work_on(p, seen, fn, arg, n, chunk, parts);
+    work_on(p, seen, fn, arg, n, parts);
   }
 }
 
@@ -172,13 +173,10 @@ void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_f
     fn(arg, 0, n);
     return;
   }
-  const int64_t chunk = (n + parts - 1) / parts;
-  parts = (n + chunk - 1) / chunk;
   pthread_mutex_lock(&p->mu);
   p->fn = fn;
   p->arg = arg;
   p->n = n;
-  p->chunk = chunk;
   p->parts = parts;
   __atomic_store_n(&p->done, 0, __ATOMIC_RELEASE);
   const uint32_t gen = p->generation + 1;
@@ -189,7 +187,7 @@ void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_f
   __atomic_store_n(&p->generation, gen, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&p->work);
   pthread_mutex_unlock(&p->mu);
-  work_on(p, gen, fn, arg, n, chunk, parts);
+  work_on(p, gen, fn, arg, n, parts);
   for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->done, __ATOMIC_ACQUIRE) < parts; i++)
     cpu_relax();
   pthread_mutex_lock(&p->mu);

@@ -145,6 +145,24 @@ static void add_range(void *arg, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; i++) __atomic_add_fetch(&hits[i], 1, __ATOMIC_RELAXED);
 }
 
+/* The smallest and largest range one call of a job got. */
+typedef struct range_sizes {
+  int64_t lo, hi;
+} range_sizes;
+
+static void note_range(void *arg, int64_t begin, int64_t end) {
+  range_sizes *r = arg;
+  const int64_t size = end - begin;
+  int64_t v = __atomic_load_n(&r->lo, __ATOMIC_RELAXED);
+  while (size < v && !__atomic_compare_exchange_n(&r->lo, &v, size, false, __ATOMIC_RELAXED,
+                                                  __ATOMIC_RELAXED)) {
+  }
+  v = __atomic_load_n(&r->hi, __ATOMIC_RELAXED);
+  while (size > v && !__atomic_compare_exchange_n(&r->hi, &v, size, false, __ATOMIC_RELAXED,
+                                                  __ATOMIC_RELAXED)) {
+  }
+}
+
 START_TEST(test_parallel_for) {
   for (int32_t threads = 1; threads <= 4; threads++) {
     ecnn_threadpool *pool = NULL;
@@ -156,6 +174,16 @@ START_TEST(test_parallel_for) {
         ecnn_parallel_for(pool, n, 1, add_range, hits);
         for (int64_t i = 0; i < 40; i++) ck_assert_int_eq(hits[i], i < n ? 1 : 0);
       }
+    /* a job splits into ecnn_threadpool_parts chunks that differ by at most one item (the
+     * ops size their work to share out evenly over them) */
+    const int64_t parts = ecnn_threadpool_parts(pool);
+    for (int64_t n = parts; n < 3 * parts + 2; n++) {
+      range_sizes r = {n, 0};
+      ecnn_parallel_for(pool, n, 1, note_range, &r);
+      ck_assert_msg(r.lo == n / parts && r.hi == (n + parts - 1) / parts,
+                    "%d threads, %d items: chunks of %d..%d", (int)threads, (int)n, (int)r.lo,
+                    (int)r.hi);
+    }
     ecnn_threadpool_free(pool);
   }
   /* many short jobs back to back, of changing sizes: a worker still on the last job must

@@ -174,31 +174,57 @@ static const float *packed_weights(const ecnn_graph *g, const ecnn_node *n) {
   return n->priv ? n->priv : w && w->packed ? w->data : NULL;
 }
 
+/* Output block ob over flat pixels [px0, px1), with the fused residual ADD when there is one. */
+static void conv_range(const conv_job *j, int64_t px0, int64_t px1, int32_t ob) {
+  if (j->isa == ECNN_ISA_AVX512)
+    ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+  else if (j->isa == ECNN_ISA_NEON)
+    ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+  else if (j->isa == ECNN_ISA_AVX2 && j->residual && j->residual_c == j->p->out_c &&
+           ecnn_conv_is_pointwise(j->p)) { /* the ADD in the kernel, with its activation */
+    ecnn_conv_params q = *j->p;
+    q.out_min = j->lo, q.out_max = j->hi;
+    ecnn_f32_conv2d_pw_add__avx2(&q, j->in, j->wp, j->bp, j->residual, j->out, px0, px1, ob,
+                                 ob + 1);
+    return;
+  } else if (j->isa == ECNN_ISA_AVX2)
+    ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+  else
+    ecnn_f32_conv2d_packed__scalar(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
+  if (j->residual)
+    add_residual(j, px0, px1, 32 * ob, 32 * ob + 32 < j->p->out_c ? 32 * ob + 32 : j->p->out_c);
+}
+
 static void conv_items(void *arg, int64_t begin, int64_t end) {
   const conv_job *j = arg;
   for (int64_t i = begin; i < end; i++) {
     const int64_t c = j->weights_major ? i % j->nchunks : i / j->nob;
     const int32_t ob = (int32_t)(j->weights_major ? i / j->nchunks : i % j->nob);
     const int64_t px0 = c * j->units / j->nchunks * j->unit,
-                  px1e = (c + 1) * j->units / j->nchunks * j->unit,
-                  px1 = px1e < j->npx ? px1e : j->npx;
-    if (j->isa == ECNN_ISA_AVX512)
-      ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
-    else if (j->isa == ECNN_ISA_NEON)
-      ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
-    else if (j->isa == ECNN_ISA_AVX2 && j->residual && j->residual_c == j->p->out_c &&
-             ecnn_conv_is_pointwise(j->p)) { /* the ADD in the kernel, with its activation */
-      ecnn_conv_params q = *j->p;
-      q.out_min = j->lo, q.out_max = j->hi;
-      ecnn_f32_conv2d_pw_add__avx2(&q, j->in, j->wp, j->bp, j->residual, j->out, px0, px1, ob,
-                                   ob + 1);
-      continue;
-    } else if (j->isa == ECNN_ISA_AVX2)
-      ecnn_f32_conv2d_packed__avx2(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
-    else
-      ecnn_f32_conv2d_packed__scalar(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
-    if (j->residual)
-      add_residual(j, px0, px1, 32 * ob, 32 * ob + 32 < j->p->out_c ? 32 * ob + 32 : j->p->out_c);
+                  px1e = (c + 1) * j->units / j->nchunks * j->unit;
+    conv_range(j, px0, px1e < j->npx ? px1e : j->npx, ob);
+  }
+}
+
+/* Threaded weights-major: parts [begin, end) of j->nchunks equal shares of the (block, unit)
+ * grid in block-major order, a block's units costing its channels in eighths (the last block
+ * of 144 channels half a full one's). Equal item counts gave one thread 2.5 blocks of the
+ * 10x10 x 144 layer and the other 2, and 96-pixel chunks split 100 pixels 96 / 4. */
+static void conv_parts(void *arg, int64_t begin, int64_t end) {
+  const conv_job *j = arg;
+  const int64_t total = j->units * ((j->p->out_c + 7) / 8);
+  for (int64_t part = begin; part < end; part++) {
+    const int64_t lo = part * total / j->nchunks, hi = (part + 1) * total / j->nchunks;
+    for (int32_t ob = 0; ob < j->nob; ob++) {
+      const int32_t width = j->p->out_c - 32 * ob < 32 ? j->p->out_c - 32 * ob : 32;
+      const int64_t cost = (width + 7) / 8, base = j->units * 4 * ob, top = base + j->units * cost;
+      if (top <= lo || base >= hi) continue;
+      /* the units whose cost starts in [lo, hi): the parts tile the grid exactly */
+      const int64_t u0 = ((lo > base ? lo : base) - base + cost - 1) / cost,
+                    u1 = ((hi < top ? hi : top) - base + cost - 1) / cost;
+      const int64_t px0 = u0 * j->unit, px1 = u1 * j->unit < j->npx ? u1 * j->unit : j->npx;
+      if (px0 < px1) conv_range(j, px0, px1, ob);
+    }
   }
 }
 
@@ -291,16 +317,24 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
      * up: split by pixels there, each thread staying on the pixels it wrote before) */
     j.weights_major = (threads == 1 || npx <= 256) &&
                       k * ocp > (size_t)p.batch * p.in_h * p.in_w * p.in_c;
-    if (threads > 1 && !j.weights_major) {
-      /* split by pixels: chunks of whole kernel tiles, as many as a multiple of the parts
-       * ecnn_parallel_for makes (ecnn_threadpool_parts), so each part gets the same number
-       * of tiles to within one (361 pixels in 96-pixel chunks gave the threads 32 and 29) */
+    if (threads > 1) {
+      /* in whole kernel tiles, to each of the parts ecnn_parallel_for makes
+       * (ecnn_threadpool_parts) the same work to within a tile: weights-major, a share of
+       * the (block, tile) grid; by pixels, chunks of tiles as many as a multiple of the parts
+       * (361 pixels in 96-pixel chunks gave the threads 32 and 29 tiles) */
       const int32_t parts = ecnn_threadpool_parts(ctx->pool);
       j.unit = conv_tile_pixels(j.isa);
       j.units = (npx + j.unit - 1) / j.unit;
-      j.nchunks = (j.nchunks + parts - 1) / parts * parts;
+      if (j.weights_major) {
+        j.nchunks = parts;
+        ecnn_parallel_for(ctx->pool, parts, 1, conv_parts, &j);
+      } else {
+        j.nchunks = (j.nchunks + parts - 1) / parts * parts;
+        ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
+      }
+    } else {
+      conv_items(&j, 0, (int64_t)j.nchunks * j.nob);
     }
-    ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
   } else {
     ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
     if (j.residual) add_residual(&j, 0, npx, 0, p.out_c);

@@ -325,16 +325,12 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
       const int32_t parts = ecnn_threadpool_parts(ctx->pool);
       j.unit = conv_tile_pixels(j.isa);
       j.units = (npx + j.unit - 1) / j.unit;
-      if (j.weights_major) {
-        j.nchunks = parts;
-        ecnn_parallel_for(ctx->pool, parts, 1, conv_parts, &j);
-      } else {
-        j.nchunks = (j.nchunks + parts - 1) / parts * parts;
-        ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
-      }
-    } else {
-      conv_items(&j, 0, (int64_t)j.nchunks * j.nob);
+      j.nchunks = j.weights_major ? parts : (j.nchunks + parts - 1) / parts * parts;
     }
+    if (threads > 1 && j.weights_major)
+      ecnn_parallel_for(ctx->pool, j.nchunks, 1, conv_parts, &j);
+    else
+      ecnn_parallel_for(ctx->pool, (int64_t)j.nchunks * j.nob, 1, conv_items, &j);
   } else {
     ecnn_f32_conv2d__scalar(&p, ecnn_ctx_in(ctx, 0), ecnn_ctx_in(ctx, 1), ecnn_ctx_in(ctx, 2), out);
     if (j.residual) add_residual(&j, 0, npx, 0, p.out_c);

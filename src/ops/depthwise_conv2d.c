@@ -206,6 +206,17 @@ size_t ecnn_depthwise_project_scratch(const ecnn_graph *g, const ecnn_node *dw) 
   return (size_t)band_rows(&d) * d.out_w * d.out_c * sizeof(float);
 }
 
+/* What a thread's scratch holds after its last band: the expanded rows [have_y0, have_y1) of
+ * image have_b from row `at` on; the next band it may continue from is `next`. A thread that
+ * runs its two parts of a job one after the other keeps its rows (they are consecutive). */
+typedef struct band_state {
+  int64_t next;
+  int32_t have_b, have_y0, have_y1, at;
+  char pad[40]; /* one cache line each: the threads write their own */
+} band_state;
+
+enum { BAND_STATES = 16 }; /* threads past this many start every part afresh */
+
 typedef struct fused_job {
   const ecnn_graph *g;
   const ecnn_node *conv, *proj; /* proj: the projection run on each band, or NULL */
@@ -218,6 +229,7 @@ typedef struct fused_job {
   int32_t bands; /* bands per image (out_h / bands rows each, rounded down or up) */
   size_t expanded_floats; /* the expanded rows' share of a thread's scratch */
   ecnn_isa isa;
+  band_state *states; /* BAND_STATES of them, by thread */
 } fused_job;
 
 /* The first output row of band k: bands differ by at most a row (a thread's share of them
@@ -228,11 +240,15 @@ static inline int32_t band_start(const fused_job *j, int32_t k) {
 
 static void fused_bands(void *arg, int64_t begin, int64_t end) {
   const fused_job *j = arg;
-  float *buf = (float *)(j->scratch + (size_t)ecnn_threadpool_current() * j->slice);
+  const int32_t t = ecnn_threadpool_current();
+  float *buf = (float *)(j->scratch + (size_t)t * j->slice);
   const size_t row = (size_t)j->d.in_w * j->d.in_c; /* floats per expanded row */
   const int32_t cap = (int32_t)(j->expanded_floats / row); /* rows buf holds */
-  int32_t have_b = -1, have_y0 = 0, have_y1 = 0; /* rows of the previous band, in buf from */
-  int32_t at = 0;                                /* row `at` on */
+  /* the rows of the previous band, in buf from row `at` on: this thread's last part's when
+   * it ended where this one begins */
+  band_state fresh = {.next = -1, .have_b = -1}, *st = t < BAND_STATES ? &j->states[t] : &fresh;
+  if (st->next != begin) st->have_b = -1, st->at = 0;
+  int32_t have_b = st->have_b, have_y0 = st->have_y0, have_y1 = st->have_y1, at = st->at;
   for (int64_t i = begin; i < end; i++) {
     const int32_t b = (int32_t)(i / j->bands), k = (int32_t)(i % j->bands);
     const int32_t r0 = band_start(j, k), r1 = band_start(j, k + 1);
@@ -281,6 +297,8 @@ static void fused_bands(void *arg, int64_t begin, int64_t end) {
     dw_compute(j->isa, &d, rows, j->dw, j->db, band);
     ecnn_conv2d_project(j->g, j->proj, j->data, band, px0, (int64_t)(r1 - r0) * d.out_w);
   }
+  *st = (band_state){.next = end, .have_b = have_b, .have_y0 = have_y0, .have_y1 = have_y1,
+                     .at = at};
 }
 
 static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) {
@@ -314,6 +332,9 @@ static ecnn_status run_fused(const ecnn_op_ctx *ctx, const ecnn_conv_params *d) 
     const int32_t want = (j.bands + parts - 1) / parts * parts;
     if (want <= d->out_h) j.bands = want;
   }
+  band_state states[BAND_STATES];
+  for (int32_t t = 0; t < BAND_STATES; t++) states[t] = (band_state){.next = -1, .have_b = -1};
+  j.states = states;
   ecnn_parallel_for(ctx->pool, (int64_t)d->batch * j.bands, 1, fused_bands, &j);
   return ECNN_STATUS_OK;
 }

@@ -150,6 +150,54 @@ ecnn_status ecnn_session_run(ecnn_session *session);
 ecnn_status ecnn_session_output(const ecnn_session *session, int32_t index, const void **data,
                                 ecnn_tensor_info *info);
 
+/* ---- post-training quantization -------------------------------------------------------- */
+/* A float model in, an int8 TFLite model out: activation ranges from calibration inputs run
+ * through the float engine, symmetric per-channel int8 weights (per tensor for fully
+ * connected), int32 biases, asymmetric int8 activations, QUANTIZE after the float input and
+ * DEQUANTIZE before each float output, TFLite's constraints on shared scales (RESHAPE,
+ * CONCATENATION, PAD, pooling, resize share one range) and fixed output ranges (LOGISTIC,
+ * SOFTMAX, TANH). The file runs on this engine's int8 path and in TensorFlow Lite. */
+
+typedef enum ecnn_calibration {
+  ECNN_CALIBRATION_MINMAX = 0,     /* each tensor's range: the smallest and largest value seen */
+  ECNN_CALIBRATION_PERCENTILE = 1, /* the range that keeps `percentile` % of the values seen */
+} ecnn_calibration;
+
+typedef struct ecnn_quantize_options {
+  ecnn_calibration method;
+  double percentile; /* PERCENTILE: e.g. 99.99 (values outside saturate) */
+} ecnn_quantize_options;
+
+/* Fills the defaults: min/max, percentile 99.99 (used only with PERCENTILE). */
+void ecnn_quantize_options_init(ecnn_quantize_options *options);
+
+/* What ecnn_quantizer_write produced. */
+typedef struct ecnn_quantize_report {
+  int32_t calibration_runs;
+  int32_t int8_tensors, ops;       /* activations quantized; ops in the written model */
+  size_t float_weight_bytes;       /* the float model's constants */
+  size_t int8_weight_bytes;        /* the written model's constants */
+  size_t file_bytes;
+} ecnn_quantize_report;
+
+typedef struct ecnn_quantizer ecnn_quantizer;
+
+/* Reads a float TFLite model (one float32 input) for quantization; `threads` run the
+ * calibration. */
+ecnn_status ecnn_quantizer_create(const void *model_data, size_t size, int32_t threads,
+                                  ecnn_quantizer **quantizer);
+void ecnn_quantizer_free(ecnn_quantizer *quantizer);
+/* The float model the calibration runs: its input 0 tells the calibration data's shape. */
+const ecnn_model *ecnn_quantizer_model(const ecnn_quantizer *quantizer);
+/* Runs one calibration input (input 0, float32, preprocessed as the model expects; `bytes`
+ * its size) and records the range of every tensor. */
+ecnn_status ecnn_quantizer_observe(ecnn_quantizer *quantizer, const float *input, size_t bytes);
+/* Builds the int8 model from the ranges observed so far and serializes it: *data is a
+ * malloc'd TFLite file of *size bytes (the caller frees it). report may be NULL. Fails
+ * before any observe, or when the model has an op the int8 path does not run. */
+ecnn_status ecnn_quantizer_write(ecnn_quantizer *quantizer, const ecnn_quantize_options *options,
+                                 uint8_t **data, size_t *size, ecnn_quantize_report *report);
+
 /* ---- SSD anchors, decoding, NMS -------------------------------------------------------- */
 
 #define ECNN_MAX_SSD_LAYERS 8

@@ -80,7 +80,7 @@ static bool fusion_off(void) {
 /* Fusion at load: a RELU / RELU6 / RELU_N1_TO_1 whose input is the sole use of a float
  * CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED / ADD / SUB / MUL output without an activation
  * becomes that op's fused activation; the activation node disappears. Returns nodes removed. */
-static int32_t fuse_activations(ecnn_graph *g) {
+int32_t ecnn_graph_fuse_activations(ecnn_graph *g) {
   int32_t *uses = calloc((size_t)g->num_tensors + 1, sizeof *uses);
   int32_t *producer = malloc(((size_t)g->num_tensors + 1) * sizeof *producer);
   if (!uses || !producer) {
@@ -234,7 +234,9 @@ static ecnn_status pack_conv_weights(ecnn_model *m) {
     ecnn_node *n = &g->nodes[k];
     ecnn_status st = ecnn_conv2d_pack(g, n);
     if (st != ECNN_STATUS_OK) return st;
-    if (!n->priv || k == m->cam_node || !only_read_by(g, m, n->inputs[1], k)) continue;
+    /* (an int8 node's priv is its requantization data, not packed weights) */
+    if (n->quantized || !n->priv || k == m->cam_node || !only_read_by(g, m, n->inputs[1], k))
+      continue;
     ecnn_tensor *w = &g->tensors[n->inputs[1]];
     free(w->data);
     w->data = n->priv; /* the tensor owns it now */
@@ -268,6 +270,12 @@ static int32_t fuse_projection(ecnn_graph *g, const ecnn_model *m) {
 }
 
 ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
+  const bool fusion = !fusion_off();
+  return ecnn_model_from_graph_fused(g, fusion, fusion, model);
+}
+
+ecnn_status ecnn_model_from_graph_fused(ecnn_graph *g, bool activations, bool blocks,
+                                        ecnn_model **model) {
   *model = NULL;
   ecnn_model *m = calloc(1, sizeof *m);
   if (!m) {
@@ -277,12 +285,11 @@ ecnn_status ecnn_model_from_graph(ecnn_graph *g, ecnn_model **model) {
   m->graph = *g;
   ecnn_graph_init(g);
   ecnn_status st = ecnn_graph_prepare(&m->graph);
-  const bool fusion = !fusion_off();
-  if (st == ECNN_STATUS_OK && fusion && fuse_activations(&m->graph) > 0)
+  if (st == ECNN_STATUS_OK && activations && ecnn_graph_fuse_activations(&m->graph) > 0)
     st = ecnn_graph_prepare(&m->graph); /* fused activations change the producers' params */
   if (st == ECNN_STATUS_OK) {
     find_cam(m);
-    if (fusion) { /* in this order: the projection pass extends the first two */
+    if (blocks) { /* in this order: the projection pass extends the first two */
       fuse_conv_depthwise(&m->graph, m);
       fuse_conv_add(&m->graph, m);
       fuse_projection(&m->graph, m);

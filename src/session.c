@@ -26,6 +26,8 @@ struct ecnn_session {
   double *profile;       /* ECNN_PROFILE=1: seconds per node, summed over runs */
   bool profile_nodes;    /* ECNN_PROFILE=2: also print every node */
   int64_t runs;
+  ecnn_node_observer observer; /* called after each node (the quantizer's calibration) */
+  void *observer_user;
 };
 
 static double seconds(void) {
@@ -265,6 +267,7 @@ ecnn_status ecnn_session_run(ecnn_session *session) {
       session->has_run = false;
       return st;
     }
+    if (session->observer) session->observer(session->observer_user, g, n, session->data);
   }
   session->runs++;
   session->has_run = true;
@@ -297,3 +300,9 @@ const void *ecnn_session_tensor(const ecnn_session *session, int32_t tensor) {
 }
 
 bool ecnn_session_has_run(const ecnn_session *session) { return session && session->has_run; }
+
+void ecnn_session_set_observer(ecnn_session *session, ecnn_node_observer fn, void *user) {
+  if (!session) return;
+  session->observer = fn;
+  session->observer_user = user;
+}

@@ -59,6 +59,11 @@ static const char *help_text =
     "                [--backend native,xnnpack]\n"
     "         configurations take turns in blocks of N consecutive timed runs (default 5),\n"
     "         each block after one untimed run; median / min / mean over all blocks\n"
+    "  quantize MODEL --calibration DIR|IMAGE[,IMAGE...] -o OUT.tflite [--method minmax|percentile]\n"
+    "                [--percentile P] [--config SIDECAR] [--threads N]\n"
+    "         post-training int8 quantization: the images, preprocessed as the model's sidecar\n"
+    "         says, give every tensor's range (min/max, or the range holding P%% of the values,\n"
+    "         default 99.99); writes an int8 TFLite model and its sidecar OUT.tflite.ini\n"
     "exit status: 0 ok, 1 bad input or failed run, 2 bad usage\n";
 
 static void shape_str(const ecnn_tensor_info *t, char *buf, size_t n) {
@@ -142,6 +147,8 @@ static int cmd_info(int argc, char **argv) {
 
 typedef struct cli_opts {
   const char *input, *output_dir, *config;
+  const char *calibration, *output, *method; /* quantize */
+  double percentile;
   char threads[64], backend[64];
   const char *precision;
   float threshold;
@@ -158,6 +165,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o, char **pos, int *npos,
   o->runs = 20;
   o->warmup = 3;
   o->block = 5;
+  o->method = "minmax";
+  o->percentile = 99.99;
   *npos = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -172,6 +181,14 @@ static int parse_opts(int argc, char **argv, cli_opts *o, char **pos, int *npos,
     if (!strcmp(a, "--input")) o->input = v;
     else if (!strcmp(a, "--output-dir")) o->output_dir = v;
     else if (!strcmp(a, "--config")) o->config = v;
+    else if (!strcmp(a, "--calibration")) o->calibration = v;
+    else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->output = v;
+    else if (!strcmp(a, "--method")) o->method = v;
+    else if (!strcmp(a, "--percentile")) {
+      o->percentile = strtod(v, &end);
+      if (*end || !(o->percentile > 50 && o->percentile <= 100))
+        return usage("--percentile must be a number in (50, 100], got '%s'", v);
+    }
     else if (!strcmp(a, "--precision")) o->precision = v;
     else if (!strcmp(a, "--threads")) snprintf(o->threads, sizeof o->threads, "%s", v);
     else if (!strcmp(a, "--backend")) snprintf(o->backend, sizeof o->backend, "%s", v);
@@ -604,6 +621,186 @@ static int cmd_bench(int argc, char **argv) {
   return rc;
 }
 
+/* ---- quantize ---- */
+
+static bool is_image_name(const char *name) {
+  static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".webp", ".gif"};
+  const char *dot = strrchr(name, '.');
+  for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
+    if (!g_ascii_strcasecmp(dot, ext[i])) return true;
+  return false;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The calibration images: a directory's image files (sorted), or a comma-separated list. */
+static GPtrArray *calibration_files(const char *spec) {
+  GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+  if (g_file_test(spec, G_FILE_TEST_IS_DIR)) {
+    GDir *dir = g_dir_open(spec, 0, NULL);
+    for (const char *name; dir && (name = g_dir_read_name(dir));)
+      if (is_image_name(name)) g_ptr_array_add(files, g_build_filename(spec, name, NULL));
+    if (dir) g_dir_close(dir);
+    qsort(files->pdata, files->len, sizeof(char *), cmp_str);
+  } else {
+    gchar **parts = g_strsplit(spec, ",", -1);
+    for (gchar **p = parts; *p; p++)
+      if (**p) g_ptr_array_add(files, g_strdup(*p));
+    g_strfreev(parts);
+  }
+  return files;
+}
+
+/* Writes the quantized model's sidecar: the float one's lines, its labels path made absolute
+ * (the new model may sit elsewhere) and no `model =` line (the sidecar's own name says it). */
+static int write_sidecar(const ecnn_config *cfg, const char *float_ini, const char *out_ini) {
+  gchar *text = NULL;
+  if (!g_file_get_contents(float_ini, &text, NULL, NULL))
+    return fail("cannot read the sidecar '%s'", float_ini);
+  GString *o = g_string_new(NULL);
+  g_string_append_printf(o, "# int8 model made by 'edgecnn quantize' from the float model of %s\n",
+                         float_ini);
+  gchar **lines = g_strsplit(text, "\n", -1);
+  for (gchar **l = lines; *l; l++) {
+    const char *t = *l + strspn(*l, " \t");
+    const size_t key = strcspn(t, " \t=");
+    if (key == 5 && !strncmp(t, "model", 5) && t[key + strspn(t + key, " \t")] == '=') continue;
+    if (key == 6 && !strncmp(t, "labels", 6) && cfg->labels_path[0]) {
+      gchar *abs = g_canonicalize_filename(cfg->labels_path, NULL);
+      g_string_append_printf(o, "labels = %s\n", abs);
+      g_free(abs);
+      continue;
+    }
+    if (l[1] || **l) g_string_append_printf(o, "%s\n", *l);
+  }
+  g_strfreev(lines);
+  g_free(text);
+  GError *err = NULL;
+  const bool ok = g_file_set_contents(out_ini, o->str, (gssize)o->len, &err);
+  g_string_free(o, TRUE);
+  if (!ok) {
+    int rc = fail("cannot write '%s': %s", out_ini, err->message);
+    g_error_free(err);
+    return rc;
+  }
+  return 0;
+}
+
+static int cmd_quantize(int argc, char **argv) {
+  cli_opts o;
+  char *pos[1];
+  int npos, rc, threads[1], nt;
+  if ((rc = parse_opts(argc, argv, &o, pos, &npos, 1))) return rc;
+  if (npos != 1) return usage("quantize needs MODEL");
+  if (!o.calibration) return usage("quantize needs --calibration DIR or IMAGE[,IMAGE...]");
+  if (!o.output) return usage("quantize needs -o OUT.tflite");
+  if ((rc = parse_threads(o.threads, threads, 1, &nt))) return rc;
+  ecnn_quantize_options qo;
+  ecnn_quantize_options_init(&qo);
+  if (!strcmp(o.method, "minmax")) qo.method = ECNN_CALIBRATION_MINMAX;
+  else if (!strcmp(o.method, "percentile")) qo.method = ECNN_CALIBRATION_PERCENTILE;
+  else return usage("--method must be minmax or percentile, got '%s'", o.method);
+  qo.percentile = o.percentile;
+
+  ecnn_config cfg;
+  ecnn_config_init(&cfg);
+  gchar *float_ini = o.config ? g_strdup(o.config) : g_strdup_printf("%s.ini", pos[0]);
+  gchar *out_ini = g_strdup_printf("%s.ini", o.output);
+  gchar *bytes = NULL;
+  gsize size = 0;
+  GError *err = NULL;
+  ecnn_quantizer *q = NULL;
+  uint8_t *file = NULL;
+  size_t file_size = 0;
+  GPtrArray *files = calibration_files(o.calibration);
+  float *tensor = NULL;
+  ecnn_status st = ecnn_config_load_file(&cfg, float_ini);
+  if (st != ECNN_STATUS_OK) {
+    rc = fail("%s (the model's preprocessing comes from its sidecar: write one, see "
+              "docs/sidecar.md, or pass --config)",
+              ecnn_last_error());
+    goto out;
+  }
+  if (!g_file_get_contents(pos[0], &bytes, &size, &err)) {
+    rc = fail("cannot read model '%s': %s", pos[0], err->message);
+    g_error_free(err);
+    goto out;
+  }
+  if (files->len == 0) {
+    rc = fail("no calibration images in '%s' (png, jpg, jpeg, bmp, ppm, webp, gif)",
+              o.calibration);
+    goto out;
+  }
+  if (ecnn_quantizer_create(bytes, size, threads[0], &q) != ECNN_STATUS_OK) {
+    rc = fail("%s: %s", pos[0], ecnn_last_error());
+    goto out;
+  }
+  ecnn_tensor_info in;
+  ecnn_model_input_info(ecnn_quantizer_model(q), 0, &in);
+  if (in.ndim != 4 || in.dims[3] != 3) {
+    rc = fail("%s: quantize calibrates with images: the input must be 1 x H x W x 3, not "
+              "%d-d",
+              pos[0], (int)in.ndim);
+    goto out;
+  }
+  const int32_t th = in.dims[1], tw = in.dims[2];
+  const size_t tensor_bytes = (size_t)th * (size_t)tw * 3 * sizeof(float);
+  tensor = g_malloc(tensor_bytes);
+  const double t0 = now_ms();
+  guint used = 0;
+  for (guint i = 0; i < files->len; i++) {
+    const char *path = g_ptr_array_index(files, i);
+    cli_image img;
+    char why[512];
+    fprintf(stderr, "quantize: calibrating %u/%u %s\n", i + 1, files->len, path);
+    if (!cli_decode_image(path, &img, why, sizeof why)) {
+      rc = fail("%s", why);
+      goto out;
+    }
+    ecnn_image im = {.format = ECNN_PIXEL_RGB24, .width = img.width, .height = img.height};
+    im.planes[0] = img.rgb;
+    im.strides[0] = img.width * 3;
+    st = ecnn_image_to_tensor(&im, &cfg, tw, th, ECNN_DTYPE_F32, tensor, NULL);
+    if (st == ECNN_STATUS_OK) st = ecnn_quantizer_observe(q, tensor, tensor_bytes);
+    g_free(img.rgb);
+    if (st != ECNN_STATUS_OK) {
+      rc = fail("%s: %s", path, ecnn_last_error());
+      goto out;
+    }
+    used++;
+  }
+  ecnn_quantize_report rep;
+  if (ecnn_quantizer_write(q, &qo, &file, &file_size, &rep) != ECNN_STATUS_OK) {
+    rc = fail("%s: %s", pos[0], ecnn_last_error());
+    goto out;
+  }
+  if (!g_file_set_contents(o.output, (const gchar *)file, (gssize)file_size, &err)) {
+    rc = fail("cannot write '%s': %s", o.output, err->message);
+    g_error_free(err);
+    goto out;
+  }
+  if ((rc = write_sidecar(&cfg, float_ini, out_ini))) goto out;
+  printf("quantize: %s -> %s (%s calibration", pos[0], o.output, o.method);
+  if (qo.method == ECNN_CALIBRATION_PERCENTILE) printf(" %g%%", qo.percentile);
+  printf(" on %u images, %.1f s)\n", used, (now_ms() - t0) / 1000);
+  printf("quantize: %d int8 activations, %d ops; weights %.2f MB float -> %.2f MB int8; file "
+         "%.2f MB; sidecar %s\n",
+         (int)rep.int8_tensors, (int)rep.ops, rep.float_weight_bytes / 1e6,
+         rep.int8_weight_bytes / 1e6, rep.file_bytes / 1e6, out_ini);
+out:
+  g_free(tensor);
+  free(file);
+  ecnn_quantizer_free(q);
+  g_ptr_array_free(files, TRUE);
+  g_free(bytes);
+  g_free(float_ini);
+  g_free(out_ini);
+  ecnn_config_clear(&cfg);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage("missing COMMAND");
   const char *cmd = argv[1];
@@ -623,5 +820,9 @@ int main(int argc, char **argv) {
     return cmd_detect(argc - 2, argv + 2);
   }
   if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
+  if (!strcmp(cmd, "quantize")) {
+    gst_init(NULL, NULL);
+    return cmd_quantize(argc - 2, argv + 2);
+  }
   return usage("unknown command '%s'", cmd);
 }

@@ -2,7 +2,8 @@
  * test_detect.c — `edgecnn detect` end to end on the real photos (PNG decoded by GStreamer,
  * libyuv preprocessing, the engine, SSD decoding): the person in astronaut.png and the coffee
  * cup in coffee.png against the reference boxes of ../shared/tools/README.md, exactly one
- * BlazeFace face on the astronaut's face, and the exit codes of the command's contract
+ * BlazeFace face on the astronaut's face, `edgecnn quantize` and its int8 model's face, and
+ * the exit codes of the command's contract
  * (1 with "edgecnn: error:" for bad input, 2 for bad usage).
  */
 #include <check.h>
@@ -129,6 +130,54 @@ START_TEST(test_errors) {
 }
 END_TEST
 
+/* `edgecnn quantize` on BlazeFace with the test photos: an int8 model and its sidecar, which
+ * `detect --precision int8` then runs to the same single face as the float model finds. */
+START_TEST(test_quantize) {
+  const char *build = getenv("ECNN_BUILD_ROOT");
+  char args[1024], out[512];
+  snprintf(out, sizeof out, "%s/tests/cli/face.int8.tflite", build);
+  snprintf(args, sizeof args,
+           "quantize models/face_detection_short_range.tflite --calibration tests/data -o '%s'",
+           out);
+  ck_assert_int_eq(run(args), 0);
+  ck_assert_ptr_nonnull(strstr(out_buf, "minmax calibration on 2 images"));
+  ck_assert_ptr_nonnull(strstr(out_buf, "int8"));
+  snprintf(args, sizeof args, "detect '%s' tests/data/astronaut.png --precision int8", out);
+  ck_assert_int_eq(run(args), 0);
+  det d[8];
+  int n = parse(d, 8);
+  ck_assert_int_eq(n, 1);
+  ck_assert_str_eq(d[0].label, "face");
+  double cx = (d[0].x + d[0].w / 2) / 512, cy = (d[0].y + d[0].h / 2) / 512;
+  ck_assert_msg(fabs(cx - 0.44) < 0.03 && fabs(cy - 0.25) < 0.03, "face centre %g %g", cx, cy);
+  snprintf(args, sizeof args,
+           "quantize models/face_detection_short_range.tflite --calibration tests/data "
+           "--method percentile --percentile 99.9 -o '%s'",
+           out);
+  ck_assert_int_eq(run(args), 0);
+  ck_assert_ptr_nonnull(strstr(out_buf, "percentile calibration 99.9%"));
+  /* an int8 model is not quantized again; bad arguments are usage errors */
+  snprintf(args, sizeof args, "quantize '%s' --calibration tests/data -o /tmp/x.tflite", out);
+  expect_error(args, 1, "quantized");
+  expect_error("quantize models/face_detection_short_range.tflite --calibration tests/golden "
+               "-o /tmp/x.tflite",
+               1, "no calibration images");
+  expect_error("quantize models/face_detection_short_range.tflite -o /tmp/x.tflite", 2,
+               "--calibration");
+  expect_error("quantize models/face_detection_short_range.tflite --calibration tests/data", 2,
+               "-o");
+  expect_error("quantize models/face_detection_short_range.tflite --calibration tests/data "
+               "-o /tmp/x.tflite --method median",
+               2, "--method");
+  expect_error("quantize models/face_detection_short_range.tflite --calibration tests/data "
+               "-o /tmp/x.tflite --method percentile --percentile 20",
+               2, "--percentile");
+  remove(out);
+  snprintf(out, sizeof out, "%s/tests/cli/face.int8.tflite.ini", build);
+  remove(out);
+}
+END_TEST
+
 START_TEST(test_info) {
   ck_assert_int_eq(run("info models/ssd_mobilenetv2_oidv4_fp16.tflite"), 0);
   ck_assert_ptr_nonnull(strstr(out_buf, "float32 1x300x300x3"));
@@ -150,6 +199,7 @@ int main(void) {
   tcase_add_test(tc, test_face);
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_info);
+  tcase_add_test(tc, test_quantize);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

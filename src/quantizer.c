@@ -258,11 +258,20 @@ static ecnn_status activation_params(const ecnn_quantizer *q, const ecnn_quantiz
       if (a != b && !g->tensors[n->inputs[i]].data) parent[a] = b;
     }
   }
+  /* the graph's outputs (and what shares their scale) keep their whole range: a detector's
+   * scores are rare positives in a sea of background, the tail a percentile would cut */
+  bool *keep = calloc((size_t)T, sizeof *keep);
+  if (!keep) {
+    free(parent), free(lo), free(hi);
+    return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
+  }
+  for (int32_t i = 0; i < g->num_outputs; i++) keep[find(parent, g->outputs[i])] = true;
+  const ecnn_quantize_options minmax = {.method = ECNN_CALIBRATION_MINMAX};
   for (int32_t t = 0; t < T; t++) {
     if (g->tensors[t].data || q->stats[t].count == 0) continue;
     double l, h;
-    tensor_range(&q->stats[t], o, &l, &h);
     const int32_t r = find(parent, t);
+    tensor_range(&q->stats[t], keep[r] ? &minmax : o, &l, &h);
     lo[r] = l < lo[r] ? l : lo[r];
     hi[r] = h > hi[r] ? h : hi[r];
   }
@@ -279,7 +288,7 @@ static ecnn_status activation_params(const ecnn_quantizer *q, const ecnn_quantiz
     else if (n->op == ECNN_OP_TANH)
       scale[t] = 1.0f / 128, zp[t] = 0;
   }
-  free(parent), free(lo), free(hi);
+  free(parent), free(lo), free(hi), free(keep);
   return ECNN_STATUS_OK;
 }
 

@@ -55,7 +55,7 @@ static const char *help_text =
     "         DIR/output<i>.bin (float32) and DIR/outputs.json\n"
     "  detect MODEL IMAGE... [--threshold T] [--config SIDECAR] [--threads N]\n"
     "         one JSON object per line per detection, in pixels of the image\n"
-    "  bench  MODEL [--threads 1,2] [--runs N] [--warmup N] [--block N] [--precision fp32]\n"
+    "  bench  MODEL [--threads 1,2] [--runs N] [--warmup N] [--block N] [--precision fp32|int8]\n"
     "                [--backend native,xnnpack]\n"
     "         configurations take turns in blocks of N consecutive timed runs (default 5),\n"
     "         each block after one untimed run; median / min / mean over all blocks\n"

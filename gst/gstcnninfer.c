@@ -33,9 +33,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <gst/video/gstvideometa.h>
 #include <gst/video/video.h>
 
+#include "decode.h"
 #include "gstcnnmeta.h"
 #include "gstcnnutil.h"
 
@@ -58,6 +60,7 @@ enum
   PROP_SALIENCY,
   PROP_PRECISION,
   PROP_BACKEND,
+  PROP_CALIBRATION,
   PROP_JSON_FILE,
   PROP_STATS_INTERVAL,
   PROP_LAST_LATENCY,
@@ -76,7 +79,7 @@ struct _GstCnnInfer
   GstBaseTransform parent;
 
   /* properties */
-  gchar *model, *config, *labels, *json_file;
+  gchar *model, *config, *labels, *json_file, *calibration;
   gdouble threshold, iou_threshold;
   gint max_detections, threads, interval, stats_interval;
   gboolean saliency;
@@ -103,6 +106,7 @@ struct _GstCnnInfer
   gint in_w, in_h;
   guint32 config_id;
   gint top_class;
+  gchar *int8_path;             /* the model quantized at start (calibration), or NULL */
 };
 
 #define gst_cnn_infer_parent_class parent_class
@@ -166,6 +170,10 @@ gst_cnn_infer_set_property (GObject * object, guint prop_id,
     case PROP_SALIENCY:
       self->saliency = g_value_get_boolean (value);
       break;
+    case PROP_CALIBRATION:
+      g_free (self->calibration);
+      self->calibration = g_value_dup_string (value);
+      break;
     case PROP_PRECISION:
       self->precision = g_value_get_enum (value);
       break;
@@ -222,6 +230,9 @@ gst_cnn_infer_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_PRECISION:
       g_value_set_enum (value, self->precision);
       break;
+    case PROP_CALIBRATION:
+      g_value_set_string (value, self->calibration);
+      break;
     case PROP_BACKEND:
       g_value_set_enum (value, self->backend);
       break;
@@ -238,6 +249,104 @@ gst_cnn_infer_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
+static void
+calibration_progress (void *user, guint index, guint count, const char *path)
+{
+  GST_INFO_OBJECT (user, "calibrating %u/%u: %s", index + 1, count, path);
+}
+
+/* precision=int8 with calibration images: quantizes cfg's float model (unless it is int8
+ * already) into the user cache folder, named by a hash of the model bytes and the image list,
+ * and points cfg at it. FALSE after posting an error. */
+static gboolean
+quantize_at_start (GstCnnInfer * self)
+{
+  gchar *bytes = NULL;
+  gsize size = 0;
+  GError *err = NULL;
+  if (!g_file_get_contents (self->cfg.model_path, &bytes, &size, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read model '%s': %s",
+            self->cfg.model_path, err->message), (NULL));
+    g_error_free (err);
+    return FALSE;
+  }
+  GPtrArray *files = cli_image_files (self->calibration);
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_checksum_update (sum, (const guchar *) bytes, (gssize) size);
+  for (guint i = 0; i < files->len; i++) {
+    const gchar *f = g_ptr_array_index (files, i);
+    GStatBuf st;
+    gchar stamp[64];
+    g_checksum_update (sum, (const guchar *) f, -1);
+    if (g_stat (f, &st) == 0) {
+      g_snprintf (stamp, sizeof stamp, ":%lld:%lld", (long long) st.st_size,
+          (long long) st.st_mtime);
+      g_checksum_update (sum, (const guchar *) stamp, -1);
+    }
+  }
+  gchar *base = g_path_get_basename (self->cfg.model_path);
+  gchar *dir = g_build_filename (g_get_user_cache_dir (), "edgecnn", NULL);
+  gchar *name = g_strdup_printf ("%s.%.16s.int8.tflite", base,
+      g_checksum_get_string (sum));
+  g_free (self->int8_path);
+  self->int8_path = g_build_filename (dir, name, NULL);
+  g_free (name);
+  g_free (base);
+  g_checksum_free (sum);
+  gboolean ok = TRUE;
+  ecnn_quantizer *q = NULL;
+  if (g_file_test (self->int8_path, G_FILE_TEST_IS_REGULAR)) {
+    GST_INFO_OBJECT (self, "int8 model from the cache: %s", self->int8_path);
+  } else if (ecnn_quantizer_create (bytes, size, self->threads, &q) != ECNN_STATUS_OK) {
+    if (strstr (ecnn_last_error (), "already quantized")) {
+      GST_INFO_OBJECT (self, "%s is int8 already: calibration ignored",
+          self->cfg.model_path);
+      g_clear_pointer (&self->int8_path, g_free);
+    } else {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot quantize model "
+              "'%s': %s", self->cfg.model_path, ecnn_last_error ()), (NULL));
+      ok = FALSE;
+    }
+  } else {
+    char why[512];
+    uint8_t *file = NULL;
+    size_t file_size = 0;
+    const gint64 t0 = g_get_monotonic_time ();
+    if (!cli_calibrate (q, &self->cfg, files, calibration_progress, self, why,
+            sizeof why)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot calibrate model "
+              "'%s' on '%s': %s", self->cfg.model_path, self->calibration, why),
+          (NULL));
+      ok = FALSE;
+    } else if (ecnn_quantizer_write (q, NULL, &file, &file_size, NULL)
+        != ECNN_STATUS_OK) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot quantize model "
+              "'%s': %s", self->cfg.model_path, ecnn_last_error ()), (NULL));
+      ok = FALSE;
+    } else if (g_mkdir_with_parents (dir, 0755) != 0
+        || !g_file_set_contents (self->int8_path, (const gchar *) file,
+            (gssize) file_size, &err)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("Cannot write the int8 "
+              "model '%s': %s", self->int8_path, err ? err->message :
+              g_strerror (errno)), (NULL));
+      g_clear_error (&err);
+      ok = FALSE;
+    } else {
+      GST_INFO_OBJECT (self, "quantized %s on %u images in %.1f s: %s",
+          self->cfg.model_path, files->len,
+          (g_get_monotonic_time () - t0) / 1e6, self->int8_path);
+    }
+    free (file);
+  }
+  if (ok && self->int8_path)
+    g_strlcpy (self->cfg.model_path, self->int8_path, sizeof self->cfg.model_path);
+  ecnn_quantizer_free (q);
+  g_ptr_array_unref (files);
+  g_free (dir);
+  g_free (bytes);
+  return ok;
+}
+
 static gboolean
 gst_cnn_infer_start (GstBaseTransform * trans)
 {
@@ -251,6 +360,9 @@ gst_cnn_infer_start (GstBaseTransform * trans)
     self->cfg.decode.iou_threshold = (float) self->iou_threshold;
   if (self->max_detections > 0)
     self->cfg.decode.max_detections = self->max_detections;
+  if (self->precision == ECNN_PRECISION_INT8 && self->calibration
+      && !quantize_at_start (self))
+    goto fail;
   ecnn_session_options so;
   ecnn_session_options_init (&so);
   so.threads = self->threads;
@@ -343,6 +455,7 @@ gst_cnn_infer_stop (GstBaseTransform * trans)
   ecnn_model_free (self->engine_model);
   self->engine_model = NULL;
   ecnn_config_clear (&self->cfg);
+  g_clear_pointer (&self->int8_path, g_free);
   if (self->json)
     fclose (self->json);
   self->json = NULL;
@@ -635,6 +748,7 @@ gst_cnn_infer_finalize (GObject * object)
   g_free (self->config);
   g_free (self->labels);
   g_free (self->json_file);
+  g_free (self->calibration);
   g_free (self->last_saliency);
   ecnn_detector_free (self->detector);
   ecnn_session_free (self->session);
@@ -692,11 +806,20 @@ gst_cnn_infer_class_init (GstCnnInferClass * klass)
           "(an EcnnTensorMeta \"saliency\") for cnnheatmap", FALSE, rw));
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision", "Arithmetic precision "
-          "(int8 needs a quantized model)", ECNN_TYPE_PRECISION,
+          "(int8 needs an int8 model, or a float one and calibration images)",
+          ECNN_TYPE_PRECISION,
           ECNN_PRECISION_FP32, rw));
   g_object_class_install_property (gobject_class, PROP_BACKEND,
       g_param_spec_enum ("backend", "Backend", "Inference backend",
           ECNN_TYPE_BACKEND, ECNN_BACKEND_NATIVE, rw));
+  g_object_class_install_property (gobject_class, PROP_CALIBRATION,
+      g_param_spec_string ("calibration", "Calibration images",
+          "With precision=int8 and a float model: quantize the model at start "
+          "(min/max post-training quantization, as 'edgecnn quantize') on these "
+          "images, a folder or a comma-separated list of files, preprocessed as "
+          "the sidecar says; the int8 model is written to the user cache folder "
+          "(edgecnn/) and reused while the model and images are unchanged. "
+          "Ignored for a model that is already int8", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_JSON_FILE,
       g_param_spec_string ("json-file", "JSON file", "Write every detection "
           "as one JSON line {pts, frame, label, class_id, score, x, y, w, h} "

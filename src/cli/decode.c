@@ -1,6 +1,7 @@
 /*
  * decode.c — decodes one image file into packed RGB with a short GStreamer pipeline
- * (decode.h). Used by `edgecnn detect`; one pipeline per image, torn down before return.
+ * (decode.h). Used by `edgecnn detect` and `quantize` and by cnninfer's calibration; one
+ * pipeline per image, torn down before return. Also the calibration loop they share.
  */
 #include "decode.h"
 
@@ -74,4 +75,70 @@ int cli_decode_image(const char *path, cli_image *out, char *err, size_t err_siz
   gst_object_unref(sink);
   gst_object_unref(pipe);
   return ok;
+}
+
+static gboolean is_image_name(const char *name) {
+  static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".webp", ".gif"};
+  const char *dot = strrchr(name, '.');
+  for (size_t i = 0; dot && i < G_N_ELEMENTS(ext); i++)
+    if (!g_ascii_strcasecmp(dot, ext[i])) return TRUE;
+  return FALSE;
+}
+
+static gint cmp_path(gconstpointer a, gconstpointer b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+GPtrArray *cli_image_files(const char *spec) {
+  GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+  if (g_file_test(spec, G_FILE_TEST_IS_DIR)) {
+    GDir *dir = g_dir_open(spec, 0, NULL);
+    for (const char *name; dir && (name = g_dir_read_name(dir));)
+      if (is_image_name(name)) g_ptr_array_add(files, g_build_filename(spec, name, NULL));
+    if (dir) g_dir_close(dir);
+    g_ptr_array_sort(files, cmp_path);
+  } else {
+    gchar **parts = g_strsplit(spec, ",", -1);
+    for (gchar **p = parts; *p; p++)
+      if (**p) g_ptr_array_add(files, g_strdup(*p));
+    g_strfreev(parts);
+  }
+  return files;
+}
+
+guint cli_calibrate(ecnn_quantizer *q, const ecnn_config *config, GPtrArray *files,
+                    cli_progress_fn progress, void *user, char *err, size_t err_size) {
+  ecnn_tensor_info in;
+  ecnn_model_input_info(ecnn_quantizer_model(q), 0, &in);
+  if (in.ndim != 4 || in.dims[3] != 3) {
+    g_snprintf(err, err_size, "calibration feeds images: the input must be 1 x H x W x 3");
+    return 0;
+  }
+  if (files->len == 0) {
+    g_snprintf(err, err_size, "no calibration images (png, jpg, jpeg, bmp, ppm, webp, gif)");
+    return 0;
+  }
+  const int32_t th = in.dims[1], tw = in.dims[2];
+  const size_t bytes = (size_t)th * (size_t)tw * 3 * sizeof(float);
+  float *tensor = g_malloc(bytes);
+  guint used = 0;
+  for (guint i = 0; i < files->len; i++) {
+    const char *path = g_ptr_array_index(files, i);
+    if (progress) progress(user, i, files->len, path);
+    cli_image img;
+    if (!cli_decode_image(path, &img, err, err_size)) break;
+    ecnn_image im = {.format = ECNN_PIXEL_RGB24, .width = img.width, .height = img.height};
+    im.planes[0] = img.rgb;
+    im.strides[0] = img.width * 3;
+    ecnn_status st = ecnn_image_to_tensor(&im, config, tw, th, ECNN_DTYPE_F32, tensor, NULL);
+    if (st == ECNN_STATUS_OK) st = ecnn_quantizer_observe(q, tensor, bytes);
+    g_free(img.rgb);
+    if (st != ECNN_STATUS_OK) {
+      g_snprintf(err, err_size, "%s: %s", path, ecnn_last_error());
+      break;
+    }
+    used++;
+  }
+  g_free(tensor);
+  return used == files->len ? used : 0;
 }

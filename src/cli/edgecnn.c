@@ -623,36 +623,6 @@ static int cmd_bench(int argc, char **argv) {
 
 /* ---- quantize ---- */
 
-static bool is_image_name(const char *name) {
-  static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".webp", ".gif"};
-  const char *dot = strrchr(name, '.');
-  for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
-    if (!g_ascii_strcasecmp(dot, ext[i])) return true;
-  return false;
-}
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The calibration images: a directory's image files (sorted), or a comma-separated list. */
-static GPtrArray *calibration_files(const char *spec) {
-  GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-  if (g_file_test(spec, G_FILE_TEST_IS_DIR)) {
-    GDir *dir = g_dir_open(spec, 0, NULL);
-    for (const char *name; dir && (name = g_dir_read_name(dir));)
-      if (is_image_name(name)) g_ptr_array_add(files, g_build_filename(spec, name, NULL));
-    if (dir) g_dir_close(dir);
-    qsort(files->pdata, files->len, sizeof(char *), cmp_str);
-  } else {
-    gchar **parts = g_strsplit(spec, ",", -1);
-    for (gchar **p = parts; *p; p++)
-      if (**p) g_ptr_array_add(files, g_strdup(*p));
-    g_strfreev(parts);
-  }
-  return files;
-}
-
 /* Writes the quantized model's sidecar: the float one's lines, its labels path made absolute
  * (the new model may sit elsewhere) and no `model =` line (the sidecar's own name says it). */
 static int write_sidecar(const ecnn_config *cfg, const char *float_ini, const char *out_ini) {
@@ -688,6 +658,11 @@ static int write_sidecar(const ecnn_config *cfg, const char *float_ini, const ch
   return 0;
 }
 
+static void quantize_progress(void *user, guint index, guint count, const char *path) {
+  (void)user;
+  fprintf(stderr, "quantize: calibrating %u/%u %s\n", index + 1, count, path);
+}
+
 static int cmd_quantize(int argc, char **argv) {
   cli_opts o;
   char *pos[1];
@@ -714,8 +689,7 @@ static int cmd_quantize(int argc, char **argv) {
   ecnn_quantizer *q = NULL;
   uint8_t *file = NULL;
   size_t file_size = 0;
-  GPtrArray *files = calibration_files(o.calibration);
-  float *tensor = NULL;
+  GPtrArray *files = cli_image_files(o.calibration);
   ecnn_status st = ecnn_config_load_file(&cfg, float_ini);
   if (st != ECNN_STATUS_OK) {
     rc = fail("%s (the model's preprocessing comes from its sidecar: write one, see "
@@ -728,48 +702,16 @@ static int cmd_quantize(int argc, char **argv) {
     g_error_free(err);
     goto out;
   }
-  if (files->len == 0) {
-    rc = fail("no calibration images in '%s' (png, jpg, jpeg, bmp, ppm, webp, gif)",
-              o.calibration);
-    goto out;
-  }
   if (ecnn_quantizer_create(bytes, size, threads[0], &q) != ECNN_STATUS_OK) {
     rc = fail("%s: %s", pos[0], ecnn_last_error());
     goto out;
   }
-  ecnn_tensor_info in;
-  ecnn_model_input_info(ecnn_quantizer_model(q), 0, &in);
-  if (in.ndim != 4 || in.dims[3] != 3) {
-    rc = fail("%s: quantize calibrates with images: the input must be 1 x H x W x 3, not "
-              "%d-d",
-              pos[0], (int)in.ndim);
-    goto out;
-  }
-  const int32_t th = in.dims[1], tw = in.dims[2];
-  const size_t tensor_bytes = (size_t)th * (size_t)tw * 3 * sizeof(float);
-  tensor = g_malloc(tensor_bytes);
   const double t0 = now_ms();
-  guint used = 0;
-  for (guint i = 0; i < files->len; i++) {
-    const char *path = g_ptr_array_index(files, i);
-    cli_image img;
-    char why[512];
-    fprintf(stderr, "quantize: calibrating %u/%u %s\n", i + 1, files->len, path);
-    if (!cli_decode_image(path, &img, why, sizeof why)) {
-      rc = fail("%s", why);
-      goto out;
-    }
-    ecnn_image im = {.format = ECNN_PIXEL_RGB24, .width = img.width, .height = img.height};
-    im.planes[0] = img.rgb;
-    im.strides[0] = img.width * 3;
-    st = ecnn_image_to_tensor(&im, &cfg, tw, th, ECNN_DTYPE_F32, tensor, NULL);
-    if (st == ECNN_STATUS_OK) st = ecnn_quantizer_observe(q, tensor, tensor_bytes);
-    g_free(img.rgb);
-    if (st != ECNN_STATUS_OK) {
-      rc = fail("%s: %s", path, ecnn_last_error());
-      goto out;
-    }
-    used++;
+  char why[512];
+  const guint used = cli_calibrate(q, &cfg, files, quantize_progress, NULL, why, sizeof why);
+  if (!used) {
+    rc = fail("%s (calibration '%s')", why, o.calibration);
+    goto out;
   }
   ecnn_quantize_report rep;
   if (ecnn_quantizer_write(q, &qo, &file, &file_size, &rep) != ECNN_STATUS_OK) {
@@ -790,10 +732,9 @@ static int cmd_quantize(int argc, char **argv) {
          (int)rep.int8_tensors, (int)rep.ops, rep.float_weight_bytes / 1e6,
          rep.int8_weight_bytes / 1e6, rep.file_bytes / 1e6, out_ini);
 out:
-  g_free(tensor);
   free(file);
   ecnn_quantizer_free(q);
-  g_ptr_array_free(files, TRUE);
+  g_ptr_array_unref(files);
   g_free(bytes);
   g_free(float_ini);
   g_free(out_ini);

@@ -2,8 +2,8 @@
  * test_cnninfer.c — cnninfer in GstHarness: the person in astronaut.png and the coffee cup in
  * coffee.png come out as ROI metas at the reference boxes (../shared/tools/README.md), the
  * same through cnnpreprocess's tensor meta, BlazeFace keypoints, interval=N, renegotiation to
- * another format and size, the JSON lines, the saliency meta, and a clear error for a missing
- * model.
+ * another format and size, the JSON lines, the saliency meta, a clear error for a missing
+ * model, and precision=int8 quantizing a float model at start from calibration images.
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -215,6 +215,88 @@ GST_START_TEST (test_segmentation_mask)
 }
 GST_END_TEST;
 
+/* Posts the pipeline's first error (or fails); returns its message (g_free). */
+static gchar *
+first_error (const gchar * desc)
+{
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  ck_assert_ptr_nonnull (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+  ck_assert_ptr_nonnull (msg);
+  ck_assert_int_eq (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gst_message_parse_error (msg, &err, NULL);
+  gchar *text = g_strdup (err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  return text;
+}
+
+/* precision=int8 with calibration images quantizes the float BlazeFace at start (into the
+ * user cache folder, reused by the next start) and still finds the astronaut's face; without
+ * calibration a float model at int8 is a clear error. */
+GST_START_TEST (test_int8_calibration)
+{
+  gchar *cache = g_dir_make_tmp ("ecnn_cache_XXXXXX", NULL);
+  ck_assert_ptr_nonnull (cache);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  gchar *model = eu_model ("face_detection_short_range.tflite");
+  gchar *photos = eu_data ("");
+  gchar *desc = g_strdup_printf ("cnninfer model=\"%s\" precision=int8 "
+      "calibration=\"%s\"", model, photos);
+  for (int round = 0; round < 2; round++) {     /* quantize, then from the cache */
+    GstHarness *h = gst_harness_new_parse (desc);
+    GstCaps *caps;
+    GstBuffer *in = eu_photo ("astronaut.png", "RGB", 0, 0, &caps);
+    GstBuffer *out = run_one (h, in, caps);
+    ck_assert_int_eq (eu_roi_count (out), 1);
+    GstVideoRegionOfInterestMeta *roi = eu_find_roi (out, "face", NULL);
+    ck_assert_ptr_nonnull (roi);
+    gdouble cx = (roi->x + roi->w / 2.0) / 512, cy = (roi->y + roi->h / 2.0) / 512;
+    ck_assert_msg (fabs (cx - 0.44) < 0.03 && fabs (cy - 0.25) < 0.03, "face at %g %g",
+        cx, cy);
+    gst_buffer_unref (out);
+    gst_caps_unref (caps);
+    gst_harness_teardown (h);
+    gchar *dir = g_build_filename (cache, "edgecnn", NULL);
+    GDir *d = g_dir_open (dir, 0, NULL);
+    ck_assert_ptr_nonnull (d);
+    guint n = 0;
+    for (const gchar * f; (f = g_dir_read_name (d));)
+      n += g_str_has_suffix (f, ".int8.tflite");
+    ck_assert_uint_eq (n, 1);
+    g_dir_close (d);
+    g_free (dir);
+  }
+  g_free (desc);
+  desc = g_strdup_printf ("videotestsrc num-buffers=1 ! cnninfer model=\"%s\" "
+      "precision=int8 ! fakesink", model);
+  gchar *err = first_error (desc);
+  ck_assert_msg (strstr (err, "int8") != NULL, "%s", err);
+  g_free (err);
+  g_free (desc);
+  desc = g_strdup_printf ("videotestsrc num-buffers=1 ! cnninfer model=\"%s\" "
+      "precision=int8 calibration=/nonexistent/folder ! fakesink", model);
+  err = first_error (desc);
+  ck_assert_msg (strstr (err, "/nonexistent/folder") != NULL, "%s", err);
+  g_free (err);
+  g_free (desc);
+  g_free (photos);
+  g_free (model);
+  gchar *rm = g_strdup_printf ("rm -rf '%s'", cache);
+  ck_assert_int_eq (system (rm), 0);
+  g_free (rm);
+  g_free (cache);
+  g_unsetenv ("XDG_CACHE_HOME");
+}
+GST_END_TEST;
+
 GST_START_TEST (test_missing_model)
 {
   GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=1 ! "
@@ -251,6 +333,7 @@ cnninfer_suite (void)
   tcase_add_test (tc, test_json_and_saliency);
   tcase_add_test (tc, test_segmentation_mask);
   tcase_add_test (tc, test_missing_model);
+  tcase_add_test (tc, test_int8_calibration);
   suite_add_tcase (s, tc);
   return s;
 }

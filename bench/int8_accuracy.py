@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""int8_accuracy.py - INT8 against FP32 detections, for docs/quantization.md (a development
-benchmark: the build and the tests never run it; standard library only).
+"""int8_accuracy.py - INT8 (and pruned) against FP32 detections, for docs/quantization.md (a
+development benchmark: the build and the tests never run it; standard library only).
 
     bench/int8_accuracy.py BUILD_DIR MODEL PHOTO_DIR [--method minmax|percentile]
-                           [--percentile P] [--threshold T]
+                           [--percentile P] [--threshold T] [--all]
+                           [--prune S [--block-channels B] [--float]]
+
+--prune S: the model judged is MODEL pruned to sparsity S (`edgecnn prune`), then quantized
+(or, with --float, left float).
 
 The photos (every png/jpg in PHOTO_DIR, sorted) are split in two halves by their order (even /
 odd); the model is quantized with `edgecnn quantize` on one half and both models run
@@ -67,6 +71,9 @@ def main():
     ap.add_argument("--method", default="minmax")
     ap.add_argument("--percentile", default="99.99")
     ap.add_argument("--threshold", type=float, default=None)
+    ap.add_argument("--prune", type=float, default=None)
+    ap.add_argument("--block-channels", default="32")
+    ap.add_argument("--float", action="store_true", help="with --prune: do not quantize")
     ap.add_argument("--all", action="store_true",
                     help="calibrate on every photo and judge every photo (no split)")
     o = ap.parse_args()
@@ -78,13 +85,25 @@ def main():
     total = {"float": 0, "int8": 0, "match": 0, "dscore": 0.0}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        source = o.model
+        if o.prune is not None:
+            source = os.path.join(tmp, "pruned.tflite")
+            subprocess.run([edgecnn, "prune", o.model, "--sparsity", str(o.prune),
+                            "--block-channels", o.block_channels, "-o", source],
+                           check=True, capture_output=True)
+            if o.float:
+                folds = [(photos, photos)]
         for k, (calib, judged) in enumerate(folds):
             q8 = os.path.join(tmp, f"half{k}.int8.tflite")
-            subprocess.run([edgecnn, "quantize", o.model, "--calibration", ",".join(calib),
-                            "-o", q8, "--method", o.method, "--percentile", o.percentile],
-                           check=True, capture_output=True)
+            if o.prune is None or not o.float:
+                subprocess.run([edgecnn, "quantize", source, "--calibration", ",".join(calib),
+                                "-o", q8, "--method", o.method, "--percentile", o.percentile],
+                               check=True, capture_output=True)
+            else:
+                q8 = source
             fd = detect(edgecnn, o.model, judged, o.threshold, "fp32")
-            qd = detect(edgecnn, q8, judged, o.threshold, "int8")
+            qd = detect(edgecnn, q8, judged, o.threshold,
+                        "fp32" if o.prune is not None and o.float else "int8")
             for img in judged:
                 pairs = match(fd[img], qd[img])
                 ds = sum(abs(f["score"] - q["score"]) for f, q in pairs)

@@ -198,6 +198,31 @@ ecnn_status ecnn_quantizer_observe(ecnn_quantizer *quantizer, const float *input
 ecnn_status ecnn_quantizer_write(ecnn_quantizer *quantizer, const ecnn_quantize_options *options,
                                  uint8_t **data, size_t *size, ecnn_quantize_report *report);
 
+/* ---- pruning ------------------------------------------------------------------------------ */
+/* Magnitude pruning of a float model's 1x1 CONV_2D weights: each such layer loses the
+ * `sparsity` share of its weight blocks (`block` consecutive output channels of one input
+ * channel) with the smallest sum of magnitudes. The result is a float TFLite file (quantize it
+ * afterwards for int8). Blocks of 32 are what the packed float kernels skip (faster); smaller
+ * blocks only make zeros. */
+
+typedef struct ecnn_prune_options {
+  double sparsity; /* [0, 1): share of each layer's blocks set to zero */
+  int32_t block;   /* output channels per block (1 = single weights) */
+} ecnn_prune_options;
+
+/* Fills the defaults: sparsity 0.5, blocks of 32. */
+void ecnn_prune_options_init(ecnn_prune_options *options);
+
+typedef struct ecnn_prune_report {
+  int32_t layers;         /* 1x1 convolutions pruned */
+  int64_t weights, zeroed; /* their weights, and how many are now zero */
+} ecnn_prune_report;
+
+/* Prunes the float TFLite model in data[0..size) into *out (malloc'd, *out_size bytes; the
+ * caller frees it). report may be NULL. */
+ecnn_status ecnn_prune(const void *data, size_t size, const ecnn_prune_options *options,
+                       uint8_t **out, size_t *out_size, ecnn_prune_report *report);
+
 /* ---- SSD anchors, decoding, NMS -------------------------------------------------------- */
 
 #define ECNN_MAX_SSD_LAYERS 8

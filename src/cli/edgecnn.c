@@ -64,6 +64,10 @@ static const char *help_text =
     "         post-training int8 quantization: the images, preprocessed as the model's sidecar\n"
     "         says, give every tensor's range (min/max, or the range holding P%% of the values,\n"
     "         default 99.99); writes an int8 TFLite model and its sidecar OUT.tflite.ini\n"
+    "  prune  MODEL --sparsity S -o OUT.tflite [--block-channels B]\n"
+    "         zeroes the share S (0..1) of each 1x1 convolution's weight blocks with the\n"
+    "         smallest magnitudes (B output channels of one input channel, default 32: what\n"
+    "         the float kernels skip); writes a float TFLite model and its sidecar\n"
     "exit status: 0 ok, 1 bad input or failed run, 2 bad usage\n";
 
 static void shape_str(const ecnn_tensor_info *t, char *buf, size_t n) {
@@ -147,8 +151,9 @@ static int cmd_info(int argc, char **argv) {
 
 typedef struct cli_opts {
   const char *input, *output_dir, *config;
-  const char *calibration, *output, *method; /* quantize */
-  double percentile;
+  const char *calibration, *output, *method; /* quantize, prune */
+  double percentile, sparsity;
+  int block_channels;
   char threads[64], backend[64];
   const char *precision;
   float threshold;
@@ -167,6 +172,8 @@ static int parse_opts(int argc, char **argv, cli_opts *o, char **pos, int *npos,
   o->block = 5;
   o->method = "minmax";
   o->percentile = 99.99;
+  o->sparsity = -1;
+  o->block_channels = 32;
   *npos = 0;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -184,7 +191,15 @@ static int parse_opts(int argc, char **argv, cli_opts *o, char **pos, int *npos,
     else if (!strcmp(a, "--calibration")) o->calibration = v;
     else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o->output = v;
     else if (!strcmp(a, "--method")) o->method = v;
-    else if (!strcmp(a, "--percentile")) {
+    else if (!strcmp(a, "--sparsity")) {
+      o->sparsity = strtod(v, &end);
+      if (*end || !(o->sparsity >= 0 && o->sparsity < 1))
+        return usage("--sparsity must be a number in [0, 1), got '%s'", v);
+    } else if (!strcmp(a, "--block-channels")) {
+      long n = strtol(v, &end, 10);
+      if (*end || n < 1 || n > 1024) return usage("--block-channels must be 1..1024, got '%s'", v);
+      o->block_channels = (int)n;
+    } else if (!strcmp(a, "--percentile")) {
       o->percentile = strtod(v, &end);
       if (*end || !(o->percentile > 50 && o->percentile <= 100))
         return usage("--percentile must be a number in (50, 100], got '%s'", v);
@@ -625,12 +640,13 @@ static int cmd_bench(int argc, char **argv) {
 
 /* Writes the quantized model's sidecar: the float one's lines, its labels path made absolute
  * (the new model may sit elsewhere) and no `model =` line (the sidecar's own name says it). */
-static int write_sidecar(const ecnn_config *cfg, const char *float_ini, const char *out_ini) {
+static int write_sidecar(const ecnn_config *cfg, const char *float_ini, const char *out_ini,
+                         const char *command) {
   gchar *text = NULL;
   if (!g_file_get_contents(float_ini, &text, NULL, NULL))
     return fail("cannot read the sidecar '%s'", float_ini);
   GString *o = g_string_new(NULL);
-  g_string_append_printf(o, "# int8 model made by 'edgecnn quantize' from the float model of %s\n",
+  g_string_append_printf(o, "# model made by 'edgecnn %s' from the model of %s\n", command,
                          float_ini);
   gchar **lines = g_strsplit(text, "\n", -1);
   for (gchar **l = lines; *l; l++) {
@@ -723,7 +739,7 @@ static int cmd_quantize(int argc, char **argv) {
     g_error_free(err);
     goto out;
   }
-  if ((rc = write_sidecar(&cfg, float_ini, out_ini))) goto out;
+  if ((rc = write_sidecar(&cfg, float_ini, out_ini, "quantize"))) goto out;
   printf("quantize: %s -> %s (%s calibration", pos[0], o.output, o.method);
   if (qo.method == ECNN_CALIBRATION_PERCENTILE) printf(" %g%%", qo.percentile);
   printf(" on %u images, %.1f s)\n", used, (now_ms() - t0) / 1000);
@@ -737,6 +753,58 @@ out:
   g_ptr_array_unref(files);
   g_free(bytes);
   g_free(float_ini);
+  g_free(out_ini);
+  ecnn_config_clear(&cfg);
+  return rc;
+}
+
+/* ---- prune ---- */
+
+static int cmd_prune(int argc, char **argv) {
+  cli_opts o;
+  char *pos[1];
+  int npos, rc;
+  if ((rc = parse_opts(argc, argv, &o, pos, &npos, 1))) return rc;
+  if (npos != 1) return usage("prune needs MODEL");
+  if (o.sparsity < 0) return usage("prune needs --sparsity S (0 <= S < 1)");
+  if (!o.output) return usage("prune needs -o OUT.tflite");
+  ecnn_prune_options po;
+  ecnn_prune_options_init(&po);
+  po.sparsity = o.sparsity;
+  po.block = o.block_channels;
+  gchar *bytes = NULL, *out_ini = g_strdup_printf("%s.ini", o.output);
+  gchar *ini = o.config ? g_strdup(o.config) : g_strdup_printf("%s.ini", pos[0]);
+  gsize size = 0;
+  GError *err = NULL;
+  uint8_t *file = NULL;
+  size_t file_size = 0;
+  ecnn_prune_report rep;
+  ecnn_config cfg;
+  ecnn_config_init(&cfg);
+  if (!g_file_get_contents(pos[0], &bytes, &size, &err)) {
+    rc = fail("cannot read model '%s': %s", pos[0], err->message);
+    g_error_free(err);
+  } else if (ecnn_prune(bytes, size, &po, &file, &file_size, &rep) != ECNN_STATUS_OK) {
+    rc = fail("%s: %s", pos[0], ecnn_last_error());
+  } else if (!g_file_set_contents(o.output, (const gchar *)file, (gssize)file_size, &err)) {
+    rc = fail("cannot write '%s': %s", o.output, err->message);
+    g_error_free(err);
+  } else {
+    printf("prune: %s -> %s: %d 1x1 convolutions, %lld of %lld weights zero (%.1f%%), blocks of "
+           "%d\n",
+           pos[0], o.output, (int)rep.layers, (long long)rep.zeroed, (long long)rep.weights,
+           100.0 * (double)rep.zeroed / (double)rep.weights, (int)po.block);
+    /* the sidecar comes along when there is one */
+    if (g_file_test(ini, G_FILE_TEST_EXISTS)) {
+      if (ecnn_config_load_file(&cfg, ini) != ECNN_STATUS_OK)
+        rc = fail("%s", ecnn_last_error());
+      else
+        rc = write_sidecar(&cfg, ini, out_ini, "prune");
+    }
+  }
+  free(file);
+  g_free(bytes);
+  g_free(ini);
   g_free(out_ini);
   ecnn_config_clear(&cfg);
   return rc;
@@ -761,6 +829,7 @@ int main(int argc, char **argv) {
     return cmd_detect(argc - 2, argv + 2);
   }
   if (!strcmp(cmd, "bench")) return cmd_bench(argc - 2, argv + 2);
+  if (!strcmp(cmd, "prune")) return cmd_prune(argc - 2, argv + 2);
   if (!strcmp(cmd, "quantize")) {
     gst_init(NULL, NULL);
     return cmd_quantize(argc - 2, argv + 2);

@@ -2,7 +2,8 @@
  * test_detect.c — `edgecnn detect` end to end on the real photos (PNG decoded by GStreamer,
  * libyuv preprocessing, the engine, SSD decoding): the person in astronaut.png and the coffee
  * cup in coffee.png against the reference boxes of ../shared/tools/README.md, exactly one
- * BlazeFace face on the astronaut's face, `edgecnn quantize` and its int8 model's face, and
+ * BlazeFace face on the astronaut's face, `edgecnn quantize` and its int8 model's face,
+ * `edgecnn prune`, and
  * the exit codes of the command's contract
  * (1 with "edgecnn: error:" for bad input, 2 for bad usage).
  */
@@ -178,6 +179,32 @@ START_TEST(test_quantize) {
 }
 END_TEST
 
+/* `edgecnn prune`: the 1x1 layers at half their weight blocks, with the sidecar, and the
+ * pruned model still runs `detect`; bad options are usage errors. */
+START_TEST(test_prune) {
+  const char *build = getenv("ECNN_BUILD_ROOT");
+  char args[1024], out[512];
+  snprintf(out, sizeof out, "%s/tests/cli/ssd.p50.tflite", build);
+  snprintf(args, sizeof args,
+           "prune models/ssd_mobilenetv2_oidv4_fp16.tflite --sparsity 0.5 -o '%s'", out);
+  ck_assert_int_eq(run(args), 0);
+  ck_assert_ptr_nonnull(strstr(out_buf, "50 1x1 convolutions"));
+  ck_assert_ptr_nonnull(strstr(out_buf, "of 3024000 weights zero (51.5%), blocks of 32"));
+  snprintf(args, sizeof args, "detect '%s' tests/data/coffee.png --threshold 0.1", out);
+  ck_assert_int_eq(run(args), 0); /* runs; what it finds is another matter (docs) */
+  expect_error("prune models/ssd_mobilenetv2_oidv4_fp16.tflite --sparsity 1 -o /tmp/x.tflite", 2,
+               "--sparsity");
+  expect_error("prune models/ssd_mobilenetv2_oidv4_fp16.tflite --sparsity 0.5", 2, "-o");
+  expect_error("prune models/ssd_mobilenetv2_oidv4_fp16.tflite --sparsity 0.5 "
+               "--block-channels 0 -o /tmp/x.tflite",
+               2, "--block-channels");
+  expect_error("prune tests/data/coffee.png --sparsity 0.5 -o /tmp/x.tflite", 1, "coffee.png");
+  remove(out);
+  snprintf(out, sizeof out, "%s/tests/cli/ssd.p50.tflite.ini", build);
+  remove(out);
+}
+END_TEST
+
 START_TEST(test_info) {
   ck_assert_int_eq(run("info models/ssd_mobilenetv2_oidv4_fp16.tflite"), 0);
   ck_assert_ptr_nonnull(strstr(out_buf, "float32 1x300x300x3"));
@@ -200,6 +227,7 @@ int main(void) {
   tcase_add_test(tc, test_errors);
   tcase_add_test(tc, test_info);
   tcase_add_test(tc, test_quantize);
+  tcase_add_test(tc, test_prune);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

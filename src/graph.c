@@ -48,7 +48,7 @@ void ecnn_graph_clear(ecnn_graph *g) {
     free(t->quant.scale);
     free(t->quant.zero_point);
   }
-  for (int32_t i = 0; i < g->num_nodes; i++) free(g->nodes[i].priv);
+  for (int32_t i = 0; i < g->num_nodes; i++) free(g->nodes[i].priv), free(g->nodes[i].sparse_rows);
   free(g->tensors);
   free(g->nodes);
   ecnn_graph_init(g);

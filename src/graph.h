@@ -120,6 +120,10 @@ typedef struct ecnn_node {
                        * each band (that conv's own fusions included) */
   int32_t fused_by, fused_add, residual, residual_c;
   size_t scratch_bytes;
+  /* a pruned float 1x1 CONV_2D: its packed weights' non-zero rows per channel block
+   * (ecnn_f32_conv2d_sparse_rows), read by the sparse kernel; NULL otherwise. Freed with the
+   * graph. */
+  int32_t *sparse_rows;
 } ecnn_node;
 
 typedef struct ecnn_graph {

@@ -234,6 +234,7 @@ static ecnn_status pack_conv_weights(ecnn_model *m) {
     ecnn_node *n = &g->nodes[k];
     ecnn_status st = ecnn_conv2d_pack(g, n);
     if (st != ECNN_STATUS_OK) return st;
+    if (!n->quantized && n->priv) ecnn_conv2d_find_sparse(g, n);
     /* (an int8 node's priv is its requantization data, not packed weights) */
     if (n->quantized || !n->priv || k == m->cam_node || !only_read_by(g, m, n->inputs[1], k))
       continue;

@@ -112,6 +112,16 @@ void ecnn_f32_conv2d_packed__avx2(const ecnn_conv_params *p, const float *in, co
 void ecnn_f32_conv2d_pw_add__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
                                   const float *bp, const float *res, float *out, int64_t px0,
                                   int64_t px1, int32_t ob0, int32_t ob1);
+/* The packed weights' row index of a pruned 1x1 conv: for each 32-channel block, the input
+ * channels whose 32 weights are not all zero. NULL (no allocation) when fewer than
+ * min_share of a layer's rows are zero; else a malloc'd int32 array (free()): nob + 1
+ * offsets into the row list that follows them. */
+int32_t *ecnn_f32_conv2d_sparse_rows(const ecnn_conv_params *p, const float *wp, double min_share);
+/* The AVX2 pointwise kernel on pruned weights: the same contract and results as the dense
+ * kernels, skipping the rows `rows` (ecnn_f32_conv2d_sparse_rows) leaves out. */
+void ecnn_f32_conv2d_pw_sparse__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
+                                     const float *bp, const int32_t *rows, float *out,
+                                     int64_t px0, int64_t px1, int32_t ob0, int32_t ob1);
 /* The plain-C twin of the packed kernels, same contract (in_c <= 4096); the path ECNN_ISA=scalar
  * takes once the model has dropped the file's weight layout. */
 void ecnn_f32_conv2d_packed__scalar(const ecnn_conv_params *p, const float *in, const float *wp,

@@ -133,6 +133,19 @@ ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n) {
                  : ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
 }
 
+#ifndef SPARSE_MIN_SHARE
+#define SPARSE_MIN_SHARE 0.4
+#endif
+
+void ecnn_conv2d_find_sparse(const ecnn_graph *g, ecnn_node *n) {
+  ecnn_conv_params p = {0};
+  free(n->sparse_rows);
+  n->sparse_rows = NULL;
+  if (!n->priv || geometry(g, n, &p) != ECNN_STATUS_OK) return;
+  /* below two fifths of zero rows the dense kernels (assembly tiles, prefetching) stay ahead */
+  n->sparse_rows = ecnn_f32_conv2d_sparse_rows(&p, n->priv, SPARSE_MIN_SHARE);
+}
+
 /* The packed kernels' work is a grid of pixel chunks x 32-channel output blocks. Items are
  * numbered weight-block-major on one thread when the weights outweigh the input (small late
  * layers: each block's weights are read once) and pixel-major otherwise (a chunk's input stays
@@ -140,6 +153,7 @@ ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n) {
 typedef struct conv_job {
   const ecnn_conv_params *p;
   const float *in, *wp, *bp;
+  const int32_t *sparse_rows; /* a pruned 1x1's row index (AVX2 sparse kernel), or NULL */
   float *out;
   ecnn_isa isa;
   int64_t npx, unit; /* flat output pixels; chunk c is units [c * units / nchunks, (c + 1) * */
@@ -176,7 +190,10 @@ static const float *packed_weights(const ecnn_graph *g, const ecnn_node *n) {
 
 /* Output block ob over flat pixels [px0, px1), with the fused residual ADD when there is one. */
 static void conv_range(const conv_job *j, int64_t px0, int64_t px1, int32_t ob) {
-  if (j->isa == ECNN_ISA_AVX512)
+  if (j->isa == ECNN_ISA_AVX2 && j->sparse_rows && !j->residual)
+    ecnn_f32_conv2d_pw_sparse__avx2(j->p, j->in, j->wp, j->bp, j->sparse_rows, j->out, px0, px1,
+                                    ob, ob + 1);
+  else if (j->isa == ECNN_ISA_AVX512)
     ecnn_f32_conv2d_packed__avx512(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
   else if (j->isa == ECNN_ISA_NEON)
     ecnn_f32_conv2d_packed__neon(j->p, j->in, j->wp, j->bp, j->out, px0, px1, ob, ob + 1);
@@ -266,7 +283,8 @@ void ecnn_conv2d_compute(const ecnn_graph *g, const ecnn_node *n, const ecnn_con
   const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
   const size_t ocp = ((size_t)p->out_c + 31) & ~(size_t)31;
   conv_job j = {.p = p, .in = in, .wp = wp, .bp = wp + k * ocp, .out = out,
-                .isa = ecnn_isa_active(), .npx = (int64_t)p->batch * p->out_h * p->out_w};
+                .sparse_rows = n->sparse_rows, .isa = ecnn_isa_active(),
+                .npx = (int64_t)p->batch * p->out_h * p->out_w};
   run_all_blocks(&j);
 }
 
@@ -280,7 +298,7 @@ void ecnn_conv2d_project(const ecnn_graph *g, const ecnn_node *n, void *const *d
   const size_t ocp = ((size_t)p.out_c + 31) & ~(size_t)31;
   float *out = (float *)data[n->outputs[0]] + (size_t)px0 * p.out_c;
   conv_job j = {.p = &p, .in = in, .wp = wp, .bp = wp + (size_t)p.in_c * ocp, .out = out,
-                .isa = ecnn_isa_active(), .npx = npx};
+                .sparse_rows = n->sparse_rows, .isa = ecnn_isa_active(), .npx = npx};
   if (n->fuses_next) fused_add_target(g, n, data, px0, &j); /* its residual ADD too */
   run_all_blocks(&j);
 }
@@ -300,7 +318,7 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
   const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
   const float *wp = packed_weights(ctx->graph, n);
   conv_job j = {.p = &p, .in = ecnn_ctx_in(ctx, 0), .wp = wp, .out = ecnn_ctx_out(ctx, 0),
-                .isa = ecnn_isa_active(), .npx = npx};
+                .sparse_rows = wp ? n->sparse_rows : NULL, .isa = ecnn_isa_active(), .npx = npx};
   if (n->fuses_next && !ctx->unfused) fused_add_target(ctx->graph, n, ctx->data, 0, &j);
   float *out = j.out;
   if (wp) {

@@ -127,6 +127,9 @@ size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
  * for other nodes or when already packed). */
 bool ecnn_conv2d_packable(const ecnn_graph *g, const ecnn_node *n);
 ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n);
+/* After the pack: a 1x1 CONV_2D whose packed weights have at least a fifth of their rows zero
+ * (a pruned model) gets its row index (node->sparse_rows) for the sparse AVX2 kernel. */
+void ecnn_conv2d_find_sparse(const ecnn_graph *g, ecnn_node *n);
 /* Whether PAD / PADV2 node n only appends zero channels to a float tensor (every padding 0
  * but the last dimension's `after`); *in_channels = the input's channel count (pad.c). */
 bool ecnn_pad_channels_only(const ecnn_graph *g, const ecnn_node *n, int32_t *in_channels);

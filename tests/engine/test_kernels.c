@@ -4,7 +4,7 @@
  * CONV_2D with packed weights (also the plain-C packed twin, and unpacking) and
  * DEPTHWISE_CONV_2D (3x3 and 5x5) over output-channel counts below, at and above the tile, odd
  * widths, strides 1 and 2, dilation, SAME and VALID padding, pixel ranges that cross rows and
- * images; and the thread pool's parallel_for.
+ * images; the 1x1 kernel on pruned weights; and the thread pool's parallel_for.
  */
 #include <check.h>
 #include <math.h>
@@ -163,6 +163,70 @@ static void note_range(void *arg, int64_t begin, int64_t end) {
   }
 }
 
+/* The AVX2 1x1 kernel on pruned weights against the dense AVX2 kernel (bit for bit: it only
+ * skips fma(x, 0, acc)) and the scalar twin, over channel counts below / at / above the
+ * blocks, pixel counts with and without a partial tile, clamped or not, half or three
+ * quarters of the 32-wide weight rows zero; fewer zero rows than asked give no index. */
+START_TEST(test_pointwise_sparse) {
+  const ecnn_isa best = ecnn_isa_best();
+  if (best != ECNN_ISA_AVX2 && best != ECNN_ISA_AVX512) {
+    fprintf(stderr, "test_pointwise_sparse: no AVX2 here, skipped\n");
+    return;
+  }
+  static const int32_t ics[] = {1, 16, 37, 96}, ocs[] = {8, 24, 32, 40, 96}, widths[] = {5, 6, 13};
+  int32_t checked = 0;
+  for (size_t a = 0; a < sizeof ics / sizeof ics[0]; a++)
+    for (size_t b = 0; b < sizeof ocs / sizeof ocs[0]; b++)
+      for (size_t c = 0; c < sizeof widths / sizeof widths[0]; c++)
+        for (int32_t share = 2; share <= 4; share += 2) { /* 1/2 or 3/4 of the rows */
+          ecnn_conv_params p = geometry(3, widths[c], ics[a], ocs[b], 1, 1, 1, true);
+          if (c == 1) p.out_min = 0.0f, p.out_max = 6.0f;
+          const size_t ni = (size_t)3 * p.in_w * p.in_c, nw = (size_t)p.out_c * p.in_c,
+                       no = (size_t)3 * p.out_w * p.out_c;
+          float *in = malloc(ni * sizeof *in), *w = malloc(nw * sizeof *w),
+                *bias = malloc((size_t)p.out_c * sizeof *bias), *dense = malloc(no * sizeof *dense),
+                *sparse = malloc(no * sizeof *sparse), *ref = malloc(no * sizeof *ref);
+          fill(in, ni, 11), fill(w, nw, 12), fill(bias, (size_t)p.out_c, 13);
+          /* zero whole rows (input channel k of a 32-channel block) the way blocks of 32 prune */
+          for (int32_t k = 0; k < p.in_c; k++)
+            for (int32_t ob = 0; ob * 32 < p.out_c; ob++)
+              if ((k * 7 + ob * 3) % 4 < share)
+                for (int32_t o = 32 * ob; o < p.out_c && o < 32 * ob + 32; o++)
+                  w[(size_t)o * p.in_c + k] = 0;
+          float *wp = ecnn_f32_conv2d_pack(&p, w, bias);
+          const float *bp = wp + (size_t)p.in_c * (((size_t)p.out_c + 31) & ~(size_t)31);
+          int32_t *rows = ecnn_f32_conv2d_sparse_rows(&p, wp, 0.2);
+          const int32_t nob = (p.out_c + 31) / 32;
+          if (!rows) { /* too few rows to bother: 1 input channel, or a single block's luck */
+            free(in), free(w), free(bias), free(dense), free(sparse), free(ref), free(wp);
+            continue;
+          }
+          ck_assert_int_le(rows[nob], (int32_t)((int64_t)nob * p.in_c * 4 / 5));
+          const int64_t npx = (int64_t)3 * p.out_w;
+          ecnn_f32_conv2d_packed__avx2(&p, in, wp, bp, dense, 0, npx, 0, nob);
+          ecnn_f32_conv2d_packed__scalar(&p, in, wp, bp, ref, 0, npx, 0, nob);
+          /* two ranges, as threads would split it */
+          ecnn_f32_conv2d_pw_sparse__avx2(&p, in, wp, bp, rows, sparse, 0, npx / 2, 0, nob);
+          ecnn_f32_conv2d_pw_sparse__avx2(&p, in, wp, bp, rows, sparse, npx / 2, npx, 0, nob);
+          ck_assert_msg(!memcmp(dense, sparse, no * sizeof *dense),
+                        "sparse 1x1 differs from dense: ic %d oc %d w %d", (int)p.in_c,
+                        (int)p.out_c, (int)p.in_w);
+          ck_assert(rel_err(ref, sparse, no) < 1e-5f);
+          checked++;
+          free(rows), free(wp);
+          free(in), free(w), free(bias), free(dense), free(sparse), free(ref);
+        }
+  ck_assert_int_gt(checked, 40);
+  /* a dense layer has no index */
+  ecnn_conv_params p = geometry(2, 6, 16, 32, 1, 1, 1, true);
+  float w[16 * 32], bias[32];
+  fill(w, 16 * 32, 3), fill(bias, 32, 4);
+  float *wp = ecnn_f32_conv2d_pack(&p, w, bias);
+  ck_assert_ptr_null(ecnn_f32_conv2d_sparse_rows(&p, wp, 0.2));
+  free(wp);
+}
+END_TEST
+
 START_TEST(test_parallel_for) {
   for (int32_t threads = 1; threads <= 4; threads++) {
     ecnn_threadpool *pool = NULL;
@@ -218,6 +282,7 @@ int main(void) {
   tcase_add_test(tc, test_conv_vs_scalar);
   tcase_add_test(tc, test_dwconv_vs_scalar);
   tcase_add_test(tc, test_parallel_for);
+  tcase_add_test(tc, test_pointwise_sparse);
   tcase_add_test(tc, test_isa_override);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -2,7 +2,8 @@
  * test_prune.c — magnitude pruning (ecnn_prune) on the real SSD: every 1x1 convolution loses
  * exactly floor(sparsity x blocks) of its blocks, the ones with the smallest magnitudes (no
  * zeroed block outweighs a kept one), other layers and biases unchanged; blocks of 1 and of
- * 32; sparsity 0 changes nothing; the pruned file runs; bad options are refused.
+ * 32; sparsity 0 changes nothing; the pruned file runs, its 1x1 layers on the sparse kernel
+ * (blocks of 32) to the scalar path's outputs; bad options are refused.
  */
 #include <check.h>
 #include <math.h>
@@ -11,7 +12,9 @@
 
 #include "edgecnn.h"
 #include "graph.h"
+#include "kernels/isa.h"
 #include "loader/tflite.h"
+#include "model.h"
 #include "test_util.h"
 
 static const char *ssd = "ssd_mobilenetv2_oidv4_fp16.tflite";
@@ -84,19 +87,44 @@ static void check_prune(const uint8_t *bytes, size_t size, double sparsity, int3
   ck_assert_int_eq(layers, rep.layers);
   ck_assert_int_eq(weights, rep.weights);
   ck_assert_int_eq(zeroed, rep.zeroed);
-  /* the pruned model loads and runs */
-  ecnn_model *m = NULL;
-  ck_assert_int_eq(ecnn_model_load_buffer(out, out_size, &m), ECNN_STATUS_OK);
-  ecnn_session *s = NULL;
-  ck_assert_int_eq(ecnn_session_create(m, NULL, &s), ECNN_STATUS_OK);
-  float *x = malloc((size_t)300 * 300 * 3 * sizeof *x);
+  /* the pruned model loads and runs; with blocks of 32 its 1x1 layers take the sparse kernel,
+   * whose outputs match the scalar path's as the dense kernels' do */
+  float *x = malloc((size_t)300 * 300 * 3 * sizeof *x), *y[2][2] = {{NULL}};
+  size_t ny[2] = {0};
   tu_fill_rand_f32(x, (size_t)300 * 300 * 3, 1);
-  ck_assert_int_eq(ecnn_session_set_input(s, 0, x, (size_t)300 * 300 * 3 * sizeof *x),
-                   ECNN_STATUS_OK);
-  ck_assert_int_eq(ecnn_session_run(s), ECNN_STATUS_OK);
+  const ecnn_isa best = ecnn_isa_best();
+  for (int path = 0; path < 2; path++) {
+    ecnn_isa_set(path ? ECNN_ISA_SCALAR : best);
+    ecnn_model *m = NULL;
+    ck_assert_int_eq(ecnn_model_load_buffer(out, out_size, &m), ECNN_STATUS_OK);
+    int32_t sparse = 0;
+    for (int32_t k = 0; k < m->graph.num_nodes; k++) sparse += m->graph.nodes[k].sparse_rows != NULL;
+    if (block == 32 && sparsity >= 0.5) ck_assert_int_eq(sparse, layers);
+    ck_assert_int_le(sparse, layers); /* (6 of the SSD's own layers are a fifth zero already) */
+    ecnn_session *s = NULL;
+    ck_assert_int_eq(ecnn_session_create(m, NULL, &s), ECNN_STATUS_OK);
+    ck_assert_int_eq(ecnn_session_set_input(s, 0, x, (size_t)300 * 300 * 3 * sizeof *x),
+                     ECNN_STATUS_OK);
+    ck_assert_int_eq(ecnn_session_run(s), ECNN_STATUS_OK);
+    for (int32_t o = 0; o < 2; o++) {
+      const void *data;
+      ecnn_tensor_info info;
+      ck_assert_int_eq(ecnn_session_output(s, o, &data, &info), ECNN_STATUS_OK);
+      ny[o] = info.bytes / sizeof(float);
+      y[path][o] = malloc(info.bytes);
+      memcpy(y[path][o], data, info.bytes);
+    }
+    ecnn_session_free(s);
+    ecnn_model_free(m);
+  }
+  ecnn_isa_set(best);
+  for (int32_t o = 0; o < 2; o++) {
+    const float err = tu_max_abs_diff(y[0][o], y[1][o], ny[o]) / fmaxf(1.0f, tu_max_abs(y[1][o], ny[o]));
+    ck_assert_msg(err <= 1e-4f, "output %d: %s vs scalar %g", (int)o, ecnn_isa_name(best),
+                  (double)err);
+    free(y[0][o]), free(y[1][o]);
+  }
   free(x);
-  ecnn_session_free(s);
-  ecnn_model_free(m);
   ecnn_graph_clear(&a), ecnn_graph_clear(&b);
   free(out);
 }

@@ -136,6 +136,35 @@ float *ecnn_f32_conv2d_pack(const ecnn_conv_params *p, const float *w, const flo
   return out;
 }
 
+int32_t *ecnn_f32_conv2d_sparse_rows(const ecnn_conv_params *p, const float *wp,
+                                     double min_share) {
+  if (!ecnn_conv_is_pointwise(p)) return NULL;
+  const int32_t IC = p->in_c, nob = (p->out_c + 31) / 32;
+  int64_t kept = 0;
+  for (int64_t r = 0; r < (int64_t)nob * IC; r++) {
+    const float *row = wp + (size_t)r * 32;
+    bool any = false;
+    for (int32_t c = 0; c < 32 && !any; c++) any = row[c] != 0.0f;
+    kept += any;
+  }
+  const int64_t total = (int64_t)nob * IC;
+  if ((double)(total - kept) < min_share * (double)total) return NULL;
+  int32_t *rows = malloc(((size_t)nob + 1 + (size_t)kept) * sizeof *rows);
+  if (!rows) return NULL; /* the dense kernels run instead */
+  int32_t *list = rows + nob + 1, n = 0;
+  for (int32_t ob = 0; ob < nob; ob++) {
+    rows[ob] = n;
+    for (int32_t k = 0; k < IC; k++) {
+      const float *row = wp + ((size_t)ob * IC + k) * 32;
+      bool any = false;
+      for (int32_t c = 0; c < 32 && !any; c++) any = row[c] != 0.0f;
+      if (any) list[n++] = k;
+    }
+  }
+  rows[nob] = n;
+  return rows;
+}
+
 void ecnn_f32_conv2d_unpack(const ecnn_conv_params *p, const float *packed, float *w) {
   const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
   for (size_t o = 0; o < (size_t)p->out_c; o++)

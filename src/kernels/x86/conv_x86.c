@@ -972,6 +972,63 @@ ecnn_f32_dwconv2d_rows__avx2(const ecnn_conv_params *p, const float *in, const f
   }
 }
 
+/* ---- 1x1 on pruned weights -------------------------------------------------------------
+ * A channel block's steps are only its listed rows (input channels whose 32 weights are not
+ * all zero), each pixel's input read through the row index; 6 x 16 tiles as the dense kernel
+ * (fma(x, 0, acc) == acc: the same sums in the same order, so the same bits). */
+__attribute__((target("avx2,fma"))) void
+ecnn_f32_conv2d_pw_sparse__avx2(const ecnn_conv_params *p, const float *in, const float *wp,
+                                const float *bp, const int32_t *rows, float *out, int64_t px0,
+                                int64_t px1, int32_t ob0, int32_t ob1) {
+  const int32_t IC = p->in_c, OC = p->out_c, nob = (OC + 31) / 32;
+  const int32_t *index = rows + nob + 1;
+  const __m256 lo = _mm256_set1_ps(p->out_min), hi = _mm256_set1_ps(p->out_max);
+  const bool clamp = p->out_min > -INFINITY || p->out_max < INFINITY;
+  for (int32_t ob = ob0; ob < ob1; ob++) {
+    const int32_t *ks = index + rows[ob], nk = rows[ob + 1] - rows[ob];
+    const float *wb = wp + (size_t)ob * IC * 32;
+    /* a tile's 6 input pixels serve both halves of the block while they are in L1 */
+    for (int64_t px = px0; px < px1; px += 6) {
+      const int32_t n = px1 - px < 6 ? (int32_t)(px1 - px) : 6;
+      const float *x = in + (size_t)px * IC;
+      for (int32_t half = 0; half < 2 && 32 * ob + 16 * half < OC; half++) {
+        const int32_t c0 = 32 * ob + 16 * half;
+        const float *w = wb + 16 * half;
+        __m256 acc[6][3];
+        _Pragma("GCC unroll 6") for (int32_t j = 0; j < 6; j++)
+          acc[j][0] = _mm256_loadu_ps(bp + c0), acc[j][1] = _mm256_loadu_ps(bp + c0 + 8);
+        if (n == 6) {
+          for (int32_t s = 0; s < nk; s++) {
+            const int32_t k = ks[s];
+            /* the rows are irregular: the hardware prefetcher does not follow them */
+            _mm_prefetch((const char *)(w + (size_t)ks[s + 4 < nk ? s + 4 : s] * 32), _MM_HINT_T0);
+            const __m256 w0 = _mm256_load_ps(w + (size_t)k * 32),
+                         w1 = _mm256_load_ps(w + (size_t)k * 32 + 8);
+            _Pragma("GCC unroll 6") for (int32_t j = 0; j < 6; j++) {
+              const __m256 xv = _mm256_broadcast_ss(x + (size_t)j * IC + k);
+              acc[j][0] = _mm256_fmadd_ps(xv, w0, acc[j][0]);
+              acc[j][1] = _mm256_fmadd_ps(xv, w1, acc[j][1]);
+            }
+          }
+        } else {
+          for (int32_t s = 0; s < nk; s++) {
+            const int32_t k = ks[s];
+            const __m256 w0 = _mm256_load_ps(w + (size_t)k * 32),
+                         w1 = _mm256_load_ps(w + (size_t)k * 32 + 8);
+            /* constant indices once unrolled: the accumulators stay in registers */
+            _Pragma("GCC unroll 6") for (int32_t j = 0; j < 6; j++) if (j < n) {
+              const __m256 xv = _mm256_broadcast_ss(x + (size_t)j * IC + k);
+              acc[j][0] = _mm256_fmadd_ps(xv, w0, acc[j][0]);
+              acc[j][1] = _mm256_fmadd_ps(xv, w1, acc[j][1]);
+            }
+          }
+        }
+        tile_store_avx2(acc, out + (size_t)px * OC + c0, OC, n, OC - c0, clamp, lo, hi, 6, 2);
+      }
+    }
+  }
+}
+
 int32_t ecnn_conv_packed_max_ic(void) { return ZERO_ROW; }
 
 #else /* not x86-64: isa.c never selects these */
@@ -999,6 +1056,13 @@ void ecnn_f32_conv2d_pw_add__avx2(const ecnn_conv_params *p, const float *in, co
                                   int64_t px1, int32_t ob0, int32_t ob1) {
   (void)p, (void)in, (void)wp, (void)bp, (void)res, (void)out, (void)px0, (void)px1, (void)ob0,
       (void)ob1;
+}
+void ecnn_f32_conv2d_pw_sparse__avx2(const ecnn_conv_params *p, const float *in,
+                                     const float *wp, const float *bp, const int32_t *rows,
+                                     float *out, int64_t px0, int64_t px1, int32_t ob0,
+                                     int32_t ob1) {
+  (void)p, (void)in, (void)wp, (void)bp, (void)rows, (void)out, (void)px0, (void)px1,
+      (void)ob0, (void)ob1;
 }
 UNUSED_DW(ecnn_f32_dwconv2d_rows__avx512)
 UNUSED_DW(ecnn_f32_dwconv2d_rows__avx2)

@@ -153,6 +153,8 @@ ecnn_status ecnn_session_create(const ecnn_model *model, const ecnn_session_opti
   /* XNNPACK sessions run every node (no fusion): the unfused plan */
   const bool unfused = opt.backend == ECNN_BACKEND_XNNPACK;
   size_t arena = ((unfused ? model->unfused_arena_bytes : g->arena_bytes) + 63) & ~(size_t)63;
+  /* XNNPACK may read up to 16 bytes past an input's end (XNN_EXTRA_BYTES): 64 spare bytes */
+  if (unfused) arena += 64;
   s->arena = aligned_alloc(64, arena ? arena : 64);
   s->data = calloc((size_t)g->num_tensors + 1, sizeof(void *));
   if (!s->arena || !s->data) {

@@ -2,8 +2,21 @@
  * xnnpack.c — the XNNPACK yardstick backend (xnnpack.h). Load-time: walk the nodes, mark the
  * ones XNNPACK's 2022 subgraph API supports with our exact semantics, cut the node list into
  * runs, define each run as a subgraph (constants as static values pointing at the graph's
- * FP32 data, boundary tensors as external values backed by the session arena) and create a
+ * data, boundary tensors as external values backed by the session arena) and create a
  * runtime on a shared pthreadpool. Run-time: runtimes and native nodes in node order.
+ *
+ * Float32 nodes map to XNNPACK's F32 operators. Int8 nodes (TFLite's integer semantics, as
+ * src/ops/q8/ runs them) map to its QS8 / QC8 operators: int8 activations are qint8 values
+ * (per-tensor scale and zero point), per-channel conv / depthwise weights qcint8 along their
+ * output-channel axis (0 for CONV_2D [OC,KH,KW,IC], 3 for DEPTHWISE [1,KH,KW,OC]) with qcint32
+ * biases (scale input x weight per channel), per-tensor weights qint8 with qint32 biases, and
+ * QUANTIZE / DEQUANTIZE between float32 and int8 become Convert nodes. Fused activations go to
+ * XNNPACK in real units for every datatype (it rounds them into the output's quantized range
+ * itself). XNNPACK requantizes in fp32 where TFLite uses Q31 multipliers: outputs agree to a
+ * quantum per layer. An int8 node is delegated only when this version has the operator, the
+ * quantization fits its constraints (checked here, as its create functions would) and the
+ * result is TFLite's up to that rounding; CONCATENATION, AVERAGE_POOL_2D, SOFTMAX, int8
+ * requantizing QUANTIZE and the like stay native.
  */
 #include "xnnpack.h"
 
@@ -31,6 +44,7 @@ struct ecnn_xnn_plan {
   int32_t num_runs;
   int32_t delegated;
   float **unpacked; /* file-layout copies of packed conv weights (static values), one per tensor */
+  float **bias_scales; /* per int32 bias tensor of an int8 conv / FC: its per-channel scales */
 };
 
 static bool initialized;
@@ -51,8 +65,8 @@ static bool act_range(ecnn_activation a, float *lo, float *hi) {
 
 static bool is_f32(const ecnn_tensor *t) { return t && t->dtype == ECNN_DTYPE_F32; }
 
-/* Whether node n can run in XNNPACK with TFLite semantics. */
-static bool supported(const ecnn_graph *g, const ecnn_node *n) {
+/* Whether float node n can run in XNNPACK with TFLite semantics. */
+static bool supported_f32(const ecnn_graph *g, const ecnn_node *n) {
   const ecnn_tensor *x = ecnn_in(g, n, 0), *y = &g->tensors[n->outputs[0]];
   float lo, hi;
   if (!is_f32(x) || !is_f32(y) || n->quantized || n->num_outputs != 1) return false;
@@ -115,6 +129,126 @@ static bool supported(const ecnn_graph *g, const ecnn_node *n) {
   }
 }
 
+/* ---- int8 ------------------------------------------------------------------------------ */
+
+/* A scale XNNPACK accepts: finite, normalized, positive. */
+static bool good_scale(float s) { return s > 0.0f && isnormal(s); }
+
+/* An int8 tensor with one scale and zero point (an activation, or per-tensor weights). */
+static bool is_qs8(const ecnn_tensor *t) {
+  return t && t->dtype == ECNN_DTYPE_I8 && t->quant.count == 1 && good_scale(t->quant.scale[0]) &&
+         t->quant.zero_point[0] >= -128 && t->quant.zero_point[0] <= 127;
+}
+
+static bool same_quant(const ecnn_tensor *a, const ecnn_tensor *b) {
+  return a->quant.scale[0] == b->quant.scale[0] && a->quant.zero_point[0] == b->quant.zero_point[0];
+}
+
+/* The int8 clamp XNNPACK derives from a real-unit range [lo, hi] for output y (what its
+ * subgraph does for every quantized operator: lrintf of lo / scale + zero point, saturated),
+ * and whether its operators accept it (they refuse an empty range). */
+static bool qs8_range_ok(const ecnn_tensor *y, float lo, float hi) {
+  const float s = y->quant.scale[0], zp = (float)y->quant.zero_point[0];
+  const long qlo = lrintf(fminf(fmaxf(lo / s + zp, -128.0f), 127.0f));
+  const long qhi = lrintf(fminf(fmaxf(hi / s + zp, -128.0f), 127.0f));
+  return qlo < qhi;
+}
+
+/* Int8 weights XNNPACK's QS8 / QC8 operators take: constant, in the file's layout, zero point
+ * 0, one scale, or (when `channelwise`) one per output channel along `axis`; every bias scale
+ * input x weight a normal float and every requantization scale input x weight / output below
+ * 256 (XNNPACK's limits). */
+static bool q8_weights_ok(const ecnn_tensor *x, const ecnn_tensor *w, const ecnn_tensor *y,
+                          int32_t axis, bool channelwise) {
+  if (!w || w->dtype != ECNN_DTYPE_I8 || !ecnn_tensor_is_const(w) || w->packed) return false;
+  const int32_t count = w->quant.count;
+  if (count < 1 || (count > 1 && (!channelwise || w->quant.axis != axis || count != w->dims[axis])))
+    return false;
+  for (int32_t c = 0; c < count; c++)
+    if (w->quant.zero_point[c] != 0 || !good_scale(w->quant.scale[c]) ||
+        !good_scale(x->quant.scale[0] * w->quant.scale[c]) || /* the bias scale */
+        !(x->quant.scale[0] * w->quant.scale[c] / y->quant.scale[0] < 256.0f))
+      return false;
+  return true;
+}
+
+/* An int32 bias of `oc` constants (or none). */
+static bool q8_bias_ok(const ecnn_tensor *b, int32_t oc) {
+  return !b || (b->dtype == ECNN_DTYPE_I32 && ecnn_tensor_is_const(b) &&
+                ecnn_tensor_elements(b) == oc);
+}
+
+/* XNNPACK's range for an input-to-output scale ratio r: [2^lo, 2^8). */
+static bool ratio_ok(float r, int lo) { return r >= ldexpf(1.0f, lo) && r < 256.0f; }
+
+/* Whether int8 node n (or a QUANTIZE / DEQUANTIZE between float32 and int8) can run in
+ * XNNPACK's QS8 operators with TFLite's semantics, up to XNNPACK's fp32 requantization. */
+static bool supported_q8(const ecnn_graph *g, const ecnn_node *n) {
+  const ecnn_tensor *x = ecnn_in(g, n, 0), *y = &g->tensors[n->outputs[0]];
+  if (n->num_outputs != 1 || !x || ecnn_tensor_is_const(x)) return false;
+  if (n->op == ECNN_OP_QUANTIZE) return is_f32(x) && is_qs8(y);
+  if (n->op == ECNN_OP_DEQUANTIZE) return is_qs8(x) && is_f32(y);
+  if (!n->quantized || !is_qs8(x) || !is_qs8(y)) return false;
+  float lo, hi;
+  if (!act_range(n->params.activation, &lo, &hi) || !qs8_range_ok(y, lo, hi)) return false;
+  const float sx = x->quant.scale[0], sy = y->quant.scale[0];
+  switch (n->op) {
+  case ECNN_OP_CONV_2D:
+  case ECNN_OP_DEPTHWISE_CONV_2D: {
+    const ecnn_tensor *w = ecnn_in(g, n, 1);
+    const bool dw = n->op == ECNN_OP_DEPTHWISE_CONV_2D;
+    return x->ndim == 4 && w && w->ndim == 4 && q8_weights_ok(x, w, y, dw ? 3 : 0, true) &&
+           q8_bias_ok(ecnn_in(g, n, 2), dw ? w->dims[3] : w->dims[0]);
+  }
+  case ECNN_OP_FULLY_CONNECTED: { /* this XNNPACK has no per-channel (QC8) fully connected */
+    const ecnn_tensor *w = ecnn_in(g, n, 1);
+    return x->ndim == 2 && y->ndim == 2 && w && w->ndim == 2 &&
+           q8_weights_ok(x, w, y, 0, false) && q8_bias_ok(ecnn_in(g, n, 2), w->dims[0]);
+  }
+  case ECNN_OP_ADD:
+  case ECNN_OP_SUB:
+  case ECNN_OP_MUL: {
+    const ecnn_tensor *b = ecnn_in(g, n, 1);
+    if (!is_qs8(b)) return false;
+    const float sb = b->quant.scale[0];
+    if (n->op == ECNN_OP_MUL) return ratio_ok(sx * sb / sy, -16);
+    return ratio_ok(sx / sy, -10) && ratio_ok(sb / sy, -10);
+  }
+  case ECNN_OP_MAX_POOL_2D: return x->ndim == 4 && same_quant(x, y);
+  case ECNN_OP_RELU:
+  case ECNN_OP_RELU6:
+  case ECNN_OP_RELU_N1_TO_1: { /* XNNPACK clamps the bytes: no rescaling */
+    const float top = n->op == ECNN_OP_RELU ? INFINITY : n->op == ECNN_OP_RELU6 ? 6.0f : 1.0f;
+    return same_quant(x, y) && qs8_range_ok(y, n->op == ECNN_OP_RELU_N1_TO_1 ? -1.0f : 0.0f, top);
+  }
+  case ECNN_OP_LOGISTIC: /* TFLite's fixed int8 output, the only one XNNPACK takes */
+    return sy == 1.0f / 256.0f && y->quant.zero_point[0] == -128;
+  case ECNN_OP_RESHAPE:
+  case ECNN_OP_SQUEEZE: return same_quant(x, y);
+  case ECNN_OP_PAD: { /* pads with the zero point, as TFLite does */
+    const ecnn_tensor *p = ecnn_in(g, n, 1);
+    return same_quant(x, y) && p && p->dtype == ECNN_DTYPE_I32 && ecnn_tensor_is_const(p);
+  }
+  case ECNN_OP_MEAN: {
+    const ecnn_tensor *ax = ecnn_in(g, n, 1);
+    if (!n->params.keep_dims || x->ndim != 4 || !ax || ax->dtype != ECNN_DTYPE_I32 ||
+        !ecnn_tensor_is_const(ax) || ecnn_tensor_elements(ax) != 2 || !ratio_ok(sx / sy, -8))
+      return false;
+    const int32_t *a = ax->data;
+    return (a[0] == 1 && a[1] == 2) || (a[0] == 2 && a[1] == 1);
+  }
+  default: return false;
+  }
+}
+
+/* Whether node n can run in XNNPACK with TFLite semantics. */
+static bool supported(const ecnn_graph *g, const ecnn_node *n) {
+  const ecnn_tensor *x = ecnn_in(g, n, 0);
+  if (!x || n->num_outputs != 1) return false;
+  const bool q8 = n->quantized || n->op == ECNN_OP_QUANTIZE || n->op == ECNN_OP_DEQUANTIZE;
+  return q8 ? supported_q8(g, n) : supported_f32(g, n);
+}
+
 static void pads(int32_t in, int32_t filter, int32_t stride, int32_t dil, ecnn_padding p,
                  uint32_t *before, uint32_t *after) {
   int32_t b = 0;
@@ -149,7 +283,8 @@ static ecnn_status value(define_ctx *c, int32_t t, uint32_t *id) {
     flags = XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
   }
   const void *data = ecnn_tensor_is_const(x) ? x->data : NULL;
-  if (data && x->packed) { /* the model keeps conv weights packed: XNNPACK gets the file layout */
+  /* the model keeps float conv weights packed: XNNPACK gets the file layout */
+  if (data && x->packed && x->dtype == ECNN_DTYPE_F32) {
     if (!c->plan->unpacked[t]) {
       ecnn_conv_params p = {0};
       p.out_c = x->dims[0], p.kernel_h = x->dims[1], p.kernel_w = x->dims[2], p.in_c = x->dims[3];
@@ -159,9 +294,54 @@ static ecnn_status value(define_ctx *c, int32_t t, uint32_t *id) {
     }
     data = c->plan->unpacked[t];
   }
-  if (xnn_define_tensor_value(c->sg, xnn_datatype_fp32, (size_t)x->ndim, dims, data, ext, flags,
-                              &c->ids[t]) != xnn_status_success)
+  enum xnn_status xs;
+  const size_t nd = (size_t)x->ndim;
+  if (x->dtype == ECNN_DTYPE_F32)
+    xs = xnn_define_tensor_value(c->sg, xnn_datatype_fp32, nd, dims, data, ext, flags, &c->ids[t]);
+  else if (x->dtype == ECNN_DTYPE_I8 && x->quant.count == 1) /* activations, per-tensor weights */
+    xs = xnn_define_quantized_tensor_value(c->sg, xnn_datatype_qint8, x->quant.zero_point[0],
+                                           x->quant.scale[0], nd, dims, data, ext, flags,
+                                           &c->ids[t]);
+  else if (x->dtype == ECNN_DTYPE_I8 && x->quant.count > 1) /* per-channel weights, zp 0 */
+    xs = xnn_define_channelwise_quantized_tensor_value(c->sg, xnn_datatype_qcint8, x->quant.scale,
+                                                       nd, (size_t)x->quant.axis, dims, data,
+                                                       ext, flags, &c->ids[t]);
+  else
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, "xnnpack: tensor '%s' is %s", x->name,
+                      ecnn_dtype_name(x->dtype));
+  if (xs != xnn_status_success)
     return ecnn_error(ECNN_STATUS_UNSUPPORTED, "xnnpack: cannot define tensor '%s'", x->name);
+  *id = c->ids[t];
+  return ECNN_STATUS_OK;
+}
+
+/* The bias of conv / depthwise / FC node n (XNN_INVALID_VALUE_ID when it has none). An int32
+ * bias is quantized at input scale x weight scale: qint32 with per-tensor weights, qcint32
+ * along its only dimension with per-channel ones (scales kept by the plan). */
+static ecnn_status bias_value(define_ctx *c, const ecnn_node *n, uint32_t *id) {
+  const ecnn_tensor *b = ecnn_in(c->g, n, 2);
+  *id = XNN_INVALID_VALUE_ID;
+  if (!b) return ECNN_STATUS_OK;
+  const int32_t t = n->inputs[2];
+  if (b->dtype != ECNN_DTYPE_I32 || c->ids[t] != XNN_INVALID_VALUE_ID) return value(c, t, id);
+  const ecnn_tensor *x = ecnn_in(c->g, n, 0), *w = ecnn_in(c->g, n, 1);
+  const size_t oc = (size_t)ecnn_tensor_elements(b);
+  enum xnn_status xs;
+  if (w->quant.count == 1) {
+    xs = xnn_define_quantized_tensor_value(c->sg, xnn_datatype_qint32, 0,
+                                           x->quant.scale[0] * w->quant.scale[0], 1, &oc,
+                                           b->data, XNN_INVALID_VALUE_ID, 0, &c->ids[t]);
+  } else {
+    float *s = c->plan->bias_scales[t];
+    if (!s && !(s = c->plan->bias_scales[t] = malloc(oc * sizeof *s)))
+      return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "xnnpack: out of memory for bias scales");
+    for (size_t k = 0; k < oc; k++) s[k] = x->quant.scale[0] * w->quant.scale[k];
+    xs = xnn_define_channelwise_quantized_tensor_value(c->sg, xnn_datatype_qcint32, s, 1, 0, &oc,
+                                                       b->data, XNN_INVALID_VALUE_ID, 0,
+                                                       &c->ids[t]);
+  }
+  if (xs != xnn_status_success)
+    return ecnn_error(ECNN_STATUS_UNSUPPORTED, "xnnpack: cannot define bias '%s'", b->name);
   *id = c->ids[t];
   return ECNN_STATUS_OK;
 }
@@ -183,7 +363,7 @@ static ecnn_status define_node(define_ctx *c, const ecnn_node *n) {
   case ECNN_OP_DEPTHWISE_CONV_2D: {
     const ecnn_tensor *w = ecnn_in(g, n, 1);
     if ((st = value(c, n->inputs[1], &in2)) != ECNN_STATUS_OK) return st;
-    if (ecnn_in(g, n, 2) && (st = value(c, n->inputs[2], &bias)) != ECNN_STATUS_OK) return st;
+    if ((st = bias_value(c, n, &bias)) != ECNN_STATUS_OK) return st;
     int32_t kh = w->dims[1], kw = w->dims[2];
     pads(x->dims[1], kh, p->stride_h, p->dilation_h, p->padding, &pt, &pb);
     pads(x->dims[2], kw, p->stride_w, p->dilation_w, p->padding, &pl, &pr);
@@ -204,7 +384,7 @@ static ecnn_status define_node(define_ctx *c, const ecnn_node *n) {
   }
   case ECNN_OP_FULLY_CONNECTED:
     if ((st = value(c, n->inputs[1], &in2)) != ECNN_STATUS_OK) return st;
-    if (ecnn_in(g, n, 2) && (st = value(c, n->inputs[2], &bias)) != ECNN_STATUS_OK) return st;
+    if ((st = bias_value(c, n, &bias)) != ECNN_STATUS_OK) return st;
     xs = xnn_define_fully_connected(c->sg, lo, hi, in, in2, bias, out, 0);
     break;
   case ECNN_OP_ADD:
@@ -273,6 +453,8 @@ static ecnn_status define_node(define_ctx *c, const ecnn_node *n) {
   case ECNN_OP_MEAN:
     xs = xnn_define_global_average_pooling_2d(c->sg, -INFINITY, INFINITY, in, out, 0);
     break;
+  case ECNN_OP_QUANTIZE:
+  case ECNN_OP_DEQUANTIZE: xs = xnn_define_convert(c->sg, in, out, 0); break;
   default: return ecnn_error(ECNN_STATUS_UNSUPPORTED, "xnnpack: %s", ecnn_op_name(n->op));
   }
   if (xs != xnn_status_success)
@@ -360,8 +542,12 @@ ecnn_status ecnn_xnn_create(const ecnn_graph *g, void *const *data, int32_t thre
   }
   ecnn_xnn_plan *plan = calloc(1, sizeof *plan);
   if (!plan || !(plan->runs = calloc((size_t)g->num_nodes + 1, sizeof *plan->runs)) ||
-      !(plan->unpacked = calloc((size_t)g->num_tensors + 1, sizeof *plan->unpacked))) {
-    if (plan) free(plan->runs);
+      !(plan->unpacked = calloc((size_t)g->num_tensors + 1, sizeof *plan->unpacked)) ||
+      !(plan->bias_scales = calloc((size_t)g->num_tensors + 1, sizeof *plan->bias_scales))) {
+    if (plan) {
+      free(plan->runs);
+      free(plan->unpacked);
+    }
     free(plan);
     return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory building the xnnpack plan");
   }
@@ -408,6 +594,10 @@ ecnn_status ecnn_xnn_run(ecnn_xnn_plan *plan, ecnn_op_ctx *ctx) {
   return ECNN_STATUS_OK;
 }
 
+bool ecnn_xnn_node_supported(const ecnn_graph *g, int32_t k) {
+  return g && k >= 0 && k < g->num_nodes && supported(g, &g->nodes[k]);
+}
+
 int32_t ecnn_xnn_delegated_nodes(const ecnn_xnn_plan *plan) { return plan ? plan->delegated : 0; }
 
 void ecnn_xnn_free(ecnn_xnn_plan *plan) {
@@ -418,7 +608,10 @@ void ecnn_xnn_free(ecnn_xnn_plan *plan) {
   }
   if (plan->pool) pthreadpool_destroy(plan->pool);
   for (int32_t t = 0; plan->unpacked && t < plan->g->num_tensors; t++) free(plan->unpacked[t]);
+  for (int32_t t = 0; plan->bias_scales && t < plan->g->num_tensors; t++)
+    free(plan->bias_scales[t]);
   free(plan->unpacked);
+  free(plan->bias_scales);
   free(plan->runs);
   free(plan);
 }
@@ -442,6 +635,12 @@ ecnn_status ecnn_xnn_run(ecnn_xnn_plan *plan, ecnn_op_ctx *ctx) {
   (void)plan;
   (void)ctx;
   return ecnn_error(ECNN_STATUS_UNSUPPORTED, "backend xnnpack is not available in this build");
+}
+
+bool ecnn_xnn_node_supported(const ecnn_graph *g, int32_t k) {
+  (void)g;
+  (void)k;
+  return false;
 }
 
 int32_t ecnn_xnn_delegated_nodes(const ecnn_xnn_plan *plan) {

@@ -4,7 +4,7 @@
  * difference cannot come from an earlier node: a development tool, not a test (the tests
  * never run the oracle).
  *
- *   build/tests/golden/q8_oracle_check MODEL.int8.tflite INPUT.f32 [ORACLE_RUN_MJS] [-v]
+ *   build/tests/q8_oracle_check MODEL.int8.tflite INPUT.f32 [ORACLE_RUN_MJS] [-v]
  *
  * The model's int8 activations are made graph outputs through DEQUANTIZE nodes, a batch at a
  * time (the graph holds 16 outputs), written with the TFLite writer and run by the oracle on

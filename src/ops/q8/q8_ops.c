@@ -5,12 +5,19 @@
  * nonlinearities use a 256-entry table computed in float at prepare (within one quantum of
  * TFLite); softmax and bilinear resize compute in float and round. prepare (after the float
  * prepare did shape inference) validates the quantization and stores what the run needs in
- * node->priv (one malloc'd block).
+ * node->priv (one malloc'd block). CONV_2D and DEPTHWISE_CONV_2D run the kernels of
+ * src/kernels/q8_conv.h: the AVX2 ones on weights packed into that block at prepare (when
+ * the CPU has AVX2 and the node qualifies), else their scalar twins; both over the session's
+ * threads.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../kernels/isa.h"
+#include "../../kernels/q8_conv.h"
+#include "../../kernels/q8_eltwise.h"
+#include "../../threadpool.h"
 #include "../ops.h"
 #include "quant.h"
 
@@ -26,6 +33,8 @@ typedef struct q8_priv {
   float in_scale, out_scale;
   bool same_params;              /* input and output share scale and zero point */
   uint8_t lut[256];              /* indexed by the raw byte */
+  ecnn_q8_packed *packed;        /* CONV_2D / DEPTHWISE: the AVX2 kernels' weights, in this
+                                  * block after ch[] (NULL: the scalar kernels run) */
   int32_t nch;
   int32_t ch[];                  /* nch multipliers, then nch shifts */
 } q8_priv;
@@ -52,14 +61,20 @@ static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* Allocates the priv block with room for nch per-channel multipliers. */
-static q8_priv *new_priv(ecnn_node *n, int32_t nch) {
+/* Allocates the priv block with room for nch per-channel multipliers and `extra` bytes at a
+ * 64-byte boundary after them (*extra_at, when extra > 0). */
+static q8_priv *new_priv_extra(ecnn_node *n, int32_t nch, size_t extra, void **extra_at) {
   free(n->priv);
-  q8_priv *p = calloc(1, sizeof *p + 2 * (size_t)nch * sizeof(int32_t));
+  const size_t head = sizeof(q8_priv) + 2 * (size_t)nch * sizeof(int32_t);
+  q8_priv *p = calloc(1, head + (extra ? extra + 64 : 0));
   n->priv = p;
-  if (p) p->nch = nch;
+  if (!p) return NULL;
+  p->nch = nch;
+  if (extra) *extra_at = (void *)(((uintptr_t)p + head + 63) & ~(uintptr_t)63);
   return p;
 }
+
+static q8_priv *new_priv(ecnn_node *n, int32_t nch) { return new_priv_extra(n, nch, 0, NULL); }
 
 /* Common checks: data input and output quantized, per-tensor, same dtype. */
 static ecnn_status check_io_q8(const ecnn_graph *g, const ecnn_node *n, const ecnn_tensor *in,
@@ -104,6 +119,38 @@ static ecnn_status act_range(const ecnn_node *n, const ecnn_tensor *out, int32_t
 
 /* ---- convolutions and fully connected ------------------------------------------------- */
 
+/* The kernels' view of CONV_2D / DEPTHWISE_CONV_2D node n (shapes from the float prepare);
+ * the zero points and the clamp come from p when it is not NULL. */
+static void conv_params(const ecnn_graph *g, const ecnn_node *n, const q8_priv *p,
+                        ecnn_q8_conv_params *k) {
+  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
+  const ecnn_tensor *out = &g->tensors[n->outputs[0]];
+  const ecnn_op_params *pp = &n->params;
+  const bool dw = n->op == ECNN_OP_DEPTHWISE_CONV_2D;
+  memset(k, 0, sizeof *k);
+  k->batch = in->dims[0], k->in_h = in->dims[1], k->in_w = in->dims[2], k->in_c = in->dims[3];
+  k->out_h = out->dims[1], k->out_w = out->dims[2], k->out_c = out->dims[3];
+  k->kernel_h = w->dims[1], k->kernel_w = w->dims[2];
+  k->stride_h = pp->stride_h, k->stride_w = pp->stride_w;
+  k->dilation_h = pp->dilation_h, k->dilation_w = pp->dilation_w;
+  ecnn_conv_out_size(k->in_h, k->kernel_h, k->stride_h, k->dilation_h, pp->padding, &k->pad_top);
+  ecnn_conv_out_size(k->in_w, k->kernel_w, k->stride_w, k->dilation_w, pp->padding, &k->pad_left);
+  k->groups = dw ? 1 : k->in_c / w->dims[3];
+  k->depth_multiplier = dw ? k->out_c / k->in_c : 1;
+  k->u8 = in->dtype == ECNN_DTYPE_U8;
+  k->w_u8 = w->dtype == ECNN_DTYPE_U8;
+  if (p) {
+    k->in_zp = p->in_zp, k->w_zp = p->w_zp, k->out_zp = p->out_zp;
+    k->out_min = p->act_min, k->out_max = p->act_max;
+  }
+}
+
+/* Whether this CPU runs the AVX2 kernels (packing for them is worth it). */
+static bool cpu_has_avx2(void) {
+  const ecnn_isa best = ecnn_isa_best();
+  return best == ECNN_ISA_AVX2 || best == ECNN_ISA_AVX512;
+}
+
 static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
   const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *b = ecnn_in(g, n, 2),
                     *out = NULL;
@@ -120,7 +167,16 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
   if (b && (b->dtype != ECNN_DTYPE_I32 || !b->data || ecnn_tensor_elements(b) != oc))
     return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias must be %d int32 constants", OPARG,
                       (int)oc);
-  q8_priv *p = new_priv(n, oc);
+  /* the AVX2 kernels' packed weights go in the same block */
+  ecnn_q8_conv_params k;
+  size_t packed_bytes = 0;
+  void *packed_at = NULL;
+  if (n->op != ECNN_OP_FULLY_CONNECTED && cpu_has_avx2()) {
+    conv_params(g, n, NULL, &k);
+    packed_bytes = n->op == ECNN_OP_CONV_2D ? ecnn_q8_conv2d_packed_bytes(&k)
+                                            : ecnn_q8_dwconv2d_packed_bytes(&k);
+  }
+  q8_priv *p = new_priv_extra(n, oc, packed_bytes, &packed_at);
   if (!p) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
   p->in_zp = in->quant.zero_point[0];
   p->w_zp = w->quant.zero_point[0];
@@ -133,56 +189,111 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
     double real = (double)in->quant.scale[0] * ws / out->quant.scale[0];
     ecnn_quantize_multiplier(real, &p->ch[c], &p->ch[oc + c]);
   }
-  return act_range(n, out, &p->act_min, &p->act_max);
+  if ((st = act_range(n, out, &p->act_min, &p->act_max)) != ECNN_STATUS_OK) return st;
+  if (packed_bytes) {
+    conv_params(g, n, p, &k);
+    const int32_t *bias = b ? b->data : NULL;
+    p->packed = n->op == ECNN_OP_CONV_2D
+                    ? ecnn_q8_conv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at)
+                    : ecnn_q8_dwconv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
+  }
+  return ECNN_STATUS_OK;
+}
+
+/* One run of a CONV_2D / DEPTHWISE_CONV_2D node, as work items for the thread pool. CONV_2D's
+ * items are a grid of pixel ranges (whole units of 24 pixels, the tiles' common multiple) x
+ * ranges of 16-channel blocks, numbered pixel-major; DEPTHWISE's are output rows. */
+typedef struct q8_conv_job {
+  ecnn_q8_conv_params k;
+  const q8_priv *p;
+  const void *in, *w;
+  const int32_t *bias;
+  void *out;
+  bool avx2;
+  int64_t npx, units;  /* flat output pixels; units of 24 of them */
+  int32_t nb;          /* 16-channel blocks */
+  int32_t psplit, bsplit; /* pixel ranges x block ranges */
+} q8_conv_job;
+
+enum { CONV_UNIT = 24 };
+
+static void conv_scalar_range(const q8_conv_job *j, int64_t px0, int64_t px1, int32_t nb0,
+                              int32_t nb1) {
+  const int32_t oc0 = nb0 * ECNN_Q8_CONV_NR;
+  const int32_t oc1 = nb1 * ECNN_Q8_CONV_NR < j->k.out_c ? nb1 * ECNN_Q8_CONV_NR : j->k.out_c;
+  ecnn_q8_conv2d__scalar(&j->k, j->in, j->w, j->bias, j->p->ch, j->p->ch + j->p->nch, j->out,
+                         px0, px1, oc0, oc1);
+}
+
+static void conv_items(void *arg, int64_t begin, int64_t end) {
+  const q8_conv_job *j = arg;
+  /* the AVX2 kernel's im2col rows; without them (out of memory) the scalar kernel runs */
+  int16_t *scratch =
+      j->avx2 ? calloc(ecnn_q8_conv2d_scratch_elems(&j->k), sizeof(int16_t)) : NULL;
+  for (int64_t i = begin; i < end; i++) {
+    const int64_t pi = i / j->bsplit, bi = i % j->bsplit;
+    const int64_t px0 = pi * j->units / j->psplit * CONV_UNIT;
+    const int64_t px1e = (pi + 1) * j->units / j->psplit * CONV_UNIT;
+    const int64_t px1 = px1e < j->npx ? px1e : j->npx;
+    const int32_t nb0 = (int32_t)(bi * j->nb / j->bsplit);
+    const int32_t nb1 = (int32_t)((bi + 1) * j->nb / j->bsplit);
+    if (px0 >= px1 || nb0 >= nb1) continue;
+    if (scratch)
+      ecnn_q8_conv2d__avx2(&j->k, j->p->packed, j->in, j->out, px0, px1, nb0, nb1, scratch);
+    else
+      conv_scalar_range(j, px0, px1, nb0, nb1);
+  }
+  free(scratch);
+}
+
+static void dw_items(void *arg, int64_t begin, int64_t end) {
+  const q8_conv_job *j = arg;
+  if (j->avx2)
+    ecnn_q8_dwconv2d__avx2(&j->k, j->p->packed, j->in, j->out, (int32_t)begin, (int32_t)end);
+  else
+    ecnn_q8_dwconv2d__scalar(&j->k, j->in, j->w, j->bias, j->p->ch, j->p->ch + j->p->nch, j->out,
+                             (int32_t)begin, (int32_t)end);
 }
 
 static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
   const ecnn_graph *g = ctx->graph;
   const ecnn_node *n = ctx->node;
-  const q8_priv *p = n->priv;
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
-  const ecnn_tensor *out = &g->tensors[n->outputs[0]];
-  const void *x = ecnn_ctx_in(ctx, 0), *wd = w->data;
-  const int32_t *bias = ecnn_ctx_in(ctx, 2);
-  void *y = ecnn_ctx_out(ctx, 0);
-  const ecnn_dtype dt = in->dtype, wt = w->dtype;
-  const bool dw = n->op == ECNN_OP_DEPTHWISE_CONV_2D;
-  const int32_t N = in->dims[0], H = in->dims[1], W = in->dims[2], C = in->dims[3];
-  const int32_t OH = out->dims[1], OW = out->dims[2], OC = out->dims[3];
-  const int32_t KH = w->dims[1], KW = w->dims[2], WC = w->dims[3]; /* conv: OC,KH,KW,IC/g */
-  const ecnn_op_params *pp = &n->params;
-  int32_t pt, pl;
-  ecnn_conv_out_size(H, KH, pp->stride_h, pp->dilation_h, pp->padding, &pt);
-  ecnn_conv_out_size(W, KW, pp->stride_w, pp->dilation_w, pp->padding, &pl);
-  const int32_t groups = dw ? 1 : C / WC, ocg = dw ? 1 : OC / groups;
-  const int32_t mult = dw ? OC / C : 1;
-  for (int32_t b = 0; b < N; b++)
-    for (int32_t oy = 0; oy < OH; oy++)
-      for (int32_t ox = 0; ox < OW; ox++)
-        for (int32_t o = 0; o < OC; o++) {
-          int32_t acc = bias ? bias[o] : 0;
-          for (int32_t ky = 0; ky < KH; ky++) {
-            const int32_t iy = oy * pp->stride_h - pt + ky * pp->dilation_h;
-            if (iy < 0 || iy >= H) continue;
-            for (int32_t kx = 0; kx < KW; kx++) {
-              const int32_t ix = ox * pp->stride_w - pl + kx * pp->dilation_w;
-              if (ix < 0 || ix >= W) continue;
-              const size_t xb = (((size_t)b * H + iy) * W + ix) * C;
-              if (dw) {
-                const int32_t xv = ld(x, xb + o / mult, dt) - p->in_zp;
-                const int32_t wv = ld(wd, ((size_t)ky * KW + kx) * OC + o, wt) - p->w_zp;
-                acc += xv * wv;
-              } else {
-                const int32_t c0 = (o / ocg) * WC;
-                const size_t wb = (((size_t)o * KH + ky) * KW + kx) * WC;
-                for (int32_t c = 0; c < WC; c++)
-                  acc += (ld(x, xb + c0 + c, dt) - p->in_zp) * (ld(wd, wb + c, wt) - p->w_zp);
-              }
-            }
-          }
-          int32_t v = ecnn_mbqm(acc, p->ch[o], p->ch[p->nch + o]) + p->out_zp;
-          st8(y, (((size_t)b * OH + oy) * OW + ox) * OC + o, clampi(v, p->act_min, p->act_max), dt);
-        }
+  q8_conv_job j;
+  memset(&j, 0, sizeof j);
+  j.p = n->priv;
+  conv_params(g, n, j.p, &j.k);
+  j.in = ecnn_ctx_in(ctx, 0);
+  j.w = ecnn_in(g, n, 1)->data;
+  j.bias = ecnn_ctx_in(ctx, 2);
+  j.out = ecnn_ctx_out(ctx, 0);
+  const ecnn_isa isa = ecnn_isa_active();
+  j.avx2 = j.p->packed && (isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512);
+  if (n->op == ECNN_OP_DEPTHWISE_CONV_2D) {
+    ecnn_parallel_for(ctx->pool, (int64_t)j.k.batch * j.k.out_h, 1, dw_items, &j);
+    return ECNN_STATUS_OK;
+  }
+  j.npx = (int64_t)j.k.batch * j.k.out_h * j.k.out_w;
+  j.units = (j.npx + CONV_UNIT - 1) / CONV_UNIT;
+  j.nb = (j.k.out_c + ECNN_Q8_CONV_NR - 1) / ECNN_Q8_CONV_NR;
+  j.psplit = j.bsplit = 1;
+  const int32_t parts = ecnn_threadpool_parts(ctx->pool);
+  if (parts > 1) {
+    /* split the weights when they outweigh the input (the small late layers: each thread
+     * then reads its share of them), else the pixels */
+    const int64_t kk = (int64_t)j.k.kernel_h * j.k.kernel_w * j.k.in_c / j.k.groups;
+    const int64_t weights = kk * j.nb * ECNN_Q8_CONV_NR;
+    const int64_t input = (int64_t)j.k.batch * j.k.in_h * j.k.in_w * j.k.in_c;
+    if (weights > input) {
+      j.bsplit = j.nb < parts ? j.nb : parts;
+      const int64_t ps = (parts + j.bsplit - 1) / j.bsplit;
+      j.psplit = (int32_t)(ps < j.units ? ps : j.units);
+    } else {
+      j.psplit = (int32_t)(parts < j.units ? parts : j.units);
+      const int32_t bs = (parts + j.psplit - 1) / j.psplit;
+      j.bsplit = bs < j.nb ? bs : j.nb;
+    }
+  }
+  ecnn_parallel_for(ctx->pool, (int64_t)j.psplit * j.bsplit, 1, conv_items, &j);
   return ECNN_STATUS_OK;
 }
 
@@ -252,6 +363,39 @@ static size_t bcast_offset(size_t i, const ecnn_tensor *out, const ecnn_tensor *
   return off;
 }
 
+/* ADD / SUB of two tensors of the output's shape (the residual connections): the kernels of
+ * src/kernels/q8_eltwise.h on chunks of elements, over the session's threads. */
+typedef struct add_job {
+  ecnn_q8_add_params k;
+  const uint8_t *a, *b;
+  uint8_t *y;
+  int64_t total;
+  bool avx2;
+} add_job;
+
+enum { ADD_CHUNK = 4096 }; /* elements per work item */
+
+static void add_items(void *arg, int64_t begin, int64_t end) {
+  const add_job *j = arg;
+  const int64_t i0 = begin * ADD_CHUNK;
+  const int64_t i1 = end * ADD_CHUNK < j->total ? end * ADD_CHUNK : j->total;
+  if (j->avx2) ecnn_q8_add__avx2(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
+  else ecnn_q8_add__scalar(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
+}
+
+static void add_same_shape(const ecnn_op_ctx *ctx, const q8_priv *p, ecnn_dtype dt,
+                           int64_t total) {
+  const ecnn_isa isa = ecnn_isa_active();
+  add_job j = {.k = {.a_zp = p->in_zp, .b_zp = p->in2_zp, .out_zp = p->out_zp,
+                     .left_shift = p->left_shift, .a_mult = p->mult1, .a_shift = p->shift1,
+                     .b_mult = p->mult2, .b_shift = p->shift2, .out_mult = p->mult,
+                     .out_shift = p->shift, .out_min = p->act_min, .out_max = p->act_max,
+                     .sub = ctx->node->op == ECNN_OP_SUB, .u8 = dt == ECNN_DTYPE_U8},
+               .a = ecnn_ctx_in(ctx, 0), .b = ecnn_ctx_in(ctx, 1), .y = ecnn_ctx_out(ctx, 0),
+               .total = total, .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512};
+  ecnn_parallel_for(ctx->pool, (total + ADD_CHUNK - 1) / ADD_CHUNK, 1, add_items, &j);
+}
+
 static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
   const ecnn_graph *g = ctx->graph;
   const ecnn_node *n = ctx->node;
@@ -262,6 +406,12 @@ static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
   void *y = ecnn_ctx_out(ctx, 0);
   const ecnn_dtype dt = out->dtype;
   const int64_t total = ecnn_tensor_elements(out);
+  /* inputs as large as the output broadcast nothing: element i of each is element i */
+  if ((n->op == ECNN_OP_ADD || n->op == ECNN_OP_SUB) && ecnn_tensor_elements(ta) == total &&
+      ecnn_tensor_elements(tb) == total) {
+    add_same_shape(ctx, p, dt, total);
+    return ECNN_STATUS_OK;
+  }
   for (int64_t i = 0; i < total; i++) {
     const int32_t va = ld(a, bcast_offset((size_t)i, out, ta), dt);
     const int32_t vb = ld(b, bcast_offset((size_t)i, out, tb), dt);
@@ -415,6 +565,36 @@ static ecnn_status pool_run(const ecnn_op_ctx *ctx) {
   ecnn_conv_out_size(H, pp->filter_h, pp->stride_h, 1, pp->padding, &pt);
   ecnn_conv_out_size(W, pp->filter_w, pp->stride_w, 1, pp->padding, &pl);
   const bool is_max = n->op == ECNN_OP_MAX_POOL_2D;
+  if (is_max) { /* a pixel's channels at a time: the running maximum in the output row */
+    const bool i8 = in->dtype == ECNN_DTYPE_I8;
+    for (int32_t b = 0; b < N; b++)
+      for (int32_t oy = 0; oy < OH; oy++)
+        for (int32_t ox = 0; ox < OW; ox++) {
+          uint8_t *o = (uint8_t *)y + (((size_t)b * OH + oy) * OW + ox) * C;
+          bool first = true;
+          for (int32_t ky = 0; ky < pp->filter_h; ky++) {
+            const int32_t iy = oy * pp->stride_h - pt + ky;
+            if (iy < 0 || iy >= H) continue;
+            for (int32_t kx = 0; kx < pp->filter_w; kx++) {
+              const int32_t ix = ox * pp->stride_w - pl + kx;
+              if (ix < 0 || ix >= W) continue;
+              const uint8_t *xi = (const uint8_t *)x + (((size_t)b * H + iy) * W + ix) * C;
+              if (first) memcpy(o, xi, (size_t)C);
+              else if (i8)
+                for (int32_t c = 0; c < C; c++)
+                  o[c] = (int8_t)xi[c] > (int8_t)o[c] ? xi[c] : o[c];
+              else
+                for (int32_t c = 0; c < C; c++) o[c] = xi[c] > o[c] ? xi[c] : o[c];
+              first = false;
+            }
+          }
+          for (int32_t c = 0; c < C; c++) /* an empty window's maximum is below every clamp */
+            st8(o, (size_t)c, clampi(first ? p->act_min : ld(o, (size_t)c, in->dtype), p->act_min,
+                                     p->act_max),
+                in->dtype);
+        }
+    return ECNN_STATUS_OK;
+  }
   for (int32_t b = 0; b < N; b++)
     for (int32_t oy = 0; oy < OH; oy++)
       for (int32_t ox = 0; ox < OW; ox++)
@@ -595,16 +775,19 @@ static ecnn_status pad_run(const ecnn_op_ctx *ctx) {
   for (int32_t d = 0; d < in->ndim; d++)
     before[d] = pads->dtype == ECNN_DTYPE_I32 ? ((const int32_t *)pads->data)[2 * d]
                                               : (int32_t)((const int64_t *)pads->data)[2 * d];
+  /* the input's innermost rows, each copied whole to where it lands */
+  const int32_t nd = in->ndim;
   const int64_t n_in = ecnn_tensor_elements(in);
-  for (int64_t i = 0; i < n_in; i++) {
-    int64_t rem = i, off = 0, stride = 1;
-    for (int32_t d = in->ndim - 1; d >= 0; d--) {
+  const int64_t row = nd > 0 ? in->dims[nd - 1] : 1;
+  for (int64_t r = 0; r * row < n_in; r++) {
+    int64_t rem = r, off = nd > 0 ? before[nd - 1] : 0, stride = nd > 0 ? out->dims[nd - 1] : 1;
+    for (int32_t d = nd - 2; d >= 0; d--) {
       const int64_t idx = rem % in->dims[d];
       rem /= in->dims[d];
       off += (idx + before[d]) * stride;
       stride *= out->dims[d];
     }
-    y[off] = x[i];
+    memcpy(y + off, x + r * row, (size_t)row);
   }
   return ECNN_STATUS_OK;
 }

@@ -1,0 +1,122 @@
+/*
+ * q8_conv.h — quantized (int8 / uint8) CONV_2D and DEPTHWISE_CONV_2D kernels with TFLite's
+ * integer semantics, graph-agnostic: every size, zero point and clamp comes in the params
+ * struct, already validated by the op's prepare (src/ops/q8/q8_ops.c).
+ *
+ *   acc = bias[o] + sum over the taps inside the input of (x - in_zp) * (w - w_zp)
+ *   out = clamp(mbqm(acc, mult[o], shift[o]) + out_zp, out_min, out_max)
+ *
+ * mbqm is TFLite's MultiplyByQuantizedMultiplier (src/ops/q8/quant.h); taps in the padding
+ * contribute nothing (as if the input were padded with in_zp). The accumulator wraps modulo
+ * 2^32 (the SIMD kernels' int32 lanes do; real models stay far inside int32), and the zero
+ * point is added exactly before the clamp. The scalar kernels (suffix __scalar,
+ * src/kernels/scalar/q8_conv_scalar.c) are the oracle; the AVX2 kernels (suffix __avx2,
+ * src/kernels/x86/q8_conv_x86.c) are bit-identical to them on every input.
+ *
+ * Layouts: activations dense NHWC; CONV_2D weights [out_c, kernel_h, kernel_w, in_c / groups];
+ * DEPTHWISE weights [1, kernel_h, kernel_w, in_c * depth_multiplier]; bias int32 [out_c] (may
+ * be NULL: zero); mult / shift int32 [out_c] (ecnn_quantize_multiplier's q and shift).
+ * Pointers are borrowed for the call only; input and output must not overlap.
+ */
+#ifndef ECNN_KERNELS_Q8_CONV_H
+#define ECNN_KERNELS_Q8_CONV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../ops/q8/quant.h"
+
+/* Geometry and quantization of one quantized convolution. */
+typedef struct ecnn_q8_conv_params {
+  int32_t batch;                  /* >= 0 */
+  int32_t in_h, in_w, in_c;       /* input [batch, in_h, in_w, in_c], all >= 1 */
+  int32_t out_h, out_w, out_c;    /* output [batch, out_h, out_w, out_c], all >= 1 */
+  int32_t kernel_h, kernel_w;     /* >= 1 */
+  int32_t stride_h, stride_w;     /* >= 1 */
+  int32_t dilation_h, dilation_w; /* >= 1 */
+  int32_t pad_top, pad_left;      /* leading padding in pixels, >= 0; trailing is implied */
+  int32_t groups;                 /* CONV_2D: in_c and out_c are multiples of it */
+  int32_t depth_multiplier;       /* DEPTHWISE: out_c == in_c * depth_multiplier */
+  int32_t in_zp, w_zp, out_zp;    /* zero points, in the range of their element types */
+  int32_t out_min, out_max;       /* clamp (fused activation), inside the output type's range */
+  bool u8;                        /* activations uint8 (else int8) */
+  bool w_u8;                      /* weights uint8 (else int8) */
+} ecnn_q8_conv_params;
+
+/* The scalar kernels' requantization of one accumulator (see the file comment). */
+static inline int32_t ecnn_q8_requantize(int32_t acc, int32_t mult, int32_t shift,
+                                         const ecnn_q8_conv_params *p) {
+  const int64_t v = (int64_t)ecnn_mbqm(acc, mult, shift) + p->out_zp;
+  return v < p->out_min ? p->out_min : v > p->out_max ? p->out_max : (int32_t)v;
+}
+
+/* ---- plain-C kernels (the oracle) ---- */
+
+/* CONV_2D (any groups) on the output pixels [px0, px1) of the flattened batch * out_h * out_w
+ * (row-major) and output channels [oc0, oc1). Disjoint ranges may run concurrently. */
+void ecnn_q8_conv2d__scalar(const ecnn_q8_conv_params *p, const void *in, const void *w,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                            void *out, int64_t px0, int64_t px1, int32_t oc0, int32_t oc1);
+/* DEPTHWISE_CONV_2D (any depth multiplier) on the output rows [row0, row1) of the flattened
+ * batch * out_h. */
+void ecnn_q8_dwconv2d__scalar(const ecnn_q8_conv_params *p, const void *in, const void *w,
+                              const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                              void *out, int32_t row0, int32_t row1);
+
+/* ---- AVX2 kernels (x86-64; call only when isa.h reports AVX2) ---- */
+
+/* Output channels per packed CONV_2D weight block. */
+#define ECNN_Q8_CONV_NR 16
+
+/* Weights repacked once per model for the AVX2 kernels, with the per-channel requantization
+ * data in the order the kernels read it (CONV_2D: channel order; DEPTHWISE: each block of 16
+ * as its accumulator lanes hold it, channels 0-3, 8-11, 4-7, 12-15). One block (see
+ * ecnn_q8_*_pack); every array is padded with zeros to the block width and 64-byte aligned. */
+typedef struct ecnn_q8_packed {
+  int32_t out_c;    /* channels */
+  int32_t k;        /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
+  int32_t kp;       /* CONV_2D: k rounded up to even; DEPTHWISE: taps rounded up to even */
+  bool left;        /* some channel shifts left (shift > 0) */
+  int16_t *w;       /* CONV_2D: [out_c / NR][kp / 2][NR][2] of (w - w_zp);
+                     * DEPTHWISE: [out_c / 16][kp / 2][32] tap pairs (see q8_conv_x86.c) */
+  int32_t *bias;    /* CONV_2D: bias; DEPTHWISE: bias - in_zp * sum of (w - w_zp) */
+  int32_t *mult;    /* Q31 multipliers */
+  int32_t *mult_odd; /* mult_odd[i] = mult[i + 1] for even i (what vpmuldq reads for the
+                      * odd lanes), else 0 */
+  int32_t *lshift;  /* max(shift, 0) */
+  int32_t *rshift;  /* min(-shift, 31) when shift < 0, else 0 */
+  int32_t *rmask;   /* (1 << rshift) - 1 */
+  int32_t *rhalf;   /* rmask >> 1 */
+  int8_t *zp_row;   /* DEPTHWISE: in_zp repeated (padded out_c + 32 bytes), for padded taps */
+} ecnn_q8_packed;
+
+/* Bytes the packed block of p needs (0: the AVX2 kernel does not take p: CONV_2D with
+ * groups > 1, DEPTHWISE with a depth multiplier other than 1 or over 64 taps). */
+size_t ecnn_q8_conv2d_packed_bytes(const ecnn_q8_conv_params *p);
+size_t ecnn_q8_dwconv2d_packed_bytes(const ecnn_q8_conv_params *p);
+/* Packs into dst (packed_bytes of room, 64-byte aligned; the result points into dst, which
+ * must outlive its use). w, bias (may be NULL), mult and shift as for the scalar kernels;
+ * read only during the call. Returns the header at the start of dst. */
+ecnn_q8_packed *ecnn_q8_conv2d_pack(const ecnn_q8_conv_params *p, const void *w,
+                                    const int32_t *bias, const int32_t *mult,
+                                    const int32_t *shift, void *dst);
+ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *w,
+                                      const int32_t *bias, const int32_t *mult,
+                                      const int32_t *shift, void *dst);
+
+/* int16 scratch elements ecnn_q8_conv2d__avx2 needs for p (its input rows, im2col'ed). */
+size_t ecnn_q8_conv2d_scratch_elems(const ecnn_q8_conv_params *p);
+/* CONV_2D (groups 1) on the flat output pixels [px0, px1) and the weight blocks [nb0, nb1)
+ * (block b = channels [NR b, NR b + NR) cut at out_c), weights packed by ecnn_q8_conv2d_pack;
+ * scratch: ecnn_q8_conv2d_scratch_elems(p) int16 of the caller's, not shared with a
+ * concurrent call. Disjoint ranges may run concurrently. */
+void ecnn_q8_conv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk, const void *in,
+                          void *out, int64_t px0, int64_t px1, int32_t nb0, int32_t nb1,
+                          int16_t *scratch);
+/* DEPTHWISE_CONV_2D (multiplier 1) on the output rows [row0, row1) of batch * out_h, weights
+ * packed by ecnn_q8_dwconv2d_pack (the block also holds in_zp's padding row). */
+void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                            const void *in, void *out, int32_t row0, int32_t row1);
+
+#endif /* ECNN_KERNELS_Q8_CONV_H */

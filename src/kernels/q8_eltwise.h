@@ -1,0 +1,41 @@
+/*
+ * q8_eltwise.h — quantized (int8 / uint8) ADD and SUB of two tensors of the same shape (no
+ * broadcasting) with TFLite's integer semantics, graph-agnostic (the op's prepare computes
+ * the multipliers: src/ops/q8/q8_ops.c):
+ *
+ *   x1 = mbqm((a - a_zp) * 2^left_shift, a_mult, a_shift)
+ *   x2 = mbqm((b - b_zp) * 2^left_shift, b_mult, b_shift)
+ *   out = clamp(mbqm(x1 +/- x2, out_mult, out_shift) + out_zp, out_min, out_max)
+ *
+ * mbqm is TFLite's MultiplyByQuantizedMultiplier (src/ops/q8/quant.h); the sum wraps modulo
+ * 2^32 (it cannot overflow with left_shift <= 20 and multipliers below 1, as TFLite makes
+ * them) and the zero point is added exactly before the clamp. The scalar kernel is the oracle,
+ * the AVX2 one (q8_eltwise_x86.c) bit-identical to it. Pointers are borrowed for the call;
+ * out may be a or b.
+ */
+#ifndef ECNN_KERNELS_Q8_ELTWISE_H
+#define ECNN_KERNELS_Q8_ELTWISE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ecnn_q8_add_params {
+  int32_t a_zp, b_zp, out_zp;     /* zero points, in the range of the element type */
+  int32_t left_shift;             /* 0..20 */
+  int32_t a_mult, a_shift;        /* ecnn_quantize_multiplier's q and shift */
+  int32_t b_mult, b_shift;
+  int32_t out_mult, out_shift;
+  int32_t out_min, out_max;       /* clamp (fused activation), inside the type's range */
+  bool sub;                       /* SUB: x1 - x2 */
+  bool u8;                        /* uint8 elements (else int8) */
+} ecnn_q8_add_params;
+
+/* out[i] for i in [0, n). */
+void ecnn_q8_add__scalar(const ecnn_q8_add_params *p, const void *a, const void *b, void *out,
+                         size_t n);
+/* The same with AVX2 (x86-64; call only when isa.h reports AVX2). */
+void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, const void *b, void *out,
+                       size_t n);
+
+#endif /* ECNN_KERNELS_Q8_ELTWISE_H */

@@ -1,0 +1,630 @@
+/*
+ * q8_conv_x86.c — AVX2 kernels of quantized CONV_2D (groups 1) and DEPTHWISE_CONV_2D
+ * (multiplier 1), int8 or uint8 NHWC, bit-identical to the scalar twins in
+ * q8_conv_scalar.c, and the weight packing they read (plain C, built on every target).
+ *
+ * Without AVX-512 VNNI the exact int8 product is vpmaddwd: int16 pairs multiplied and summed
+ * into int32 (vpmaddubsw would saturate its int16 sums). Operands are therefore widened to
+ * int16 first, the zero points taken off on the way, so every product is exact
+ * (|x - in_zp| <= 255, |w - w_zp| <= 255: a pair sums to at most 130050).
+ *
+ * CONV_2D works on chunks of consecutive output pixels (flat over rows and images): each
+ * chunk's input is gathered (im2col) into int16 rows of x - in_zp, one per pixel in tap
+ * order, zeros for the padding (about 32 KB of rows: L1); then for each block of 16 output
+ * channels, tiles of 6 pixels x 16 channels (12 ymm accumulators) run down the rows: per pair
+ * of inputs, the pixel's pair broadcast (vbroadcastss) times the block's two weight vectors
+ * ([pair][16 ch][2] int16, packed once per model), vpmaddwd, vpaddd. The full tiles' loop is
+ * inline assembly (GCC spilled an accumulator); blocks of at most 8 channels use 8 x 8 tiles.
+ * On Zen 3 the loop runs at about 26 MACs a cycle, 1.6 times the FMA's fp32 rate: vpmaddwd
+ * needs a vpaddd for every product vector, which VNNI's vpdpbusd would fold.
+ *
+ * DEPTHWISE_CONV_2D works on blocks of 16 channels of one output pixel: the taps go in pairs,
+ * each tap's 16 inputs widened (vpmovsxbw) and the two taps interleaved (vpunpck*wd) so one
+ * vpmaddwd adds both taps of 8 channels; padded taps read a row of in_zp, which the bias
+ * already subtracts (bias - in_zp * sum of the channel's weights).
+ *
+ * Both end in the requantization of q8_avx2.h (TFLite's MultiplyByQuantizedMultiplier,
+ * exactly), about 15 vector operations for 8 outputs: with few input channels (the 16-32
+ * channel expansions, the depthwise's 9 taps) it costs as much as the products. The output
+ * type and the left shifts are literals in each variant of the kernels.
+ */
+#include <string.h>
+
+#include "../q8_conv.h"
+
+#define NR ECNN_Q8_CONV_NR
+
+static size_t up64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+/* Lays out the header and the per-channel arrays of `cp` channels after `wbytes` of weights. */
+static ecnn_q8_packed *layout(void *dst, size_t wbytes, size_t cp, size_t zp_bytes) {
+  ecnn_q8_packed *pk = dst;
+  memset(pk, 0, sizeof *pk);
+  char *at = (char *)dst + up64(sizeof *pk);
+  pk->w = (int16_t *)at;
+  at += up64(wbytes);
+  int32_t **arrays[] = {&pk->bias,   &pk->mult,  &pk->mult_odd, &pk->lshift,
+                        &pk->rshift, &pk->rmask, &pk->rhalf};
+  for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
+    *arrays[i] = (int32_t *)at;
+    memset(at, 0, cp * sizeof(int32_t));
+    at += up64(cp * sizeof(int32_t));
+  }
+  pk->zp_row = zp_bytes ? (int8_t *)at : NULL;
+  return pk;
+}
+
+static size_t layout_bytes(size_t wbytes, size_t cp, size_t zp_bytes) {
+  return up64(sizeof(ecnn_q8_packed)) + up64(wbytes) + 7 * up64(cp * sizeof(int32_t)) +
+         up64(zp_bytes);
+}
+
+/* Channel `at` of the per-channel arrays gets channel c's requantization. */
+static void set_channel(ecnn_q8_packed *pk, size_t at, int32_t bias, int32_t mult,
+                        int32_t shift) {
+  const int32_t left = shift > 0 ? (shift > 32 ? 32 : shift) : 0;
+  const int32_t right = shift > 0 ? 0 : (-shift > 31 ? 31 : -shift);
+  pk->bias[at] = bias;
+  pk->mult[at] = mult;
+  if (at % 2) pk->mult_odd[at - 1] = mult; /* (the array starts zeroed) */
+  pk->lshift[at] = left;
+  pk->rshift[at] = right;
+  pk->rmask[at] = (int32_t)(((int64_t)1 << right) - 1);
+  pk->rhalf[at] = pk->rmask[at] >> 1;
+  if (left > 0) pk->left = true;
+}
+
+static inline int32_t wval(const ecnn_q8_conv_params *p, const void *w, size_t i) {
+  return (p->w_u8 ? ((const uint8_t *)w)[i] : ((const int8_t *)w)[i]) - p->w_zp;
+}
+
+size_t ecnn_q8_conv2d_packed_bytes(const ecnn_q8_conv_params *p) {
+  if (p->groups != 1) return 0;
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c, kp = k + (k & 1);
+  const size_t cp = ((size_t)p->out_c + NR - 1) / NR * NR;
+  return layout_bytes(cp * kp * sizeof(int16_t), cp, 0);
+}
+
+ecnn_q8_packed *ecnn_q8_conv2d_pack(const ecnn_q8_conv_params *p, const void *w,
+                                    const int32_t *bias, const int32_t *mult,
+                                    const int32_t *shift, void *dst) {
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c, kp = k + (k & 1);
+  const size_t cp = ((size_t)p->out_c + NR - 1) / NR * NR;
+  ecnn_q8_packed *pk = layout(dst, cp * kp * sizeof(int16_t), cp, 0);
+  pk->out_c = p->out_c;
+  pk->k = (int32_t)k;
+  pk->kp = (int32_t)kp;
+  memset(pk->w, 0, cp * kp * sizeof(int16_t));
+  /* block b = o / NR is [kp / 2][NR][2] at b * kp * NR: input r of channel o at
+   * ((r / 2) * NR + o % NR) * 2 + r % 2 */
+  for (size_t o = 0; o < (size_t)p->out_c; o++)
+    for (size_t r = 0; r < k; r++)
+      pk->w[(o / NR) * kp * NR + ((r / 2) * NR + o % NR) * 2 + r % 2] =
+          (int16_t)wval(p, w, o * k + r);
+  for (size_t o = 0; o < cp; o++)
+    if (o < (size_t)p->out_c) set_channel(pk, o, bias ? bias[o] : 0, mult[o], shift[o]);
+    else set_channel(pk, o, 0, 0, 0);
+  return pk;
+}
+
+/* The depthwise kernel's channel order inside a block of 16: its two accumulators hold
+ * channels 0-3, 8-11 and 4-7, 12-15 (what vpunpcklwd / vpunpckhwd make of two taps' 16
+ * widened channels), which vpackssdw puts back in order. */
+static const int32_t dw_perm[16] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15};
+
+enum { DW_MAX_TAPS = 64 };
+
+size_t ecnn_q8_dwconv2d_packed_bytes(const ecnn_q8_conv_params *p) {
+  const size_t taps = (size_t)p->kernel_h * p->kernel_w;
+  if (p->depth_multiplier != 1 || p->in_c != p->out_c || taps > DW_MAX_TAPS) return 0;
+  const size_t cp = ((size_t)p->out_c + 15) / 16 * 16, tp = (taps + 1) / 2;
+  return layout_bytes(cp * tp * 2 * sizeof(int16_t), cp, cp + 32);
+}
+
+ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *w,
+                                      const int32_t *bias, const int32_t *mult,
+                                      const int32_t *shift, void *dst) {
+  const size_t taps = (size_t)p->kernel_h * p->kernel_w, C = (size_t)p->out_c;
+  const size_t cp = (C + 15) / 16 * 16, tp = (taps + 1) / 2;
+  ecnn_q8_packed *pk = layout(dst, cp * tp * 2 * sizeof(int16_t), cp, cp + 32);
+  pk->out_c = p->out_c;
+  pk->k = (int32_t)taps;
+  pk->kp = (int32_t)(2 * tp);
+  /* block cb, pair t: 32 int16, lane i of vector v (0: lo, 1: hi) = channel
+   * 16 cb + dw_perm[8 v + i], holding that channel's weights of taps 2t and 2t + 1 */
+  for (size_t cb = 0; cb < cp / 16; cb++)
+    for (size_t t = 0; t < tp; t++)
+      for (size_t l = 0; l < 16; l++)
+        for (size_t h = 0; h < 2; h++) {
+          const size_t c = cb * 16 + (size_t)dw_perm[l], tap = 2 * t + h;
+          pk->w[(cb * tp + t) * 32 + 2 * l + h] =
+              c < C && tap < taps ? (int16_t)wval(p, w, tap * C + c) : 0;
+        }
+  for (size_t cb = 0; cb < cp / 16; cb++)
+    for (size_t l = 0; l < 16; l++) {
+      const size_t c = cb * 16 + (size_t)dw_perm[l];
+      if (c >= C) {
+        set_channel(pk, cb * 16 + l, 0, 0, 0);
+        continue;
+      }
+      int64_t sum = 0; /* the padded taps read in_zp: take in_zp times every weight off */
+      for (size_t tap = 0; tap < taps; tap++) sum += wval(p, w, tap * C + c);
+      const int64_t b = (int64_t)(bias ? bias[c] : 0) - (int64_t)p->in_zp * sum;
+      set_channel(pk, cb * 16 + l, (int32_t)(uint32_t)(uint64_t)b, mult[c], shift[c]);
+    }
+  memset(pk->zp_row, p->in_zp, cp + 32);
+  return pk;
+}
+
+/* ---- the AVX2 kernels ------------------------------------------------------------------- */
+
+#if defined(__x86_64__)
+#include "q8_avx2.h"
+
+#define AVX2 ECNN_AVX2
+#define INLINE ECNN_INLINE
+
+enum {
+  CONV_MR = 6,               /* pixels of a 16-channel tile */
+  CONV_MR8 = 8,              /* pixels of an 8-channel tile */
+  CONV_CHUNK_BYTES = 32768,  /* int16 input rows per chunk: about L1 */
+  CONV_CHUNK_MAX = 96,       /* pixels */
+};
+
+/* The int16 row stride of the im2col'ed input: k when the row pieces (in_c or kernel_w * in_c
+ * inputs) are whole multiples of 8; else room for the 16-wide stores that run past a piece
+ * (widen's `room`). */
+static size_t conv_lda(const ecnn_q8_conv_params *p) {
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
+  return p->in_c % 8 == 0 ? k : (k + 7) / 8 * 8 + 16;
+}
+
+static int32_t conv_chunk(const ecnn_q8_conv_params *p) {
+  const size_t lda = conv_lda(p);
+  size_t c = CONV_CHUNK_BYTES / (lda * sizeof(int16_t));
+  c = c > CONV_CHUNK_MAX ? CONV_CHUNK_MAX : c;
+  c = c / 24 * 24; /* whole tiles of both widths */
+  return c < 24 ? 24 : (int32_t)c;
+}
+
+size_t ecnn_q8_conv2d_scratch_elems(const ecnn_q8_conv_params *p) {
+  return (size_t)conv_chunk(p) * conv_lda(p) + 16;
+}
+
+/* ---- requantization (q8_avx2.h) with the per-channel constants of pk ---- */
+
+/* The 8 accumulators of channels c..c+7 of pk's arrays, requantized (before the zero point). */
+INLINE AVX2 __m256i requant8(__m256i acc, const ecnn_q8_packed *pk, size_t c, bool left) {
+  ecnn_q8_rq_avx2 r;
+  r.q = _mm256_loadu_si256((const __m256i *)(pk->mult + c));
+  r.q_odd = _mm256_loadu_si256((const __m256i *)(pk->mult_odd + c));
+  r.l = _mm256_loadu_si256((const __m256i *)(pk->lshift + c));
+  r.e = _mm256_loadu_si256((const __m256i *)(pk->rshift + c));
+  r.mask = _mm256_loadu_si256((const __m256i *)(pk->rmask + c));
+  r.half = _mm256_loadu_si256((const __m256i *)(pk->rhalf + c));
+  return ecnn_q8_requant8_avx2(acc, &r, left);
+}
+
+typedef ecnn_q8_out_avx2 out_consts;
+
+INLINE AVX2 out_consts make_out_consts(const ecnn_q8_conv_params *p) {
+  return ecnn_q8_out_set_avx2(p->out_zp, p->out_min, p->out_max, p->u8);
+}
+
+#define finish16 ecnn_q8_finish16_avx2
+#define pack16 ecnn_q8_pack16_avx2
+#define pack8 ecnn_q8_pack8_avx2
+
+/* ---- CONV_2D ---- */
+
+/* n bytes at src, widened, minus zp, to dst. With `room` (the row has 15 elements to spare
+ * after the piece; later pieces overwrite what lands on them) the stores may run up to 15
+ * elements past n, when the 16-byte read stays before `end` (the input's end). */
+INLINE AVX2 void widen(int16_t *dst, const uint8_t *src, size_t n, const uint8_t *end,
+                       __m256i zp, bool u8, bool room) {
+  for (; n >= 16; n -= 16, src += 16, dst += 16) {
+    const __m128i b = _mm_loadu_si128((const __m128i *)src);
+    const __m256i v = u8 ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
+    _mm256_storeu_si256((__m256i *)dst, _mm256_sub_epi16(v, zp));
+  }
+  if (n == 0) return;
+  if (room && (size_t)(end - src) >= 16) { /* the rest in one go */
+    const __m128i b = _mm_loadu_si128((const __m128i *)src);
+    const __m256i v = u8 ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
+    _mm256_storeu_si256((__m256i *)dst, _mm256_sub_epi16(v, zp));
+    return;
+  }
+  for (; n >= 8; n -= 8, src += 8, dst += 8) {
+    const __m128i b = _mm_loadl_epi64((const __m128i *)src);
+    const __m128i v = u8 ? _mm_cvtepu8_epi16(b) : _mm_cvtepi8_epi16(b);
+    _mm_storeu_si128((__m128i *)dst, _mm_sub_epi16(v, _mm256_castsi256_si128(zp)));
+  }
+  const int16_t z = (int16_t)_mm256_extract_epi16(zp, 0);
+  for (size_t i = 0; i < n; i++)
+    dst[i] = (int16_t)((u8 ? (int32_t)src[i] : (int32_t)(int8_t)src[i]) - z);
+}
+
+/* The int16 rows (x - in_zp, zeros in the padding) of the n flat output pixels from px. */
+INLINE AVX2 void im2col(const ecnn_q8_conv_params *p, const uint8_t *in, int64_t px, int32_t n,
+                        int16_t *a, size_t lda, bool u8) {
+  const int32_t H = p->in_h, W = p->in_w, C = p->in_c, KH = p->kernel_h, KW = p->kernel_w;
+  const size_t image = (size_t)H * W * C;
+  const uint8_t *end = in + (size_t)p->batch * image;
+  const __m256i zp = _mm256_set1_epi16((int16_t)p->in_zp);
+  if (KH == 1 && KW == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+      p->pad_left == 0 && lda == (size_t)C) { /* pointwise: the rows as they are */
+    widen(a, in + (size_t)px * C, (size_t)n * C, end, zp, u8, false);
+    return;
+  }
+  const int64_t rest = px / p->out_w;
+  int32_t ox = (int32_t)(px % p->out_w), oy = (int32_t)(rest % p->out_h);
+  size_t b = (size_t)(rest / p->out_h);
+  const size_t seg = (size_t)KW * C;
+  const bool room = C % 8 != 0; /* conv_lda left it */
+  for (int32_t j = 0; j < n; j++) {
+    int16_t *row = a + (size_t)j * lda;
+    const uint8_t *img = in + b * image;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    const bool cols_in = p->dilation_w == 1 && ix0 >= 0 && ix0 + KW - 1 < W;
+    for (int32_t ky = 0; ky < KH; ky++) {
+      int16_t *dst = row + (size_t)ky * seg;
+      const int64_t iy = iy0 + (int64_t)ky * p->dilation_h;
+      if (iy < 0 || iy >= H) {
+        memset(dst, 0, seg * sizeof(int16_t));
+        continue;
+      }
+      const uint8_t *src = img + (size_t)iy * W * C;
+      if (cols_in) {
+        widen(dst, src + (size_t)ix0 * C, seg, end, zp, u8, room);
+        continue;
+      }
+      for (int32_t kx = 0; kx < KW; kx++) {
+        const int64_t ix = ix0 + (int64_t)kx * p->dilation_w;
+        if (ix < 0 || ix >= W) memset(dst + (size_t)kx * C, 0, (size_t)C * sizeof(int16_t));
+        else widen(dst + (size_t)kx * C, src + (size_t)ix * C, (size_t)C, end, zp, u8, room);
+      }
+    }
+    if (++ox == p->out_w) {
+      ox = 0;
+      if (++oy == p->out_h) oy = 0, b++;
+    }
+  }
+}
+
+/* The end of a tile: MR x NV accumulators requantized, the first n pixels stored (pixel j at
+ * out + j * ldo), `cols` channels of each (all NV * 8 but in a block's last tile). k->u8 and
+ * `left` are literals in every caller (conv_run's variants). */
+INLINE AVX2 void tile_store(__m256i (*acc)[2], int32_t n, const ecnn_q8_packed *pk, int32_t c0,
+                            int32_t cols, const out_consts *k, uint8_t *out, size_t ldo,
+                            const int32_t MR, const int32_t NV, const bool left) {
+  if (n == MR && cols >= 8 * NV) { /* the common case: no checks per pixel */
+    _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) {
+      uint8_t *o = out + (size_t)j * ldo;
+      if (NV == 2)
+        _mm_storeu_si128((__m128i *)o, pack16(requant8(acc[j][0], pk, (size_t)c0, left),
+                                              requant8(acc[j][1], pk, (size_t)c0 + 8, left), k));
+      else
+        _mm_storel_epi64((__m128i *)o, pack8(requant8(acc[j][0], pk, (size_t)c0, left), k));
+    }
+    return;
+  }
+  for (int32_t j = 0; j < n; j++) {
+    uint8_t *o = out + (size_t)j * ldo;
+    const __m128i r = NV == 2 ? pack16(requant8(acc[j][0], pk, (size_t)c0, left),
+                                       requant8(acc[j][1], pk, (size_t)c0 + 8, left), k)
+                              : pack8(requant8(acc[j][0], pk, (size_t)c0, left), k);
+    uint8_t buf[16];
+    _mm_storeu_si128((__m128i *)buf, r);
+    memcpy(o, buf, (size_t)(cols < 8 * NV ? cols : 8 * NV));
+  }
+}
+
+/* The pair of int16 inputs at p broadcast to every lane. vbroadcastss: on Zen 3 a load-unit
+ * broadcast, where vpbroadcastd also takes a vector pipe (6x16 loop: 74 vs 53 GMAC/s). */
+INLINE AVX2 __m256i bcast_pair(const int16_t *p) {
+  return _mm256_castps_si256(_mm256_broadcast_ss((const float *)(const void *)p));
+}
+
+/* One tile: n (<= MR) pixels' rows at a (stride lda) x NV vectors of 8 channels of the block
+ * w ([kp2][NR][2]) whose channels start at c0 of pk's arrays. MR and NV literals, so that the
+ * accumulators are registers. */
+INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const int16_t *w,
+                           int32_t kp2, const ecnn_q8_packed *pk, int32_t c0, int32_t cols,
+                           const out_consts *k, uint8_t *out, size_t ldo, const int32_t MR,
+                           const int32_t NV, const bool left) {
+  const int16_t *ar[8];
+  _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) ar[j] =
+      a + (size_t)(j < n ? j : 0) * lda;
+  __m256i acc[8][2];
+  _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) {
+    const __m256i b = _mm256_loadu_si256((const __m256i *)(pk->bias + c0 + 8 * v));
+    _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) acc[j][v] = b;
+  }
+  for (int32_t kk = 0; kk < kp2; kk++, w += 2 * NR) {
+    __m256i wv[2];
+    _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] =
+        _mm256_load_si256((const __m256i *)(w + 16 * v));
+    _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) {
+      const __m256i xv = bcast_pair(ar[j] + 2 * kk);
+      _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =
+          _mm256_add_epi32(acc[j][v], _mm256_madd_epi16(xv, wv[v]));
+    }
+  }
+  tile_store(acc, n, pk, c0, cols, k, out, ldo, MR, NV, left);
+}
+
+/* A full 6 x 16 tile, its k loop in assembly: GCC's code for the loop above keeps one of the
+ * 12 accumulators on the stack, while they, the broadcast, one product and the two weight
+ * vectors fit the 16 ymm registers exactly (ymm0-11: pixel j's channels 0-7 and 8-15 in
+ * ymm 2j and 2j + 1; ymm12: the pair, ymm13: a product, ymm14-15: the weights). Rows j at
+ * a + j * lda; the accumulators go through memory (acc) to the requantization. */
+#define T6Q_ROW(ADDR, X, Y)                                                                    \
+  "vbroadcastss " ADDR ", %%ymm12\n\t"                                                         \
+  "vpmaddwd %%ymm14, %%ymm12, %%ymm13\n\t"                                                     \
+  "vpaddd %%ymm13, %%ymm" #X ", %%ymm" #X "\n\t"                                               \
+  "vpmaddwd %%ymm15, %%ymm12, %%ymm12\n\t"                                                     \
+  "vpaddd %%ymm12, %%ymm" #Y ", %%ymm" #Y "\n\t"
+#define T6Q_ST(X, OFF) "vmovdqa %%ymm" #X ", " #OFF "(%[acc])\n\t"
+
+INLINE AVX2 void conv_tile_6x16_full(const int16_t *a, size_t lda, const int16_t *w,
+                                     int32_t kp2, const ecnn_q8_packed *pk, int32_t c0,
+                                     int32_t cols, const out_consts *k, uint8_t *out,
+                                     size_t ldo, const bool left) {
+  __m256i acc[6][2];
+  const int16_t *a3 = a + 3 * lda;
+  size_t steps = (size_t)kp2;
+  __asm__ volatile("vmovdqu (%[bias]), %%ymm0\n\t"
+                   "vmovdqu 32(%[bias]), %%ymm1\n\t"
+                   "vmovdqa %%ymm0, %%ymm2\n\t" "vmovdqa %%ymm1, %%ymm3\n\t"
+                   "vmovdqa %%ymm0, %%ymm4\n\t" "vmovdqa %%ymm1, %%ymm5\n\t"
+                   "vmovdqa %%ymm0, %%ymm6\n\t" "vmovdqa %%ymm1, %%ymm7\n\t"
+                   "vmovdqa %%ymm0, %%ymm8\n\t" "vmovdqa %%ymm1, %%ymm9\n\t"
+                   "vmovdqa %%ymm0, %%ymm10\n\t" "vmovdqa %%ymm1, %%ymm11\n\t"
+                   "1:\n\t"
+                   "vmovdqa (%[w]), %%ymm14\n\t"
+                   "vmovdqa 32(%[w]), %%ymm15\n\t"
+                   T6Q_ROW("(%[a])", 0, 1)
+                   T6Q_ROW("(%[a],%[s],1)", 2, 3)
+                   T6Q_ROW("(%[a],%[s],2)", 4, 5)
+                   T6Q_ROW("(%[a3])", 6, 7)
+                   T6Q_ROW("(%[a3],%[s],1)", 8, 9)
+                   T6Q_ROW("(%[a3],%[s],2)", 10, 11)
+                   "add $4, %[a]\n\t"
+                   "add $4, %[a3]\n\t"
+                   "add $64, %[w]\n\t"
+                   "dec %[n]\n\t"
+                   "jnz 1b\n\t"
+                   T6Q_ST(0, 0) T6Q_ST(1, 32) T6Q_ST(2, 64) T6Q_ST(3, 96)
+                   T6Q_ST(4, 128) T6Q_ST(5, 160) T6Q_ST(6, 192) T6Q_ST(7, 224)
+                   T6Q_ST(8, 256) T6Q_ST(9, 288) T6Q_ST(10, 320) T6Q_ST(11, 352)
+                   : [a] "+r"(a), [a3] "+r"(a3), [w] "+r"(w), [n] "+r"(steps)
+                   : [s] "r"(lda * sizeof(int16_t)), [bias] "r"(pk->bias + c0), [acc] "r"(acc)
+                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+                     "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc",
+                     "memory");
+  tile_store(acc, 6, pk, c0, cols, k, out, ldo, 6, 2, left);
+}
+#undef T6Q_ST
+#undef T6Q_ROW
+
+/* The kernel with the output type and the left shifts as literals (conv2d__avx2's variants). */
+INLINE AVX2 void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                           const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
+                           int32_t nb1, int16_t *scratch, const bool u8, const bool left) {
+  const size_t lda = conv_lda(p);
+  const int32_t chunk = conv_chunk(p), kp2 = pk->kp / 2, OC = p->out_c;
+  out_consts k = make_out_consts(p);
+  k.u8 = u8;
+  uint8_t *o8 = out;
+  for (int64_t c = px0; c < px1; c += chunk) {
+    const int32_t n = px1 - c < chunk ? (int32_t)(px1 - c) : chunk;
+    im2col(p, in, c, n, scratch, lda, u8);
+    for (int32_t nb = nb0; nb < nb1; nb++) {
+      const int32_t c0 = nb * NR, cols = OC - c0 < NR ? OC - c0 : NR;
+      const int16_t *wb = pk->w + (size_t)nb * kp2 * 2 * NR;
+      uint8_t *ob = o8 + (size_t)c * OC + c0;
+      if (cols > 8) {
+        int32_t t = 0;
+        for (; t + CONV_MR <= n; t += CONV_MR)
+          conv_tile_6x16_full(scratch + (size_t)t * lda, lda, wb, kp2, pk, c0, cols, &k,
+                              ob + (size_t)t * OC, (size_t)OC, left);
+        if (t < n)
+          conv_tile(scratch + (size_t)t * lda, lda, n - t, wb, kp2, pk, c0, cols, &k,
+                    ob + (size_t)t * OC, (size_t)OC, CONV_MR, 2, left);
+      } else {
+        for (int32_t t = 0; t < n; t += CONV_MR8)
+          conv_tile(scratch + (size_t)t * lda, lda, n - t < CONV_MR8 ? n - t : CONV_MR8, wb, kp2,
+                    pk, c0, cols, &k, ob + (size_t)t * OC, (size_t)OC, CONV_MR8, 1, left);
+      }
+    }
+  }
+}
+
+#define CONV_VARIANT(NAME, U8, LEFT)                                                           \
+  AVX2 static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,                \
+                        const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,      \
+                        int32_t nb1, int16_t *scratch) {                                       \
+    conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8, LEFT);                          \
+  }
+CONV_VARIANT(conv_i8, false, false)
+CONV_VARIANT(conv_i8_left, false, true)
+CONV_VARIANT(conv_u8, true, false)
+CONV_VARIANT(conv_u8_left, true, true)
+#undef CONV_VARIANT
+
+AVX2 void ecnn_q8_conv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                               const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
+                               int32_t nb1, int16_t *scratch) {
+  if (p->u8) (pk->left ? conv_u8_left : conv_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  else (pk->left ? conv_i8_left : conv_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+}
+
+/* ---- DEPTHWISE_CONV_2D ---- */
+
+/* The 16 channels at x widened to int16. */
+INLINE AVX2 __m256i dw_widen(const uint8_t *x, bool u8) {
+  const __m128i b = _mm_loadu_si128((const __m128i *)x);
+  return u8 ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
+}
+
+/* The last (partial) block's 16 channels at x: only the `rest` that exist are read. */
+INLINE AVX2 __m256i dw_widen_part(const uint8_t *x, size_t rest, bool u8) {
+  uint8_t buf[16] = {0};
+  memcpy(buf, x, rest);
+  return dw_widen(buf, u8);
+}
+
+/* A block's requantization and store: lo holds channels 0-3, 8-11, hi 4-7, 12-15, which
+ * vpackssdw puts back in order. */
+INLINE AVX2 __m128i dw_finish(__m256i lo, __m256i hi, const ecnn_q8_packed *pk, size_t c,
+                              const out_consts *k, bool left) {
+  return finish16(_mm256_packs_epi32(requant8(lo, pk, c, left), requant8(hi, pk, c + 8, left)),
+                  k);
+}
+
+/* The full 16-channel blocks [0, full) of one output pixel, its taps' rows at x[0..2 tp);
+ * tp (tap pairs) a literal where the kernel size is known. */
+INLINE AVX2 void dw_blocks(const ecnn_q8_packed *pk, const uint8_t *const *x, const int32_t tp,
+                           int32_t full, const out_consts *k, uint8_t *o, bool left, bool u8) {
+  const int16_t *w = pk->w;
+  for (int32_t c = 0; c < full; c += 16) {
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + c));
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + c + 8));
+    _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++, w += 32) {
+      const __m256i a = dw_widen(x[2 * t] + c, u8), b = dw_widen(x[2 * t + 1] + c, u8);
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
+                                                  _mm256_load_si256((const __m256i *)w)));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
+                                                  _mm256_load_si256((const __m256i *)(w + 16))));
+    }
+    _mm_storeu_si128((__m128i *)(o + c), dw_finish(lo, hi, pk, (size_t)c, k, left));
+  }
+}
+
+/* dw_blocks for an interior pixel: its taps at base + off[t]. */
+INLINE AVX2 void dw_blocks_in(const ecnn_q8_packed *pk, const uint8_t *base,
+                              const ptrdiff_t *off, const int32_t tp, int32_t full,
+                              const out_consts *k, uint8_t *o, bool left, bool u8) {
+  const int16_t *w = pk->w;
+  for (int32_t c = 0; c < full; c += 16) {
+    const uint8_t *bc = base + c;
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + c));
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + c + 8));
+    _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++, w += 32) {
+      const __m256i a = dw_widen(bc + off[2 * t], u8), b = dw_widen(bc + off[2 * t + 1], u8);
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
+                                                  _mm256_load_si256((const __m256i *)w)));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
+                                                  _mm256_load_si256((const __m256i *)(w + 16))));
+    }
+    _mm_storeu_si128((__m128i *)(o + c), dw_finish(lo, hi, pk, (size_t)c, k, left));
+  }
+}
+
+/* The partial block from channel c (C - c < 16 channels): taps whose 16-byte read would pass
+ * `end` (the input's last pixel) read only their channels. */
+INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, int32_t tp,
+                         int32_t c, int32_t C, const uint8_t *end, const out_consts *k,
+                         uint8_t *o, bool left, bool u8) {
+  const size_t rest = (size_t)(C - c);
+  const int16_t *w = pk->w + (size_t)c * tp * 2;
+  __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + c));
+  __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + c + 8));
+  for (int32_t t = 0; t < tp; t++, w += 32) {
+    const uint8_t *xa = x[2 * t] + c, *xb = x[2 * t + 1] + c;
+    /* (a tap in the zero point row compares as anything: that row has room either way) */
+    const __m256i a = (uintptr_t)end - (uintptr_t)xa >= 16 ? dw_widen(xa, u8)
+                                                           : dw_widen_part(xa, rest, u8);
+    const __m256i b = (uintptr_t)end - (uintptr_t)xb >= 16 ? dw_widen(xb, u8)
+                                                           : dw_widen_part(xb, rest, u8);
+    lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
+                                                _mm256_load_si256((const __m256i *)w)));
+    hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
+                                                _mm256_load_si256((const __m256i *)(w + 16))));
+  }
+  uint8_t buf[16];
+  _mm_storeu_si128((__m128i *)buf, dw_finish(lo, hi, pk, (size_t)c, k, left));
+  memcpy(o + c, buf, rest);
+}
+
+/* Output rows [row0, row1) with tp tap pairs (a literal for 3x3 and 5x5). */
+INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                         const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
+                         const int32_t tp, bool left, bool u8) {
+  const int32_t H = p->in_h, W = p->in_w, C = p->in_c, KH = p->kernel_h, KW = p->kernel_w;
+  const int32_t taps = KH * KW, full = C / 16 * 16;
+  const size_t image = (size_t)H * W * C;
+  const uint8_t *end = in8 + (size_t)p->batch * image;
+  const uint8_t *zrow = (const uint8_t *)pk->zp_row;
+  out_consts k = make_out_consts(p);
+  k.u8 = u8;
+  ptrdiff_t off[DW_MAX_TAPS + 1];
+  for (int32_t t = 0; t < taps; t++)
+    off[t] = ((ptrdiff_t)(t / KW) * p->dilation_h * W + (ptrdiff_t)(t % KW) * p->dilation_w) * C;
+  if (taps & 1) off[taps] = off[taps - 1];
+  const uint8_t *x[DW_MAX_TAPS + 1];
+  for (int32_t r = row0; r < row1; r++) {
+    const size_t b = (size_t)(r / p->out_h);
+    const int32_t oy = r % p->out_h, iy0 = oy * p->stride_h - p->pad_top;
+    const bool rows_in = iy0 >= 0 && iy0 + (KH - 1) * p->dilation_h < H;
+    const uint8_t *img = in8 + b * image;
+    uint8_t *orow = out + (size_t)r * p->out_w * C;
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      const int32_t ix0 = ox * p->stride_w - p->pad_left;
+      if (rows_in && ix0 >= 0 && ix0 + (KW - 1) * p->dilation_w < W) {
+        const uint8_t *base = img + ((size_t)iy0 * W + (size_t)ix0) * C;
+        uint8_t *o = orow + (size_t)ox * C;
+        dw_blocks_in(pk, base, off, tp, full, &k, o, left, u8);
+        if (full < C) {
+          for (int32_t t = 0; t <= taps; t++) x[t] = base + off[t];
+          dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
+        }
+        continue;
+      } else {
+        for (int32_t t = 0; t < taps; t++) {
+          const int64_t iy = iy0 + (int64_t)(t / KW) * p->dilation_h;
+          const int64_t ix = ix0 + (int64_t)(t % KW) * p->dilation_w;
+          x[t] = iy < 0 || iy >= H || ix < 0 || ix >= W ? zrow
+                                                         : img + ((size_t)iy * W + (size_t)ix) * C;
+        }
+      }
+      if (taps & 1) x[taps] = x[taps - 1]; /* the last pair's second tap has zero weights */
+      uint8_t *o = orow + (size_t)ox * C;
+      dw_blocks(pk, x, tp, full, &k, o, left, u8);
+      if (full < C) dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
+    }
+  }
+}
+
+AVX2 void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                                 const void *in, void *out, int32_t row0, int32_t row1) {
+  const int32_t tp = pk->kp / 2;
+  const bool left = pk->left;
+#define DW_CASE(TP, LEFT, U8)                                                                  \
+  if (tp == TP && left == LEFT && p->u8 == U8) {                                               \
+    dw_rows(p, pk, in, out, row0, row1, TP, LEFT, U8);                                         \
+    return;                                                                                    \
+  }
+  DW_CASE(5, false, false) /* 3x3, int8, no left shifts: the common case */
+  DW_CASE(13, false, false) /* 5x5 */
+#undef DW_CASE
+  dw_rows(p, pk, in, out, row0, row1, tp, left, p->u8);
+}
+
+#else /* not x86-64: isa.c never selects these */
+
+size_t ecnn_q8_conv2d_scratch_elems(const ecnn_q8_conv_params *p) {
+  (void)p;
+  return 0;
+}
+void ecnn_q8_conv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk, const void *in,
+                          void *out, int64_t px0, int64_t px1, int32_t nb0, int32_t nb1,
+                          int16_t *scratch) {
+  (void)p, (void)pk, (void)in, (void)out, (void)px0, (void)px1, (void)nb0, (void)nb1,
+      (void)scratch;
+}
+void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                            const void *in, void *out, int32_t row0, int32_t row1) {
+  (void)p, (void)pk, (void)in, (void)out, (void)row0, (void)row1;
+}
+#endif /* __x86_64__ */

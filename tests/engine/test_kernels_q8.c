@@ -1,0 +1,496 @@
+/*
+ * test_kernels_q8.c — the AVX2 quantized kernels (src/kernels/q8_conv.h, q8_eltwise.h)
+ * against their scalar twins, bit for bit: CONV_2D over output channels below, at and above
+ * the 16-channel block and the 8-channel tile, input depths that are and are not multiples of
+ * 8 and 16, odd widths, 1x1 / 3x3 / 5x5 kernels, strides 1 and 2, dilation, SAME and VALID
+ * padding, two images, pixel and block ranges as a thread pool cuts them; DEPTHWISE_CONV_2D
+ * 3x3 and 5x5 likewise; ADD / SUB of same-shape tensors; zero points across the range (-128,
+ * 0, 127; uint8 too, with weight zero points), per-channel multipliers whose shifts go right
+ * and left (ties of both roundings, saturation of the left shift), fused-activation clamps.
+ * Then the whole int8 SSD and BlazeFace (quantized here on the two test photos, as
+ * test_quantize does) give the same outputs bit for bit on the scalar and AVX2 paths, at 1
+ * and 2 threads. Skipped without AVX2.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "edgecnn.h"
+#include "kernels/isa.h"
+#include "kernels/q8_conv.h"
+#include "kernels/q8_eltwise.h"
+#include "ops/q8/quant.h"
+#include "ops/ops.h"
+#include "test_util.h"
+
+static bool have_avx2(void) {
+  const ecnn_isa best = ecnn_isa_best();
+  if (best == ECNN_ISA_AVX2 || best == ECNN_ISA_AVX512) return true;
+  printf("kernels_q8: no AVX2 on this CPU, skipped\n");
+  return false;
+}
+
+static uint32_t rng_state;
+static uint32_t rnd(void) {
+  rng_state = 1664525u * rng_state + 1013904223u;
+  return rng_state >> 8;
+}
+static int32_t rnd_in(int32_t lo, int32_t hi) {
+  return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
+}
+
+/* Geometry like the ops make it (SAME: TFLite padding; VALID: none). */
+static ecnn_q8_conv_params geometry(int32_t batch, int32_t h, int32_t w, int32_t ic, int32_t oc,
+                                    int32_t k, int32_t s, int32_t d, bool same) {
+  ecnn_q8_conv_params p;
+  memset(&p, 0, sizeof p);
+  p.batch = batch, p.in_h = h, p.in_w = w, p.in_c = ic, p.out_c = oc;
+  p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s, p.dilation_h = p.dilation_w = d;
+  p.groups = 1, p.depth_multiplier = 1;
+  const ecnn_padding pad = same ? ECNN_PADDING_SAME : ECNN_PADDING_VALID;
+  p.out_h = ecnn_conv_out_size(h, k, s, d, pad, &p.pad_top);
+  p.out_w = ecnn_conv_out_size(w, k, s, d, pad, &p.pad_left);
+  return p;
+}
+
+/* Quantization of variant v: zero points, dtypes and the clamp. */
+static void quantization(ecnn_q8_conv_params *p, int v) {
+  static const int32_t zps[] = {-128, 0, 127, -5};
+  p->u8 = v % 5 == 4;
+  p->w_u8 = p->u8;
+  const int32_t lo = p->u8 ? 0 : -128, hi = p->u8 ? 255 : 127;
+  p->in_zp = p->u8 ? (int32_t[]){0, 128, 255, 77}[v % 4] : zps[v % 4];
+  p->out_zp = p->u8 ? (int32_t[]){255, 0, 128, 3}[(v / 2) % 4] : zps[(v + 1) % 4];
+  p->w_zp = p->u8 ? (int32_t[]){0, 128, 255, 131}[(v / 3) % 4] : 0;
+  p->out_min = lo, p->out_max = hi;
+  if (v % 3 == 1) p->out_min = p->out_zp > lo ? p->out_zp : lo;    /* a RELU */
+  if (v % 3 == 2) p->out_min = lo + 40, p->out_max = hi - 50;       /* a RELU6-like clamp */
+}
+
+/* Per-channel multipliers: mostly ones that keep outputs in range (shift -4..-15), with
+ * Q31 halves (ties of the doubling high multiply), one-bit right shifts (ties of the
+ * rounding shift), left shifts (saturating ones among them), the largest right shift and 0. */
+static void multipliers(int32_t *mult, int32_t *shift, int32_t n) {
+  for (int32_t c = 0; c < n; c++) {
+    mult[c] = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
+    shift[c] = -rnd_in(4, 15);
+    switch (c % 11) {
+    case 3: mult[c] = 1 << 30; break;
+    case 5: shift[c] = -1; break;
+    case 6: shift[c] = rnd_in(1, 3); break;
+    case 7: shift[c] = 20, mult[c] = INT32_MAX; break;
+    case 9: shift[c] = -31; break;
+    case 10: mult[c] = rnd() % 2 ? 0 : 1 << 30, shift[c] = -2; break;
+    default: break;
+    }
+  }
+}
+
+static void fill8(uint8_t *x, size_t n) {
+  for (size_t i = 0; i < n; i++) x[i] = (uint8_t)rnd();
+}
+
+/* Weights: int8 in [-127, 127] as the quantizer makes them (-128 too now and then), uint8
+ * anything. */
+static void fill_weights(uint8_t *w, size_t n, bool u8) {
+  for (size_t i = 0; i < n; i++) {
+    int32_t v = rnd_in(-127, 127);
+    if (rnd() % 97 == 0) v = -128;
+    w[i] = u8 ? (uint8_t)rnd() : (uint8_t)(int8_t)v;
+  }
+}
+
+static void fill_bias(int32_t *b, int32_t n) {
+  for (int32_t c = 0; c < n; c++) b[c] = rnd_in(-40000, 40000);
+  if (n > 2) b[2] = INT32_MAX - 3000; /* near the top: wraps nowhere, saturates the shifts */
+}
+
+static void *packed_alloc(size_t bytes) {
+  return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+}
+
+START_TEST(test_conv_q8_vs_scalar) {
+  if (!have_avx2()) return;
+  static const int32_t ocs[] = {1, 7, 8, 9, 15, 16, 17, 24, 33, 48};
+  static const int32_t ics[] = {1, 3, 8, 13, 16, 24, 37};
+  static const int32_t widths[] = {1, 5, 7, 13};
+  rng_state = 1;
+  int checked = 0, variant = 0;
+  for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
+    for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
+      for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
+        for (int cfg = 0; cfg < 7; cfg++) {
+          /* 1x1; 1x1 stride 2; 3x3 SAME; 3x3 VALID; 3x3 stride 2; 3x3 dilation 2; 5x5 stride 2 */
+          const int32_t k = cfg < 2 ? 1 : cfg == 6 ? 5 : 3;
+          const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1, d = cfg == 5 ? 2 : 1;
+          const int32_t batch = 1 + (int32_t)(c & 1); /* two images: tiles cross into the next */
+          ecnn_q8_conv_params p =
+              geometry(batch, widths[c] + 2, widths[c], ics[b], ocs[a], k, s, d, cfg != 3);
+          if (p.out_h < 1 || p.out_w < 1) continue;
+          quantization(&p, variant++);
+          const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+          const size_t nw = (size_t)p.out_c * k * k * p.in_c;
+          const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
+          const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
+          const int32_t nb = (p.out_c + ECNN_Q8_CONV_NR - 1) / ECNN_Q8_CONV_NR;
+          uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
+          int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
+          int32_t *shift = malloc((size_t)p.out_c * 4);
+          fill8(in, ni), fill_weights(w, nw, p.w_u8), fill_bias(bias, p.out_c);
+          multipliers(mult, shift, p.out_c);
+          const bool no_bias = cfg == 2 && (c & 2);
+          ecnn_q8_conv2d__scalar(&p, in, w, no_bias ? NULL : bias, mult, shift, ref, 0, npx, 0,
+                                 p.out_c);
+          const size_t bytes = ecnn_q8_conv2d_packed_bytes(&p);
+          ck_assert(bytes > 0);
+          void *block = packed_alloc(bytes);
+          const ecnn_q8_packed *pk =
+              ecnn_q8_conv2d_pack(&p, w, no_bias ? NULL : bias, mult, shift, block);
+          int16_t *scratch = calloc(ecnn_q8_conv2d_scratch_elems(&p), sizeof(int16_t));
+          for (int split = 0; split < 2; split++) {
+            memset(got, 0x5a, no);
+            got[no] = 0xa5; /* a sentinel after the output: must stay */
+            if (!split) {
+              ecnn_q8_conv2d__avx2(&p, pk, in, got, 0, npx, 0, nb, scratch);
+            } else { /* as a thread pool would: ranges of 7 pixels, one block at a time */
+              for (int32_t ob = nb - 1; ob >= 0; ob--)
+                for (int64_t px = 0; px < npx; px += 7)
+                  ecnn_q8_conv2d__avx2(&p, pk, in, got, px, px + 7 < npx ? px + 7 : npx, ob,
+                                       ob + 1, scratch);
+            }
+            size_t bad = 0;
+            while (bad < no && got[bad] == ref[bad]) bad++;
+            ck_assert_msg(bad == no,
+                          "conv oc %d ic %d w %d batch %d cfg %d %s zp %d/%d/%d clamp [%d, %d] "
+                          "split %d: output %zu (channel %zu) is %d, scalar %d",
+                          (int)p.out_c, (int)p.in_c, (int)p.in_w, (int)p.batch, cfg,
+                          p.u8 ? "u8" : "i8", (int)p.in_zp, (int)p.w_zp, (int)p.out_zp,
+                          (int)p.out_min, (int)p.out_max, split, bad, bad % (size_t)p.out_c,
+                          p.u8 ? got[bad] : (int8_t)got[bad], p.u8 ? ref[bad] : (int8_t)ref[bad]);
+            ck_assert(got[no] == 0xa5);
+          }
+          free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift);
+          free(block), free(scratch);
+          checked++;
+        }
+  printf("kernels_q8: %d conv configurations bit-identical\n", checked);
+}
+END_TEST
+
+START_TEST(test_dwconv_q8_vs_scalar) {
+  if (!have_avx2()) return;
+  static const int32_t cs[] = {1, 7, 8, 15, 16, 17, 24, 28, 33, 96};
+  static const int32_t widths[] = {1, 4, 5, 9, 13};
+  rng_state = 2;
+  int checked = 0, variant = 0;
+  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+      for (int cfg = 0; cfg < 8; cfg++) {
+        /* 0-4: 3x3 (SAME, stride 2, VALID, dilation 2, stride 2 odd height); 5-7: 5x5 (SAME,
+         * stride 2, VALID) */
+        const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1, d = cfg == 3 ? 2 : 1;
+        const int32_t k = cfg >= 5 ? 5 : 3, w0 = widths[wi];
+        const int32_t batch = 1 + (int32_t)(wi & 1);
+        ecnn_q8_conv_params p = geometry(batch, w0 + 1 + (cfg == 4), w0, cs[a], cs[a], k, s, d,
+                                         cfg != 2 && cfg != 7);
+        if (p.out_h < 1 || p.out_w < 1) continue;
+        quantization(&p, variant++);
+        const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+        const size_t nw = (size_t)k * k * p.out_c;
+        const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
+        const int32_t rows = p.batch * p.out_h;
+        /* the input at the end of its allocation: a read past it is caught by ASan */
+        uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
+        int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
+        int32_t *shift = malloc((size_t)p.out_c * 4);
+        fill8(in, ni), fill_weights(w, nw, p.w_u8), fill_bias(bias, p.out_c);
+        multipliers(mult, shift, p.out_c);
+        ecnn_q8_dwconv2d__scalar(&p, in, w, bias, mult, shift, ref, 0, rows);
+        const size_t bytes = ecnn_q8_dwconv2d_packed_bytes(&p);
+        ck_assert(bytes > 0);
+        void *block = packed_alloc(bytes);
+        const ecnn_q8_packed *pk = ecnn_q8_dwconv2d_pack(&p, w, bias, mult, shift, block);
+        for (int split = 0; split < 2; split++) {
+          memset(got, 0x5a, no);
+          got[no] = 0xa5;
+          if (!split)
+            ecnn_q8_dwconv2d__avx2(&p, pk, in, got, 0, rows);
+          else /* a row at a time, last first */
+            for (int32_t r = rows - 1; r >= 0; r--)
+              ecnn_q8_dwconv2d__avx2(&p, pk, in, got, r, r + 1);
+          size_t bad = 0;
+          while (bad < no && got[bad] == ref[bad]) bad++;
+          ck_assert_msg(bad == no,
+                        "dwconv c %d w %d batch %d cfg %d %s zp %d/%d/%d clamp [%d, %d] split %d: "
+                        "output %zu (channel %zu) is %d, scalar %d",
+                        (int)p.out_c, (int)p.in_w, (int)p.batch, cfg, p.u8 ? "u8" : "i8",
+                        (int)p.in_zp, (int)p.w_zp, (int)p.out_zp, (int)p.out_min, (int)p.out_max,
+                        split, bad, bad % (size_t)p.out_c, p.u8 ? got[bad] : (int8_t)got[bad],
+                        p.u8 ? ref[bad] : (int8_t)ref[bad]);
+          ck_assert(got[no] == 0xa5);
+        }
+        free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(block);
+        checked++;
+      }
+  printf("kernels_q8: %d depthwise configurations bit-identical\n", checked);
+}
+END_TEST
+
+/* The requantization's edges one accumulator at a time: a 1x1 conv of one input channel with
+ * weight 1 and zero point 0 makes acc = bias + x, so every pixel x in -128..127 and every
+ * channel's bias and multiplier put an accumulator where the roundings tie, the left shift
+ * saturates or the int32 ends are near. */
+START_TEST(test_requant_edges) {
+  if (!have_avx2()) return;
+  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
+                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
+                                   -77777, 3 << 24, 1000, -1000};
+  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250, 1 << 30};
+  static const int32_t shifts[] = {-31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30};
+  const int32_t oc = (int32_t)(sizeof biases / sizeof *biases);
+  int checked = 0;
+  for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
+    for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++)
+      for (int zv = 0; zv < 3; zv++) {
+        ecnn_q8_conv_params p = geometry(1, 16, 16, 1, oc, 1, 1, 1, true);
+        p.out_zp = zv == 0 ? -128 : zv == 1 ? 0 : 127;
+        p.out_min = -128, p.out_max = 127;
+        uint8_t in[256], w[64], ref[256 * 64], got[256 * 64];
+        int32_t mult[64], shift[64];
+        for (int32_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
+        for (int32_t c = 0; c < oc; c++) {
+          w[c] = c % 3 == 2 ? (uint8_t)(int8_t)-1 : 1;
+          mult[c] = mults[m];
+          shift[c] = shifts[s] + (c % 4 == 3 && shifts[s] < 0 ? 1 : 0);
+        }
+        ecnn_q8_conv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 256, 0, oc);
+        void *block = packed_alloc(ecnn_q8_conv2d_packed_bytes(&p));
+        const ecnn_q8_packed *pk = ecnn_q8_conv2d_pack(&p, w, biases, mult, shift, block);
+        int16_t *scratch = calloc(ecnn_q8_conv2d_scratch_elems(&p), sizeof(int16_t));
+        ecnn_q8_conv2d__avx2(&p, pk, in, got, 0, 256, 0, (oc + 15) / 16, scratch);
+        for (size_t i = 0; i < (size_t)256 * oc; i++)
+          ck_assert_msg(got[i] == ref[i],
+                        "mult %d shift %d out_zp %d: pixel %zu channel %zu (bias %d) is %d, "
+                        "scalar %d",
+                        (int)mults[m], (int)shift[i % (size_t)oc], (int)p.out_zp, i / (size_t)oc,
+                        i % (size_t)oc, (int)biases[i % (size_t)oc], (int8_t)got[i],
+                        (int8_t)ref[i]);
+        free(block), free(scratch);
+        checked++;
+      }
+  printf("kernels_q8: %d requantization edge sets bit-identical\n", checked);
+}
+END_TEST
+
+/* ADD and SUB of same-shape tensors: lengths around the 16-element groups, zero points
+ * across the range, multipliers as TFLite makes them (inputs halved against twice the larger
+ * scale, left shift 20) and raw ones whose output shift goes left, clamps, uint8 too. */
+START_TEST(test_add_q8_vs_scalar) {
+  if (!have_avx2()) return;
+  static const size_t lens[] = {1, 7, 15, 16, 17, 31, 33, 100, 4099};
+  rng_state = 3;
+  int checked = 0;
+  for (int v = 0; v < 120; v++) {
+    ecnn_q8_add_params p;
+    memset(&p, 0, sizeof p);
+    p.u8 = v % 5 == 4, p.sub = v % 3 == 1;
+    const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
+    p.a_zp = rnd_in(lo, hi), p.b_zp = rnd_in(lo, hi), p.out_zp = rnd_in(lo, hi);
+    if (v % 7 == 0) p.a_zp = lo, p.b_zp = hi, p.out_zp = hi;
+    p.out_min = lo, p.out_max = hi;
+    if (v % 4 == 1) p.out_min = p.out_zp; /* a RELU */
+    if (v % 4 == 2) p.out_min = lo + 30, p.out_max = hi - 17;
+    p.left_shift = 20;
+    if (v % 2 == 0) { /* from scales, as binary_prepare makes them */
+      const double s1 = 0.001 + (double)(rnd() % 1000) * 1e-4;
+      const double s2 = 0.001 + (double)(rnd() % 1000) * 1e-4;
+      const double so = 0.001 + (double)(rnd() % 1000) * 2e-4, twice = 2 * (s1 > s2 ? s1 : s2);
+      ecnn_quantize_multiplier(s1 / twice, &p.a_mult, &p.a_shift);
+      ecnn_quantize_multiplier(s2 / twice, &p.b_mult, &p.b_shift);
+      ecnn_quantize_multiplier(twice / ((double)(1 << 20) * so), &p.out_mult, &p.out_shift);
+    } else { /* raw: ties (Q31 halves), left shifts of the output */
+      p.a_mult = v % 3 ? (int32_t)((1u << 30) + rnd() % (1u << 30)) : 1 << 30;
+      p.b_mult = (int32_t)((1u << 30) + rnd() % (1u << 30));
+      p.out_mult = v % 5 == 1 ? 1 << 30 : (int32_t)((1u << 30) + rnd() % (1u << 30));
+      p.a_shift = -rnd_in(1, 6), p.b_shift = -rnd_in(1, 6);
+      p.out_shift = rnd_in(-22, 3);
+    }
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+      const size_t n = lens[l];
+      uint8_t *a = malloc(n), *b = malloc(n), *ref = malloc(n), *got = malloc(n + 1);
+      fill8(a, n), fill8(b, n);
+      ecnn_q8_add__scalar(&p, a, b, ref, n);
+      memset(got, 0x5a, n);
+      got[n] = 0xa5;
+      ecnn_q8_add__avx2(&p, a, b, got, n);
+      size_t bad = 0;
+      while (bad < n && got[bad] == ref[bad]) bad++;
+      ck_assert_msg(bad == n,
+                    "%s %s n %zu zp %d/%d/%d mult %d/%d/%d shift %d/%d/%d: element %zu is %d, "
+                    "scalar %d",
+                    p.sub ? "sub" : "add", p.u8 ? "u8" : "i8", n, (int)p.a_zp, (int)p.b_zp,
+                    (int)p.out_zp, (int)p.a_mult, (int)p.b_mult, (int)p.out_mult, (int)p.a_shift,
+                    (int)p.b_shift, (int)p.out_shift, bad, p.u8 ? got[bad] : (int8_t)got[bad],
+                    p.u8 ? ref[bad] : (int8_t)ref[bad]);
+      ck_assert(got[n] == 0xa5);
+      /* in place, as a graph may run it */
+      memcpy(got, a, n);
+      ecnn_q8_add__avx2(&p, got, b, got, n);
+      ck_assert(!memcmp(got, ref, n));
+      free(a), free(b), free(ref), free(got);
+      checked++;
+    }
+  }
+  printf("kernels_q8: %d add / sub cases bit-identical\n", checked);
+}
+END_TEST
+
+/* ---- whole models ---- */
+
+typedef struct qcase {
+  const char *model;
+  int32_t size; /* square input */
+} qcase;
+
+static const char *golden_path(const char *name) {
+  static char buf[1024];
+  const char *root = getenv("ECNN_SOURCE_ROOT");
+  snprintf(buf, sizeof buf, "%s/tests/golden/%s", root ? root : ".", name);
+  return buf;
+}
+
+/* A test photo as the models' [-1, 1] float input. */
+static float *photo(const char *name, int32_t size) {
+  const size_t n = (size_t)size * size * 3;
+  char file[256];
+  snprintf(file, sizeof file, "%s_%dx%d.rgb", name, (int)size, (int)size);
+  size_t got = 0;
+  uint8_t *u = tu_read_file(golden_path(file), &got);
+  ck_assert_msg(u && got == n, "cannot read %s", golden_path(file));
+  float *x = malloc(n * sizeof *x);
+  for (size_t i = 0; i < n; i++) x[i] = (float)u[i] / 127.5f - 1.0f;
+  free(u);
+  return x;
+}
+
+/* The int8 model of c, calibrated on the two photos (NULL when the model is not fetched). */
+static ecnn_model *int8_model(const qcase *c) {
+  size_t size = 0;
+  uint8_t *bytes = tu_read_file(tu_model_path(c->model), &size);
+  if (!bytes) {
+    printf("kernels_q8: %s not fetched, skipped\n", c->model);
+    return NULL;
+  }
+  ecnn_quantizer *q = NULL;
+  ck_assert_msg(ecnn_quantizer_create(bytes, size, 2, &q) == ECNN_STATUS_OK, "%s",
+                ecnn_last_error());
+  static const char *const photos[] = {"astronaut", "coffee"};
+  for (int i = 0; i < 2; i++) {
+    float *x = photo(photos[i], c->size);
+    ck_assert_msg(ecnn_quantizer_observe(q, x, (size_t)c->size * c->size * 3 * sizeof(float)) ==
+                      ECNN_STATUS_OK,
+                  "%s", ecnn_last_error());
+    free(x);
+  }
+  uint8_t *file = NULL;
+  size_t file_size = 0;
+  ck_assert_msg(ecnn_quantizer_write(q, NULL, &file, &file_size, NULL) == ECNN_STATUS_OK, "%s",
+                ecnn_last_error());
+  ecnn_model *m = NULL;
+  ck_assert_msg(ecnn_model_load_buffer(file, file_size, &m) == ECNN_STATUS_OK, "%s",
+                ecnn_last_error());
+  free(file);
+  ecnn_quantizer_free(q);
+  free(bytes);
+  return m;
+}
+
+enum { MAX_OUT = 4 };
+
+/* Runs m on x on the ISA path and thread count given; the outputs' bytes into y[], n[]. */
+static int32_t run(const ecnn_model *m, const float *x, int32_t size, ecnn_isa isa,
+                   int32_t threads, uint8_t **y, size_t *n) {
+  ck_assert_int_eq(ecnn_isa_set(isa), isa);
+  ecnn_session_options o;
+  ecnn_session_options_init(&o);
+  o.threads = threads;
+  o.precision = ECNN_PRECISION_INT8;
+  ecnn_session *s = NULL;
+  ck_assert_msg(ecnn_session_create(m, &o, &s) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  ck_assert_int_eq(ecnn_session_set_input(s, 0, x, (size_t)size * size * 3 * sizeof(float)),
+                   ECNN_STATUS_OK);
+  ck_assert_msg(ecnn_session_run(s) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  const int32_t count = ecnn_model_output_count(m);
+  ck_assert_int_le(count, MAX_OUT);
+  for (int32_t i = 0; i < count; i++) {
+    const void *out = NULL;
+    ecnn_tensor_info info;
+    ck_assert_int_eq(ecnn_session_output(s, i, &out, &info), ECNN_STATUS_OK);
+    n[i] = info.bytes;
+    y[i] = malloc(info.bytes);
+    memcpy(y[i], out, info.bytes);
+  }
+  ecnn_session_free(s);
+  return count;
+}
+
+static void check_model(const qcase *c) {
+  if (!have_avx2()) return;
+  ecnn_model *m = int8_model(c);
+  if (!m) return;
+  const ecnn_isa best = ecnn_isa_best();
+  static const char *const photos[] = {"astronaut", "coffee"};
+  for (int i = 0; i < 2; i++) {
+    float *x = photo(photos[i], c->size);
+    uint8_t *ref[MAX_OUT], *got[MAX_OUT];
+    size_t nref[MAX_OUT], ngot[MAX_OUT];
+    const int32_t count = run(m, x, c->size, ECNN_ISA_SCALAR, 1, ref, nref);
+    for (int v = 0; v < 3; v++) { /* scalar at 2 threads; AVX2 at 1 and 2 */
+      const ecnn_isa isa = v == 0 ? ECNN_ISA_SCALAR : ECNN_ISA_AVX2;
+      const int32_t threads = v == 1 ? 1 : 2;
+      run(m, x, c->size, isa, threads, got, ngot);
+      for (int32_t o = 0; o < count; o++) {
+        ck_assert_uint_eq(ngot[o], nref[o]);
+        ck_assert_msg(!memcmp(got[o], ref[o], nref[o]),
+                      "%s on %s: output %d differs between scalar (1 thread) and %s (%d threads)",
+                      c->model, photos[i], (int)o, ecnn_isa_name(isa), (int)threads);
+        free(got[o]);
+      }
+    }
+    for (int32_t o = 0; o < count; o++) free(ref[o]);
+    free(x);
+  }
+  ecnn_isa_set(best);
+  ecnn_model_free(m);
+}
+
+START_TEST(test_ssd_int8_paths_agree) {
+  static const qcase ssd = {"ssd_mobilenetv2_oidv4_fp16.tflite", 300};
+  check_model(&ssd);
+}
+END_TEST
+
+START_TEST(test_blazeface_int8_paths_agree) {
+  static const qcase face = {"face_detection_short_range.tflite", 128};
+  check_model(&face);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("kernels_q8");
+  TCase *tc = tcase_create("kernels_q8");
+  tcase_set_timeout(tc, 900);
+  tcase_add_test(tc, test_conv_q8_vs_scalar);
+  tcase_add_test(tc, test_dwconv_q8_vs_scalar);
+  tcase_add_test(tc, test_requant_edges);
+  tcase_add_test(tc, test_add_q8_vs_scalar);
+  tcase_add_test(tc, test_ssd_int8_paths_agree);
+  tcase_add_test(tc, test_blazeface_int8_paths_agree);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  const int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

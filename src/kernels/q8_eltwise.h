@@ -38,4 +38,10 @@ void ecnn_q8_add__scalar(const ecnn_q8_add_params *p, const void *a, const void 
 void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, const void *b, void *out,
                        size_t n);
 
+/* QUANTIZE float32 -> int8 as ecnn_f32_quantize__scalar does it (eltwise.h): x / scale in
+ * double, rounded half away from zero, + zero_point, saturated (NaN gives the zero point);
+ * bit-identical, 8 at a time (x86-64 with AVX2). */
+void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale, int32_t zero_point,
+                                int8_t *y);
+
 #endif /* ECNN_KERNELS_Q8_ELTWISE_H */

@@ -9,6 +9,9 @@
 #include <math.h>
 
 #include "../kernels/eltwise.h"
+#include "../kernels/isa.h"
+#include "../kernels/q8_eltwise.h"
+#include "../threadpool.h"
 #include "ops.h"
 
 #define OPFMT "%s #%d: "
@@ -121,6 +124,30 @@ ecnn_status ecnn_op_quantize_prepare(ecnn_graph *g, ecnn_node *n) {
   return ECNN_STATUS_OK;
 }
 
+/* float32 -> int8 QUANTIZE in pieces over the pool (a model's input: 270 k values for the
+ * SSD, 1.7 ms on one thread with the scalar loop). */
+typedef struct quantize_job {
+  const float *x;
+  int8_t *y;
+  float scale;
+  int32_t zero_point;
+  bool avx2;
+} quantize_job;
+
+enum { QUANTIZE_PIECE = 16384 };
+
+static void quantize_pieces(void *arg, int64_t begin, int64_t end) {
+  const quantize_job *j = arg;
+  for (int64_t piece = begin; piece < end; piece++) {
+    const size_t at = (size_t)piece * QUANTIZE_PIECE;
+    if (j->avx2)
+      ecnn_f32_quantize_i8__avx2(QUANTIZE_PIECE, j->x + at, j->scale, j->zero_point, j->y + at);
+    else
+      ecnn_f32_quantize__scalar(QUANTIZE_PIECE, j->x + at, j->scale, j->zero_point,
+                                ECNN_QTYPE_I8, j->y + at);
+  }
+}
+
 /* QUANTIZE run. */
 ecnn_status ecnn_op_quantize_run(const ecnn_op_ctx *ctx) {
   const ecnn_node *n = ctx->node;
@@ -131,7 +158,19 @@ ecnn_status ecnn_op_quantize_run(const ecnn_op_ctx *ctx) {
   if (!qtype_of(out->dtype, &ot))
     return ecnn_error(ECNN_STATUS_INVALID_STATE, OPFMT "output is %s", OPARG,
                       ecnn_dtype_name(out->dtype));
-  if (in->dtype == ECNN_DTYPE_F32) {
+  if (in->dtype == ECNN_DTYPE_F32 && ot == ECNN_QTYPE_I8) {
+    const ecnn_isa isa = ecnn_isa_active();
+    quantize_job j = {.x = ecnn_ctx_in(ctx, 0), .y = ecnn_ctx_out(ctx, 0),
+                      .scale = out->quant.scale[0], .zero_point = out->quant.zero_point[0],
+                      .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512};
+    const int64_t pieces = (int64_t)(total / QUANTIZE_PIECE);
+    ecnn_parallel_for(ctx->pool, pieces, 1, quantize_pieces, &j);
+    const size_t done = (size_t)pieces * QUANTIZE_PIECE; /* the rest on this thread */
+    if (j.avx2)
+      ecnn_f32_quantize_i8__avx2(total - done, j.x + done, j.scale, j.zero_point, j.y + done);
+    else
+      ecnn_f32_quantize__scalar(total - done, j.x + done, j.scale, j.zero_point, ot, j.y + done);
+  } else if (in->dtype == ECNN_DTYPE_F32) {
     ecnn_f32_quantize__scalar(total, ecnn_ctx_in(ctx, 0), out->quant.scale[0],
                               out->quant.zero_point[0], ot, ecnn_ctx_out(ctx, 0));
   } else if (qtype_of(in->dtype, &it)) {

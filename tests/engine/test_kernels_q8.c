@@ -12,11 +12,13 @@
  * and 2 threads. Skipped without AVX2.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "edgecnn.h"
+#include "kernels/eltwise.h"
 #include "kernels/isa.h"
 #include "kernels/q8_conv.h"
 #include "kernels/q8_eltwise.h"
@@ -465,6 +467,37 @@ static void check_model(const qcase *c) {
   ecnn_model_free(m);
 }
 
+/* QUANTIZE float32 -> int8, AVX2 against the scalar twin byte for byte: ties in both
+ * directions (x / scale exactly k + 0.5), saturation, NaN, infinities, -0, tails of 1-7. */
+START_TEST(test_quantize_f32_vs_scalar) {
+  if (!have_avx2()) return;
+  static const float scales[] = {0.0078125f, 0.1f, 0.02367f, 3.0f};
+  static const int32_t zps[] = {-128, -1, 0, 17, 127};
+  enum { N = 4099 };
+  float *x = malloc(N * sizeof *x);
+  int8_t *a = malloc(N), *b = malloc(N);
+  int32_t cases = 0;
+  for (size_t si = 0; si < sizeof scales / sizeof *scales; si++)
+    for (size_t zi = 0; zi < sizeof zps / sizeof *zps; zi++) {
+      const float s = scales[si];
+      tu_fill_rand_f32(x, N, (uint32_t)(si * 10 + zi + 1));
+      for (int32_t i = 0; i < N; i++) x[i] *= 200.0f * s; /* beyond the int8 range too */
+      for (int32_t i = 0; i < 64; i++) x[i] = ((float)(i - 32) + 0.5f) * s; /* ties */
+      x[64] = NAN, x[65] = INFINITY, x[66] = -INFINITY, x[67] = -0.0f, x[68] = 1e30f;
+      for (size_t n = N - 7; n <= N; n++) { /* every tail length */
+        memset(a, 0x55, N), memset(b, 0x55, N);
+        ecnn_f32_quantize__scalar(n, x, s, zps[zi], ECNN_QTYPE_I8, a);
+        ecnn_f32_quantize_i8__avx2(n, x, s, zps[zi], b);
+        ck_assert_msg(!memcmp(a, b, N), "quantize scale %g zp %d n %zu", (double)s,
+                      (int)zps[zi], n);
+        cases++;
+      }
+    }
+  ck_assert_int_eq(cases, 4 * 5 * 8);
+  free(x), free(a), free(b);
+}
+END_TEST
+
 START_TEST(test_ssd_int8_paths_agree) {
   static const qcase ssd = {"ssd_mobilenetv2_oidv4_fp16.tflite", 300};
   check_model(&ssd);
@@ -485,6 +518,7 @@ int main(void) {
   tcase_add_test(tc, test_dwconv_q8_vs_scalar);
   tcase_add_test(tc, test_requant_edges);
   tcase_add_test(tc, test_add_q8_vs_scalar);
+  tcase_add_test(tc, test_quantize_f32_vs_scalar);
   tcase_add_test(tc, test_ssd_int8_paths_agree);
   tcase_add_test(tc, test_blazeface_int8_paths_agree);
   suite_add_tcase(s, tc);

@@ -59,10 +59,53 @@ ECNN_AVX2 void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, con
   }
 }
 
+/* round(v) with ties away from zero, exactly: the truncation, plus the sign when the
+ * remainder (exact: Sterbenz) is at least a half. */
+ECNN_INLINE ECNN_AVX2 __m256d round_away_pd(__m256d v) {
+  const __m256d t = _mm256_round_pd(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256d sign = _mm256_and_pd(v, _mm256_set1_pd(-0.0));
+  const __m256d d = _mm256_andnot_pd(_mm256_set1_pd(-0.0), _mm256_sub_pd(v, t));
+  const __m256d step = _mm256_and_pd(_mm256_cmp_pd(d, _mm256_set1_pd(0.5), _CMP_GE_OQ),
+                                     _mm256_or_pd(sign, _mm256_set1_pd(1.0)));
+  return _mm256_add_pd(t, step);
+}
+
+/* 4 floats to int32 quantized values (before the zero point is added), saturated so that
+ * adding zp stays in [-128, 127]; NaN gives 0. */
+ECNN_INLINE ECNN_AVX2 __m128i quantize4(__m128 x, __m256d s, __m256d lo, __m256d hi) {
+  __m256d v = _mm256_div_pd(_mm256_cvtps_pd(x), s);
+  v = _mm256_and_pd(v, _mm256_cmp_pd(v, v, _CMP_ORD_Q)); /* NaN -> 0 */
+  v = _mm256_min_pd(_mm256_max_pd(round_away_pd(v), lo), hi);
+  return _mm256_cvtpd_epi32(v); /* integral already: exact */
+}
+
+ECNN_AVX2 void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale,
+                                          int32_t zero_point, int8_t *y) {
+  const __m256d s = _mm256_set1_pd((double)scale);
+  const __m256d lo = _mm256_set1_pd(-128.0 - zero_point), hi = _mm256_set1_pd(127.0 - zero_point);
+  const __m128i zp = _mm_set1_epi16((int16_t)zero_point);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m128i a = quantize4(_mm256_castps256_ps128(v), s, lo, hi);
+    const __m128i b = quantize4(_mm256_extractf128_ps(v, 1), s, lo, hi);
+    const __m128i q16 = _mm_add_epi16(_mm_packs_epi32(a, b), zp); /* within int8 already */
+    _mm_storel_epi64((__m128i *)(y + i), _mm_packs_epi16(q16, q16));
+  }
+  if (i < n) {
+    float tail[8] = {0};
+    int8_t out[16];
+    memcpy(tail, x + i, (n - i) * sizeof *tail);
+    ecnn_f32_quantize_i8__avx2(8, tail, scale, zero_point, out);
+    memcpy(y + i, out, n - i);
+  }
+}
+
 #else /* not x86-64: isa.c never selects it */
 
 void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, const void *b, void *out,
                        size_t n) {
   (void)p, (void)a, (void)b, (void)out, (void)n;
 }
+
 #endif

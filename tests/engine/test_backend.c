@@ -95,24 +95,10 @@ typedef struct qcase {
 static const qcase ssd = {"ssd_mobilenetv2_oidv4_fp16.tflite", 300, 98, 1.0, 10};
 static const qcase face = {"face_detection_short_range.tflite", 128, 74, 3.5, 50};
 
-static const char *golden_path(const char *name) {
-  static char buf[1024];
-  const char *root = getenv("ECNN_SOURCE_ROOT");
-  snprintf(buf, sizeof buf, "%s/tests/golden/%s", root ? root : ".", name);
-  return buf;
-}
-
 /* A test photo as the models' [-1, 1] float input (u / 127.5 - 1). */
 static float *photo(const char *name, int32_t size) {
-  const size_t n = (size_t)size * size * 3;
-  float *x = malloc(n * sizeof *x);
-  char file[256];
-  snprintf(file, sizeof file, "%s_%dx%d.rgb", name, (int)size, (int)size);
-  size_t got = 0;
-  uint8_t *u = tu_read_file(golden_path(file), &got);
-  ck_assert_msg(u && got == n, "cannot read %s", golden_path(file));
-  for (size_t i = 0; i < n; i++) x[i] = (float)u[i] / 127.5f - 1.0f;
-  free(u);
+  float *x = tu_photo_f32(name, size);
+  ck_assert_msg(x != NULL, "cannot read the %s photo at %d", name, (int)size);
   return x;
 }
 
@@ -121,25 +107,14 @@ static const char *const photos[] = {"astronaut", "coffee"};
 /* c's float model quantized with the public API, calibrated on the two photos. */
 static ecnn_model *quantized(const qcase *c) {
   size_t size = 0, qsize = 0;
-  uint8_t *bytes = tu_read_file(tu_model_path(c->model), &size), *file = NULL;
+  uint8_t *bytes = tu_read_file(tu_model_path(c->model), &size);
   ck_assert_msg(bytes, "cannot read %s", tu_model_path(c->model));
-  ecnn_quantizer *q = NULL;
-  ck_assert_msg(ecnn_quantizer_create(bytes, size, 2, &q) == ECNN_STATUS_OK, "%s",
-                ecnn_last_error());
-  const size_t in_bytes = (size_t)c->size * c->size * 3 * sizeof(float);
-  for (int i = 0; i < 2; i++) {
-    float *x = photo(photos[i], c->size);
-    ck_assert_msg(ecnn_quantizer_observe(q, x, in_bytes) == ECNN_STATUS_OK, "%s",
-                  ecnn_last_error());
-    free(x);
-  }
-  ck_assert_msg(ecnn_quantizer_write(q, NULL, &file, &qsize, NULL) == ECNN_STATUS_OK, "%s",
-                ecnn_last_error());
+  uint8_t *file = tu_quantize_on_photos(bytes, size, c->size, &qsize);
+  ck_assert_msg(file != NULL, "%s", ecnn_last_error());
   ecnn_model *m = NULL;
   ck_assert_msg(ecnn_model_load_buffer(file, qsize, &m) == ECNN_STATUS_OK, "%s",
                 ecnn_last_error());
   free(file);
-  ecnn_quantizer_free(q);
   free(bytes);
   return m;
 }

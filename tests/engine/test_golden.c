@@ -30,27 +30,10 @@ static const golden_case cases[] = {
     {"face_detection_short_range.tflite", "face_detection_short_range", "coffee", 128, 128},
 };
 
-static const char *golden_path(const char *name) {
-  static char buf[1024];
-  const char *root = getenv("ECNN_SOURCE_ROOT");
-  snprintf(buf, sizeof buf, "%s/tests/golden/%s", root ? root : ".", name);
-  return buf;
-}
-
 static float *make_input(const golden_case *c) {
-  size_t n = (size_t)c->w * c->h * 3;
-  float *x = malloc(n * sizeof *x);
-  if (!strcmp(c->input, "rand1")) {
-    tu_fill_rand_f32(x, n, 1);
-    return x;
-  }
-  char name[256];
-  snprintf(name, sizeof name, "%s_%dx%d.rgb", c->input, (int)c->w, (int)c->h);
-  size_t size = 0;
-  uint8_t *u = tu_read_file(golden_path(name), &size);
-  ck_assert_msg(u && size == n, "cannot read golden input %s", golden_path(name));
-  for (size_t i = 0; i < n; i++) x[i] = (float)u[i] / 127.5f - 1.0f;
-  free(u);
+  float *x = tu_photo_f32(c->input, c->w); /* the cases are square */
+  ck_assert_msg(x != NULL && c->w == c->h, "cannot read golden input %s at %d", c->input,
+                (int)c->w);
   return x;
 }
 
@@ -75,8 +58,8 @@ static void run_case(int i, ecnn_isa isa) {
 
   char gname[256];
   snprintf(gname, sizeof gname, "%s_%s.gold", c->base, c->input);
-  FILE *f = fopen(golden_path(gname), "r");
-  ck_assert_msg(f != NULL, "missing golden file %s", golden_path(gname));
+  FILE *f = fopen(tu_golden_path(gname), "r");
+  ck_assert_msg(f != NULL, "missing golden file %s", tu_golden_path(gname));
   char line[256];
   int outputs = 0;
   while (fgets(line, sizeof line, f)) {

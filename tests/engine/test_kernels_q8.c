@@ -355,55 +355,27 @@ typedef struct qcase {
   int32_t size; /* square input */
 } qcase;
 
-static const char *golden_path(const char *name) {
-  static char buf[1024];
-  const char *root = getenv("ECNN_SOURCE_ROOT");
-  snprintf(buf, sizeof buf, "%s/tests/golden/%s", root ? root : ".", name);
-  return buf;
-}
-
 /* A test photo as the models' [-1, 1] float input. */
 static float *photo(const char *name, int32_t size) {
-  const size_t n = (size_t)size * size * 3;
-  char file[256];
-  snprintf(file, sizeof file, "%s_%dx%d.rgb", name, (int)size, (int)size);
-  size_t got = 0;
-  uint8_t *u = tu_read_file(golden_path(file), &got);
-  ck_assert_msg(u && got == n, "cannot read %s", golden_path(file));
-  float *x = malloc(n * sizeof *x);
-  for (size_t i = 0; i < n; i++) x[i] = (float)u[i] / 127.5f - 1.0f;
-  free(u);
+  float *x = tu_photo_f32(name, size);
+  ck_assert_msg(x != NULL, "cannot read the %s photo at %d", name, (int)size);
   return x;
 }
 
 /* The int8 model of c, calibrated on the two photos (NULL when the model is not fetched). */
 static ecnn_model *int8_model(const qcase *c) {
-  size_t size = 0;
+  size_t size = 0, file_size = 0;
   uint8_t *bytes = tu_read_file(tu_model_path(c->model), &size);
   if (!bytes) {
     printf("kernels_q8: %s not fetched, skipped\n", c->model);
     return NULL;
   }
-  ecnn_quantizer *q = NULL;
-  ck_assert_msg(ecnn_quantizer_create(bytes, size, 2, &q) == ECNN_STATUS_OK, "%s",
-                ecnn_last_error());
-  static const char *const photos[] = {"astronaut", "coffee"};
-  for (int i = 0; i < 2; i++) {
-    float *x = photo(photos[i], c->size);
-    ck_assert_msg(ecnn_quantizer_observe(q, x, (size_t)c->size * c->size * 3 * sizeof(float)) ==
-                      ECNN_STATUS_OK,
-                  "%s", ecnn_last_error());
-    free(x);
-  }
-  uint8_t *file = NULL;
-  size_t file_size = 0;
-  ck_assert_msg(ecnn_quantizer_write(q, NULL, &file, &file_size, NULL) == ECNN_STATUS_OK, "%s",
-                ecnn_last_error());
+  uint8_t *file = tu_quantize_on_photos(bytes, size, c->size, &file_size);
+  ck_assert_msg(file != NULL, "%s", ecnn_last_error());
   ecnn_model *m = NULL;
   ck_assert_msg(ecnn_model_load_buffer(file, file_size, &m) == ECNN_STATUS_OK, "%s",
                 ecnn_last_error());
   free(file);
-  ecnn_quantizer_free(q);
   free(bytes);
   return m;
 }

@@ -30,28 +30,10 @@ typedef struct qcase {
 static const qcase ssd = {"ssd_mobilenetv2_oidv4_fp16.tflite", 300};
 static const qcase face = {"face_detection_short_range.tflite", 128};
 
-static const char *golden_path(const char *name) {
-  static char buf[1024];
-  const char *root = getenv("ECNN_SOURCE_ROOT");
-  snprintf(buf, sizeof buf, "%s/tests/golden/%s", root ? root : ".", name);
-  return buf;
-}
-
 /* A test photo (or the oracle's rand:1 input) as the models' [-1, 1] float input. */
 static float *photo(const char *name, int32_t size) {
-  const size_t n = (size_t)size * size * 3;
-  float *x = malloc(n * sizeof *x);
-  if (!strcmp(name, "rand1")) {
-    tu_fill_rand_f32(x, n, 1);
-    return x;
-  }
-  char file[256];
-  snprintf(file, sizeof file, "%s_%dx%d.rgb", name, (int)size, (int)size);
-  size_t got = 0;
-  uint8_t *u = tu_read_file(golden_path(file), &got);
-  ck_assert_msg(u && got == n, "cannot read %s", golden_path(file));
-  for (size_t i = 0; i < n; i++) x[i] = (float)u[i] / 127.5f - 1.0f;
-  free(u);
+  float *x = tu_photo_f32(name, size);
+  ck_assert_msg(x != NULL, "cannot read the %s photo at %d", name, (int)size);
   return x;
 }
 
@@ -225,7 +207,7 @@ static void same_detections(const qcase *c, const uint8_t *file, size_t size) {
     char name[256];
     snprintf(name, sizeof name, "%s_%dx%d.rgb", photos[i], (int)c->size, (int)c->size);
     size_t n = 0;
-    uint8_t *rgb = tu_read_file(golden_path(name), &n);
+    uint8_t *rgb = tu_read_file(tu_golden_path(name), &n);
     ck_assert_ptr_nonnull(rgb);
     ecnn_image im = {.format = ECNN_PIXEL_RGB24, .width = c->size, .height = c->size};
     im.planes[0] = rgb;

@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "edgecnn.h"
 
 uint8_t *tu_read_file(const char *path, size_t *size) {
   FILE *f = fopen(path, "rb");
@@ -65,4 +68,51 @@ float tu_max_abs(const float *a, size_t n) {
   float m = 0;
   for (size_t i = 0; i < n; i++) if (fabsf(a[i]) > m) m = fabsf(a[i]);
   return m;
+}
+
+const char *tu_golden_path(const char *name) {
+  static char buf[1024];
+  const char *root = getenv("ECNN_SOURCE_ROOT");
+  snprintf(buf, sizeof buf, "%s/tests/golden/%s", root ? root : ".", name);
+  return buf;
+}
+
+float *tu_photo_f32(const char *name, int32_t size) {
+  const size_t n = (size_t)size * size * 3;
+  float *x = malloc(n * sizeof *x);
+  if (!x) return NULL;
+  if (!strcmp(name, "rand1")) {
+    tu_fill_rand_f32(x, n, 1);
+    return x;
+  }
+  char file[256];
+  snprintf(file, sizeof file, "%s_%dx%d.rgb", name, (int)size, (int)size);
+  size_t got = 0;
+  uint8_t *u = tu_read_file(tu_golden_path(file), &got);
+  if (!u || got != n) {
+    free(u), free(x);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) x[i] = (float)u[i] / 127.5f - 1.0f;
+  free(u);
+  return x;
+}
+
+uint8_t *tu_quantize_on_photos(const uint8_t *model, size_t size, int32_t input_size,
+                               size_t *out_size) {
+  static const char *const photos[] = {"astronaut", "coffee"};
+  ecnn_quantizer *q = NULL;
+  uint8_t *file = NULL;
+  *out_size = 0;
+  if (ecnn_quantizer_create(model, size, 2, &q) != ECNN_STATUS_OK) return NULL;
+  bool ok = true;
+  for (int i = 0; i < 2 && ok; i++) {
+    float *x = tu_photo_f32(photos[i], input_size);
+    ok = x && ecnn_quantizer_observe(q, x, (size_t)input_size * input_size * 3 * sizeof(float)) ==
+                  ECNN_STATUS_OK;
+    free(x);
+  }
+  if (ok && ecnn_quantizer_write(q, NULL, &file, out_size, NULL) != ECNN_STATUS_OK) file = NULL;
+  ecnn_quantizer_free(q);
+  return file;
 }

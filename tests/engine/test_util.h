@@ -19,6 +19,18 @@ const char *tu_data_path(const char *name);
 /* The tflite-oracle's @rand:SEED float32 input: s = 1664525*s + 1013904223 (mod 2^32) per
  * element, value ((s >> 8) / 2^24) * 2 - 1. */
 void tu_fill_rand_f32(float *x, size_t n, uint32_t seed);
+/* "$ECNN_SOURCE_ROOT/tests/golden/name" in a static buffer. */
+const char *tu_golden_path(const char *name);
+/* A test photo of tests/golden (name "astronaut" or "coffee", resized to size x size, packed
+ * uint8 RGB) as the models' [-1, 1] float input u / 127.5 - 1, or, for name "rand1", the
+ * oracle's @rand:1 tensor; malloc'd, NULL when the file is missing. */
+float *tu_photo_f32(const char *name, int32_t size);
+/* The float TFLite model `model` quantized with the public API (ecnn_quantizer_*), calibrated
+ * on the astronaut and coffee photos at size x size; malloc'd TFLite bytes (*out_size), NULL
+ * when something fails (ecnn_last_error says what). */
+uint8_t *tu_quantize_on_photos(const uint8_t *model, size_t size, int32_t input_size,
+                               size_t *out_size);
+
 /* max |a - b| over n floats. */
 float tu_max_abs_diff(const float *a, const float *b, size_t n);
 float tu_max_abs(const float *a, size_t n);

@@ -5,13 +5,14 @@
 # the stages one at a time). Every figure is steady state: the time 2N frames take minus the
 # time N frames take, so process start-up, model loading and the PNG decode cancel out.
 # Results go in docs/performance.md.
-#   bench/pipeline_bench.sh [BUILD_DIR] [FRAMES] [BACKEND]
+#   bench/pipeline_bench.sh [BUILD_DIR] [FRAMES] [BACKEND] [MODEL] [PRECISION]
+# (MODEL: default the float SSD; an int8 one from `edgecnn quantize` with PRECISION int8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build}"; frames="${2:-30}"; backend="${3:-native}"
 case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
 export GST_PLUGIN_PATH="$build/gst"
-M=models/ssd_mobilenetv2_oidv4_fp16.tflite
+M="${4:-models/ssd_mobilenetv2_oidv4_fp16.tflite}"; precision="${5:-fp32}"
 # decode and scale once; the source then only copies a frame
 source() { # source N: a stream of N frames
   echo "filesrc location=tests/data/astronaut.png ! pngdec ! videoconvert ! videoscale add-borders=true ! \
@@ -39,13 +40,13 @@ steady() { # steady STAGES -> seconds that N more frames take (start-up, model l
   awk -v a="$one" -v b="$two" 'BEGIN { printf "%.4f", b - a }'
 }
 
-echo "pipeline bench: $frames frames 1280x720 I420, backend $backend, $(nproc) cores (steady state)"
+echo "pipeline bench: $frames frames 1280x720 I420, $M, backend $backend, precision $precision, $(nproc) cores (steady state)"
 base=$(steady "")
 for threads in 1 2; do
   pre=$(steady "! cnnpreprocess model=$M")
-  inf=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend")
-  ovl=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend ! cnnoverlay")
-  all=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend saliency=true ! cnnoverlay ! cnnheatmap")
+  inf=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision")
+  ovl=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision ! cnnoverlay")
+  all=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision saliency=true ! cnnoverlay ! cnnheatmap")
   awk -v n="$frames" -v t="$threads" -v b="$base" -v p="$pre" -v i="$inf" -v o="$ovl" -v a="$all" 'BEGIN {
     printf "threads %d: %.1f fps end to end; per frame: source %.2f ms, preprocess %.2f ms, infer %.2f ms, overlay %.2f ms, heatmap (+saliency) %.2f ms\n",
       t, n / a, 1000 * b / n, 1000 * (p - b) / n, 1000 * (i - p) / n, 1000 * (o - i) / n, 1000 * (a - o) / n }'

@@ -493,20 +493,72 @@ __attribute__((target("avx2,fma"))) static double fma_peak_avx2(void) {
   if (out[0] == 12345.0f) fprintf(stderr, " ");
   return 8.0 * 12 * iters / (ms * 1e6);
 }
+/* The int8 multiply-accumulate peak of what the int8 kernels use: AVX-512 VNNI vpdpbusd (64
+ * MACs an instruction) when the CPU has it, else AVX2 vpmaddwd on widened values (16 MACs)
+ * with the vpaddd each needs, twelve independent chains. */
+#define MAC12(F, a) a##0 = F(a##0), a##1 = F(a##1), a##2 = F(a##2), a##3 = F(a##3), \
+  a##4 = F(a##4), a##5 = F(a##5), a##6 = F(a##6), a##7 = F(a##7), a##8 = F(a##8),    \
+  a##9 = F(a##9), a##10 = F(a##10), a##11 = F(a##11)
+__attribute__((target("avx512f,avx512vnni"))) static double int8_peak_vnni(void) {
+  const __m512i m = _mm512_set1_epi8(3), c = _mm512_set1_epi8(-5);
+  __m512i r0 = m, r1 = c, r2 = m, r3 = c, r4 = m, r5 = c, r6 = m, r7 = c, r8 = m, r9 = c,
+          r10 = m, r11 = c;
+  const long iters = 4000000;
+  double t0 = now_ms();
+#define DP(x) _mm512_dpbusd_epi32(x, m, c)
+  for (long k = 0; k < iters; k++) {
+    MAC12(DP, r);
+    __asm__ volatile("" : "+v"(r0), "+v"(r1), "+v"(r2), "+v"(r3), "+v"(r4), "+v"(r5));
+    __asm__ volatile("" : "+v"(r6), "+v"(r7), "+v"(r8), "+v"(r9), "+v"(r10), "+v"(r11));
+  }
+#undef DP
+  double ms = now_ms() - t0;
+  __m512i s = _mm512_add_epi32(_mm512_add_epi32(r0, r11), _mm512_add_epi32(r5, r6));
+  if (_mm512_reduce_add_epi32(s) == 12345) fprintf(stderr, " ");
+  return 64.0 * 12 * iters / (ms * 1e6);
+}
+__attribute__((target("avx2"))) static double int8_peak_avx2(void) {
+  const __m256i m = _mm256_set1_epi16(3), c = _mm256_set1_epi16(-5);
+  __m256i r0 = m, r1 = c, r2 = m, r3 = c, r4 = m, r5 = c, r6 = m, r7 = c, r8 = m, r9 = c,
+          r10 = m, r11 = c;
+  const long iters = 4000000;
+  double t0 = now_ms();
+  (void)m; /* each chain multiplies its own accumulator: nothing to hoist out of the loop */
+#define MW(x) _mm256_add_epi32(x, _mm256_madd_epi16(x, c))
+  for (long k = 0; k < iters; k++) {
+    MAC12(MW, r);
+    __asm__ volatile("" : "+x"(r0), "+x"(r1), "+x"(r2), "+x"(r3), "+x"(r4), "+x"(r5));
+    __asm__ volatile("" : "+x"(r6), "+x"(r7), "+x"(r8), "+x"(r9), "+x"(r10), "+x"(r11));
+  }
+#undef MW
+  double ms = now_ms() - t0;
+  int32_t out[8];
+  _mm256_storeu_si256((__m256i *)out, _mm256_add_epi32(r0, r11));
+  if (out[0] == 12345) fprintf(stderr, " ");
+  return 16.0 * 12 * iters / (ms * 1e6);
+}
 #endif
 
 /* The peak is the best of several short runs: one run on a shared machine can lose time to
- * a neighbour, and a low peak would flatter every %peak figure. */
-static double fma_peak(void) {
+ * a neighbour, and a low peak would flatter every %peak figure. int8: the int8 kernels'
+ * multiply-accumulate peak instead of the fp32 FMA one. */
+static double fma_peak(bool int8, const char **what) {
   double best = 0;
+  *what = "fp32 FMA";
 #if defined(__x86_64__)
   __builtin_cpu_init();
   for (int r = 0; r < 5; r++) {
     double g = 0;
-    if (__builtin_cpu_supports("avx512f")) g = fma_peak_avx512();
+    if (int8 && __builtin_cpu_supports("avx512vnni"))
+      g = int8_peak_vnni(), *what = "int8 VNNI vpdpbusd";
+    else if (int8 && __builtin_cpu_supports("avx2"))
+      g = int8_peak_avx2(), *what = "int8 (AVX2 vpmaddwd + vpaddd)";
+    else if (__builtin_cpu_supports("avx512f")) g = fma_peak_avx512();
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) g = fma_peak_avx2();
     if (g > best) best = g;
   }
+#else
+  (void)int8;
 #endif
   return best;
 }
@@ -606,13 +658,14 @@ static int cmd_bench(int argc, char **argv) {
       }
   }
   if (!rc) {
-    const double peak = fma_peak();
+    const char *peak_what;
+    const double peak = fma_peak(!strcmp(o.precision, "int8"), &peak_what);
     double rss, rss_peak;
     rss_mb(&rss, &rss_peak);
     printf("model: %s  macs: %.1f M  arena: %lld bytes  weights: %lld bytes\n", pos[0],
            (double)ms.macs / 1e6, (long long)ms.arena_bytes, (long long)ms.weight_bytes);
-    printf("machine: fp32 FMA peak %.1f GMAC/s per core (measured); process RSS %.1f MB "
-           "(peak %.1f MB, all sessions)\n", peak, rss, rss_peak);
+    printf("machine: %s peak %.1f GMAC/s per core (measured); process RSS %.1f MB "
+           "(peak %.1f MB, all sessions)\n", peak_what, peak, rss, rss_peak);
     printf("%-8s %7s %10s %10s %10s %9s %7s\n", "backend", "threads", "median_ms", "min_ms",
            "mean_ms", "GMAC/s", "%peak");
     double med[MAX_CONFIGS];

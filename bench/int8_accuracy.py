@@ -3,7 +3,7 @@
 development benchmark: the build and the tests never run it; standard library only).
 
     bench/int8_accuracy.py BUILD_DIR MODEL PHOTO_DIR [--method minmax|percentile]
-                           [--percentile P] [--threshold T] [--all]
+                           [--percentile P] [--threshold T] [--all] [--float-outputs]
                            [--prune S [--block-channels B] [--float]]
 
 --prune S: the model judged is MODEL pruned to sparsity S (`edgecnn prune`), then quantized
@@ -71,6 +71,8 @@ def main():
     ap.add_argument("--method", default="minmax")
     ap.add_argument("--percentile", default="99.99")
     ap.add_argument("--threshold", type=float, default=None)
+    ap.add_argument("--float-outputs", action="store_true",
+                    help="quantize with --float-outputs (the output heads stay float)")
     ap.add_argument("--prune", type=float, default=None)
     ap.add_argument("--block-channels", default="32")
     ap.add_argument("--float", action="store_true", help="with --prune: do not quantize")
@@ -97,7 +99,8 @@ def main():
             q8 = os.path.join(tmp, f"half{k}.int8.tflite")
             if o.prune is None or not o.float:
                 subprocess.run([edgecnn, "quantize", source, "--calibration", ",".join(calib),
-                                "-o", q8, "--method", o.method, "--percentile", o.percentile],
+                                "-o", q8, "--method", o.method, "--percentile", o.percentile]
+                               + (["--float-outputs"] if o.float_outputs else []),
                                check=True, capture_output=True)
             else:
                 q8 = source

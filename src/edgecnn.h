@@ -165,10 +165,13 @@ typedef enum ecnn_calibration {
 
 typedef struct ecnn_quantize_options {
   ecnn_calibration method;
-  double percentile; /* PERCENTILE: e.g. 99.99 (values outside saturate) */
+  double percentile;  /* PERCENTILE: e.g. 99.99 (values outside saturate) */
+  bool float_outputs; /* the ops that compute the graph's outputs (the last conv of each, and
+                       * the reshapes / concatenations after it) stay float: a detector's
+                       * scores keep their float precision (mixed int8 / float model) */
 } ecnn_quantize_options;
 
-/* Fills the defaults: min/max, percentile 99.99 (used only with PERCENTILE). */
+/* Fills the defaults: min/max, percentile 99.99 (used only with PERCENTILE), all int8. */
 void ecnn_quantize_options_init(ecnn_quantize_options *options);
 
 /* What ecnn_quantizer_write produced. */

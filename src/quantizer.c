@@ -302,7 +302,8 @@ typedef enum const_role {
   ROLE_CONV_W,
   ROLE_DW_W,
   ROLE_FC_W,
-  ROLE_BIAS
+  ROLE_BIAS,
+  ROLE_FLOAT /* a constant of a node that stays float: unchanged */
 } const_role;
 
 static bool is_weights(const_role r) { return r == ROLE_CONV_W || r == ROLE_DW_W || r == ROLE_FC_W; }
@@ -313,20 +314,23 @@ static bool has_weights(ecnn_op op) {
 }
 
 /* Each constant's role and the node it serves (a weight or bias serves one node only). */
-static ecnn_status const_roles(const ecnn_graph *g, const_role *role, int32_t *user) {
+static ecnn_status const_roles(const ecnn_graph *g, const bool *float_node, const_role *role,
+                               int32_t *user) {
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
     for (int32_t i = 0; i < n->num_inputs; i++) {
       const int32_t t = n->inputs[i];
       if (t < 0 || !g->tensors[t].data) continue;
       const_role r = ROLE_OTHER;
-      if (has_weights(n->op) && i == 1)
+      if (float_node[k])
+        r = ROLE_FLOAT;
+      else if (has_weights(n->op) && i == 1)
         r = n->op == ECNN_OP_CONV_2D             ? ROLE_CONV_W
             : n->op == ECNN_OP_DEPTHWISE_CONV_2D ? ROLE_DW_W
                                                  : ROLE_FC_W;
       else if (has_weights(n->op) && i == 2)
         r = ROLE_BIAS;
-      if (role[t] != ROLE_NONE && (role[t] != ROLE_OTHER || r != ROLE_OTHER))
+      if (role[t] != ROLE_NONE && (role[t] != r || (r != ROLE_OTHER && r != ROLE_FLOAT)))
         return ecnn_error(ECNN_STATUS_UNSUPPORTED,
                           "quantize: constant '%s' serves several ops as weights or bias",
                           g->tensors[t].name);
@@ -382,6 +386,8 @@ typedef struct int8_plan {
   const_role *role;   /* per tensor: constants' roles */
   int32_t *user;
   float **wscale;     /* per weight tensor: its scales */
+  bool *float_node;   /* per node: stays float (ecnn_quantize_options.float_outputs) */
+  bool *float_act;    /* per tensor: an activation a float node makes (or the graph input) */
 } int8_plan;
 
 /* A channel whose weights are tiny but whose bias is not would need a bias beyond int32 at
@@ -462,7 +468,7 @@ static ecnn_status add_float_const(ecnn_graph *out, const int8_plan *pl, int32_t
  * constants as they are. */
 static ecnn_status add_tensor(ecnn_graph *out, const int8_plan *pl, int32_t t, bool io) {
   const ecnn_tensor *x = &pl->g->tensors[t];
-  if (x->data && x->dtype == ECNN_DTYPE_F32)
+  if (x->data && x->dtype == ECNN_DTYPE_F32 && pl->role[t] != ROLE_FLOAT)
     return pl->role[t] == ROLE_BIAS ? add_bias(out, pl, t) : add_float_const(out, pl, t);
   if (x->data || io || x->dtype != ECNN_DTYPE_F32)
     return added(ecnn_graph_add_tensor(out, x->name, x->dtype, x->ndim, x->dims, x->data,
@@ -483,6 +489,37 @@ static ecnn_status add_twin(ecnn_graph *out, const int8_plan *pl, int32_t t, int
   return ecnn_graph_set_quant(out, *twin, 1, 0, &pl->act_scale[t], &pl->act_zp[t]);
 }
 
+/* The nodes that stay float with float_outputs: walking back from each graph output through
+ * RESHAPE / SQUEEZE / CONCATENATION to the CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED that
+ * computes it (a detector's heads: their int8 output would share one scale over scores that
+ * span a hundred logits). Marks those nodes and the activations they make. */
+static void float_heads(const ecnn_graph *g, bool *float_node, bool *float_act) {
+  const int32_t T = g->num_tensors;
+  int32_t *producer = malloc((size_t)T * sizeof *producer), *stack = malloc((size_t)T * sizeof *stack);
+  if (!producer || !stack) {
+    free(producer), free(stack);
+    return; /* nothing stays float */
+  }
+  for (int32_t t = 0; t < T; t++) producer[t] = -1;
+  for (int32_t k = 0; k < g->num_nodes; k++)
+    for (int32_t o = 0; o < g->nodes[k].num_outputs; o++) producer[g->nodes[k].outputs[o]] = k;
+  int32_t top = 0;
+  for (int32_t i = 0; i < g->num_outputs; i++) stack[top++] = g->outputs[i];
+  while (top > 0) {
+    const int32_t t = stack[--top], k = producer[t];
+    if (k < 0 || float_node[k]) continue;
+    const ecnn_node *n = &g->nodes[k];
+    const bool pass = n->op == ECNN_OP_RESHAPE || n->op == ECNN_OP_SQUEEZE ||
+                      n->op == ECNN_OP_CONCATENATION;
+    if (!pass && !has_weights(n->op)) continue;
+    float_node[k] = true;
+    for (int32_t o = 0; o < n->num_outputs; o++) float_act[n->outputs[o]] = true;
+    for (int32_t i = 0; pass && i < n->num_inputs && top < T; i++)
+      if (n->inputs[i] >= 0 && !g->tensors[n->inputs[i]].data) stack[top++] = n->inputs[i];
+  }
+  free(producer), free(stack);
+}
+
 /* Builds the int8 graph of the plan's float graph into out (freshly initialized): the
  * tensors some node or the graph's inputs and outputs use, in their order (the loader's
  * folded fp16 originals and the inputs of fused activations are left out). */
@@ -490,8 +527,10 @@ static ecnn_status build_int8(const int8_plan *pl, ecnn_graph *out) {
   const ecnn_graph *g = pl->g;
   const int32_t T = g->num_tensors;
   int32_t *id = malloc((size_t)T * sizeof *id), *twin = malloc((size_t)T * sizeof *twin);
+  int32_t *dq = malloc((size_t)T * sizeof *dq); /* float twins of int8 tensors float nodes read */
   bool *io = calloc((size_t)T, sizeof *io), *used = calloc((size_t)T, sizeof *used);
-  ecnn_status st = id && twin && io && used
+  for (int32_t t = 0; dq && t < T; t++) dq[t] = -1;
+  ecnn_status st = id && twin && dq && io && used
                        ? ECNN_STATUS_OK
                        : ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
   for (int32_t k = 0; st == ECNN_STATUS_OK && k < g->num_nodes; k++) {
@@ -503,12 +542,13 @@ static ecnn_status build_int8(const int8_plan *pl, ecnn_graph *out) {
   for (int32_t i = 0; st == ECNN_STATUS_OK && i < g->num_inputs; i++)
     io[g->inputs[i]] = used[g->inputs[i]] = true;
   for (int32_t i = 0; st == ECNN_STATUS_OK && i < g->num_outputs; i++) {
-    io[g->outputs[i]] = g->tensors[g->outputs[i]].dtype == ECNN_DTYPE_F32;
+    io[g->outputs[i]] = g->tensors[g->outputs[i]].dtype == ECNN_DTYPE_F32 &&
+                        !pl->float_act[g->outputs[i]]; /* a float node's output needs no twin */
     used[g->outputs[i]] = true;
   }
   for (int32_t t = 0; st == ECNN_STATUS_OK && t < T; t++) {
     id[t] = twin[t] = used[t] ? out->num_tensors : -1;
-    if (used[t]) st = add_tensor(out, pl, t, io[t]);
+    if (used[t]) st = add_tensor(out, pl, t, io[t] || pl->float_act[t]);
   }
   for (int32_t t = 0; st == ECNN_STATUS_OK && t < T; t++)
     if (io[t]) st = add_twin(out, pl, t, &twin[t]);
@@ -520,6 +560,22 @@ static ecnn_status build_int8(const int8_plan *pl, ecnn_graph *out) {
     const ecnn_node *n = &g->nodes[k];
     int32_t in[ECNN_MAX_NODE_INPUTS], o[ECNN_MAX_NODE_OUTPUTS];
     for (int32_t i = 0; i < n->num_inputs; i++) in[i] = n->inputs[i] >= 0 ? twin[n->inputs[i]] : -1;
+    for (int32_t i = 0; pl->float_node[k] && st == ECNN_STATUS_OK && i < n->num_inputs; i++) {
+      const int32_t t = n->inputs[i]; /* an int8 activation a float node reads: dequantized */
+      if (t >= 0 && io[t]) in[i] = id[t]; /* the float graph input itself */
+      if (t < 0 || g->tensors[t].data || pl->float_act[t] || io[t]) continue;
+      if (dq[t] < 0) {
+        const ecnn_tensor *x = &g->tensors[t];
+        char name[256];
+        snprintf(name, sizeof name, "%s_float", x->name);
+        dq[t] = ecnn_graph_add_tensor(out, name, ECNN_DTYPE_F32, x->ndim, x->dims, NULL, 0);
+        st = added(dq[t]);
+        if (st == ECNN_STATUS_OK)
+          st = added(ecnn_graph_add_node(out, ECNN_OP_DEQUANTIZE, &twin[t], 1, &dq[t], 1, NULL));
+      }
+      in[i] = dq[t];
+    }
+    if (st != ECNN_STATUS_OK) break;
     for (int32_t i = 0; i < n->num_outputs; i++) o[i] = twin[n->outputs[i]];
     const int32_t node = ecnn_graph_add_node(out, n->op, in, n->num_inputs, o, n->num_outputs,
                                              &n->params);
@@ -535,7 +591,7 @@ static ecnn_status build_int8(const int8_plan *pl, ecnn_graph *out) {
     for (int32_t i = 0; i < g->num_inputs; i++) out->inputs[i] = id[g->inputs[i]];
     for (int32_t i = 0; i < g->num_outputs; i++) out->outputs[i] = id[g->outputs[i]];
   }
-  free(id), free(twin), free(io), free(used);
+  free(id), free(twin), free(dq), free(io), free(used);
   return st;
 }
 
@@ -561,16 +617,20 @@ ecnn_status ecnn_quantizer_build(const ecnn_quantizer *q, const ecnn_quantize_op
                   .act_zp = calloc((size_t)T, sizeof(int32_t)),
                   .role = calloc((size_t)T, sizeof(const_role)),
                   .user = calloc((size_t)T, sizeof(int32_t)),
-                  .wscale = calloc((size_t)T, sizeof(float *))};
-  ecnn_status st = pl.act_scale && pl.act_zp && pl.role && pl.user && pl.wscale
+                  .wscale = calloc((size_t)T, sizeof(float *)),
+                  .float_node = calloc((size_t)g->num_nodes + 1, sizeof(bool)),
+                  .float_act = calloc((size_t)T, sizeof(bool))};
+  ecnn_status st = pl.act_scale && pl.act_zp && pl.role && pl.user && pl.wscale &&
+                           pl.float_node && pl.float_act
                        ? ECNN_STATUS_OK
                        : ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
+  if (st == ECNN_STATUS_OK && o.float_outputs) float_heads(g, pl.float_node, pl.float_act);
   for (int32_t k = 0; st == ECNN_STATUS_OK && k < g->num_nodes; k++)
     if (!ecnn_q8_ops[g->nodes[k].op].run)
       st = ecnn_error(ECNN_STATUS_UNSUPPORTED, "quantize: %s #%d has no int8 version here",
                       ecnn_op_name(g->nodes[k].op), (int)g->nodes[k].index);
   if (st == ECNN_STATUS_OK) st = activation_params(q, &o, pl.act_scale, pl.act_zp);
-  if (st == ECNN_STATUS_OK) st = const_roles(g, pl.role, pl.user);
+  if (st == ECNN_STATUS_OK) st = const_roles(g, pl.float_node, pl.role, pl.user);
   for (int32_t t = 0; st == ECNN_STATUS_OK && t < T; t++) { /* before the biases need them */
     int32_t C;
     if (!is_weights(pl.role[t])) continue;
@@ -584,6 +644,7 @@ ecnn_status ecnn_quantizer_build(const ecnn_quantizer *q, const ecnn_quantize_op
   if (st == ECNN_STATUS_OK) st = ecnn_graph_prepare(out); /* the int8 ops' own checks */
   for (int32_t t = 0; pl.wscale && t < T; t++) free(pl.wscale[t]);
   free(pl.act_scale), free(pl.act_zp), free(pl.role), free(pl.user), free(pl.wscale);
+  free(pl.float_node), free(pl.float_act);
   return st;
 }
 

@@ -60,10 +60,11 @@ static const char *help_text =
     "         configurations take turns in blocks of N consecutive timed runs (default 5),\n"
     "         each block after one untimed run; median / min / mean over all blocks\n"
     "  quantize MODEL --calibration DIR|IMAGE[,IMAGE...] -o OUT.tflite [--method minmax|percentile]\n"
-    "                [--percentile P] [--config SIDECAR] [--threads N]\n"
+    "                [--percentile P] [--float-outputs] [--config SIDECAR] [--threads N]\n"
     "         post-training int8 quantization: the images, preprocessed as the model's sidecar\n"
     "         says, give every tensor's range (min/max, or the range holding P%% of the values,\n"
-    "         default 99.99); writes an int8 TFLite model and its sidecar OUT.tflite.ini\n"
+    "         default 99.99); writes an int8 TFLite model and its sidecar OUT.tflite.ini;\n"
+    "         --float-outputs keeps the layers that compute the outputs float\n"
     "  prune  MODEL --sparsity S -o OUT.tflite [--block-channels B]\n"
     "         zeroes the share S (0..1) of each 1x1 convolution's weight blocks with the\n"
     "         smallest magnitudes (B output channels of one input channel, default 32: what\n"
@@ -153,6 +154,7 @@ typedef struct cli_opts {
   const char *input, *output_dir, *config;
   const char *calibration, *output, *method; /* quantize, prune */
   double percentile, sparsity;
+  bool float_outputs;
   int block_channels;
   char threads[64], backend[64];
   const char *precision;
@@ -180,6 +182,10 @@ static int parse_opts(int argc, char **argv, cli_opts *o, char **pos, int *npos,
     if (a[0] != '-' || !a[1]) {
       if (*npos >= maxpos) return usage("unexpected argument '%s'", a);
       pos[(*npos)++] = argv[i];
+      continue;
+    }
+    if (!strcmp(a, "--float-outputs")) { /* the one option without a value */
+      o->float_outputs = true;
       continue;
     }
     if (i + 1 >= argc) return usage("option %s needs a value", a);
@@ -747,6 +753,7 @@ static int cmd_quantize(int argc, char **argv) {
   else if (!strcmp(o.method, "percentile")) qo.method = ECNN_CALIBRATION_PERCENTILE;
   else return usage("--method must be minmax or percentile, got '%s'", o.method);
   qo.percentile = o.percentile;
+  qo.float_outputs = o.float_outputs;
 
   ecnn_config cfg;
   ecnn_config_init(&cfg);

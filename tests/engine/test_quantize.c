@@ -7,7 +7,7 @@
  * (every confident float detection found by the int8 model, same class, IoU >= 0.5, score
  * within 0.05, and the other way round); the written file
  * loading back to the same outputs bit for bit and holding about a quarter of the float
- * weight bytes; percentile calibration narrowing ranges; and the errors (no calibration yet,
+ * weight bytes; percentile calibration narrowing ranges; float output heads; and the errors (no calibration yet,
  * a bad percentile, a wrong input size, an already quantized model).
  */
 #include <check.h>
@@ -279,6 +279,59 @@ END_TEST
 START_TEST(test_quantize_blazeface) { quantize_and_run(&face); }
 END_TEST
 
+/* float_outputs: BlazeFace's four head convs (and the reshapes / concatenations after them)
+ * stay float behind DEQUANTIZEs, the rest is int8, and the outputs come closer to the float
+ * model's than the all-int8 model's do (its score logits span 130: one quantum is 0.52). */
+START_TEST(test_float_outputs) {
+  uint8_t *bytes;
+  size_t size;
+  ecnn_quantizer *q = calibrated(&face, &bytes, &size);
+  if (!q) return;
+  ecnn_quantize_options o;
+  ecnn_quantize_options_init(&o);
+  ck_assert(!o.float_outputs);
+  ecnn_graph all, mixed;
+  ecnn_graph_init(&all), ecnn_graph_init(&mixed);
+  ck_assert_int_eq(ecnn_quantizer_build(q, &o, &all), ECNN_STATUS_OK);
+  o.float_outputs = true;
+  ck_assert_msg(ecnn_quantizer_build(q, &o, &mixed) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  int32_t float_convs = 0, int8_convs = 0, dequantize = 0;
+  for (int32_t k = 0; k < mixed.num_nodes; k++) {
+    const ecnn_node *n = &mixed.nodes[k];
+    dequantize += n->op == ECNN_OP_DEQUANTIZE;
+    if (n->op != ECNN_OP_CONV_2D) continue;
+    const bool f = mixed.tensors[n->outputs[0]].dtype == ECNN_DTYPE_F32;
+    ck_assert_int_eq(mixed.tensors[n->inputs[1]].dtype, f ? ECNN_DTYPE_F32 : ECNN_DTYPE_I8);
+    ck_assert(f == !n->quantized);
+    float_convs += f, int8_convs += !f;
+  }
+  ck_assert_int_eq(float_convs, 4); /* two scales x (boxes, scores) */
+  ck_assert_int_gt(int8_convs, 10);
+  ck_assert_int_ge(dequantize, 1);
+  for (int32_t i = 0; i < mixed.num_outputs; i++)
+    ck_assert_int_eq(mixed.tensors[mixed.outputs[i]].dtype, ECNN_DTYPE_F32);
+  ecnn_model *fm = NULL, *am = NULL, *mm = NULL;
+  ck_assert_int_eq(ecnn_model_load_buffer(bytes, size, &fm), ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_model_from_graph(&all, &am), ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_model_from_graph(&mixed, &mm), ECNN_STATUS_OK);
+  float *x = photo("astronaut", face.size), *f[MAX_OUT], *a[MAX_OUT], *m[MAX_OUT];
+  size_t nf[MAX_OUT], na[MAX_OUT], nm[MAX_OUT];
+  run(fm, x, face.size, f, nf), run(am, x, face.size, a, na), run(mm, x, face.size, m, nm);
+  for (int32_t out = 0; out < 2; out++) {
+    double ea = 0, em = 0;
+    for (size_t i = 0; i < nf[out]; i++)
+      ea += fabs((double)f[out][i] - a[out][i]), em += fabs((double)f[out][i] - m[out][i]);
+    ck_assert_msg(em < ea, "output %d: float heads off by %g on average, all-int8 by %g",
+                  (int)out, em / (double)nf[out], ea / (double)nf[out]);
+  }
+  free_outputs(f, 2), free_outputs(a, 2), free_outputs(m, 2);
+  free(x);
+  ecnn_model_free(fm), ecnn_model_free(am), ecnn_model_free(mm);
+  ecnn_quantizer_free(q);
+  free(bytes);
+}
+END_TEST
+
 /* Percentile calibration gives every activation a range no wider than min / max does. */
 START_TEST(test_percentile) {
   uint8_t *bytes;
@@ -348,6 +401,7 @@ int main(void) {
   tcase_add_test(tc, test_quantize_ssd);
   tcase_add_test(tc, test_quantize_blazeface);
   tcase_add_test(tc, test_percentile);
+  tcase_add_test(tc, test_float_outputs);
   tcase_add_test(tc, test_errors);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -5,10 +5,10 @@
  * scale, int8 activations, shared scales where TFLite requires them); its outputs against the
  * float model's (within four quanta of the output's scale on average) and their detections
  * (every confident float detection found by the int8 model, same class, IoU >= 0.5, score
- * within 0.05, and the other way round); the written file
- * loading back to the same outputs bit for bit and holding about a quarter of the float
- * weight bytes; percentile calibration narrowing ranges; float output heads; and the errors (no calibration yet,
- * a bad percentile, a wrong input size, an already quantized model).
+ * within 0.05, and the other way round); the written file loading back to the same outputs
+ * bit for bit and holding about a quarter of the float weight bytes; percentile calibration
+ * narrowing ranges; float output heads; and the errors (no calibration yet, a bad
+ * percentile, a wrong input size, an already quantized model).
  */
 #include <check.h>
 #include <math.h>

@@ -11,7 +11,8 @@
  * 2^32 (the SIMD kernels' int32 lanes do; real models stay far inside int32), and the zero
  * point is added exactly before the clamp. The scalar kernels (suffix __scalar,
  * src/kernels/scalar/q8_conv_scalar.c) are the oracle; the AVX2 kernels (suffix __avx2,
- * src/kernels/x86/q8_conv_x86.c) are bit-identical to them on every input.
+ * src/kernels/x86/q8_conv_x86.c) and the ARM64 NEON kernels (suffixes __neon and __neondot,
+ * src/kernels/arm/q8_conv_neon.c) are bit-identical to them on every input.
  *
  * Layouts: activations dense NHWC; CONV_2D weights [out_c, kernel_h, kernel_w, in_c / groups];
  * DEPTHWISE weights [1, kernel_h, kernel_w, in_c * depth_multiplier]; bias int32 [out_c] (may
@@ -118,5 +119,73 @@ void ecnn_q8_conv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk
  * packed by ecnn_q8_dwconv2d_pack (the block also holds in_zp's padding row). */
 void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                             const void *in, void *out, int32_t row0, int32_t row1);
+
+/* ---- NEON kernels (ARM64; call only when isa.h reports NEON) ---- */
+
+/* Weights repacked once per model for the NEON kernels, with the per-channel requantization
+ * in the form they read it: channel order, every array padded with zeros to whole blocks of
+ * 16 channels and 64-byte aligned. One block (see ecnn_q8_*_pack_neon). */
+typedef struct ecnn_q8_packed_neon {
+  int32_t out_c;   /* channels */
+  int32_t k;       /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
+  int32_t kp;      /* CONV_2D: k rounded up to 8 (plain) or 16 (dot); DEPTHWISE: k */
+  bool dot;        /* CONV_2D packed for ecnn_q8_conv2d__neondot (else ecnn_q8_conv2d__neon) */
+  bool left;       /* some channel shifts left (shift > 0) */
+  void *w;         /* plain CONV_2D: int16 [out_c / 16][kp][16] of (w - w_zp);
+                    * dot CONV_2D: int8 [out_c / 16][kp / 4][16][4] of w (w_zp is 0);
+                    * DEPTHWISE: int16 [out_c / 16][k][16] of (w - w_zp) */
+  int32_t *bias;   /* dot CONV_2D: bias - zx * sum of w, zx the input zero point as the kernel
+                    * reads the input (in_zp; in_zp - 128 for uint8, read with the top bit
+                    * flipped); else bias */
+  int32_t *mult;   /* Q31 multipliers */
+  int32_t *lshift; /* min(max(shift, 0), 32) */
+  int32_t *rshift; /* -min(-shift, 31) when shift < 0, else 0: vrshlq's (negative) count */
+  uint8_t *zp_row; /* DEPTHWISE: in_zp repeated (padded out_c + 16 bytes), for padded taps */
+} ecnn_q8_packed_neon;
+
+/* Bytes the NEON packed block of p needs (0: the NEON kernels do not take p: CONV_2D with
+ * groups > 1, DEPTHWISE with a depth multiplier other than 1 or over 64 taps). dot: the
+ * layout of the sdot kernel, which takes int8 weights with zero point 0 (TFLite's int8
+ * models); for other weights the plain layout is packed (and sized) instead. */
+size_t ecnn_q8_conv2d_packed_bytes_neon(const ecnn_q8_conv_params *p, bool dot);
+size_t ecnn_q8_dwconv2d_packed_bytes_neon(const ecnn_q8_conv_params *p);
+/* Packs into dst (packed_bytes_neon of room, 64-byte aligned; the result points into dst,
+ * which must outlive its use). w, bias (may be NULL), mult and shift as for the scalar
+ * kernels; read only during the call. Returns the header at the start of dst; its `dot` says
+ * which CONV_2D kernel takes it. */
+ecnn_q8_packed_neon *ecnn_q8_conv2d_pack_neon(const ecnn_q8_conv_params *p, const void *w,
+                                              const int32_t *bias, const int32_t *mult,
+                                              const int32_t *shift, bool dot, void *dst);
+ecnn_q8_packed_neon *ecnn_q8_dwconv2d_pack_neon(const ecnn_q8_conv_params *p, const void *w,
+                                                const int32_t *bias, const int32_t *mult,
+                                                const int32_t *shift, void *dst);
+
+/* Scratch bytes ecnn_q8_conv2d__neon / __neondot need for p packed as pk (im2col rows). */
+size_t ecnn_q8_conv2d_scratch_bytes_neon(const ecnn_q8_conv_params *p,
+                                         const ecnn_q8_packed_neon *pk);
+/* CONV_2D (groups 1) on the flat output pixels [px0, px1) and the 16-channel blocks
+ * [nb0, nb1) (cut at out_c), pk packed by ecnn_q8_conv2d_pack_neon with dot false (__neon:
+ * int16 products, vmlal) or true (__neondot: sdot; call only when ecnn_q8_neon_dot_supported);
+ * scratch: ecnn_q8_conv2d_scratch_bytes_neon bytes of the caller's, not shared with a
+ * concurrent call. Disjoint ranges may run concurrently. */
+void ecnn_q8_conv2d__neon(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
+                          const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
+                          int32_t nb1, void *scratch);
+void ecnn_q8_conv2d__neondot(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
+                             const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
+                             int32_t nb1, void *scratch);
+/* DEPTHWISE_CONV_2D (multiplier 1) on the output rows [row0, row1) of batch * out_h, weights
+ * packed by ecnn_q8_dwconv2d_pack_neon. */
+void ecnn_q8_dwconv2d__neon(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
+                            const void *in, void *out, int32_t row0, int32_t row1);
+
+/* Whether the CPU has the ARMv8.2 dot product (sdot; Linux: HWCAP_ASIMDDP). */
+bool ecnn_q8_neon_dot_supported(void);
+/* Whether CONV_2D packs for (and so runs) the sdot kernel: supported and not switched off. */
+bool ecnn_q8_neon_dot_active(void);
+/* Switches the sdot kernel on (if supported) or off for the models loaded afterwards (the
+ * choice is made when a model's weights are packed); returns the state now. Not thread-safe:
+ * call before loading models. */
+bool ecnn_q8_neon_dot_set(bool on);
 
 #endif /* ECNN_KERNELS_Q8_CONV_H */

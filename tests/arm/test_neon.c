@@ -1,18 +1,31 @@
 /*
  * test_neon.c — the ARM64 NEON kernels against their scalar twins, cross-built with
  * gcc-aarch64-linux-gnu and run under qemu-aarch64 (scripts/test_arm.sh; no Check or libyuv
- * for arm64 needed): CONV_2D over output channels below/at/above the 16-wide tile, odd widths,
- * strides, dilation, padding; DEPTHWISE over channel tails; then a whole model (the path given
- * on the command line) on the NEON path against the scalar path within 1e-4 relative.
+ * for arm64 needed): float CONV_2D over output channels below/at/above the 16-wide tile, odd
+ * widths, strides, dilation, padding; float DEPTHWISE over channel tails; the int8 CONV_2D
+ * (plain NEON and sdot, each forced) and DEPTHWISE byte for byte against the scalar twins over
+ * channels below / at / above the 16-channel blocks, odd widths, 1x1 / 3x3 / 5x5, strides 1 and
+ * 2, dilation, SAME / VALID, two images, zero points -128 / 0 / 127 (uint8 too), per-channel
+ * multipliers with right and left shifts, clamps, pixel / block / row ranges as the thread
+ * pool cuts them, and the requantization's edges; then whole models given on the command line
+ * on the NEON path against the scalar path: float ones within 1e-4 relative, int8 ones (after
+ * --int8) bit for bit, with the plain and the sdot CONV_2D kernel, at 1 and 2 threads.
+ *
+ *   test_neon [float.tflite ...] [--int8 model.int8.tflite ...]
+ *
+ * ECNN_TEST_EXPECT_DOT=0|1 in the environment: what the sdot detection must report (the
+ * emulated CPU's feature).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "edgecnn.h"
 #include "kernels/conv.h"
 #include "kernels/isa.h"
+#include "kernels/q8_conv.h"
 
 static int failures;
 
@@ -138,6 +151,305 @@ static void test_dwconv(void) {
   printf("neon: %d depthwise configurations\n", n);
 }
 
+/* ---- int8 CONV_2D / DEPTHWISE_CONV_2D against the scalar twins, byte for byte ---- */
+
+static uint32_t rng_state;
+static uint32_t rnd(void) {
+  rng_state = 1664525u * rng_state + 1013904223u;
+  return rng_state >> 8;
+}
+static int32_t rnd_in(int32_t lo, int32_t hi) {
+  return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
+}
+
+static bool dot_ok; /* the CPU has sdot: the __neondot kernel is tested too */
+
+/* Geometry of an int8 convolution (kernel kh x kw, SAME or VALID). */
+static ecnn_q8_conv_params q8_geometry(int32_t batch, int32_t h, int32_t w, int32_t ic,
+                                       int32_t oc, int32_t kh, int32_t kw, int32_t s, int32_t d,
+                                       int same) {
+  ecnn_q8_conv_params p;
+  memset(&p, 0, sizeof p);
+  p.batch = batch, p.in_h = h, p.in_w = w, p.in_c = ic, p.out_c = oc;
+  p.kernel_h = kh, p.kernel_w = kw, p.stride_h = p.stride_w = s;
+  p.dilation_h = p.dilation_w = d;
+  p.groups = 1, p.depth_multiplier = 1;
+  p.out_h = out_size(h, kh, s, d, same, &p.pad_top);
+  p.out_w = out_size(w, kw, s, d, same, &p.pad_left);
+  return p;
+}
+
+/* Quantization of variant v: the dtypes (int8 activations and weights with weight zero point
+ * 0 mostly; uint8 activations with int8 weights, which the sdot kernel reads with the top bit
+ * flipped; uint8 both with weight zero points, which it leaves to the plain one), the zero
+ * points (-128 / 0 / 127 and others) and the clamp (none, a RELU, a RELU6-like one). */
+static void q8_quantization(ecnn_q8_conv_params *p, int v) {
+  static const int32_t zps[] = {-128, 0, 127, -5};
+  p->u8 = v % 5 >= 3;
+  p->w_u8 = v % 5 == 4;
+  const int32_t lo = p->u8 ? 0 : -128, hi = p->u8 ? 255 : 127;
+  p->in_zp = p->u8 ? (int32_t[]){0, 128, 255, 77}[v % 4] : zps[v % 4];
+  p->out_zp = p->u8 ? (int32_t[]){255, 0, 128, 3}[(v / 2) % 4] : zps[(v + 1) % 4];
+  p->w_zp = p->w_u8 ? (int32_t[]){0, 128, 255, 131}[(v / 3) % 4] : 0;
+  p->out_min = lo, p->out_max = hi;
+  if (v % 3 == 1) p->out_min = p->out_zp > lo ? p->out_zp : lo; /* a RELU */
+  if (v % 3 == 2) p->out_min = lo + 40, p->out_max = hi - 50;    /* a RELU6-like clamp */
+}
+
+/* Per-channel multipliers: mostly ones that keep outputs in range (shift -4..-15), with Q31
+ * halves, one-bit right shifts (ties of the rounding shift), left shifts (saturating ones
+ * among them), the largest right shift and 0; with `left` false no shift goes left (the
+ * kernels' other variant). */
+static void q8_multipliers(int32_t *mult, int32_t *shift, int32_t n, int left) {
+  for (int32_t c = 0; c < n; c++) {
+    mult[c] = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
+    shift[c] = -rnd_in(4, 15);
+    switch (c % 11) {
+    case 3: mult[c] = 1 << 30; break;
+    case 5: shift[c] = -1; break;
+    case 6: shift[c] = left ? rnd_in(1, 3) : -2; break;
+    case 7: shift[c] = left ? 20 : -40, mult[c] = INT32_MAX; break;
+    case 9: shift[c] = -31; break;
+    case 10: mult[c] = rnd() % 2 ? 0 : 1 << 30, shift[c] = -2; break;
+    default: break;
+    }
+  }
+}
+
+static void fill8(uint8_t *x, size_t n) {
+  for (size_t i = 0; i < n; i++) x[i] = (uint8_t)rnd();
+}
+
+/* int8 weights in [-127, 127] as the quantizer makes them (-128 now and then); uint8 any. */
+static void fill_weights8(uint8_t *w, size_t n, int u8) {
+  for (size_t i = 0; i < n; i++) {
+    int32_t v = rnd_in(-127, 127);
+    if (rnd() % 97 == 0) v = -128;
+    w[i] = u8 ? (uint8_t)rnd() : (uint8_t)(int8_t)v;
+  }
+}
+
+static void fill_bias32(int32_t *b, int32_t n) {
+  for (int32_t c = 0; c < n; c++) b[c] = rnd_in(-40000, 40000);
+  if (n > 2) b[2] = INT32_MAX - 3000; /* near the top: saturates the left shifts */
+  if (n > 4) b[4] = INT32_MIN + 3000; /* and the bottom */
+}
+
+static void *packed_alloc(size_t bytes) {
+  return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+}
+
+/* Index of the first byte where got and ref differ (n: none). */
+static size_t first_diff(const uint8_t *got, const uint8_t *ref, size_t n) {
+  size_t i = 0;
+  while (i < n && got[i] == ref[i]) i++;
+  return i;
+}
+
+static int q8_val(const ecnn_q8_conv_params *p, uint8_t b) { return p->u8 ? b : (int8_t)b; }
+
+/* p's CONV_2D with the given data on the NEON kernel packed for `dot` (whole, and in pixel
+ * ranges of 7 x one block at a time, last block first), against ref. Returns whether the sdot
+ * kernel ran. */
+static int q8_conv_check(const ecnn_q8_conv_params *p, const uint8_t *in, const uint8_t *w,
+                         const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                         const uint8_t *ref, int dot, const char *what) {
+  const size_t no = (size_t)p->batch * p->out_h * p->out_w * p->out_c;
+  const int64_t npx = (int64_t)p->batch * p->out_h * p->out_w;
+  const int32_t nb = (p->out_c + 15) / 16;
+  const size_t bytes = ecnn_q8_conv2d_packed_bytes_neon(p, dot);
+  CHECK(bytes > 0, "%s: no NEON packing", what);
+  void *block = packed_alloc(bytes);
+  const ecnn_q8_packed_neon *pk = ecnn_q8_conv2d_pack_neon(p, w, bias, mult, shift, dot, block);
+  const int takes = dot && !p->w_u8 && p->w_zp == 0;
+  CHECK(pk->dot == takes, "%s: packed for %s", what, pk->dot ? "sdot" : "plain");
+  void *scratch = malloc(ecnn_q8_conv2d_scratch_bytes_neon(p, pk));
+  uint8_t *got = malloc(no + 16);
+  for (int split = 0; split < 2; split++) {
+    memset(got, 0x5a, no + 16); /* the 16 bytes after the output must stay */
+    for (int32_t ob = split ? nb - 1 : 0; ob >= 0; ob--) {
+      const int64_t step = split ? 7 : npx;
+      for (int64_t px = 0; px < npx; px += step) {
+        const int64_t px1 = px + step < npx ? px + step : npx;
+        const int32_t ob1 = split ? ob + 1 : nb;
+        if (pk->dot) ecnn_q8_conv2d__neondot(p, pk, in, got, px, px1, ob, ob1, scratch);
+        else ecnn_q8_conv2d__neon(p, pk, in, got, px, px1, ob, ob1, scratch);
+      }
+      if (!split) break;
+    }
+    const size_t bad = first_diff(got, ref, no);
+    CHECK(bad == no,
+          "%s %s split %d: oc %d ic %d %dx%d k %dx%d s %d d %d pad %d/%d batch %d %s/%s zp "
+          "%d/%d/%d clamp [%d, %d]: output %zu (channel %zu) is %d, scalar %d",
+          what, pk->dot ? "sdot" : "plain", split, (int)p->out_c, (int)p->in_c, (int)p->in_h,
+          (int)p->in_w, (int)p->kernel_h, (int)p->kernel_w, (int)p->stride_h,
+          (int)p->dilation_h, (int)p->pad_top, (int)p->pad_left, (int)p->batch,
+          p->u8 ? "u8" : "i8", p->w_u8 ? "u8" : "i8", (int)p->in_zp, (int)p->w_zp,
+          (int)p->out_zp, (int)p->out_min, (int)p->out_max, bad, bad % (size_t)p->out_c,
+          bad < no ? q8_val(p, got[bad]) : 0, bad < no ? q8_val(p, ref[bad]) : 0);
+    size_t after = 0;
+    while (after < 16 && got[no + after] == 0x5a) after++;
+    CHECK(after == 16, "%s: wrote past its output", what);
+  }
+  const int ran_dot = pk->dot;
+  free(got), free(scratch), free(block);
+  return ran_dot;
+}
+
+static void test_conv_q8(void) {
+  static const int32_t ocs[] = {1, 8, 15, 16, 17, 33};
+  static const int32_t ics[] = {1, 3, 8, 16, 17, 32};
+  static const int32_t widths[] = {1, 5, 7, 13}; /* 13: 195 pixels, over one 96-pixel chunk */
+  rng_state = 1;
+  int checked = 0, dots = 0, variant = 0;
+  for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
+    for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
+      for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
+        for (int cfg = 0; cfg < 8; cfg++) {
+          /* 1x1; 1x1 stride 2; 3x3 SAME; 3x3 VALID; 3x3 stride 2; 3x3 dilation 2; 5x5 stride
+           * 2; 5x5 VALID */
+          const int32_t k = cfg < 2 ? 1 : cfg >= 6 ? 5 : 3;
+          const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1, d = cfg == 5 ? 2 : 1;
+          const int32_t batch = 1 + (int32_t)(c == 1); /* two images: tiles cross into the next */
+          ecnn_q8_conv_params p = q8_geometry(batch, widths[c] + 2, widths[c], ics[b], ocs[a], k,
+                                              k, s, d, cfg != 3 && cfg != 7);
+          if (p.out_h < 1 || p.out_w < 1) continue;
+          const int v = variant++;
+          q8_quantization(&p, v);
+          const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+          const size_t nw = (size_t)p.out_c * k * k * p.in_c;
+          const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
+          const int64_t npx = (int64_t)p.batch * p.out_h * p.out_w;
+          uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no);
+          int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
+          int32_t *shift = malloc((size_t)p.out_c * 4);
+          fill8(in, ni), fill_weights8(w, nw, p.w_u8), fill_bias32(bias, p.out_c);
+          q8_multipliers(mult, shift, p.out_c, v % 2);
+          const int32_t *bp = cfg == 2 && c == 2 ? NULL : bias; /* no bias now and then */
+          ecnn_q8_conv2d__scalar(&p, in, w, bp, mult, shift, ref, 0, npx, 0, p.out_c);
+          q8_conv_check(&p, in, w, bp, mult, shift, ref, 0, "conv");
+          if (dot_ok) dots += q8_conv_check(&p, in, w, bp, mult, shift, ref, 1, "conv");
+          free(in), free(w), free(ref), free(bias), free(mult), free(shift);
+          checked++;
+        }
+  printf("neon: %d int8 conv configurations bit-identical (plain; sdot on %d of them)\n",
+         checked, dots);
+}
+
+static void test_dwconv_q8(void) {
+  static const int32_t cs[] = {1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40};
+  static const int32_t widths[] = {1, 4, 9};
+  rng_state = 2;
+  int checked = 0, variant = 0;
+  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+      for (int cfg = 0; cfg < 11; cfg++) {
+        /* 0-4: 3x3 (SAME, stride 2, VALID, stride 2 VALID, dilation 2); 5-7: 5x5 (SAME,
+         * stride 2, stride 2 VALID); 8: 1x1; 9: 7x7 SAME; 10: 3x5 SAME (the general loop) */
+        static const int32_t kh[] = {3, 3, 3, 3, 3, 5, 5, 5, 1, 7, 3};
+        static const int32_t kw[] = {3, 3, 3, 3, 3, 5, 5, 5, 1, 7, 5};
+        const int32_t s = cfg == 1 || cfg == 3 || cfg == 6 || cfg == 7 ? 2 : 1;
+        const int32_t d = cfg == 4 ? 2 : 1, w0 = widths[wi];
+        const int same = cfg != 2 && cfg != 3 && cfg != 7;
+        const int32_t batch = 1 + (int32_t)(wi == 1);
+        ecnn_q8_conv_params p =
+            q8_geometry(batch, w0 + 2, w0, cs[a], cs[a], kh[cfg], kw[cfg], s, d, same);
+        if (p.out_h < 1 || p.out_w < 1) continue;
+        const int v = variant++;
+        q8_quantization(&p, v);
+        const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+        const size_t nw = (size_t)kh[cfg] * kw[cfg] * p.out_c;
+        const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
+        const int32_t rows = p.batch * p.out_h;
+        /* the input exactly its size: the tails must not read past it */
+        uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 16);
+        int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
+        int32_t *shift = malloc((size_t)p.out_c * 4);
+        fill8(in, ni), fill_weights8(w, nw, p.w_u8), fill_bias32(bias, p.out_c);
+        q8_multipliers(mult, shift, p.out_c, v % 2);
+        const int32_t *bp = cfg == 0 && wi == 2 ? NULL : bias;
+        ecnn_q8_dwconv2d__scalar(&p, in, w, bp, mult, shift, ref, 0, rows);
+        const size_t bytes = ecnn_q8_dwconv2d_packed_bytes_neon(&p);
+        CHECK(bytes > 0, "dwconv: no NEON packing");
+        void *block = packed_alloc(bytes);
+        const ecnn_q8_packed_neon *pk = ecnn_q8_dwconv2d_pack_neon(&p, w, bp, mult, shift, block);
+        for (int split = 0; split < 2; split++) {
+          memset(got, 0x5a, no + 16);
+          if (!split)
+            ecnn_q8_dwconv2d__neon(&p, pk, in, got, 0, rows);
+          else /* a row at a time, last first */
+            for (int32_t r = rows - 1; r >= 0; r--)
+              ecnn_q8_dwconv2d__neon(&p, pk, in, got, r, r + 1);
+          const size_t bad = first_diff(got, ref, no);
+          CHECK(bad == no,
+                "dwconv split %d: c %d %dx%d k %dx%d s %d d %d batch %d %s/%s zp %d/%d/%d "
+                "clamp [%d, %d]: output %zu (channel %zu) is %d, scalar %d",
+                split, (int)p.out_c, (int)p.in_h, (int)p.in_w, (int)p.kernel_h, (int)p.kernel_w,
+                (int)s, (int)d, (int)p.batch, p.u8 ? "u8" : "i8", p.w_u8 ? "u8" : "i8",
+                (int)p.in_zp, (int)p.w_zp, (int)p.out_zp, (int)p.out_min, (int)p.out_max, bad,
+                bad % (size_t)p.out_c, bad < no ? q8_val(&p, got[bad]) : 0,
+                bad < no ? q8_val(&p, ref[bad]) : 0);
+          size_t after = 0;
+          while (after < 16 && got[no + after] == 0x5a) after++;
+          CHECK(after == 16, "dwconv wrote past its output");
+        }
+        free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(block);
+        checked++;
+      }
+  printf("neon: %d int8 depthwise configurations bit-identical\n", checked);
+}
+
+/* The requantization's edges one accumulator at a time: a 1x1 conv (and a 1x1 depthwise) of
+ * weight +-1 makes acc = bias +- (x - in_zp), so the 256 pixels x = -128..127 and each
+ * channel's bias and multiplier put accumulators where the roundings tie, the left shift
+ * saturates and the int32 ends are near (and wrap). */
+static void test_requant_q8(void) {
+  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
+                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
+                                   -77777, 3 << 24, 1000, -1000, INT32_MAX - 60, INT32_MIN + 60};
+  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250, 1, 1 << 29};
+  static const int32_t shifts[] = {-40, -31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30, 31};
+  enum { OC = sizeof biases / sizeof *biases };
+  int checked = 0;
+  for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
+    for (size_t sh = 0; sh < sizeof shifts / sizeof *shifts; sh++)
+      for (int zv = 0; zv < 3; zv++) {
+        ecnn_q8_conv_params p = q8_geometry(1, 16, 16, 1, OC, 1, 1, 1, 1, 1);
+        p.in_zp = zv == 0 ? 0 : zv == 1 ? -128 : 127;
+        p.out_zp = zv == 0 ? -128 : zv == 1 ? 0 : 127;
+        p.out_min = -128, p.out_max = 127;
+        uint8_t in[256], w[OC], ref[256 * OC], got[256 * OC];
+        int32_t mult[OC], shift[OC];
+        for (int32_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
+        for (int32_t c = 0; c < OC; c++) {
+          w[c] = c % 3 == 2 ? (uint8_t)(int8_t)-1 : 1;
+          mult[c] = mults[m];
+          shift[c] = shifts[sh] + (c % 4 == 3 && shifts[sh] < 0 ? 1 : 0);
+        }
+        char what[64];
+        snprintf(what, sizeof what, "requant mult %d shift %d", (int)mults[m], (int)shifts[sh]);
+        ecnn_q8_conv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 256, 0, OC);
+        q8_conv_check(&p, in, w, biases, mult, shift, ref, 0, what);
+        if (dot_ok) q8_conv_check(&p, in, w, biases, mult, shift, ref, 1, what);
+        /* the same as a 1x1 depthwise: one channel per bias, the pixels across the image */
+        ecnn_q8_conv_params q = q8_geometry(1, 1, 256, OC, OC, 1, 1, 1, 1, 1);
+        q.in_zp = p.in_zp, q.out_zp = p.out_zp, q.out_min = -128, q.out_max = 127;
+        uint8_t *xin = malloc(256 * OC);
+        for (size_t i = 0; i < 256 * (size_t)OC; i++) xin[i] = (uint8_t)(i / OC);
+        ecnn_q8_dwconv2d__scalar(&q, xin, w, biases, mult, shift, ref, 0, 1);
+        void *block = packed_alloc(ecnn_q8_dwconv2d_packed_bytes_neon(&q));
+        const ecnn_q8_packed_neon *pk =
+            ecnn_q8_dwconv2d_pack_neon(&q, w, biases, mult, shift, block);
+        ecnn_q8_dwconv2d__neon(&q, pk, xin, got, 0, 1);
+        const size_t bad = first_diff(got, ref, 256 * OC);
+        CHECK(bad == 256 * OC, "%s depthwise: pixel %zu channel %zu (bias %d) is %d, scalar %d",
+              what, bad / OC, bad % OC, (int)biases[bad % OC], (int8_t)got[bad], (int8_t)ref[bad]);
+        free(xin), free(block);
+        checked++;
+      }
+  printf("neon: %d int8 requantization edge sets bit-identical (conv and depthwise)\n", checked);
+}
+
 static void test_model(const char *path) {
   ecnn_model *m = NULL;
   if (ecnn_model_load_file(path, &m) != ECNN_STATUS_OK) {
@@ -174,11 +486,145 @@ static void test_model(const char *path) {
   ecnn_model_free(m);
 }
 
+/* ---- whole int8 models ---- */
+
+enum { MAX_OUT = 4 };
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Loads the int8 model at path (packing its weights for the sdot kernel or not) and runs it on
+ * x on the ISA path and thread count given; the outputs' bytes into y[] / n[]. Returns the
+ * output count (0: failed). */
+static int32_t run_int8(const char *path, int dot, ecnn_isa isa, int32_t threads, const float *x,
+                        size_t x_bytes, uint8_t **y, size_t *n) {
+  CHECK(ecnn_q8_neon_dot_set(dot) == dot, "sdot %s refused", dot ? "on" : "off");
+  ecnn_model *m = NULL;
+  if (ecnn_model_load_file(path, &m) != ECNN_STATUS_OK) {
+    CHECK(0, "load %s: %s", path, ecnn_last_error());
+    return 0;
+  }
+  CHECK(ecnn_isa_set(isa) == isa, "isa %s refused", ecnn_isa_name(isa));
+  ecnn_session_options o;
+  ecnn_session_options_init(&o);
+  o.threads = threads;
+  o.precision = ECNN_PRECISION_INT8;
+  ecnn_session *s = NULL;
+  int32_t count = 0;
+  if (ecnn_session_create(m, &o, &s) != ECNN_STATUS_OK) {
+    CHECK(0, "%s: session: %s", path, ecnn_last_error());
+  } else {
+    CHECK(ecnn_session_set_input(s, 0, x, x_bytes) == ECNN_STATUS_OK, "input");
+    const double t0 = now_ms();
+    const ecnn_status st = ecnn_session_run(s);
+    const double ms = now_ms() - t0;
+    CHECK(st == ECNN_STATUS_OK, "%s: run: %s", path, ecnn_last_error());
+    count = ecnn_model_output_count(m);
+    count = count < MAX_OUT ? count : MAX_OUT;
+    for (int32_t i = 0; i < count; i++) {
+      const void *d = NULL;
+      ecnn_tensor_info oi;
+      ecnn_session_output(s, i, &d, &oi);
+      n[i] = oi.bytes;
+      y[i] = malloc(oi.bytes);
+      memcpy(y[i], d, oi.bytes);
+    }
+    printf("neon: %s on %s%s, %d thread%s: %.0f ms (emulated)\n", path, ecnn_isa_name(isa),
+           isa == ECNN_ISA_NEON ? (dot ? " (sdot)" : " (plain)") : "", (int)threads,
+           threads > 1 ? "s" : "", ms);
+  }
+  ecnn_session_free(s);
+  ecnn_model_free(m);
+  return count;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Distinct 4-byte values among the n bytes at y (the outputs are float after DEQUANTIZE): a
+ * comparison of constant outputs would prove little. */
+static size_t distinct4(const uint8_t *y, size_t n) {
+  const size_t k = n / 4;
+  uint32_t *v = malloc(k * sizeof *v + 1);
+  memcpy(v, y, k * sizeof *v);
+  qsort(v, k, sizeof *v, cmp_u32);
+  size_t d = k ? 1 : 0;
+  for (size_t i = 1; i < k; i++) d += v[i] != v[i - 1];
+  free(v);
+  return d;
+}
+
+/* An int8 model: its outputs on the NEON path (plain and, when the CPU has it, sdot CONV_2D;
+ * 1 and 2 threads) byte for byte those of the scalar path. */
+static void test_model_int8(const char *path) {
+  ecnn_model *m = NULL;
+  if (ecnn_model_load_file(path, &m) != ECNN_STATUS_OK) {
+    CHECK(0, "load %s: %s", path, ecnn_last_error());
+    return;
+  }
+  ecnn_tensor_info in;
+  ecnn_model_input_info(m, 0, &in);
+  ecnn_model_free(m);
+  CHECK(in.dtype == ECNN_DTYPE_F32, "%s: a float input expected (QUANTIZE after it)", path);
+  float *x = malloc(in.bytes);
+  fill(x, in.bytes / 4, 7);
+  uint8_t *ref[MAX_OUT] = {0}, *got[MAX_OUT] = {0};
+  size_t nref[MAX_OUT] = {0}, ngot[MAX_OUT] = {0};
+  const int32_t count = run_int8(path, 0, ECNN_ISA_SCALAR, 1, x, in.bytes, ref, nref);
+  size_t distinct[MAX_OUT] = {0};
+  for (int32_t o = 0; o < count; o++) {
+    distinct[o] = distinct4(ref[o], nref[o]);
+    CHECK(distinct[o] > 16, "%s output %d: only %zu distinct values", path, (int)o, distinct[o]);
+  }
+  int paths = 0;
+  for (int v = 0; v < 4; v++) {
+    const int dot = v >= 2;
+    const int32_t threads = v % 2 ? 2 : 1;
+    if (dot && !dot_ok) continue;
+    const int32_t c = run_int8(path, dot, ECNN_ISA_NEON, threads, x, in.bytes, got, ngot);
+    CHECK(c == count, "%s: %d outputs, scalar %d", path, (int)c, (int)count);
+    for (int32_t o = 0; o < c && o < count; o++) {
+      CHECK(ngot[o] == nref[o] && !memcmp(got[o], ref[o], nref[o]),
+            "%s output %d: NEON (%s, %d threads) differs from scalar", path, (int)o,
+            dot ? "sdot" : "plain", (int)threads);
+      free(got[o]);
+    }
+    paths++;
+  }
+  printf("neon: %s: %d outputs (%zu, %zu distinct values) bit-identical on %d NEON paths and "
+         "the scalar one\n",
+         path, (int)count, distinct[0], distinct[1], paths);
+  for (int32_t o = 0; o < count; o++) free(ref[o]);
+  free(x);
+  ecnn_q8_neon_dot_set(dot_ok);
+  ecnn_isa_set(ECNN_ISA_NEON);
+}
+
 int main(int argc, char **argv) {
   CHECK(ecnn_isa_best() == ECNN_ISA_NEON, "NEON not detected (%s)", ecnn_isa_name(ecnn_isa_best()));
+  dot_ok = ecnn_q8_neon_dot_supported();
+  const char *expect = getenv("ECNN_TEST_EXPECT_DOT");
+  if (expect)
+    CHECK(dot_ok == (atoi(expect) != 0), "sdot detection says %d, the CPU %s", dot_ok, expect);
+  printf("neon: sdot %s\n", dot_ok ? "available: both int8 CONV_2D kernels tested"
+                                    : "not available: the plain int8 CONV_2D kernel only");
+  CHECK(ecnn_q8_neon_dot_active() == dot_ok, "sdot not chosen by default");
   test_conv();
   test_dwconv();
-  for (int i = 1; i < argc; i++) test_model(argv[i]);
+  test_conv_q8();
+  test_dwconv_q8();
+  test_requant_q8();
+  int int8 = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--int8")) int8 = 1;
+    else if (int8) test_model_int8(argv[i]);
+    else test_model(argv[i]);
+  }
   printf("neon: %s\n", failures ? "FAILED" : "all passed");
   return failures ? 1 : 0;
 }

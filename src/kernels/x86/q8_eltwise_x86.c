@@ -108,4 +108,9 @@ void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, const void *b
   (void)p, (void)a, (void)b, (void)out, (void)n;
 }
 
+void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale, int32_t zero_point,
+                                int8_t *y) {
+  (void)n, (void)x, (void)scale, (void)zero_point, (void)y;
+}
+
 #endif

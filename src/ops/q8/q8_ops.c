@@ -6,9 +6,9 @@
  * TFLite); softmax and bilinear resize compute in float and round. prepare (after the float
  * prepare did shape inference) validates the quantization and stores what the run needs in
  * node->priv (one malloc'd block). CONV_2D and DEPTHWISE_CONV_2D run the kernels of
- * src/kernels/q8_conv.h: the AVX2 ones on weights packed into that block at prepare (when
- * the CPU has AVX2 and the node qualifies), else their scalar twins; both over the session's
- * threads.
+ * src/kernels/q8_conv.h: the AVX2 ones (x86-64) or the NEON ones (ARM64; CONV_2D with sdot
+ * when the CPU has it) on weights packed into that block at prepare (when the CPU has the ISA
+ * and the node qualifies), else their scalar twins; all over the session's threads.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,6 +35,7 @@ typedef struct q8_priv {
   uint8_t lut[256];              /* indexed by the raw byte */
   ecnn_q8_packed *packed;        /* CONV_2D / DEPTHWISE: the AVX2 kernels' weights, in this
                                   * block after ch[] (NULL: the scalar kernels run) */
+  ecnn_q8_packed_neon *packed_neon; /* the same for the NEON kernels (ARM64) */
   int32_t nch;
   int32_t ch[];                  /* nch multipliers, then nch shifts */
 } q8_priv;
@@ -151,6 +152,14 @@ static bool cpu_has_avx2(void) {
   return best == ECNN_ISA_AVX2 || best == ECNN_ISA_AVX512;
 }
 
+/* The NEON kernels (src/kernels/arm/q8_conv_neon.c) are built into ARM64 builds only (the
+ * x86 meson build does not compile that file), hence the preprocessor guards around them. */
+#if defined(__aarch64__)
+#define HAVE_Q8_NEON 1
+#else
+#define HAVE_Q8_NEON 0
+#endif
+
 static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
   const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1), *b = ecnn_in(g, n, 2),
                     *out = NULL;
@@ -167,15 +176,26 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
   if (b && (b->dtype != ECNN_DTYPE_I32 || !b->data || ecnn_tensor_elements(b) != oc))
     return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias must be %d int32 constants", OPARG,
                       (int)oc);
-  /* the AVX2 kernels' packed weights go in the same block */
+  /* the AVX2 or NEON kernels' packed weights go in the same block (NEON: for the sdot
+   * CONV_2D kernel when it is active now) */
   ecnn_q8_conv_params k;
   size_t packed_bytes = 0;
   void *packed_at = NULL;
+  bool neon = false;
   if (n->op != ECNN_OP_FULLY_CONNECTED && cpu_has_avx2()) {
     conv_params(g, n, NULL, &k);
     packed_bytes = n->op == ECNN_OP_CONV_2D ? ecnn_q8_conv2d_packed_bytes(&k)
                                             : ecnn_q8_dwconv2d_packed_bytes(&k);
   }
+#if HAVE_Q8_NEON
+  if (n->op != ECNN_OP_FULLY_CONNECTED && ecnn_isa_best() == ECNN_ISA_NEON) {
+    conv_params(g, n, NULL, &k);
+    neon = true;
+    packed_bytes = n->op == ECNN_OP_CONV_2D
+                       ? ecnn_q8_conv2d_packed_bytes_neon(&k, ecnn_q8_neon_dot_active())
+                       : ecnn_q8_dwconv2d_packed_bytes_neon(&k);
+  }
+#endif
   q8_priv *p = new_priv_extra(n, oc, packed_bytes, &packed_at);
   if (!p) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "out of memory");
   p->in_zp = in->quant.zero_point[0];
@@ -193,9 +213,18 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
   if (packed_bytes) {
     conv_params(g, n, p, &k);
     const int32_t *bias = b ? b->data : NULL;
-    p->packed = n->op == ECNN_OP_CONV_2D
-                    ? ecnn_q8_conv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at)
-                    : ecnn_q8_dwconv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
+#if HAVE_Q8_NEON
+    if (neon)
+      p->packed_neon =
+          n->op == ECNN_OP_CONV_2D
+              ? ecnn_q8_conv2d_pack_neon(&k, w->data, bias, p->ch, p->ch + oc,
+                                         ecnn_q8_neon_dot_active(), packed_at)
+              : ecnn_q8_dwconv2d_pack_neon(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
+#endif
+    if (!neon)
+      p->packed = n->op == ECNN_OP_CONV_2D
+                      ? ecnn_q8_conv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at)
+                      : ecnn_q8_dwconv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
   }
   return ECNN_STATUS_OK;
 }
@@ -209,7 +238,7 @@ typedef struct q8_conv_job {
   const void *in, *w;
   const int32_t *bias;
   void *out;
-  bool avx2;
+  bool avx2, neon;     /* the kernels that run (neon: pk->dot picks __neondot) */
   int64_t npx, units;  /* flat output pixels; units of 24 of them */
   int32_t nb;          /* 16-channel blocks */
   int32_t psplit, bsplit; /* pixel ranges x block ranges */
@@ -227,9 +256,12 @@ static void conv_scalar_range(const q8_conv_job *j, int64_t px0, int64_t px1, in
 
 static void conv_items(void *arg, int64_t begin, int64_t end) {
   const q8_conv_job *j = arg;
-  /* the AVX2 kernel's im2col rows; without them (out of memory) the scalar kernel runs */
-  int16_t *scratch =
-      j->avx2 ? calloc(ecnn_q8_conv2d_scratch_elems(&j->k), sizeof(int16_t)) : NULL;
+  /* the AVX2 / NEON kernel's im2col rows; without them (out of memory) the scalar kernel runs */
+  void *scratch = NULL;
+  if (j->avx2) scratch = calloc(ecnn_q8_conv2d_scratch_elems(&j->k), sizeof(int16_t));
+#if HAVE_Q8_NEON
+  if (j->neon) scratch = malloc(ecnn_q8_conv2d_scratch_bytes_neon(&j->k, j->p->packed_neon));
+#endif
   for (int64_t i = begin; i < end; i++) {
     const int64_t pi = i / j->bsplit, bi = i % j->bsplit;
     const int64_t px0 = pi * j->units / j->psplit * CONV_UNIT;
@@ -238,8 +270,16 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
     const int32_t nb0 = (int32_t)(bi * j->nb / j->bsplit);
     const int32_t nb1 = (int32_t)((bi + 1) * j->nb / j->bsplit);
     if (px0 >= px1 || nb0 >= nb1) continue;
-    if (scratch)
+    if (scratch && j->avx2)
       ecnn_q8_conv2d__avx2(&j->k, j->p->packed, j->in, j->out, px0, px1, nb0, nb1, scratch);
+#if HAVE_Q8_NEON
+    else if (scratch && j->p->packed_neon->dot)
+      ecnn_q8_conv2d__neondot(&j->k, j->p->packed_neon, j->in, j->out, px0, px1, nb0, nb1,
+                              scratch);
+    else if (scratch)
+      ecnn_q8_conv2d__neon(&j->k, j->p->packed_neon, j->in, j->out, px0, px1, nb0, nb1,
+                           scratch);
+#endif
     else
       conv_scalar_range(j, px0, px1, nb0, nb1);
   }
@@ -250,6 +290,11 @@ static void dw_items(void *arg, int64_t begin, int64_t end) {
   const q8_conv_job *j = arg;
   if (j->avx2)
     ecnn_q8_dwconv2d__avx2(&j->k, j->p->packed, j->in, j->out, (int32_t)begin, (int32_t)end);
+#if HAVE_Q8_NEON
+  else if (j->neon)
+    ecnn_q8_dwconv2d__neon(&j->k, j->p->packed_neon, j->in, j->out, (int32_t)begin,
+                           (int32_t)end);
+#endif
   else
     ecnn_q8_dwconv2d__scalar(&j->k, j->in, j->w, j->bias, j->p->ch, j->p->ch + j->p->nch, j->out,
                              (int32_t)begin, (int32_t)end);
@@ -268,6 +313,7 @@ static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
   j.out = ecnn_ctx_out(ctx, 0);
   const ecnn_isa isa = ecnn_isa_active();
   j.avx2 = j.p->packed && (isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512);
+  j.neon = j.p->packed_neon && isa == ECNN_ISA_NEON;
   if (n->op == ECNN_OP_DEPTHWISE_CONV_2D) {
     ecnn_parallel_for(ctx->pool, (int64_t)j.k.batch * j.k.out_h, 1, dw_items, &j);
     return ECNN_STATUS_OK;

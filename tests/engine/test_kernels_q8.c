@@ -25,21 +25,13 @@
 #include "ops/q8/quant.h"
 #include "ops/ops.h"
 #include "test_util.h"
+#include "../q8_test_data.h"
 
 static bool have_avx2(void) {
   const ecnn_isa best = ecnn_isa_best();
   if (best == ECNN_ISA_AVX2 || best == ECNN_ISA_AVX512) return true;
   printf("kernels_q8: no AVX2 on this CPU, skipped\n");
   return false;
-}
-
-static uint32_t rng_state;
-static uint32_t rnd(void) {
-  rng_state = 1664525u * rng_state + 1013904223u;
-  return rng_state >> 8;
-}
-static int32_t rnd_in(int32_t lo, int32_t hi) {
-  return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
 }
 
 /* Geometry like the ops make it (SAME: TFLite padding; VALID: none). */
@@ -70,47 +62,10 @@ static void quantization(ecnn_q8_conv_params *p, int v) {
   if (v % 3 == 2) p->out_min = lo + 40, p->out_max = hi - 50;       /* a RELU6-like clamp */
 }
 
-/* Per-channel multipliers: mostly ones that keep outputs in range (shift -4..-15), with
- * Q31 halves (ties of the doubling high multiply), one-bit right shifts (ties of the
- * rounding shift), left shifts (saturating ones among them), the largest right shift and 0. */
-static void multipliers(int32_t *mult, int32_t *shift, int32_t n) {
-  for (int32_t c = 0; c < n; c++) {
-    mult[c] = (int32_t)((1u << 30) + (rnd() % (1u << 30)));
-    shift[c] = -rnd_in(4, 15);
-    switch (c % 11) {
-    case 3: mult[c] = 1 << 30; break;
-    case 5: shift[c] = -1; break;
-    case 6: shift[c] = rnd_in(1, 3); break;
-    case 7: shift[c] = 20, mult[c] = INT32_MAX; break;
-    case 9: shift[c] = -31; break;
-    case 10: mult[c] = rnd() % 2 ? 0 : 1 << 30, shift[c] = -2; break;
-    default: break;
-    }
-  }
-}
 
-static void fill8(uint8_t *x, size_t n) {
-  for (size_t i = 0; i < n; i++) x[i] = (uint8_t)rnd();
-}
 
-/* Weights: int8 in [-127, 127] as the quantizer makes them (-128 too now and then), uint8
- * anything. */
-static void fill_weights(uint8_t *w, size_t n, bool u8) {
-  for (size_t i = 0; i < n; i++) {
-    int32_t v = rnd_in(-127, 127);
-    if (rnd() % 97 == 0) v = -128;
-    w[i] = u8 ? (uint8_t)rnd() : (uint8_t)(int8_t)v;
-  }
-}
 
-static void fill_bias(int32_t *b, int32_t n) {
-  for (int32_t c = 0; c < n; c++) b[c] = rnd_in(-40000, 40000);
-  if (n > 2) b[2] = INT32_MAX - 3000; /* near the top: wraps nowhere, saturates the shifts */
-}
 
-static void *packed_alloc(size_t bytes) {
-  return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-}
 
 START_TEST(test_conv_q8_vs_scalar) {
   if (!have_avx2()) return;
@@ -139,8 +94,8 @@ START_TEST(test_conv_q8_vs_scalar) {
           uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
           int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
           int32_t *shift = malloc((size_t)p.out_c * 4);
-          fill8(in, ni), fill_weights(w, nw, p.w_u8), fill_bias(bias, p.out_c);
-          multipliers(mult, shift, p.out_c);
+          fill8(in, ni), fill_weights8(w, nw, p.w_u8), fill_bias32(bias, p.out_c);
+          q8_multipliers(mult, shift, p.out_c, 1);
           const bool no_bias = cfg == 2 && (c & 2);
           ecnn_q8_conv2d__scalar(&p, in, w, no_bias ? NULL : bias, mult, shift, ref, 0, npx, 0,
                                  p.out_c);
@@ -206,8 +161,8 @@ START_TEST(test_dwconv_q8_vs_scalar) {
         uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
         int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
         int32_t *shift = malloc((size_t)p.out_c * 4);
-        fill8(in, ni), fill_weights(w, nw, p.w_u8), fill_bias(bias, p.out_c);
-        multipliers(mult, shift, p.out_c);
+        fill8(in, ni), fill_weights8(w, nw, p.w_u8), fill_bias32(bias, p.out_c);
+        q8_multipliers(mult, shift, p.out_c, 1);
         ecnn_q8_dwconv2d__scalar(&p, in, w, bias, mult, shift, ref, 0, rows);
         const size_t bytes = ecnn_q8_dwconv2d_packed_bytes(&p);
         ck_assert(bytes > 0);

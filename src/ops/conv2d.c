@@ -133,16 +133,14 @@ ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n) {
                  : ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
 }
 
-#ifndef SPARSE_MIN_SHARE
-#define SPARSE_MIN_SHARE 0.4
-#endif
+/* below two fifths of zero rows the dense kernels (assembly tiles, prefetching) stay ahead */
+static const double SPARSE_MIN_SHARE = 0.4;
 
 void ecnn_conv2d_find_sparse(const ecnn_graph *g, ecnn_node *n) {
   ecnn_conv_params p = {0};
   free(n->sparse_rows);
   n->sparse_rows = NULL;
   if (!n->priv || geometry(g, n, &p) != ECNN_STATUS_OK) return;
-  /* below two fifths of zero rows the dense kernels (assembly tiles, prefetching) stay ahead */
   n->sparse_rows = ecnn_f32_conv2d_sparse_rows(&p, n->priv, SPARSE_MIN_SHARE);
 }
 

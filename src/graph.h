@@ -52,8 +52,10 @@ typedef struct ecnn_tensor {
   size_t const_bytes;
   bool is_input, is_output;
   bool keep_alive; /* planned to live until the end of a run (read after it, e.g. CAM features) */
-  /* data holds the packed layout of the float CONV_2D that reads it (ecnn_f32_conv2d_pack:
-   * weights then bias), not the file's: the model dropped the original after packing. */
+  /* data holds the packed layout of the CONV_2D that reads it, not the file's: the model
+   * dropped the original after packing. Float: ecnn_f32_conv2d_pack's (weights then bias);
+   * int8 / uint8: an ecnn_q8_packed block (ecnn_q8_conv2d_pack; ecnn_q8_conv2d_unpack gives
+   * the file's layout back). const_bytes stays the file layout's size. */
   bool packed;
   /* planner results (activations only) */
   size_t arena_offset; /* bytes from the arena start, 64-byte aligned */

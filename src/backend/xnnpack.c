@@ -29,6 +29,7 @@
 #include <xnnpack.h>
 
 #include "../kernels/conv.h"
+#include "../kernels/q8_conv.h"
 
 typedef struct xnn_run {
   int32_t first, last; /* node range [first, last]; native when rt == NULL */
@@ -43,7 +44,7 @@ struct ecnn_xnn_plan {
   xnn_run *runs;
   int32_t num_runs;
   int32_t delegated;
-  float **unpacked; /* file-layout copies of packed conv weights (static values), one per tensor */
+  void **unpacked;   /* file-layout copies of packed conv weights (static values), one per tensor */
   float **bias_scales; /* per int32 bias tensor of an int8 conv / FC: its per-channel scales */
 };
 
@@ -160,7 +161,7 @@ static bool qs8_range_ok(const ecnn_tensor *y, float lo, float hi) {
  * 256 (XNNPACK's limits). */
 static bool q8_weights_ok(const ecnn_tensor *x, const ecnn_tensor *w, const ecnn_tensor *y,
                           int32_t axis, bool channelwise) {
-  if (!w || w->dtype != ECNN_DTYPE_I8 || !ecnn_tensor_is_const(w) || w->packed) return false;
+  if (!w || w->dtype != ECNN_DTYPE_I8 || !ecnn_tensor_is_const(w)) return false;
   const int32_t count = w->quant.count;
   if (count < 1 || (count > 1 && (!channelwise || w->quant.axis != axis || count != w->dims[axis])))
     return false;
@@ -283,14 +284,20 @@ static ecnn_status value(define_ctx *c, int32_t t, uint32_t *id) {
     flags = XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
   }
   const void *data = ecnn_tensor_is_const(x) ? x->data : NULL;
-  /* the model keeps float conv weights packed: XNNPACK gets the file layout */
-  if (data && x->packed && x->dtype == ECNN_DTYPE_F32) {
+  /* the model keeps conv weights packed (float, and int8 on AVX2): XNNPACK gets the file
+   * layout */
+  if (data && x->packed) {
     if (!c->plan->unpacked[t]) {
-      ecnn_conv_params p = {0};
-      p.out_c = x->dims[0], p.kernel_h = x->dims[1], p.kernel_w = x->dims[2], p.in_c = x->dims[3];
       if (!(c->plan->unpacked[t] = malloc(ecnn_tensor_bytes(x))))
         return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "xnnpack: out of memory for weights");
-      ecnn_f32_conv2d_unpack(&p, x->data, c->plan->unpacked[t]);
+      if (x->dtype == ECNN_DTYPE_F32) {
+        ecnn_conv_params p = {0};
+        p.out_c = x->dims[0], p.kernel_h = x->dims[1], p.kernel_w = x->dims[2];
+        p.in_c = x->dims[3];
+        ecnn_f32_conv2d_unpack(&p, x->data, c->plan->unpacked[t]);
+      } else {
+        ecnn_q8_conv2d_unpack(x->data, c->plan->unpacked[t]);
+      }
     }
     data = c->plan->unpacked[t];
   }

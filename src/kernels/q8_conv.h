@@ -79,8 +79,13 @@ typedef struct ecnn_q8_packed {
   int32_t k;        /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
   int32_t kp;       /* CONV_2D: k rounded up to even; DEPTHWISE: taps rounded up to even */
   bool left;        /* some channel shifts left (shift > 0) */
-  int16_t *w;       /* CONV_2D: [out_c / NR][kp / 2][NR][2] of (w - w_zp);
+  int16_t *w;       /* CONV_2D when w8 is NULL: [out_c / NR][kp / 2][NR][2] of (w - w_zp);
                      * DEPTHWISE: [out_c / 16][kp / 2][32] tap pairs (see q8_conv_x86.c) */
+  int8_t *w8;       /* CONV_2D with every w - w_zp in int8 (int8 weights of zero point 0,
+                     * TFLite's int8 models; uint8 ones of zero point 128): the same layout
+                     * as int8, and w is NULL (else NULL) */
+  int32_t w_zp;     /* CONV_2D: the weights' zero point and type (ecnn_q8_conv2d_unpack) */
+  bool w_u8;
   int32_t *bias;    /* CONV_2D: bias; DEPTHWISE: bias - in_zp * sum of (w - w_zp) */
   int32_t *mult;    /* Q31 multipliers */
   int32_t *mult_odd; /* mult_odd[i] = mult[i + 1] for even i (what vpmuldq reads for the
@@ -105,6 +110,11 @@ ecnn_q8_packed *ecnn_q8_conv2d_pack(const ecnn_q8_conv_params *p, const void *w,
 ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *w,
                                       const int32_t *bias, const int32_t *mult,
                                       const int32_t *shift, void *dst);
+
+/* The CONV_2D weights pk was packed from, back in their own layout and type
+ * ([out_c][kernel_h * kernel_w * in_c] int8 or uint8) at w: for the scalar kernel and other
+ * backends when the model keeps only the packed copy. */
+void ecnn_q8_conv2d_unpack(const ecnn_q8_packed *pk, void *w);
 
 /* int16 scratch elements ecnn_q8_conv2d__avx2 needs for p (its input rows, im2col'ed). */
 size_t ecnn_q8_conv2d_scratch_elems(const ecnn_q8_conv_params *p);

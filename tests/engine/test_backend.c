@@ -18,6 +18,7 @@
 #include "backend/xnnpack.h"
 #include "edgecnn.h"
 #include "graph.h"
+#include "kernels/q8_conv.h"
 #include "model.h"
 #include "test_util.h"
 
@@ -194,8 +195,15 @@ static void keep_outputs(void *user, const ecnn_graph *g, const ecnn_node *n, vo
 /* Tensor t of g copied into h (constants with their data), returning its id in h. */
 static int32_t copy_tensor(ecnn_graph *h, const ecnn_graph *g, int32_t t) {
   const ecnn_tensor *x = &g->tensors[t];
-  const int32_t id = ecnn_graph_add_tensor(h, x->name, x->dtype, x->ndim, x->dims, x->data,
-                                           x->data ? ecnn_tensor_bytes(x) : 0);
+  void *unpacked = NULL; /* a loaded int8 model keeps its CONV_2D weights packed */
+  if (x->packed) {
+    ck_assert(x->dtype == ECNN_DTYPE_I8 && (unpacked = malloc(ecnn_tensor_bytes(x))));
+    ecnn_q8_conv2d_unpack(x->data, unpacked);
+  }
+  const int32_t id =
+      ecnn_graph_add_tensor(h, x->name, x->dtype, x->ndim, x->dims, unpacked ? unpacked : x->data,
+                            x->data ? ecnn_tensor_bytes(x) : 0);
+  free(unpacked);
   ck_assert_msg(id >= 0, "%s", ecnn_last_error());
   if (x->quant.count)
     ck_assert_int_eq(ecnn_graph_set_quant(h, id, x->quant.count, x->quant.axis, x->quant.scale,

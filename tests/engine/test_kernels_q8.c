@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "edgecnn.h"
+#include "graph.h"
+#include "model.h"
 #include "kernels/eltwise.h"
 #include "kernels/isa.h"
 #include "kernels/q8_conv.h"
@@ -104,6 +106,11 @@ START_TEST(test_conv_q8_vs_scalar) {
           void *block = packed_alloc(bytes);
           const ecnn_q8_packed *pk =
               ecnn_q8_conv2d_pack(&p, w, no_bias ? NULL : bias, mult, shift, block);
+          uint8_t *back = malloc(nw); /* the weights back from the packed block */
+          ecnn_q8_conv2d_unpack(pk, back);
+          ck_assert_msg(!memcmp(back, w, nw), "conv oc %d ic %d k %d: unpacked weights differ",
+                        (int)p.out_c, (int)p.in_c, (int)k);
+          free(back);
           int16_t *scratch = calloc(ecnn_q8_conv2d_scratch_elems(&p), sizeof(int16_t));
           for (int split = 0; split < 2; split++) {
             memset(got, 0x5a, no);
@@ -369,6 +376,18 @@ static void check_model(const qcase *c) {
   ecnn_model *m = int8_model(c);
   if (!m) return;
   const ecnn_isa best = ecnn_isa_best();
+  /* the CONV_2D weights are held once, packed as int8 (the scalar runs below unpack them) */
+  int32_t convs = 0;
+  for (int32_t k = 0; k < m->graph.num_nodes; k++) {
+    const ecnn_node *n = &m->graph.nodes[k];
+    if (n->op != ECNN_OP_CONV_2D) continue;
+    const ecnn_tensor *w = &m->graph.tensors[n->inputs[1]];
+    ck_assert_msg(w->packed, "%s: CONV_2D #%d keeps its file weights", c->model, (int)n->index);
+    const ecnn_q8_packed *pk = w->data;
+    ck_assert(pk->w8 != NULL && pk->w == NULL);
+    convs++;
+  }
+  ck_assert_int_gt(convs, 10);
   static const char *const photos[] = {"astronaut", "coffee"};
   for (int i = 0; i < 2; i++) {
     float *x = photo(photos[i], c->size);

@@ -78,11 +78,17 @@ static inline int32_t wval(const ecnn_q8_conv_params *p, const void *w, size_t i
   return (p->w_u8 ? ((const uint8_t *)w)[i] : ((const int8_t *)w)[i]) - p->w_zp;
 }
 
+/* Whether every w - w_zp of p fits int8 (int8 weights with zero point 0, as TFLite's int8
+ * models have them, or uint8 ones around 128): then CONV_2D packs them as int8. */
+static bool conv_w8(const ecnn_q8_conv_params *p) {
+  return p->w_u8 ? p->w_zp == 128 : p->w_zp == 0;
+}
+
 size_t ecnn_q8_conv2d_packed_bytes(const ecnn_q8_conv_params *p) {
   if (p->groups != 1) return 0;
   const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c, kp = k + (k & 1);
   const size_t cp = ((size_t)p->out_c + NR - 1) / NR * NR;
-  return layout_bytes(cp * kp * sizeof(int16_t), cp, 0);
+  return layout_bytes(cp * kp * (conv_w8(p) ? 1 : sizeof(int16_t)), cp, 0);
 }
 
 ecnn_q8_packed *ecnn_q8_conv2d_pack(const ecnn_q8_conv_params *p, const void *w,
@@ -90,21 +96,40 @@ ecnn_q8_packed *ecnn_q8_conv2d_pack(const ecnn_q8_conv_params *p, const void *w,
                                     const int32_t *shift, void *dst) {
   const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c, kp = k + (k & 1);
   const size_t cp = ((size_t)p->out_c + NR - 1) / NR * NR;
-  ecnn_q8_packed *pk = layout(dst, cp * kp * sizeof(int16_t), cp, 0);
+  const bool w8 = conv_w8(p);
+  const size_t esize = w8 ? 1 : sizeof(int16_t);
+  ecnn_q8_packed *pk = layout(dst, cp * kp * esize, cp, 0);
   pk->out_c = p->out_c;
   pk->k = (int32_t)k;
   pk->kp = (int32_t)kp;
-  memset(pk->w, 0, cp * kp * sizeof(int16_t));
+  pk->w_zp = p->w_zp;
+  pk->w_u8 = p->w_u8;
+  if (w8) pk->w8 = (int8_t *)pk->w, pk->w = NULL;
+  memset(w8 ? (void *)pk->w8 : (void *)pk->w, 0, cp * kp * esize);
   /* block b = o / NR is [kp / 2][NR][2] at b * kp * NR: input r of channel o at
    * ((r / 2) * NR + o % NR) * 2 + r % 2 */
   for (size_t o = 0; o < (size_t)p->out_c; o++)
-    for (size_t r = 0; r < k; r++)
-      pk->w[(o / NR) * kp * NR + ((r / 2) * NR + o % NR) * 2 + r % 2] =
-          (int16_t)wval(p, w, o * k + r);
+    for (size_t r = 0; r < k; r++) {
+      const size_t at = (o / NR) * kp * NR + ((r / 2) * NR + o % NR) * 2 + r % 2;
+      const int32_t v = wval(p, w, o * k + r);
+      if (w8) pk->w8[at] = (int8_t)v;
+      else pk->w[at] = (int16_t)v;
+    }
   for (size_t o = 0; o < cp; o++)
     if (o < (size_t)p->out_c) set_channel(pk, o, bias ? bias[o] : 0, mult[o], shift[o]);
     else set_channel(pk, o, 0, 0, 0);
   return pk;
+}
+
+void ecnn_q8_conv2d_unpack(const ecnn_q8_packed *pk, void *w) {
+  const size_t k = (size_t)pk->k, kp = (size_t)pk->kp;
+  for (size_t o = 0; o < (size_t)pk->out_c; o++)
+    for (size_t r = 0; r < k; r++) {
+      const size_t at = (o / NR) * kp * NR + ((r / 2) * NR + o % NR) * 2 + r % 2;
+      const int32_t v = (pk->w8 ? pk->w8[at] : pk->w[at]) + pk->w_zp;
+      if (pk->w_u8) ((uint8_t *)w)[o * k + r] = (uint8_t)v;
+      else ((int8_t *)w)[o * k + r] = (int8_t)v;
+    }
 }
 
 /* The depthwise kernel's channel order inside a block of 16: its two accumulators hold
@@ -326,12 +351,12 @@ INLINE AVX2 __m256i bcast_pair(const int16_t *p) {
 }
 
 /* One tile: n (<= MR) pixels' rows at a (stride lda) x NV vectors of 8 channels of the block
- * w ([kp2][NR][2]) whose channels start at c0 of pk's arrays. MR and NV literals, so that the
- * accumulators are registers. */
-INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const int16_t *w,
+ * w ([kp2][NR][2], int8 when W8, else int16) whose channels start at c0 of pk's arrays. MR, NV
+ * and W8 literals, so that the accumulators are registers. */
+INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const void *w,
                            int32_t kp2, const ecnn_q8_packed *pk, int32_t c0, int32_t cols,
                            const out_consts *k, uint8_t *out, size_t ldo, const int32_t MR,
-                           const int32_t NV, const bool left) {
+                           const int32_t NV, const bool left, const bool W8) {
   const int16_t *ar[8];
   _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) ar[j] =
       a + (size_t)(j < n ? j : 0) * lda;
@@ -340,10 +365,13 @@ INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const int16_
     const __m256i b = _mm256_loadu_si256((const __m256i *)(pk->bias + c0 + 8 * v));
     _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) acc[j][v] = b;
   }
-  for (int32_t kk = 0; kk < kp2; kk++, w += 2 * NR) {
+  const int8_t *w8 = w;
+  const int16_t *w16 = w;
+  for (int32_t kk = 0; kk < kp2; kk++, w8 += 2 * NR, w16 += 2 * NR) {
     __m256i wv[2];
     _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) wv[v] =
-        _mm256_load_si256((const __m256i *)(w + 16 * v));
+        W8 ? _mm256_cvtepi8_epi16(_mm_load_si128((const __m128i *)(w8 + 16 * v)))
+           : _mm256_load_si256((const __m256i *)(w16 + 16 * v));
     _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) {
       const __m256i xv = bcast_pair(ar[j] + 2 * kk);
       _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) acc[j][v] =
@@ -356,8 +384,10 @@ INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const int16_
 /* A full 6 x 16 tile, its k loop in assembly: GCC's code for the loop above keeps one of the
  * 12 accumulators on the stack, while they, the broadcast, one product and the two weight
  * vectors fit the 16 ymm registers exactly (ymm0-11: pixel j's channels 0-7 and 8-15 in
- * ymm 2j and 2j + 1; ymm12: the pair, ymm13: a product, ymm14-15: the weights). Rows j at
- * a + j * lda; the accumulators go through memory (acc) to the requantization. */
+ * ymm 2j and 2j + 1; ymm12: the pair, ymm13: a product, ymm14-15: the weights, loaded as they
+ * are (int16) or sign-extended from int8 by vpmovsxbw: on Zen 3 a load-unit operation and a
+ * shuffle, which the loop, bound by vpmaddwd, absorbs). Rows j at a + j * lda; the
+ * accumulators go through memory (acc) to the requantization. */
 #define T6Q_ROW(ADDR, X, Y)                                                                    \
   "vbroadcastss " ADDR ", %%ymm12\n\t"                                                         \
   "vpmaddwd %%ymm14, %%ymm12, %%ymm13\n\t"                                                     \
@@ -365,52 +395,61 @@ INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const int16_
   "vpmaddwd %%ymm15, %%ymm12, %%ymm12\n\t"                                                     \
   "vpaddd %%ymm12, %%ymm" #Y ", %%ymm" #Y "\n\t"
 #define T6Q_ST(X, OFF) "vmovdqa %%ymm" #X ", " #OFF "(%[acc])\n\t"
+/* The loop with LOADW loading the two weight vectors and WSTEP the bytes of one step. */
+#define T6Q_ASM(LOADW, WSTEP)                                                                  \
+  __asm__ volatile("vmovdqu (%[bias]), %%ymm0\n\t"                                           \
+                   "vmovdqu 32(%[bias]), %%ymm1\n\t"                                         \
+                   "vmovdqa %%ymm0, %%ymm2\n\t" "vmovdqa %%ymm1, %%ymm3\n\t"                 \
+                   "vmovdqa %%ymm0, %%ymm4\n\t" "vmovdqa %%ymm1, %%ymm5\n\t"                 \
+                   "vmovdqa %%ymm0, %%ymm6\n\t" "vmovdqa %%ymm1, %%ymm7\n\t"                 \
+                   "vmovdqa %%ymm0, %%ymm8\n\t" "vmovdqa %%ymm1, %%ymm9\n\t"                 \
+                   "vmovdqa %%ymm0, %%ymm10\n\t" "vmovdqa %%ymm1, %%ymm11\n\t"               \
+                   "1:\n\t"                                                                  \
+                   LOADW                                                                     \
+                   T6Q_ROW("(%[a])", 0, 1)                                                   \
+                   T6Q_ROW("(%[a],%[s],1)", 2, 3)                                            \
+                   T6Q_ROW("(%[a],%[s],2)", 4, 5)                                            \
+                   T6Q_ROW("(%[a3])", 6, 7)                                                  \
+                   T6Q_ROW("(%[a3],%[s],1)", 8, 9)                                           \
+                   T6Q_ROW("(%[a3],%[s],2)", 10, 11)                                         \
+                   "add $4, %[a]\n\t"                                                        \
+                   "add $4, %[a3]\n\t"                                                       \
+                   "add $" #WSTEP ", %[w]\n\t"                                               \
+                   "dec %[n]\n\t"                                                            \
+                   "jnz 1b\n\t"                                                              \
+                   T6Q_ST(0, 0) T6Q_ST(1, 32) T6Q_ST(2, 64) T6Q_ST(3, 96)                    \
+                   T6Q_ST(4, 128) T6Q_ST(5, 160) T6Q_ST(6, 192) T6Q_ST(7, 224)               \
+                   T6Q_ST(8, 256) T6Q_ST(9, 288) T6Q_ST(10, 320) T6Q_ST(11, 352)             \
+                   : [a] "+r"(a), [a3] "+r"(a3), [w] "+r"(w), [n] "+r"(steps)                \
+                   : [s] "r"(lda * sizeof(int16_t)), [bias] "r"(pk->bias + c0), [acc] "r"(acc) \
+                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",  \
+                     "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc",     \
+                     "memory")
 
-INLINE AVX2 void conv_tile_6x16_full(const int16_t *a, size_t lda, const int16_t *w,
+INLINE AVX2 void conv_tile_6x16_full(const int16_t *a, size_t lda, const void *w,
                                      int32_t kp2, const ecnn_q8_packed *pk, int32_t c0,
                                      int32_t cols, const out_consts *k, uint8_t *out,
-                                     size_t ldo, const bool left) {
+                                     size_t ldo, const bool left, const bool W8) {
   __m256i acc[6][2];
   const int16_t *a3 = a + 3 * lda;
   size_t steps = (size_t)kp2;
-  __asm__ volatile("vmovdqu (%[bias]), %%ymm0\n\t"
-                   "vmovdqu 32(%[bias]), %%ymm1\n\t"
-                   "vmovdqa %%ymm0, %%ymm2\n\t" "vmovdqa %%ymm1, %%ymm3\n\t"
-                   "vmovdqa %%ymm0, %%ymm4\n\t" "vmovdqa %%ymm1, %%ymm5\n\t"
-                   "vmovdqa %%ymm0, %%ymm6\n\t" "vmovdqa %%ymm1, %%ymm7\n\t"
-                   "vmovdqa %%ymm0, %%ymm8\n\t" "vmovdqa %%ymm1, %%ymm9\n\t"
-                   "vmovdqa %%ymm0, %%ymm10\n\t" "vmovdqa %%ymm1, %%ymm11\n\t"
-                   "1:\n\t"
-                   "vmovdqa (%[w]), %%ymm14\n\t"
-                   "vmovdqa 32(%[w]), %%ymm15\n\t"
-                   T6Q_ROW("(%[a])", 0, 1)
-                   T6Q_ROW("(%[a],%[s],1)", 2, 3)
-                   T6Q_ROW("(%[a],%[s],2)", 4, 5)
-                   T6Q_ROW("(%[a3])", 6, 7)
-                   T6Q_ROW("(%[a3],%[s],1)", 8, 9)
-                   T6Q_ROW("(%[a3],%[s],2)", 10, 11)
-                   "add $4, %[a]\n\t"
-                   "add $4, %[a3]\n\t"
-                   "add $64, %[w]\n\t"
-                   "dec %[n]\n\t"
-                   "jnz 1b\n\t"
-                   T6Q_ST(0, 0) T6Q_ST(1, 32) T6Q_ST(2, 64) T6Q_ST(3, 96)
-                   T6Q_ST(4, 128) T6Q_ST(5, 160) T6Q_ST(6, 192) T6Q_ST(7, 224)
-                   T6Q_ST(8, 256) T6Q_ST(9, 288) T6Q_ST(10, 320) T6Q_ST(11, 352)
-                   : [a] "+r"(a), [a3] "+r"(a3), [w] "+r"(w), [n] "+r"(steps)
-                   : [s] "r"(lda * sizeof(int16_t)), [bias] "r"(pk->bias + c0), [acc] "r"(acc)
-                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-                     "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "cc",
-                     "memory");
+  if (W8)
+    T6Q_ASM("vpmovsxbw (%[w]), %%ymm14\n\t"
+            "vpmovsxbw 16(%[w]), %%ymm15\n\t", 32);
+  else
+    T6Q_ASM("vmovdqa (%[w]), %%ymm14\n\t"
+            "vmovdqa 32(%[w]), %%ymm15\n\t", 64);
   tile_store(acc, 6, pk, c0, cols, k, out, ldo, 6, 2, left);
 }
+#undef T6Q_ASM
 #undef T6Q_ST
 #undef T6Q_ROW
 
 /* The kernel with the output type and the left shifts as literals (conv2d__avx2's variants). */
 INLINE AVX2 void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                            const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
-                           int32_t nb1, int16_t *scratch, const bool u8, const bool left) {
+                           int32_t nb1, int16_t *scratch, const bool u8, const bool left,
+                           const bool W8) {
   const size_t lda = conv_lda(p);
   const int32_t chunk = conv_chunk(p), kp2 = pk->kp / 2, OC = p->out_c;
   out_consts k = make_out_consts(p);
@@ -421,42 +460,53 @@ INLINE AVX2 void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed *p
     im2col(p, in, c, n, scratch, lda, u8);
     for (int32_t nb = nb0; nb < nb1; nb++) {
       const int32_t c0 = nb * NR, cols = OC - c0 < NR ? OC - c0 : NR;
-      const int16_t *wb = pk->w + (size_t)nb * kp2 * 2 * NR;
+      const size_t wstep = (size_t)kp2 * 2 * NR;
+      const void *wb = W8 ? (const void *)(pk->w8 + (size_t)nb * wstep)
+                          : (const void *)(pk->w + (size_t)nb * wstep);
       uint8_t *ob = o8 + (size_t)c * OC + c0;
       if (cols > 8) {
         int32_t t = 0;
         for (; t + CONV_MR <= n; t += CONV_MR)
           conv_tile_6x16_full(scratch + (size_t)t * lda, lda, wb, kp2, pk, c0, cols, &k,
-                              ob + (size_t)t * OC, (size_t)OC, left);
+                              ob + (size_t)t * OC, (size_t)OC, left, W8);
         if (t < n)
           conv_tile(scratch + (size_t)t * lda, lda, n - t, wb, kp2, pk, c0, cols, &k,
-                    ob + (size_t)t * OC, (size_t)OC, CONV_MR, 2, left);
+                    ob + (size_t)t * OC, (size_t)OC, CONV_MR, 2, left, W8);
       } else {
         for (int32_t t = 0; t < n; t += CONV_MR8)
           conv_tile(scratch + (size_t)t * lda, lda, n - t < CONV_MR8 ? n - t : CONV_MR8, wb, kp2,
-                    pk, c0, cols, &k, ob + (size_t)t * OC, (size_t)OC, CONV_MR8, 1, left);
+                    pk, c0, cols, &k, ob + (size_t)t * OC, (size_t)OC, CONV_MR8, 1, left, W8);
       }
     }
   }
 }
 
-#define CONV_VARIANT(NAME, U8, LEFT)                                                           \
+#define CONV_VARIANT(NAME, U8, LEFT, W8)                                                       \
   AVX2 static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,                \
                         const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,      \
                         int32_t nb1, int16_t *scratch) {                                       \
-    conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8, LEFT);                          \
+    conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8, LEFT, W8);                      \
   }
-CONV_VARIANT(conv_i8, false, false)
-CONV_VARIANT(conv_i8_left, false, true)
-CONV_VARIANT(conv_u8, true, false)
-CONV_VARIANT(conv_u8_left, true, true)
+CONV_VARIANT(conv_i8, false, false, true)
+CONV_VARIANT(conv_i8_left, false, true, true)
+CONV_VARIANT(conv_u8, true, false, true)
+CONV_VARIANT(conv_u8_left, true, true, true)
+CONV_VARIANT(conv_i8_w16, false, false, false)
+CONV_VARIANT(conv_i8_left_w16, false, true, false)
+CONV_VARIANT(conv_u8_w16, true, false, false)
+CONV_VARIANT(conv_u8_left_w16, true, true, false)
 #undef CONV_VARIANT
 
 AVX2 void ecnn_q8_conv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                                const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
                                int32_t nb1, int16_t *scratch) {
-  if (p->u8) (pk->left ? conv_u8_left : conv_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
-  else (pk->left ? conv_i8_left : conv_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  typedef void (*fn)(const ecnn_q8_conv_params *, const ecnn_q8_packed *, const void *, void *,
+                     int64_t, int64_t, int32_t, int32_t, int16_t *);
+  /* [w16][u8][left] */
+  static const fn variants[2][2][2] = {{{conv_i8, conv_i8_left}, {conv_u8, conv_u8_left}},
+                                       {{conv_i8_w16, conv_i8_left_w16},
+                                        {conv_u8_w16, conv_u8_left_w16}}};
+  variants[pk->w8 == NULL][p->u8][pk->left](p, pk, in, out, px0, px1, nb0, nb1, scratch);
 }
 
 /* ---- DEPTHWISE_CONV_2D ---- */

@@ -143,6 +143,9 @@ static void conv_params(const ecnn_graph *g, const ecnn_node *n, const q8_priv *
   if (p) {
     k->in_zp = p->in_zp, k->w_zp = p->w_zp, k->out_zp = p->out_zp;
     k->out_min = p->act_min, k->out_max = p->act_max;
+  } else { /* what the packing sizes depend on */
+    k->in_zp = in->quant.count ? in->quant.zero_point[0] : 0;
+    k->w_zp = w->quant.count ? w->quant.zero_point[0] : 0;
   }
 }
 
@@ -182,7 +185,8 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
   size_t packed_bytes = 0;
   void *packed_at = NULL;
   bool neon = false;
-  if (n->op != ECNN_OP_FULLY_CONNECTED && cpu_has_avx2()) {
+  /* (the AVX2 CONV_2D's are packed once the model is final: ecnn_q8_conv2d_pack_weights) */
+  if (n->op == ECNN_OP_DEPTHWISE_CONV_2D && cpu_has_avx2()) {
     conv_params(g, n, NULL, &k);
     packed_bytes = n->op == ECNN_OP_CONV_2D ? ecnn_q8_conv2d_packed_bytes(&k)
                                             : ecnn_q8_dwconv2d_packed_bytes(&k);
@@ -221,10 +225,36 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
                                          ecnn_q8_neon_dot_active(), packed_at)
               : ecnn_q8_dwconv2d_pack_neon(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
 #endif
-    if (!neon)
-      p->packed = n->op == ECNN_OP_CONV_2D
-                      ? ecnn_q8_conv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at)
-                      : ecnn_q8_dwconv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
+    if (!neon) p->packed = ecnn_q8_dwconv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
+  }
+  return ECNN_STATUS_OK;
+}
+
+ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
+  q8_priv *p = n->priv;
+  if (!n->quantized || n->op != ECNN_OP_CONV_2D || !p || p->packed || !cpu_has_avx2())
+    return ECNN_STATUS_OK;
+  ecnn_tensor *w = &g->tensors[n->inputs[1]];
+  const ecnn_tensor *b = ecnn_in(g, n, 2);
+  ecnn_q8_conv_params k;
+  conv_params(g, n, p, &k);
+  const size_t bytes = ecnn_q8_conv2d_packed_bytes(&k);
+  if (!bytes) return ECNN_STATUS_OK; /* (the scalar kernel runs) */
+  void *at;
+  if (own) {
+    at = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+  } else { /* after the multipliers, in the priv block */
+    const size_t head = sizeof(q8_priv) + 2 * (size_t)p->nch * sizeof(int32_t);
+    q8_priv *grown = realloc(p, head + bytes + 64);
+    if (grown) n->priv = p = grown;
+    at = grown ? (void *)(((uintptr_t)p + head + 63) & ~(uintptr_t)63) : NULL;
+  }
+  if (!at) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
+  p->packed = ecnn_q8_conv2d_pack(&k, w->data, b ? b->data : NULL, p->ch, p->ch + p->nch, at);
+  if (own) {
+    free(w->data);
+    w->data = at; /* the tensor owns it now */
+    w->packed = true;
   }
   return ECNN_STATUS_OK;
 }
@@ -239,6 +269,7 @@ typedef struct q8_conv_job {
   const int32_t *bias;
   void *out;
   bool avx2, neon;     /* the kernels that run (neon: pk->dot picks __neondot) */
+  bool no_memory;      /* a worker had no scratch and w is NULL (only packed weights) */
   int64_t npx, units;  /* flat output pixels; units of 24 of them */
   int32_t nb;          /* 16-channel blocks */
   int32_t psplit, bsplit; /* pixel ranges x block ranges */
@@ -255,8 +286,9 @@ static void conv_scalar_range(const q8_conv_job *j, int64_t px0, int64_t px1, in
 }
 
 static void conv_items(void *arg, int64_t begin, int64_t end) {
-  const q8_conv_job *j = arg;
-  /* the AVX2 / NEON kernel's im2col rows; without them (out of memory) the scalar kernel runs */
+  q8_conv_job *j = arg;
+  /* the AVX2 / NEON kernel's im2col rows; without them (out of memory) the scalar kernel runs
+   * when the model kept the file's weights, else the run fails */
   void *scratch = NULL;
   if (j->avx2) scratch = calloc(ecnn_q8_conv2d_scratch_elems(&j->k), sizeof(int16_t));
 #if HAVE_Q8_NEON
@@ -270,6 +302,10 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
     const int32_t nb0 = (int32_t)(bi * j->nb / j->bsplit);
     const int32_t nb1 = (int32_t)((bi + 1) * j->nb / j->bsplit);
     if (px0 >= px1 || nb0 >= nb1) continue;
+    if (!scratch && !j->w) {
+      __atomic_store_n(&j->no_memory, true, __ATOMIC_RELAXED);
+      break;
+    }
     if (scratch && j->avx2)
       ecnn_q8_conv2d__avx2(&j->k, j->p->packed, j->in, j->out, px0, px1, nb0, nb1, scratch);
 #if HAVE_Q8_NEON
@@ -308,12 +344,20 @@ static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
   j.p = n->priv;
   conv_params(g, n, j.p, &j.k);
   j.in = ecnn_ctx_in(ctx, 0);
-  j.w = ecnn_in(g, n, 1)->data;
+  const ecnn_tensor *w = ecnn_in(g, n, 1);
+  j.w = w->packed ? NULL : w->data;
   j.bias = ecnn_ctx_in(ctx, 2);
   j.out = ecnn_ctx_out(ctx, 0);
   const ecnn_isa isa = ecnn_isa_active();
   j.avx2 = j.p->packed && (isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512);
   j.neon = j.p->packed_neon && isa == ECNN_ISA_NEON;
+  void *unpacked = NULL; /* the scalar kernel's weights when the model keeps only packed ones */
+  if (!j.w && !j.avx2) {
+    if (!(unpacked = malloc((size_t)ecnn_tensor_elements(w))))
+      return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
+    ecnn_q8_conv2d_unpack(j.p->packed, unpacked);
+    j.w = unpacked;
+  }
   if (n->op == ECNN_OP_DEPTHWISE_CONV_2D) {
     ecnn_parallel_for(ctx->pool, (int64_t)j.k.batch * j.k.out_h, 1, dw_items, &j);
     return ECNN_STATUS_OK;
@@ -340,6 +384,8 @@ static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
     }
   }
   ecnn_parallel_for(ctx->pool, (int64_t)j.psplit * j.bsplit, 1, conv_items, &j);
+  free(unpacked);
+  if (j.no_memory) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
   return ECNN_STATUS_OK;
 }
 

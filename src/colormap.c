@@ -93,25 +93,43 @@ typedef struct blend {
   const axis *cols, *rows;
   int32_t xb, xe; /* columns inside the region */
   float min_score;
-  float *hrow;    /* mw floats: the map lerped vertically for the current row */
-  int16_t *idx;   /* frame width: colour table index, or -1 for an untouched pixel */
+  float *hrow[2]; /* two map rows interpolated horizontally to frame columns [xb, xe) */
+  int32_t hkey[2]; /* the map row each holds, -1 for none */
   int32_t q;      /* alpha in 1/256 */
 } blend;
 
-/* Fills b->idx[xb..xe) for frame row y; false when the row lies outside the region. */
-static bool row_indices(blend *b, int32_t y) {
-  const axis r = b->rows[y];
-  if (r.i0 < 0) return false;
-  const float *m0 = b->map + (size_t)r.i0 * b->mw, *m1 = b->map + (size_t)r.i1 * b->mw;
-  for (int32_t j = 0; j < b->mw; j++) b->hrow[j] = m0[j] + r.f * (m1[j] - m0[j]);
+/* Map row i interpolated horizontally (frame columns [xb, xe)), from the two-row cache; `keep`
+ * is the other row the caller needs (not evicted). Frame rows walk the map rows in order, so
+ * each map row is interpolated about once per call, not once per frame row. */
+static const float *hrow_of(blend *b, int32_t i, int32_t keep) {
+  if (b->hkey[0] == i) return b->hrow[0];
+  if (b->hkey[1] == i) return b->hrow[1];
+  const int s = b->hkey[0] == keep ? 1 : 0;
+  float *h = b->hrow[s];
+  const float *m = b->map + (size_t)i * b->mw;
   for (int32_t x = b->xb; x < b->xe; x++) {
     const axis c = b->cols[x];
-    const float v = b->hrow[c.i0] + c.f * (b->hrow[c.i1] - b->hrow[c.i0]);
-    if (!(v >= b->min_score)) { /* also NaN */
-      b->idx[x] = -1;
-      continue;
-    }
-    b->idx[x] = (int16_t)(fminf(fmaxf(v, 0.0f), 1.0f) * 255.0f + 0.5f);
+    h[x] = m[c.i0] + c.f * (m[c.i1] - m[c.i0]);
+  }
+  b->hkey[s] = i;
+  return h;
+}
+
+/* Fills idx[xb..xe) for frame row y (colour table index, or -1 for an untouched pixel); false
+ * when the row lies outside the region. */
+static bool row_indices(blend *b, int32_t y, int16_t *idx) {
+  const axis r = b->rows[y];
+  if (r.i0 < 0) return false;
+  const float *h0 = hrow_of(b, r.i0, r.i1), *h1 = hrow_of(b, r.i1, r.i0);
+  const float f = r.f, lo = b->min_score;
+  for (int32_t x = b->xb; x < b->xe; x++) {
+    const float v = h0[x] + f * (h1[x] - h0[x]);
+    /* branch-free, so that it vectorizes: the clamp as comparisons (fminf / fmaxf are library
+     * calls), a NaN v clamped to 1 and then dropped by the v >= lo test */
+    float c = v < 1.0f ? v : 1.0f;
+    c = c > 0.0f ? c : 0.0f;
+    const int32_t i = (int32_t)(c * 255.0f + 0.5f);
+    idx[x] = (int16_t)(v >= lo ? i : -1);
   }
   return true;
 }
@@ -153,17 +171,16 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
   const int32_t q = (int32_t)lroundf(alpha * 256.0f);
   if (q == 0) return ECNN_STATUS_OK;
 
-  const int32_t W = f->width, H = f->height, cw = (W + 1) / 2;
-  /* one allocation: cols, rows, hrow, idx, and three chroma accumulators */
+  const int32_t W = f->width, H = f->height;
+  /* one allocation: cols, rows, two interpolated map rows, two rows of indices */
   const size_t bytes = (size_t)W * sizeof(axis) + (size_t)H * sizeof(axis) +
-                       (size_t)mw * sizeof(float) + (size_t)cw * 3 * sizeof(int32_t) +
-                       (size_t)W * sizeof(int16_t);
+                       2 * (size_t)W * sizeof(float) + 2 * (size_t)W * sizeof(int16_t);
   unsigned char *mem = malloc(bytes);
   if (!mem) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "heatmap: out of memory");
   axis *cols = (axis *)mem, *rows = cols + W;
-  float *hrow = (float *)(rows + H);
-  int32_t *sum_u = (int32_t *)(hrow + mw), *sum_v = sum_u + cw, *cnt = sum_v + cw;
-  blend b = {map, mw, cols, rows, 0, 0, min_score, hrow, (int16_t *)(cnt + cw), q};
+  float *hrows = (float *)(rows + H);
+  int16_t *idx0 = (int16_t *)(hrows + 2 * (size_t)W), *idx1 = idx0 + W;
+  blend b = {map, mw, cols, rows, 0, 0, min_score, {hrows, hrows + W}, {-1, -1}, q};
   int32_t yb, ye;
   axis_table(W, r->offset_x, r->scale_x, r->tensor_width, mw, cols, &b.xb, &b.xe);
   axis_table(H, r->offset_y, r->scale_y, r->tensor_height, mh, rows, &yb, &ye);
@@ -188,18 +205,23 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
       c0[i] = ecnn_clamp_u8(Y), c1[i] = ecnn_clamp_u8(U), c2[i] = ecnn_clamp_u8(V);
     }
   }
-  const int16_t *idx = b.idx;
+  /* the luma (or grey, or first channel's) blend a + q/256 (c - a) as (a (256 - q) + ty) >> 8:
+   * mix's rounding exactly */
+  int32_t ty[256];
+  for (int i = 0; i < 256; i++) ty[i] = c0[i] * q + 128;
+  const int32_t keep = 256 - q;
+  const int16_t *idx = idx0;
 
   if (packed || f->format == ECNN_PIXEL_GRAY8) {
     const int bpp = packed ? l.bpp : 1, oc0 = packed ? l.r : 0;
     for (int32_t y = yb; y < ye; y++) {
-      if (!row_indices(&b, y)) continue;
+      if (!row_indices(&b, y, idx0)) continue;
       uint8_t *row = f->planes[0] + (size_t)y * f->strides[0];
       for (int32_t x = b.xb; x < b.xe; x++) {
         const int i = idx[x];
         if (i < 0) continue;
         uint8_t *p = row + (size_t)x * bpp;
-        p[oc0] = mix(p[oc0], c0[i], q);
+        p[oc0] = (uint8_t)((p[oc0] * keep + ty[i]) >> 8);
         if (packed) p[l.g] = mix(p[l.g], c1[i], q), p[l.b] = mix(p[l.b], c2[i], q);
       }
     }
@@ -207,7 +229,7 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
     /* Y per pixel; U/V of each pair from the average over its (one or two) pixels */
     const int32_t qn[3] = {0, (int32_t)lroundf(alpha * 65536.0f), (int32_t)lroundf(alpha * 32768.0f)};
     for (int32_t y = yb; y < ye; y++) {
-      if (!row_indices(&b, y)) continue;
+      if (!row_indices(&b, y, idx0)) continue;
       uint8_t *row = f->planes[0] + (size_t)y * f->strides[0];
       for (int32_t x = b.xb & ~1; x < b.xe; x += 2) {
         uint8_t *p = row + (size_t)x * 2;
@@ -216,7 +238,7 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
         for (int k = 0; k < nb; k++) {
           const int i = x + k >= b.xb && x + k < b.xe ? idx[x + k] : -1;
           if (i < 0) continue;
-          p[2 * k] = mix(p[2 * k], c0[i], q);
+          p[2 * k] = (uint8_t)((p[2 * k] * keep + ty[i]) >> 8);
           su += c1[i], sv += c2[i], n++;
         }
         if (!n) continue;
@@ -226,36 +248,60 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
     }
   } else {
     /* I420 / NV12: Y per pixel; each U/V sample from the average over its 2x2 block (fewer
-     * pixels at odd edges), accumulated over the block's two rows */
+     * pixels at odd edges): the block's two rows of indices first, then block by block, the
+     * sums in registers */
     const int32_t qn[5] = {0, (int32_t)lroundf(alpha * 65536.0f), (int32_t)lroundf(alpha * 32768.0f),
                            0, (int32_t)lroundf(alpha * 16384.0f)};
     const bool nv12 = f->format == ECNN_PIXEL_NV12;
     const int32_t cb = b.xb / 2, ce = (b.xe + 1) / 2;
+    /* per index + 1 (0: an untouched pixel), for whole blocks: ent = ty | weight of the old
+     * luma << 17 (untouched: 256 and 0, the luma unchanged), uvn = U | V << 11 | 1 << 22 (four
+     * of them sum without carries: U, V and the count of touched pixels) */
+    int32_t ent[257], uvn[257];
+    ent[0] = 256 << 17, uvn[0] = 0;
+    for (int i = 0; i < 256; i++)
+      ent[i + 1] = ty[i] | keep << 17, uvn[i + 1] = c1[i] | c2[i] << 11 | 1 << 22;
     for (int32_t by = yb / 2; by <= (ye - 1) / 2; by++) {
-      for (int32_t k = cb; k < ce; k++) sum_u[k] = sum_v[k] = cnt[k] = 0;
-      bool any = false;
-      const int32_t bh = 2 * by + 1 < H ? 2 : 1;
-      for (int32_t y = 2 * by; y < 2 * by + bh; y++) {
-        if (y < yb || y >= ye || !row_indices(&b, y)) continue;
-        uint8_t *row = f->planes[0] + (size_t)y * f->strides[0];
-        for (int32_t x = b.xb; x < b.xe; x++) {
-          const int i = idx[x];
-          if (i < 0) continue;
-          row[x] = mix(row[x], c0[i], q);
-          sum_u[x >> 1] += c1[i], sum_v[x >> 1] += c2[i], cnt[x >> 1]++;
-          any = true;
-        }
+      const int32_t y0 = 2 * by, bh = y0 + 1 < H ? 2 : 1;
+      int16_t *ix[2] = {idx0, idx1};
+      uint8_t *ry[2] = {f->planes[0] + (size_t)y0 * f->strides[0], NULL};
+      int rows_in = 0;
+      for (int32_t k = 0; k < bh; k++) {
+        const int32_t y = y0 + k;
+        if (y < yb || y >= ye || !row_indices(&b, y, ix[rows_in])) continue;
+        ry[rows_in++] = f->planes[0] + (size_t)y * f->strides[0];
       }
-      if (!any) continue;
+      if (!rows_in) continue;
       uint8_t *pu = f->planes[1] + (size_t)by * f->strides[1];
       uint8_t *pv = nv12 ? pu + 1 : f->planes[2] + (size_t)by * f->strides[2];
       const int step = nv12 ? 2 : 1;
       for (int32_t k = cb; k < ce; k++) {
-        if (!cnt[k]) continue;
+        const int32_t x0 = 2 * k > b.xb ? 2 * k : b.xb, x1 = 2 * k + 2 < b.xe ? 2 * k + 2 : b.xe;
+        int32_t su = 0, sv = 0, n = 0;
+        if (rows_in == 2 && x1 - x0 == 2) { /* a whole block, without branches per pixel */
+          const int32_t *e0 = ent + 1, *s0 = uvn + 1;
+          const int i0 = ix[0][x0], i1 = ix[0][x0 + 1], i2 = ix[1][x0], i3 = ix[1][x0 + 1];
+          if ((i0 & i1 & i2 & i3) < 0) continue; /* none touched */
+          uint8_t *y0p = ry[0] + x0, *y1p = ry[1] + x0;
+#define BLEND_Y(P, I) (P) = (uint8_t)(((P) * (e0[I] >> 17) + (e0[I] & 0x1FFFF)) >> 8)
+          BLEND_Y(y0p[0], i0), BLEND_Y(y0p[1], i1), BLEND_Y(y1p[0], i2), BLEND_Y(y1p[1], i3);
+#undef BLEND_Y
+          const int32_t sum = s0[i0] + s0[i1] + s0[i2] + s0[i3];
+          su = sum & 2047, sv = (sum >> 11) & 2047, n = sum >> 22;
+        } else {
+          for (int rr = 0; rr < rows_in; rr++)
+            for (int32_t x = x0; x < x1; x++) {
+              const int i = ix[rr][x];
+              if (i < 0) continue;
+              ry[rr][x] = (uint8_t)((ry[rr][x] * keep + ty[i]) >> 8);
+              su += c1[i], sv += c2[i], n++;
+            }
+          if (!n) continue;
+        }
         const int nb = (2 * k + 1 < W ? 2 : 1) * bh;
         uint8_t *u = pu + (size_t)k * step, *v = pv + (size_t)k * step;
-        *u = mix_sum(*u, sum_u[k] - cnt[k] * *u, qn[nb]);
-        *v = mix_sum(*v, sum_v[k] - cnt[k] * *v, qn[nb]);
+        *u = mix_sum(*u, su - n * *u, qn[nb]);
+        *v = mix_sum(*v, sv - n * *v, qn[nb]);
       }
     }
   }

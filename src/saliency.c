@@ -6,7 +6,8 @@
  * upsampling. Grids are averaged, not maxed: the coarsest grids (one cell for the whole
  * image) always hold some large anchor with a fair score and would otherwise paint the whole
  * frame; averaging keeps what several scales agree on. Runs per inferred frame when asked for:
- * per-column sampling tables and one vertical lerp per grid row keep it under 1 ms at 300x300 (1917 anchors).
+ * per-column sampling tables, each grid row upsampled horizontally once, and each map row a
+ * (vectorized) lerp of two of those keep it well under 1 ms at 300x300 (1917 anchors).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -53,16 +54,17 @@ ecnn_status ecnn_saliency_ssd(const ecnn_anchor_options *anchors,
     return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT,
                       "saliency: the anchor options give %lld anchors, the scores have %d",
                       (long long)total, (int)num_anchors);
-  /* one allocation: the largest grid's cells, one vertically lerped grid row, and the
+  /* one allocation: the largest grid's cells, its rows upsampled horizontally, and the
    * per-column sampling table (x0, x1, weight) */
-  int32_t cells = 1, wmax = 1;
+  int32_t cells = 1, hmax = 1;
   for (int32_t g = 0; g < ng; g++) {
     cells = gw[g] * gh[g] > cells ? gw[g] * gh[g] : cells;
-    wmax = gw[g] > wmax ? gw[g] : wmax;
+    hmax = gh[g] > hmax ? gh[g] : hmax;
   }
-  float *cell = malloc(((size_t)cells + wmax + width) * sizeof(float) + (size_t)width * 2 * sizeof(int32_t));
+  float *cell = malloc(((size_t)cells + (size_t)hmax * width + width) * sizeof(float) +
+                       (size_t)width * 2 * sizeof(int32_t));
   if (!cell) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "saliency: out of memory");
-  float *vrow = cell + cells, *fxs = vrow + wmax;
+  float *hrows = cell + cells, *fxs = hrows + (size_t)hmax * width;
   int32_t *xs = (int32_t *)(fxs + width);
   memset(map, 0, (size_t)width * height * sizeof *map);
   const float inv_ng = 1.0f / (float)ng;
@@ -77,7 +79,8 @@ ecnn_status ecnn_saliency_ssd(const ecnn_anchor_options *anchors,
       }
       cell[i] = m * inv_ng; /* grids are averaged */
     }
-    /* bilinear, half-pixel centres, edges clamped */
+    /* bilinear, half-pixel centres, edges clamped: each grid row upsampled horizontally once,
+     * then every map row a lerp of two of them (contiguous: it vectorizes) */
     const float kx = (float)W / (float)width, ky = (float)H / (float)height;
     for (int32_t x = 0; x < width; x++) {
       const float sx = fminf(fmaxf(((float)x + 0.5f) * kx - 0.5f, 0.0f), (float)(W - 1));
@@ -85,17 +88,21 @@ ecnn_status ecnn_saliency_ssd(const ecnn_anchor_options *anchors,
       xs[2 * x + 1] = xs[2 * x] + 1 < W ? xs[2 * x] + 1 : xs[2 * x];
       fxs[x] = sx - (float)xs[2 * x];
     }
+    for (int32_t j = 0; j < H; j++) {
+      const float *c = cell + (size_t)j * W;
+      float *h = hrows + (size_t)j * width;
+      for (int32_t x = 0; x < width; x++) {
+        const float v0 = c[xs[2 * x]], v1 = c[xs[2 * x + 1]];
+        h[x] = v0 + fxs[x] * (v1 - v0);
+      }
+    }
     for (int32_t y = 0; y < height; y++) {
       const float sy = fminf(fmaxf(((float)y + 0.5f) * ky - 0.5f, 0.0f), (float)(H - 1));
       const int32_t y0 = (int32_t)sy, y1 = y0 + 1 < H ? y0 + 1 : y0;
       const float fy = sy - (float)y0;
-      for (int32_t j = 0; j < W; j++)
-        vrow[j] = cell[y0 * W + j] + fy * (cell[y1 * W + j] - cell[y0 * W + j]);
+      const float *h0 = hrows + (size_t)y0 * width, *h1 = hrows + (size_t)y1 * width;
       float *out = map + (size_t)y * width;
-      for (int32_t x = 0; x < width; x++) {
-        const float v0 = vrow[xs[2 * x]], v1 = vrow[xs[2 * x + 1]];
-        out[x] += v0 + fxs[x] * (v1 - v0);
-      }
+      for (int32_t x = 0; x < width; x++) out[x] += h0[x] + fy * (h1[x] - h0[x]);
     }
   }
   free(cell);

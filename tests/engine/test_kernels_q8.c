@@ -22,6 +22,7 @@
 #include "kernels/isa.h"
 #include "kernels/q8_conv.h"
 #include "kernels/q8_eltwise.h"
+#include "kernels/q8_pool.h"
 #include "ops/q8/quant.h"
 #include "ops/ops.h"
 #include "test_util.h"
@@ -303,6 +304,100 @@ START_TEST(test_add_q8_vs_scalar) {
 }
 END_TEST
 
+/* MAX_POOL_2D with the windows inside: channels below, at and above the 32-byte groups,
+ * odd widths, 2x2 / 3x3 / 3x2 windows, strides 1-3, two images, clamps, uint8 too; whole
+ * calls and a row at a time (last first), the input at the end of its allocation (ASan). */
+START_TEST(test_maxpool_q8_vs_scalar) {
+  if (!have_avx2()) return;
+  static const int32_t cs[] = {1, 5, 24, 28, 31, 32, 33, 42, 64, 88, 100};
+  static const int32_t widths[] = {2, 3, 7, 9};
+  rng_state = 4;
+  int checked = 0, bad_cases = 0;
+  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+      for (int cfg = 0; cfg < 5; cfg++) {
+        ecnn_q8_pool_params p;
+        memset(&p, 0, sizeof p);
+        p.batch = 1 + (int32_t)(wi & 1), p.c = cs[a];
+        p.in_w = widths[wi] + (cfg == 3), p.in_h = widths[wi] + 2;
+        p.filter_h = cfg == 2 ? 3 : 2, p.filter_w = cfg == 2 || cfg == 4 ? 3 : 2;
+        p.stride_h = cfg == 1 ? 1 : 2, p.stride_w = cfg == 1 ? 1 : cfg == 4 ? 3 : 2;
+        if (p.filter_w > p.in_w) continue;
+        p.out_h = (p.in_h - p.filter_h) / p.stride_h + 1;
+        p.out_w = (p.in_w - p.filter_w) / p.stride_w + 1;
+        p.u8 = checked % 4 == 3;
+        const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
+        p.out_min = checked % 3 == 1 ? lo + 20 : lo, p.out_max = checked % 5 == 2 ? hi - 9 : hi;
+        const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.c;
+        const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.c;
+        const int32_t rows = p.batch * p.out_h;
+        uint8_t *in = malloc(ni), *ref = malloc(no), *got = malloc(no + 1);
+        fill8(in, ni);
+        ecnn_q8_maxpool__scalar(&p, in, ref, 0, rows);
+        for (int split = 0; split < 2; split++) {
+          memset(got, 0x5a, no);
+          got[no] = 0xa5;
+          if (!split) ecnn_q8_maxpool__avx2(&p, in, got, 0, rows);
+          else
+            for (int32_t r = rows - 1; r >= 0; r--) ecnn_q8_maxpool__avx2(&p, in, got, r, r + 1);
+          size_t bad = 0;
+          for (size_t i = 0; i < no; i++) bad += got[i] != ref[i];
+          if (bad || got[no] != 0xa5) {
+            printf("maxpool c %d in %dx%d cfg %d %s split %d: %zu bytes differ\n", (int)p.c,
+                   (int)p.in_h, (int)p.in_w, cfg, p.u8 ? "u8" : "i8", split, bad);
+            bad_cases++;
+          }
+        }
+        free(in), free(ref), free(got);
+        checked++;
+      }
+  ck_assert_int_eq(bad_cases, 0);
+  printf("kernels_q8: %d max pool configurations bit-identical\n", checked);
+}
+END_TEST
+
+/* Channel PAD: channels and paddings around the 32-byte groups and past the vector path's
+ * 128 bytes, pads before, after and both; whole calls and ranges as a thread pool cuts them
+ * (the input and output at the ends of their allocations). */
+START_TEST(test_pad_channels_vs_scalar) {
+  if (!have_avx2()) return;
+  static const size_t cs[] = {1, 3, 24, 28, 31, 32, 33, 64, 88, 120, 200};
+  static const size_t pads[][2] = {{0, 4}, {0, 1}, {4, 0}, {3, 5}, {0, 31}, {17, 0}, {1, 40}};
+  static const size_t ns[] = {1, 2, 5, 63};
+  rng_state = 5;
+  int checked = 0, bad_cases = 0;
+  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
+    for (size_t b = 0; b < sizeof pads / sizeof *pads; b++)
+      for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+        const size_t c = cs[a], bf = pads[b][0], af = pads[b][1], n = ns[k], oc = bf + c + af;
+        const uint8_t fill = (uint8_t)rnd();
+        uint8_t *in = malloc(n * c), *ref = malloc(n * oc), *got = malloc(n * oc);
+        fill8(in, n * c);
+        ecnn_q8_pad_channels__scalar(in, ref, n, c, bf, af, fill);
+        for (int split = 0; split < 2; split++) {
+          memset(got, 0x5a, n * oc);
+          if (!split) ecnn_q8_pad_channels__avx2(in, got, n, c, bf, af, fill);
+          else /* three ranges, last first */
+            for (size_t r = 3; r-- > 0;) {
+              const size_t i0 = n * r / 3, i1 = n * (r + 1) / 3;
+              ecnn_q8_pad_channels__avx2(in + i0 * c, got + i0 * oc, i1 - i0, c, bf, af, fill);
+            }
+          size_t bad = 0;
+          for (size_t i = 0; i < n * oc; i++) bad += got[i] != ref[i];
+          if (bad) {
+            printf("pad c %zu before %zu after %zu n %zu split %d: %zu bytes differ\n", c, bf,
+                   af, n, split, bad);
+            bad_cases++;
+          }
+        }
+        free(in), free(ref), free(got);
+        checked++;
+      }
+  ck_assert_int_eq(bad_cases, 0);
+  printf("kernels_q8: %d channel pad configurations bit-identical\n", checked);
+}
+END_TEST
+
 /* ---- whole models ---- */
 
 typedef struct qcase {
@@ -446,6 +541,8 @@ int main(void) {
   tcase_add_test(tc, test_requant_edges);
   tcase_add_test(tc, test_add_q8_vs_scalar);
   tcase_add_test(tc, test_quantize_f32_vs_scalar);
+  tcase_add_test(tc, test_maxpool_q8_vs_scalar);
+  tcase_add_test(tc, test_pad_channels_vs_scalar);
   tcase_add_test(tc, test_ssd_int8_paths_agree);
   tcase_add_test(tc, test_blazeface_int8_paths_agree);
   suite_add_tcase(s, tc);

@@ -138,7 +138,7 @@ END_TEST
 
 START_TEST(test_dwconv_q8_vs_scalar) {
   if (!have_avx2()) return;
-  static const int32_t cs[] = {1, 7, 8, 15, 16, 17, 24, 28, 33, 96};
+  static const int32_t cs[] = {1, 7, 8, 15, 16, 17, 20, 24, 28, 33, 36, 42, 46, 96};
   static const int32_t widths[] = {1, 4, 5, 9, 13};
   rng_state = 2;
   int checked = 0, variant = 0;

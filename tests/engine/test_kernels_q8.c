@@ -273,7 +273,11 @@ START_TEST(test_add_q8_vs_scalar) {
       p.out_mult = v % 5 == 1 ? 1 << 30 : (int32_t)((1u << 30) + rnd() % (1u << 30));
       p.a_shift = -rnd_in(1, 6), p.b_shift = -rnd_in(1, 6);
       p.out_shift = rnd_in(-22, 3);
+      if (v % 8 == 3) /* the input multipliers' ends (the AVX2 kernel splits them at bit 16) */
+        p.a_mult = INT32_MAX, p.b_mult = v % 16 == 3 ? 65535 : 65536, p.a_shift = -1,
+        p.b_shift = -31;
     }
+    if (v % 10 == 9) p.left_shift = 12; /* not TFLite's: the AVX2 kernel's general path */
     for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
       const size_t n = lens[l];
       uint8_t *a = malloc(n), *b = malloc(n), *ref = malloc(n), *got = malloc(n + 1);

@@ -4,7 +4,8 @@
  * the 16-channel block and the 8-channel tile, input depths that are and are not multiples of
  * 8 and 16, odd widths, 1x1 / 3x3 / 5x5 kernels, strides 1 and 2, dilation, SAME and VALID
  * padding, two images, pixel and block ranges as a thread pool cuts them; DEPTHWISE_CONV_2D
- * 3x3 and 5x5 likewise; ADD / SUB of same-shape tensors; zero points across the range (-128,
+ * 3x3 and 5x5 likewise (channel counts whose last block is partial, up to and past 8 of it);
+ * ADD / SUB of same-shape tensors; MAX_POOL_2D and channel PAD; zero points across the range (-128,
  * 0, 127; uint8 too, with weight zero points), per-channel multipliers whose shifts go right
  * and left (ties of both roundings, saturation of the left shift), fused-activation clamps.
  * Then the whole int8 SSD and BlazeFace (quantized here on the two test photos, as
@@ -24,6 +25,7 @@
 #include "kernels/isa.h"
 #include "kernels/q8_conv.h"
 #include "kernels/q8_eltwise.h"
+#include "kernels/q8_pool.h"
 #include "ops/q8/quant.h"
 #include "ops/ops.h"
 #include "test_util.h"
@@ -144,7 +146,7 @@ END_TEST
 
 START_TEST(test_dwconv_q8_vs_scalar) {
   if (!have_avx2()) return;
-  static const int32_t cs[] = {1, 7, 8, 15, 16, 17, 24, 28, 33, 96};
+  static const int32_t cs[] = {1, 7, 8, 15, 16, 17, 20, 24, 28, 33, 36, 42, 46, 96};
   static const int32_t widths[] = {1, 4, 5, 9, 13};
   rng_state = 2;
   int checked = 0, variant = 0;
@@ -279,7 +281,11 @@ START_TEST(test_add_q8_vs_scalar) {
       p.out_mult = v % 5 == 1 ? 1 << 30 : (int32_t)((1u << 30) + rnd() % (1u << 30));
       p.a_shift = -rnd_in(1, 6), p.b_shift = -rnd_in(1, 6);
       p.out_shift = rnd_in(-22, 3);
+      if (v % 8 == 3) /* the input multipliers' ends (the AVX2 kernel splits them at bit 16) */
+        p.a_mult = INT32_MAX, p.b_mult = v % 16 == 3 ? 65535 : 65536, p.a_shift = -1,
+        p.b_shift = -31;
     }
+    if (v % 10 == 9) p.left_shift = 12; /* not TFLite's: the AVX2 kernel's general path */
     for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
       const size_t n = lens[l];
       uint8_t *a = malloc(n), *b = malloc(n), *ref = malloc(n), *got = malloc(n + 1);
@@ -307,6 +313,100 @@ START_TEST(test_add_q8_vs_scalar) {
     }
   }
   printf("kernels_q8: %d add / sub cases bit-identical\n", checked);
+}
+END_TEST
+
+/* MAX_POOL_2D with the windows inside: channels below, at and above the 32-byte groups,
+ * odd widths, 2x2 / 3x3 / 3x2 windows, strides 1-3, two images, clamps, uint8 too; whole
+ * calls and a row at a time (last first), the input at the end of its allocation (ASan). */
+START_TEST(test_maxpool_q8_vs_scalar) {
+  if (!have_avx2()) return;
+  static const int32_t cs[] = {1, 5, 24, 28, 31, 32, 33, 42, 64, 88, 100};
+  static const int32_t widths[] = {2, 3, 7, 9};
+  rng_state = 4;
+  int checked = 0, bad_cases = 0;
+  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+      for (int cfg = 0; cfg < 5; cfg++) {
+        ecnn_q8_pool_params p;
+        memset(&p, 0, sizeof p);
+        p.batch = 1 + (int32_t)(wi & 1), p.c = cs[a];
+        p.in_w = widths[wi] + (cfg == 3), p.in_h = widths[wi] + 2;
+        p.filter_h = cfg == 2 ? 3 : 2, p.filter_w = cfg == 2 || cfg == 4 ? 3 : 2;
+        p.stride_h = cfg == 1 ? 1 : 2, p.stride_w = cfg == 1 ? 1 : cfg == 4 ? 3 : 2;
+        if (p.filter_w > p.in_w) continue;
+        p.out_h = (p.in_h - p.filter_h) / p.stride_h + 1;
+        p.out_w = (p.in_w - p.filter_w) / p.stride_w + 1;
+        p.u8 = checked % 4 == 3;
+        const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
+        p.out_min = checked % 3 == 1 ? lo + 20 : lo, p.out_max = checked % 5 == 2 ? hi - 9 : hi;
+        const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.c;
+        const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.c;
+        const int32_t rows = p.batch * p.out_h;
+        uint8_t *in = malloc(ni), *ref = malloc(no), *got = malloc(no + 1);
+        fill8(in, ni);
+        ecnn_q8_maxpool__scalar(&p, in, ref, 0, rows);
+        for (int split = 0; split < 2; split++) {
+          memset(got, 0x5a, no);
+          got[no] = 0xa5;
+          if (!split) ecnn_q8_maxpool__avx2(&p, in, got, 0, rows);
+          else
+            for (int32_t r = rows - 1; r >= 0; r--) ecnn_q8_maxpool__avx2(&p, in, got, r, r + 1);
+          size_t bad = 0;
+          for (size_t i = 0; i < no; i++) bad += got[i] != ref[i];
+          if (bad || got[no] != 0xa5) {
+            printf("maxpool c %d in %dx%d cfg %d %s split %d: %zu bytes differ\n", (int)p.c,
+                   (int)p.in_h, (int)p.in_w, cfg, p.u8 ? "u8" : "i8", split, bad);
+            bad_cases++;
+          }
+        }
+        free(in), free(ref), free(got);
+        checked++;
+      }
+  ck_assert_int_eq(bad_cases, 0);
+  printf("kernels_q8: %d max pool configurations bit-identical\n", checked);
+}
+END_TEST
+
+/* Channel PAD: channels and paddings around the 32-byte groups and past the vector path's
+ * 128 bytes, pads before, after and both; whole calls and ranges as a thread pool cuts them
+ * (the input and output at the ends of their allocations). */
+START_TEST(test_pad_channels_vs_scalar) {
+  if (!have_avx2()) return;
+  static const size_t cs[] = {1, 3, 24, 28, 31, 32, 33, 64, 88, 120, 200};
+  static const size_t pads[][2] = {{0, 4}, {0, 1}, {4, 0}, {3, 5}, {0, 31}, {17, 0}, {1, 40}};
+  static const size_t ns[] = {1, 2, 5, 63};
+  rng_state = 5;
+  int checked = 0, bad_cases = 0;
+  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
+    for (size_t b = 0; b < sizeof pads / sizeof *pads; b++)
+      for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+        const size_t c = cs[a], bf = pads[b][0], af = pads[b][1], n = ns[k], oc = bf + c + af;
+        const uint8_t fill = (uint8_t)rnd();
+        uint8_t *in = malloc(n * c), *ref = malloc(n * oc), *got = malloc(n * oc);
+        fill8(in, n * c);
+        ecnn_q8_pad_channels__scalar(in, ref, n, c, bf, af, fill);
+        for (int split = 0; split < 2; split++) {
+          memset(got, 0x5a, n * oc);
+          if (!split) ecnn_q8_pad_channels__avx2(in, got, n, c, bf, af, fill);
+          else /* three ranges, last first */
+            for (size_t r = 3; r-- > 0;) {
+              const size_t i0 = n * r / 3, i1 = n * (r + 1) / 3;
+              ecnn_q8_pad_channels__avx2(in + i0 * c, got + i0 * oc, i1 - i0, c, bf, af, fill);
+            }
+          size_t bad = 0;
+          for (size_t i = 0; i < n * oc; i++) bad += got[i] != ref[i];
+          if (bad) {
+            printf("pad c %zu before %zu after %zu n %zu split %d: %zu bytes differ\n", c, bf,
+                   af, n, split, bad);
+            bad_cases++;
+          }
+        }
+        free(in), free(ref), free(got);
+        checked++;
+      }
+  ck_assert_int_eq(bad_cases, 0);
+  printf("kernels_q8: %d channel pad configurations bit-identical\n", checked);
 }
 END_TEST
 
@@ -465,6 +565,8 @@ int main(void) {
   tcase_add_test(tc, test_requant_edges);
   tcase_add_test(tc, test_add_q8_vs_scalar);
   tcase_add_test(tc, test_quantize_f32_vs_scalar);
+  tcase_add_test(tc, test_maxpool_q8_vs_scalar);
+  tcase_add_test(tc, test_pad_channels_vs_scalar);
   tcase_add_test(tc, test_ssd_int8_paths_agree);
   tcase_add_test(tc, test_blazeface_int8_paths_agree);
   suite_add_tcase(s, tc);

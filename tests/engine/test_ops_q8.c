@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "kernels/isa.h"
 #include "ops/ops.h"
 #include "ops/q8/quant.h"
 #include "test_util.h"
@@ -307,6 +308,95 @@ START_TEST(test_concat_requant_and_pad) {
 }
 END_TEST
 
+/* MAX_POOL_2D and channel PAD on random int8 data of odd sizes, on every path the CPU has
+ * (the fast kernels where the windows lie inside / only channels are padded, the generic code
+ * else), against the definitions computed here. */
+static uint32_t lcg = 7;
+static int8_t rnd8(void) {
+  lcg = 1664525u * lcg + 1013904223u;
+  return (int8_t)(lcg >> 24);
+}
+
+static void maxpool_case(int32_t h, int32_t w, int32_t c, int32_t f, int32_t s, ecnn_padding pad,
+                         ecnn_activation act, size_t *bad) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  int32_t pt, pl;
+  const int32_t oh = ecnn_conv_out_size(h, f, s, 1, pad, &pt);
+  const int32_t ow = ecnn_conv_out_size(w, f, s, 1, pad, &pl);
+  const int32_t din[4] = {2, h, w, c}, dout[4] = {2, oh, ow, c};
+  int32_t x = tensor(&t, ECNN_DTYPE_I8, 4, din, NULL, 0.1f, -3);
+  int32_t y = tensor(&t, ECNN_DTYPE_I8, 4, dout, NULL, 0.1f, -3);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.filter_w = p.filter_h = f, p.stride_w = p.stride_h = s, p.padding = pad, p.activation = act;
+  const int32_t ins[1] = {x};
+  ck_assert_msg(node(&t, ECNN_OP_MAX_POOL_2D, ins, 1, y, &p) == ECNN_STATUS_OK, "%s",
+                ecnn_last_error());
+  int8_t *xi = t.data[x], *yo = t.data[y];
+  for (int32_t i = 0; i < 2 * h * w * c; i++) xi[i] = rnd8();
+  const int32_t lo = act == ECNN_ACT_RELU ? -3 : -128; /* RELU: the zero point */
+  for (int v = 0; v < 2; v++) {
+    ecnn_isa_set(v ? ecnn_isa_best() : ECNN_ISA_SCALAR);
+    memset(yo, 0x5a, (size_t)2 * oh * ow * c);
+    run(&t);
+    for (int32_t b = 0; b < 2; b++)
+      for (int32_t oy = 0; oy < oh; oy++)
+        for (int32_t ox = 0; ox < ow; ox++)
+          for (int32_t k = 0; k < c; k++) {
+            int32_t m = -1000;
+            for (int32_t iy = oy * s - pt; iy < oy * s - pt + f; iy++)
+              for (int32_t ix = ox * s - pl; ix < ox * s - pl + f; ix++)
+                if (iy >= 0 && iy < h && ix >= 0 && ix < w && xi[((b * h + iy) * w + ix) * c + k] > m)
+                  m = xi[((b * h + iy) * w + ix) * c + k];
+            *bad += yo[((b * oh + oy) * ow + ox) * c + k] != (m < lo ? lo : m);
+          }
+  }
+  ecnn_isa_set(ecnn_isa_best());
+  done(&t);
+}
+
+static void pad_case(int32_t h, int32_t w, int32_t c, int32_t before, int32_t after, size_t *bad) {
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  const int32_t oc = before + c + after;
+  const int32_t din[4] = {1, h, w, c}, dp[2] = {4, 2}, dout[4] = {1, h, w, oc};
+  const int32_t pads[8] = {0, 0, 0, 0, 0, 0, before, after};
+  int32_t x = tensor(&t, ECNN_DTYPE_I8, 4, din, NULL, 0.5f, -7);
+  int32_t pi = tensor(&t, ECNN_DTYPE_I32, 2, dp, pads, 0, 0);
+  int32_t o = tensor(&t, ECNN_DTYPE_I8, 4, dout, NULL, 0.5f, -7);
+  const int32_t ins[2] = {x, pi};
+  ck_assert_msg(node(&t, ECNN_OP_PAD, ins, 2, o, NULL) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  int8_t *xi = t.data[x], *yo = t.data[o];
+  for (int32_t i = 0; i < h * w * c; i++) xi[i] = rnd8();
+  for (int v = 0; v < 2; v++) {
+    ecnn_isa_set(v ? ecnn_isa_best() : ECNN_ISA_SCALAR);
+    memset(yo, 0x5a, (size_t)h * w * oc);
+    run(&t);
+    for (int32_t i = 0; i < h * w; i++)
+      for (int32_t k = 0; k < oc; k++)
+        *bad += yo[i * oc + k] != (k < before || k >= before + c ? -7 : xi[i * c + k - before]);
+  }
+  ecnn_isa_set(ecnn_isa_best());
+  done(&t);
+}
+
+START_TEST(test_maxpool_pad_paths) {
+  size_t bad = 0;
+  maxpool_case(8, 6, 28, 2, 2, ECNN_PADDING_VALID, ECNN_ACT_NONE, &bad);  /* fast */
+  maxpool_case(9, 7, 33, 2, 2, ECNN_PADDING_VALID, ECNN_ACT_RELU, &bad);  /* fast, odd */
+  maxpool_case(6, 10, 42, 2, 2, ECNN_PADDING_SAME, ECNN_ACT_NONE, &bad);  /* fast: no padding */
+  maxpool_case(7, 5, 5, 3, 2, ECNN_PADDING_SAME, ECNN_ACT_NONE, &bad);    /* generic */
+  maxpool_case(5, 5, 3, 3, 1, ECNN_PADDING_VALID, ECNN_ACT_RELU, &bad);   /* fast, 3x3 */
+  ck_assert_uint_eq(bad, 0);
+  pad_case(5, 7, 24, 0, 4, &bad);
+  pad_case(3, 9, 37, 2, 3, &bad);
+  pad_case(4, 3, 100, 0, 60, &bad); /* wider than the vector path */
+  pad_case(1, 1, 1, 0, 1, &bad);
+  ck_assert_uint_eq(bad, 0);
+}
+END_TEST
+
 START_TEST(test_bad_quantization) {
   tg t = {0};
   ecnn_graph_init(&t.g);
@@ -340,6 +430,7 @@ int main(void) {
   tcase_add_test(tc, test_mean);
   tcase_add_test(tc, test_logistic_softmax);
   tcase_add_test(tc, test_concat_requant_and_pad);
+  tcase_add_test(tc, test_maxpool_pad_paths);
   tcase_add_test(tc, test_bad_quantization);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -597,6 +597,86 @@ INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, int3
   memcpy(o + c, buf, rest);
 }
 
+/* The last partial block of a pixel of C >= 16 channels (rest = C - full of them, 1-15),
+ * with no reads or writes outside the pixel: each tap's 16 bytes end at the pixel's end
+ * (x + C - 16), shuffled down so that its channel `full` lands in lane 0 (zeros above the
+ * rest); the result is shuffled up to end at the pixel's end and stored over the last full
+ * block's channels, which the caller stores afterwards. Up to 8 channels take one vpmaddwd
+ * per tap pair and one requantization: channels 0-3 and 4-7 of the pairs in the two halves
+ * (weights, bias and constants from the block's positions 0-3 and 8-11, see dw_perm). */
+typedef struct dw_tail_consts {
+  __m128i down, up;     /* vpshufb masks: lane i <- i + 16 - rest; lane i <- i - (16 - rest) */
+  __m256i bias8;        /* channels full + 0..7 in order (the half path) */
+  ecnn_q8_rq_avx2 rq8;  /* their requantization constants */
+} dw_tail_consts;
+
+INLINE AVX2 __m256i pick8(const int32_t *a) { /* block positions 0-3 and 8-11 */
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
+                                 _mm_loadu_si128((const __m128i *)(a + 8)), 1);
+}
+
+INLINE AVX2 dw_tail_consts dw_tail_setup(const ecnn_q8_packed *pk, int32_t full, int32_t C) {
+  dw_tail_consts t;
+  const int32_t rest = C - full;
+  uint8_t down[16], up[16];
+  for (int32_t i = 0; i < 16; i++) {
+    down[i] = i < rest ? (uint8_t)(i + 16 - rest) : 0x80;
+    up[i] = i >= 16 - rest ? (uint8_t)(i - (16 - rest)) : 0x80;
+  }
+  t.down = _mm_loadu_si128((const __m128i *)down);
+  t.up = _mm_loadu_si128((const __m128i *)up);
+  t.bias8 = pick8(pk->bias + full);
+  t.rq8.q = pick8(pk->mult + full);
+  t.rq8.q_odd = pick8(pk->mult_odd + full);
+  t.rq8.l = pick8(pk->lshift + full);
+  t.rq8.e = pick8(pk->rshift + full);
+  t.rq8.mask = pick8(pk->rmask + full);
+  t.rq8.half = pick8(pk->rhalf + full);
+  return t;
+}
+
+/* The tail's channels of the tap whose pixel starts at x, in the low bytes. */
+INLINE AVX2 __m128i dw_tail_load(const uint8_t *x, int32_t C, const dw_tail_consts *t) {
+  return _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(x + C - 16)), t->down);
+}
+
+INLINE AVX2 void dw_tail_wide(const ecnn_q8_packed *pk, const uint8_t *const *x,
+                              const int32_t tp, int32_t full, int32_t C,
+                              const dw_tail_consts *t, const out_consts *k, uint8_t *o,
+                              bool left, bool u8) {
+  const int16_t *w = pk->w + (size_t)full * tp * 2;
+  __m128i r;
+  if (C - full <= 8) {
+    __m256i acc = t->bias8;
+    _Pragma("GCC unroll 13") for (int32_t i = 0; i < tp; i++, w += 32) {
+      const __m128i ab = dw_tail_load(x[2 * i], C, t), bb = dw_tail_load(x[2 * i + 1], C, t);
+      const __m128i a = u8 ? _mm_cvtepu8_epi16(ab) : _mm_cvtepi8_epi16(ab);
+      const __m128i b = u8 ? _mm_cvtepu8_epi16(bb) : _mm_cvtepi8_epi16(bb);
+      const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi16(a, b)),
+                                                _mm_unpackhi_epi16(a, b), 1);
+      const __m256i wv =
+          _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128((const __m128i *)w)),
+                                  _mm_load_si128((const __m128i *)(w + 16)), 1);
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(v, wv));
+    }
+    r = pack8(ecnn_q8_requant8_avx2(acc, &t->rq8, left), k);
+  } else {
+    __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + full));
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + full + 8));
+    _Pragma("GCC unroll 13") for (int32_t i = 0; i < tp; i++, w += 32) {
+      const __m128i ab = dw_tail_load(x[2 * i], C, t), bb = dw_tail_load(x[2 * i + 1], C, t);
+      const __m256i a = u8 ? _mm256_cvtepu8_epi16(ab) : _mm256_cvtepi8_epi16(ab);
+      const __m256i b = u8 ? _mm256_cvtepu8_epi16(bb) : _mm256_cvtepi8_epi16(bb);
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
+                                                  _mm256_load_si256((const __m256i *)w)));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
+                                                  _mm256_load_si256((const __m256i *)(w + 16))));
+    }
+    r = dw_finish(lo, hi, pk, (size_t)full, k, left);
+  }
+  _mm_storeu_si128((__m128i *)(o + C - 16), _mm_shuffle_epi8(r, t->up));
+}
+
 /* Output rows [row0, row1) with tp tap pairs (a literal for 3x3 and 5x5). */
 INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                          const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
@@ -613,6 +693,8 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
     off[t] = ((ptrdiff_t)(t / KW) * p->dilation_h * W + (ptrdiff_t)(t % KW) * p->dilation_w) * C;
   if (taps & 1) off[taps] = off[taps - 1];
   const uint8_t *x[DW_MAX_TAPS + 1];
+  const bool wide_tail = full < C && C >= 16;
+  const dw_tail_consts tc = dw_tail_setup(pk, wide_tail ? full : 0, wide_tail ? C : 16);
   for (int32_t r = row0; r < row1; r++) {
     const size_t b = (size_t)(r / p->out_h);
     const int32_t oy = r % p->out_h, iy0 = oy * p->stride_h - p->pad_top;
@@ -624,8 +706,12 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
       if (rows_in && ix0 >= 0 && ix0 + (KW - 1) * p->dilation_w < W) {
         const uint8_t *base = img + ((size_t)iy0 * W + (size_t)ix0) * C;
         uint8_t *o = orow + (size_t)ox * C;
+        if (wide_tail) { /* first: the full blocks' stores then overwrite its spill */
+          for (int32_t t = 0; t <= taps; t++) x[t] = base + off[t];
+          dw_tail_wide(pk, x, tp, full, C, &tc, &k, o, left, u8);
+        }
         dw_blocks_in(pk, base, off, tp, full, &k, o, left, u8);
-        if (full < C) {
+        if (full < C && !wide_tail) {
           for (int32_t t = 0; t <= taps; t++) x[t] = base + off[t];
           dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
         }
@@ -640,8 +726,9 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
       }
       if (taps & 1) x[taps] = x[taps - 1]; /* the last pair's second tap has zero weights */
       uint8_t *o = orow + (size_t)ox * C;
+      if (wide_tail) dw_tail_wide(pk, x, tp, full, C, &tc, &k, o, left, u8);
       dw_blocks(pk, x, tp, full, &k, o, left, u8);
-      if (full < C) dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
+      if (full < C && !wide_tail) dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
     }
   }
 }

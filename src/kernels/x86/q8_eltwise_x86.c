@@ -21,8 +21,91 @@ ECNN_INLINE ECNN_AVX2 void widen16(const void *x, bool u8, __m256i zp, __m128i s
   *hi = _mm256_sll_epi32(_mm256_sub_epi32(h32, zp), shift);
 }
 
+/* An input's requantization when TFLite makes it (left_shift 20, a right shift, q >= 0), for
+ * v = x - zp in [-255, 255]: the high multiply of v * 2^20 by q is floor((v q + 2^10) / 2^11)
+ * (see ecnn_q8_requant8_avx2), and with q = qh 2^16 + ql that is exactly
+ * v (qh 2^5) + floor((v ql + 2^10) / 2^11): two 32-bit products (|v qh 2^5| < 2^28,
+ * |v ql| < 2^24) in place of the widening ones; then the same rounding right shift. */
+typedef struct in_rq {
+  __m256i qh32, ql, e, mask, half;
+} in_rq;
+
+ECNN_INLINE ECNN_AVX2 in_rq in_rq_set(int32_t mult, int32_t shift) {
+  const int32_t right = -shift > 31 ? 31 : -shift;
+  const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
+  in_rq r;
+  r.qh32 = _mm256_set1_epi32((mult >> 16) << 5);
+  r.ql = _mm256_set1_epi32(mult & 0xFFFF);
+  r.e = _mm256_set1_epi32(right);
+  r.mask = _mm256_set1_epi32(mask);
+  r.half = _mm256_set1_epi32(mask >> 1);
+  return r;
+}
+
+ECNN_INLINE ECNN_AVX2 __m256i in_requant8(__m256i v, const in_rq *r) {
+  const __m256i lo = _mm256_srai_epi32(
+      _mm256_add_epi32(_mm256_mullo_epi32(v, r->ql), _mm256_set1_epi32(1 << 10)), 11);
+  const __m256i h = _mm256_add_epi32(_mm256_mullo_epi32(v, r->qh32), lo);
+  const __m256i rem = _mm256_and_si256(h, r->mask);
+  const __m256i thr = _mm256_add_epi32(r->half, _mm256_srli_epi32(h, 31));
+  return _mm256_sub_epi32(_mm256_srav_epi32(h, r->e), _mm256_cmpgt_epi32(rem, thr));
+}
+
+/* The kernel for TFLite's multipliers (in_rq's conditions); `sub` and `u8` literals. */
+ECNN_INLINE ECNN_AVX2 void add_tflite(const ecnn_q8_add_params *p, const uint8_t *pa,
+                                      const uint8_t *pb, uint8_t *po, size_t n, bool sub,
+                                      bool u8) {
+  const in_rq ra = in_rq_set(p->a_mult, p->a_shift), rb = in_rq_set(p->b_mult, p->b_shift);
+  const ecnn_q8_rq_avx2 ro = ecnn_q8_rq_set1_avx2(p->out_mult, p->out_shift);
+  const bool lo_ = p->out_shift > 0;
+  const ecnn_q8_out_avx2 k = ecnn_q8_out_set_avx2(p->out_zp, p->out_min, p->out_max, u8);
+  const __m256i za = _mm256_set1_epi32(p->a_zp), zb = _mm256_set1_epi32(p->b_zp);
+  const __m128i sh = _mm_setzero_si128();
+  for (size_t i = 0; i < n; i += 16) {
+    uint8_t ba[16], bb[16], bo[16];
+    const bool part = n - i < 16;
+    const void *xa = pa + i, *xb = pb + i;
+    if (part) {
+      memcpy(ba, pa + i, n - i);
+      memcpy(bb, pb + i, n - i);
+      xa = ba, xb = bb;
+    }
+    __m256i a0, a1, b0, b1;
+    widen16(xa, u8, za, sh, &a0, &a1);
+    widen16(xb, u8, zb, sh, &b0, &b1);
+    a0 = in_requant8(a0, &ra), a1 = in_requant8(a1, &ra);
+    b0 = in_requant8(b0, &rb), b1 = in_requant8(b1, &rb);
+    const __m256i s0 = sub ? _mm256_sub_epi32(a0, b0) : _mm256_add_epi32(a0, b0);
+    const __m256i s1 = sub ? _mm256_sub_epi32(a1, b1) : _mm256_add_epi32(a1, b1);
+    const __m128i r = ecnn_q8_pack16_avx2(ecnn_q8_requant8_avx2(s0, &ro, lo_),
+                                          ecnn_q8_requant8_avx2(s1, &ro, lo_), &k);
+    if (part) {
+      _mm_storeu_si128((__m128i *)bo, r);
+      memcpy(po + i, bo, n - i);
+    } else {
+      _mm_storeu_si128((__m128i *)(po + i), r);
+    }
+  }
+}
+
+#define ADD_VARIANT(NAME, SUB, U8)                                                             \
+  ECNN_AVX2 static void NAME(const ecnn_q8_add_params *p, const uint8_t *a, const uint8_t *b,  \
+                             uint8_t *out, size_t n) {                                         \
+    add_tflite(p, a, b, out, n, SUB, U8);                                                      \
+  }
+ADD_VARIANT(add_i8, false, false)
+ADD_VARIANT(sub_i8, true, false)
+ADD_VARIANT(add_u8, false, true)
+ADD_VARIANT(sub_u8, true, true)
+#undef ADD_VARIANT
+
 ECNN_AVX2 void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, const void *b,
                                  void *out, size_t n) {
+  if (p->left_shift == 20 && p->a_shift <= 0 && p->b_shift <= 0 && p->a_mult >= 0 &&
+      p->b_mult >= 0) {
+    (p->u8 ? (p->sub ? sub_u8 : add_u8) : (p->sub ? sub_i8 : add_i8))(p, a, b, out, n);
+    return;
+  }
   const ecnn_q8_rq_avx2 ra = ecnn_q8_rq_set1_avx2(p->a_mult, p->a_shift);
   const ecnn_q8_rq_avx2 rb = ecnn_q8_rq_set1_avx2(p->b_mult, p->b_shift);
   const ecnn_q8_rq_avx2 ro = ecnn_q8_rq_set1_avx2(p->out_mult, p->out_shift);

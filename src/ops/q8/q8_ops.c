@@ -17,6 +17,7 @@
 #include "../../kernels/isa.h"
 #include "../../kernels/q8_conv.h"
 #include "../../kernels/q8_eltwise.h"
+#include "../../kernels/q8_pool.h"
 #include "../../threadpool.h"
 #include "../ops.h"
 #include "quant.h"
@@ -643,6 +644,23 @@ static ecnn_status same_params_prepare(ecnn_graph *g, ecnn_node *n) {
   return ECNN_STATUS_OK;
 }
 
+/* MAX_POOL_2D with every window inside the input: the kernels of src/kernels/q8_pool.h on
+ * ranges of output rows, over the session's threads. */
+typedef struct maxpool_job {
+  ecnn_q8_pool_params k;
+  const void *x;
+  void *y;
+  bool avx2;
+} maxpool_job;
+
+enum { MOVE_GRAIN_BYTES = 16384 }; /* the least input a byte-moving op's work item reads */
+
+static void maxpool_items(void *arg, int64_t begin, int64_t end) {
+  const maxpool_job *j = arg;
+  if (j->avx2) ecnn_q8_maxpool__avx2(&j->k, j->x, j->y, (int32_t)begin, (int32_t)end);
+  else ecnn_q8_maxpool__scalar(&j->k, j->x, j->y, (int32_t)begin, (int32_t)end);
+}
+
 static ecnn_status pool_run(const ecnn_op_ctx *ctx) {
   const ecnn_graph *g = ctx->graph;
   const ecnn_node *n = ctx->node;
@@ -657,7 +675,22 @@ static ecnn_status pool_run(const ecnn_op_ctx *ctx) {
   ecnn_conv_out_size(H, pp->filter_h, pp->stride_h, 1, pp->padding, &pt);
   ecnn_conv_out_size(W, pp->filter_w, pp->stride_w, 1, pp->padding, &pl);
   const bool is_max = n->op == ECNN_OP_MAX_POOL_2D;
-  if (is_max) { /* a pixel's channels at a time: the running maximum in the output row */
+  if (is_max && pt == 0 && pl == 0 && (OH - 1) * pp->stride_h + pp->filter_h <= H &&
+      (OW - 1) * pp->stride_w + pp->filter_w <= W) {
+    const ecnn_isa isa = ecnn_isa_active();
+    maxpool_job j = {.k = {.batch = N, .in_h = H, .in_w = W, .c = C, .out_h = OH, .out_w = OW,
+                           .filter_h = pp->filter_h, .filter_w = pp->filter_w,
+                           .stride_h = pp->stride_h, .stride_w = pp->stride_w,
+                           .out_min = p->act_min, .out_max = p->act_max,
+                           .u8 = in->dtype == ECNN_DTYPE_U8},
+                     .x = x, .y = y, .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512};
+    const int64_t row_bytes = (int64_t)pp->stride_h * W * C;
+    ecnn_parallel_for(ctx->pool, (int64_t)N * OH, MOVE_GRAIN_BYTES / row_bytes + 1, maxpool_items,
+                      &j);
+    return ECNN_STATUS_OK;
+  }
+  if (is_max) { /* windows across the edges, a pixel's channels at a time: the running
+                 * maximum in the output row */
     const bool i8 = in->dtype == ECNN_DTYPE_I8;
     for (int32_t b = 0; b < N; b++)
       for (int32_t oy = 0; oy < OH; oy++)
@@ -853,6 +886,26 @@ static ecnn_status concat_run(const ecnn_op_ctx *ctx) {
 
 /* ---- pad (with the zero point, or PADV2's quantized constant) --------------------------- */
 
+/* PAD of the channel axis only: the kernels of src/kernels/q8_pool.h on ranges of pixels,
+ * over the session's threads. */
+typedef struct pad_job {
+  const uint8_t *x;
+  uint8_t *y;
+  size_t c, before, after, pixels;
+  uint8_t fill;
+  bool avx2;
+} pad_job;
+
+enum { PAD_CHUNK = 256 }; /* pixels per work item */
+
+static void pad_items(void *arg, int64_t begin, int64_t end) {
+  const pad_job *j = arg;
+  const size_t i0 = (size_t)begin * PAD_CHUNK, oc = j->before + j->c + j->after;
+  const size_t i1 = (size_t)end * PAD_CHUNK < j->pixels ? (size_t)end * PAD_CHUNK : j->pixels;
+  (j->avx2 ? ecnn_q8_pad_channels__avx2 : ecnn_q8_pad_channels__scalar)(
+      j->x + i0 * j->c, j->y + i0 * oc, i1 - i0, j->c, j->before, j->after, j->fill);
+}
+
 static ecnn_status pad_run(const ecnn_op_ctx *ctx) {
   const ecnn_graph *g = ctx->graph;
   const ecnn_node *n = ctx->node;
@@ -862,14 +915,29 @@ static ecnn_status pad_run(const ecnn_op_ctx *ctx) {
   uint8_t *y = ecnn_ctx_out(ctx, 0);
   const uint8_t fill = value ? value[0] : (uint8_t)in->quant.zero_point[0];
   const int64_t total = ecnn_tensor_elements(out);
-  memset(y, fill, (size_t)total);
   int32_t before[ECNN_MAX_DIMS];
-  for (int32_t d = 0; d < in->ndim; d++)
+  bool inner_only = in->ndim > 0; /* only the last axis padded */
+  for (int32_t d = 0; d < in->ndim; d++) {
     before[d] = pads->dtype == ECNN_DTYPE_I32 ? ((const int32_t *)pads->data)[2 * d]
                                               : (int32_t)((const int64_t *)pads->data)[2 * d];
-  /* the input's innermost rows, each copied whole to where it lands */
+    if (d < in->ndim - 1 && (before[d] != 0 || out->dims[d] != in->dims[d])) inner_only = false;
+  }
   const int32_t nd = in->ndim;
   const int64_t n_in = ecnn_tensor_elements(in);
+  if (inner_only && n_in > 0) {
+    const ecnn_isa isa = ecnn_isa_active();
+    const int32_t c = in->dims[nd - 1];
+    pad_job j = {.x = x, .y = y, .c = (size_t)c, .before = (size_t)before[nd - 1],
+                 .after = (size_t)(out->dims[nd - 1] - c - before[nd - 1]),
+                 .pixels = (size_t)(n_in / c), .fill = fill,
+                 .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512};
+    const int64_t items = (int64_t)((j.pixels + PAD_CHUNK - 1) / PAD_CHUNK);
+    ecnn_parallel_for(ctx->pool, items, MOVE_GRAIN_BYTES / (PAD_CHUNK * (int64_t)c) + 1, pad_items,
+                      &j);
+    return ECNN_STATUS_OK;
+  }
+  memset(y, fill, (size_t)total);
+  /* the input's innermost rows, each copied whole to where it lands */
   const int64_t row = nd > 0 ? in->dims[nd - 1] : 1;
   for (int64_t r = 0; r * row < n_in; r++) {
     int64_t rem = r, off = nd > 0 ? before[nd - 1] : 0, stride = nd > 0 ? out->dims[nd - 1] : 1;

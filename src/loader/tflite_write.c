@@ -14,6 +14,8 @@
  * then the int32 offset to its vtable, then the vtable right before it (vtables are not
  * shared). Fields equal to the schema's default are left out, as the reference builder does,
  * except Model.version, Tensor.type and both OperatorCode code fields, always written.
+ * Each OperatorCode carries the version TensorFlow Lite's converter would give its ops
+ * (tflite_opver.h): one code per (op, version) pair used, as TFLite keys them.
  * Field and union numbers follow tensorflow/lite/schema/schema.fbs (a union field takes two
  * numbers: its type, then its value).
  *
@@ -29,10 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tflite_opver.h"
+
 /* Schema field numbers (tflite.c reads the same ones). */
 enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_DESCRIPTION = 3,
        MODEL_BUFFERS = 4 };
-enum { OPCODE_DEPRECATED = 0, OPCODE_CUSTOM = 1, OPCODE_BUILTIN = 3 };
+enum { OPCODE_DEPRECATED = 0, OPCODE_CUSTOM = 1, OPCODE_VERSION = 2, OPCODE_BUILTIN = 3 };
 enum { SG_TENSORS = 0, SG_INPUTS = 1, SG_OUTPUTS = 2, SG_OPERATORS = 3, SG_NAME = 4 };
 enum { TENSOR_SHAPE = 0, TENSOR_TYPE = 1, TENSOR_BUFFER = 2, TENSOR_NAME = 3, TENSOR_QUANT = 4 };
 enum { QUANT_SCALE = 2, QUANT_ZERO_POINT = 3, QUANT_DIM = 6 };
@@ -54,6 +58,11 @@ enum {
 #define DETPP_CODE "TFLite_Detection_PostProcess"
 #define MAX_FILE_BYTES ((size_t)1 << 31) /* 32-bit flatbuffer offsets: 2 GB */
 #define MAX_FIELDS 8                     /* the most fields one table here has (7) */
+
+/* OperatorCode index of each (op, version) a graph uses; -1 for the others. */
+typedef struct opcode_index {
+  int32_t index[ECNN_OP_COUNT][ECNN_TFLITE_MAX_OP_VERSION + 1];
+} opcode_index;
 
 static const int32_t op_codes[] = {
 #define ECNN_OP(e, n, c) c,
@@ -581,25 +590,35 @@ static uint32_t write_operator(fbb *b, const ecnn_node *n, uint32_t opcode) {
   return fbb_table_end(b);
 }
 
-/* One OperatorCode per op used, in order of first use; opcode_of[op] gets its index. */
-static uint32_t write_opcodes(fbb *b, const ecnn_graph *g, int32_t *opcode_of) {
-  ecnn_op used[ECNN_OP_COUNT];
-  uint32_t refs[ECNN_OP_COUNT];
+/* One OperatorCode per (op, version) used, in order of first use: TFLite keys the codes by
+ * both, so a float and an int8 CONV_2D, or a plain and a dilated DEPTHWISE_CONV_2D, get a code
+ * each. code_of[op][version] gets the code's index (-1 for pairs not used). */
+static uint32_t write_opcodes(fbb *b, const ecnn_graph *g, opcode_index *code_of) {
+  enum { MAX_CODES = ECNN_OP_COUNT * ECNN_TFLITE_MAX_OP_VERSION };
+  ecnn_op used_op[MAX_CODES];
+  int32_t used_version[MAX_CODES];
+  uint32_t refs[MAX_CODES];
   int32_t n = 0;
-  for (int32_t op = 0; op < ECNN_OP_COUNT; op++) opcode_of[op] = -1;
-  for (int32_t k = 0; k < g->num_nodes; k++)
-    if (opcode_of[g->nodes[k].op] < 0) {
-      opcode_of[g->nodes[k].op] = n;
-      used[n++] = g->nodes[k].op;
+  for (int32_t op = 0; op < ECNN_OP_COUNT; op++)
+    for (int32_t v = 0; v <= ECNN_TFLITE_MAX_OP_VERSION; v++) code_of->index[op][v] = -1;
+  for (int32_t k = 0; k < g->num_nodes; k++) {
+    const ecnn_op op = g->nodes[k].op;
+    const int32_t v = ecnn_tflite_op_version(g, &g->nodes[k]);
+    if (code_of->index[op][v] < 0) {
+      code_of->index[op][v] = n;
+      used_op[n] = op;
+      used_version[n++] = v;
     }
+  }
   for (int32_t i = 0; i < n; i++) {
-    const bool custom = used[i] == ECNN_OP_DETECTION_POSTPROCESS;
-    const int32_t code = custom ? BUILTIN_CUSTOM : op_codes[used[i]];
+    const bool custom = used_op[i] == ECNN_OP_DETECTION_POSTPROCESS;
+    const int32_t code = custom ? BUILTIN_CUSTOM : op_codes[used_op[i]];
     uint32_t name = custom ? fbb_string(b, DETPP_CODE) : 0;
     fbb_table_begin(b);
     fbb_field(b, OPCODE_DEPRECATED, (uint64_t)(code < 127 ? code : 127), 1);
     fbb_field_ref(b, OPCODE_CUSTOM, name);
-    fbb_field(b, OPCODE_BUILTIN, (uint32_t)code, 4); /* version (2): 1, the default */
+    fbb_field_def(b, OPCODE_VERSION, used_version[i], 1, 4);
+    fbb_field(b, OPCODE_BUILTIN, (uint32_t)code, 4);
     refs[i] = fbb_table_end(b);
   }
   return fbb_ref_vector(b, refs, (size_t)n);
@@ -636,10 +655,13 @@ ecnn_status ecnn_tflite_write(const ecnn_graph *g, uint8_t **out, size_t *size) 
   for (int32_t i = 0; i < g->num_tensors; i++)
     tensor_refs[i] = write_tensor(&b, &g->tensors[i], g->tensors[i].data ? buffer++ : 0);
   const uint32_t tensors = fbb_ref_vector(&b, tensor_refs, nt);
-  int32_t opcode_of[ECNN_OP_COUNT];
-  const uint32_t opcodes = write_opcodes(&b, g, opcode_of);
-  for (int32_t k = 0; k < g->num_nodes; k++)
-    op_refs[k] = write_operator(&b, &g->nodes[k], (uint32_t)opcode_of[g->nodes[k].op]);
+  opcode_index code_of;
+  const uint32_t opcodes = write_opcodes(&b, g, &code_of);
+  for (int32_t k = 0; k < g->num_nodes; k++) {
+    const ecnn_node *n = &g->nodes[k];
+    const int32_t code = code_of.index[n->op][ecnn_tflite_op_version(g, n)];
+    op_refs[k] = write_operator(&b, n, (uint32_t)code);
+  }
   const uint32_t operators = fbb_ref_vector(&b, op_refs, nn);
   const uint32_t inputs = fbb_i32_vector(&b, g->inputs, (size_t)g->num_inputs);
   const uint32_t outputs = fbb_i32_vector(&b, g->outputs, (size_t)g->num_outputs);

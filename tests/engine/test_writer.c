@@ -8,8 +8,10 @@
  * keeps every quantization array and runs the same; a TFLite_Detection_PostProcess node keeps
  * its options (a FlexBuffer map with sorted keys); an absent optional input stays -1. The
  * file layout is checked (identifier, version, 16-byte aligned constant data, one operator
- * code per op with both code fields), and so are the graphs the writer must refuse (packed
- * weights, bad dtype, op or index).
+ * code per (op, version) with both code fields), and so are the graphs the writer must refuse
+ * (packed weights, bad dtype, op or index). Operator versions, read back through each
+ * operator's code, are TensorFlow Lite's for 117 float, hybrid, int8, uint8, int16 and int64
+ * cases (per-channel and grouped weights, dilation, options, bias slots, broadcast rank).
  * A model missing from models/ (run models/fetch.sh) is reported and its test skipped.
  */
 #include <check.h>
@@ -22,6 +24,7 @@
 #include "loader/flatbuf.h"
 #include "loader/flexbuf.h"
 #include "loader/tflite.h"
+#include "loader/tflite_opver.h"
 #include "loader/tflite_write.h"
 #include "model.h"
 #include "test_util.h"
@@ -131,8 +134,36 @@ static uint8_t *round_trip(const ecnn_graph *g, ecnn_graph *back, size_t *size) 
   return file;
 }
 
+/* The builtin code and version of the first `max` operators of the file, read through their
+ * OperatorCodes (version 1 when the field is left out, the schema's default). Returns how
+ * many operators were read. */
+static int32_t file_op_versions(const uint8_t *file, size_t size, int32_t *builtin,
+                                int32_t *version, int32_t max) {
+  fb_buf b = {file, size};
+  fb_table model, sg;
+  fb_vec codes, sgs, ops;
+  ck_assert_int_eq(fb_root(&b, &model), ECNN_STATUS_OK);
+  ck_assert_int_eq(fb_vector(&model, 1, 4, &codes, "codes"), ECNN_STATUS_OK);
+  ck_assert_int_eq(fb_vector(&model, 2, 4, &sgs, "subgraphs"), ECNN_STATUS_OK);
+  ck_assert_int_eq(fb_vec_table(&sgs, 0, &sg, "subgraph"), ECNN_STATUS_OK);
+  ck_assert_int_eq(fb_vector(&sg, 3, 4, &ops, "operators"), ECNN_STATUS_OK);
+  int32_t n = 0;
+  for (; n < (int32_t)ops.len && n < max; n++) {
+    fb_table op, code;
+    int32_t index = -1;
+    ck_assert_int_eq(fb_vec_table(&ops, (uint32_t)n, &op, "operator"), ECNN_STATUS_OK);
+    ck_assert_int_eq(fb_i32(&op, 0, 0, &index, "opcode index"), ECNN_STATUS_OK);
+    ck_assert(index >= 0 && (uint32_t)index < codes.len);
+    ck_assert_int_eq(fb_vec_table(&codes, (uint32_t)index, &code, "code"), ECNN_STATUS_OK);
+    ck_assert_int_eq(fb_i32(&code, 3, -1, &builtin[n], "builtin"), ECNN_STATUS_OK);
+    ck_assert_int_eq(fb_i32(&code, 2, 1, &version[n], "version"), ECNN_STATUS_OK);
+  }
+  return n;
+}
+
 /* Identifier, version, buffers (0 empty, one per constant, data 16-byte aligned), and one
- * operator code per op used, with deprecated_builtin_code and builtin_code both set. */
+ * operator code per (op, version) used, with deprecated_builtin_code and builtin_code both
+ * set and the version of tflite_opver.h. */
 static void expect_layout(const uint8_t *file, size_t size, const ecnn_graph *g) {
   ck_assert_uint_eq(size % 4, 0);
   ck_assert(memcmp(file + 4, "TFL3", 4) == 0);
@@ -155,26 +186,39 @@ static void expect_layout(const uint8_t *file, size_t size, const ecnn_graph *g)
     ck_assert(i == 0 ? data.len == 0 : data.len > 0);
     ck_assert_msg(data.len == 0 || data.pos % 16 == 0, "buffer %u at %zu", i, data.pos);
   }
-  bool used[ECNN_OP_COUNT] = {false};
+  /* one code per (op, version) used, each operator's code carrying its op's version */
+  bool used[ECNN_OP_COUNT][ECNN_TFLITE_MAX_OP_VERSION + 1] = {{false}};
   uint32_t distinct = 0;
-  for (int32_t k = 0; k < g->num_nodes; k++)
-    if (!used[g->nodes[k].op]) used[g->nodes[k].op] = true, distinct++;
+  for (int32_t k = 0; k < g->num_nodes; k++) {
+    const int32_t v = ecnn_tflite_op_version(g, &g->nodes[k]);
+    ck_assert_msg(v >= 1 && v <= ECNN_TFLITE_MAX_OP_VERSION, "node %d: version %d", (int)k, v);
+    if (!used[g->nodes[k].op][v]) used[g->nodes[k].op][v] = true, distinct++;
+  }
   fb_vec codes;
   ck_assert_int_eq(fb_vector(&model, 1, 4, &codes, "codes"), ECNN_STATUS_OK);
   ck_assert_uint_eq(codes.len, distinct);
-  int32_t seen[ECNN_OP_COUNT];
+  int32_t seen[ECNN_OP_COUNT * ECNN_TFLITE_MAX_OP_VERSION][2];
   for (uint32_t i = 0; i < codes.len; i++) {
     fb_table t;
     uint8_t dep = 0xff;
-    int32_t code = -1;
+    int32_t code = -1, version = -1;
     ck_assert_int_eq(fb_vec_table(&codes, i, &t, "code"), ECNN_STATUS_OK);
     ck_assert_int_eq(fb_u8(&t, 0, 0xff, &dep, "deprecated"), ECNN_STATUS_OK);
     ck_assert_int_eq(fb_i32(&t, 3, -1, &code, "builtin"), ECNN_STATUS_OK);
+    ck_assert_int_eq(fb_i32(&t, 2, 1, &version, "version"), ECNN_STATUS_OK);
     ck_assert_msg(code >= 0 && dep == (code < 127 ? code : 127), "code %u: %d / %u", i,
                   (int)code, dep);
-    for (uint32_t j = 0; j < i; j++) ck_assert_int_ne(seen[j], code);
-    seen[i] = code;
+    for (uint32_t j = 0; j < i; j++)
+      ck_assert_msg(seen[j][0] != code || seen[j][1] != version, "codes %u and %u: %d v%d", j,
+                    i, (int)code, (int)version);
+    seen[i][0] = code, seen[i][1] = version;
   }
+  int32_t op_code[256], op_version[256];
+  const int32_t n = file_op_versions(file, size, op_code, op_version, 256);
+  ck_assert_int_eq(n, g->num_nodes < 256 ? g->num_nodes : 256);
+  for (int32_t k = 0; k < n; k++)
+    ck_assert_msg(op_version[k] == ecnn_tflite_op_version(g, &g->nodes[k]), "%s node %d: v%d",
+                  ecnn_op_name(g->nodes[k].op), (int)k, (int)op_version[k]);
 }
 
 /* Runs models a and b on the same pseudo-random inputs; every output must match bit for bit.
@@ -515,6 +559,326 @@ START_TEST(test_absent_input) {
 }
 END_TEST
 
+/* ---- operator versions ---------------------------------------------------------------- */
+
+/* A graph of unconnected cases, one node each, with the version TensorFlow Lite's rules
+ * (op_version.cc) give it; shapes only need to mean what the rule reads. */
+#define MAX_CASES 128
+typedef struct vcases {
+  ecnn_graph g;
+  int32_t expect[MAX_CASES];
+  const char *what[MAX_CASES];
+} vcases;
+
+/* A tensor of dtype dt (zeros when constant); int8 / uint8 / int16 ones get one scale. */
+static int32_t vt(ecnn_graph *g, ecnn_dtype dt, int32_t ndim, const int32_t *dims,
+                  bool constant) {
+  ecnn_tensor probe = {.dtype = dt, .ndim = ndim};
+  memcpy(probe.dims, dims, (size_t)ndim * sizeof dims[0]);
+  const size_t bytes = ecnn_tensor_bytes(&probe);
+  void *zeros = constant ? calloc(bytes ? bytes : 1, 1) : NULL;
+  char name[16];
+  snprintf(name, sizeof name, "t%d", (int)g->num_tensors);
+  int32_t id = add_tensor(g, name, dt, ndim, dims, zeros, constant ? bytes : 0);
+  free(zeros);
+  if (dt == ECNN_DTYPE_I8 || dt == ECNN_DTYPE_U8 || dt == ECNN_DTYPE_I16) {
+    const float scale = 0.05f;
+    const int32_t zp = 0;
+    set_quant(g, id, 1, 0, &scale, &zp);
+  }
+  return id;
+}
+
+/* count scales of `scale` along axis (count 1: per tensor; 0: not quantized) */
+static void vquant(ecnn_graph *g, int32_t t, int32_t count, int32_t axis, float scale) {
+  float s[16];
+  int32_t z[16] = {0};
+  for (int32_t i = 0; i < count; i++) s[i] = scale;
+  if (count == 0) {
+    g->tensors[t].quant.count = 0;
+    return;
+  }
+  set_quant(g, t, count, axis, s, z);
+}
+
+static void vcase(vcases *v, ecnn_op op, const int32_t *in, int32_t nin, int32_t out,
+                  const ecnn_op_params *p, int32_t expect, const char *what) {
+  const int32_t k = v->g.num_nodes;
+  ck_assert_int_lt(k, MAX_CASES);
+  add_node(&v->g, op, in, nin, out, p);
+  v->expect[k] = expect;
+  v->what[k] = what;
+}
+
+/* One-input op on [1,8,8,4] of dtype dt (out: out_dt). */
+static void vunary(vcases *v, ecnn_op op, ecnn_dtype dt, ecnn_dtype out_dt,
+                   const ecnn_op_params *p, int32_t expect, const char *what) {
+  static const int32_t d[4] = {1, 8, 8, 4};
+  const int32_t x = vt(&v->g, dt, 4, d, false), y = vt(&v->g, out_dt, 4, d, false);
+  vcase(v, op, &x, 1, y, p, expect, what);
+}
+
+/* CONV_2D / DEPTHWISE_CONV_2D on [1,8,8,4]: weights w_dims of dtype wt with wq scales along
+ * the output-channel axis (0 / 3); a bias of out channels, int32 for integer inputs. */
+static void vconv(vcases *v, ecnn_op op, ecnn_dtype in, ecnn_dtype wt, int32_t wq,
+                  const int32_t *w_dims, const ecnn_op_params *p, int32_t expect,
+                  const char *what) {
+  static const int32_t dx[4] = {1, 8, 8, 4};
+  const bool dw = op == ECNN_OP_DEPTHWISE_CONV_2D;
+  const int32_t oc = dw ? w_dims[3] : w_dims[0], db[1] = {oc}, dy[4] = {1, 8, 8, oc};
+  const int32_t x = vt(&v->g, in, 4, dx, false), w = vt(&v->g, wt, 4, w_dims, true);
+  vquant(&v->g, w, wt == ECNN_DTYPE_F32 ? 0 : wq, dw ? 3 : 0, 0.01f);
+  const ecnn_dtype bt = in == ECNN_DTYPE_F32 ? ECNN_DTYPE_F32 : ECNN_DTYPE_I32;
+  const int32_t ins[3] = {x, w, vt(&v->g, bt, 1, db, true)};
+  vcase(v, op, ins, 3, vt(&v->g, in, 4, dy, false), p, expect, what);
+}
+
+/* FULLY_CONNECTED [1,16] x [8,16] (+ bias: 1 present, 0 absent (-1), -1 no slot). */
+static void vfc(vcases *v, ecnn_dtype in, ecnn_dtype wt, int32_t wq, int bias, bool keep_dims,
+                int32_t expect, const char *what) {
+  static const int32_t dx[2] = {1, 16}, dw[2] = {8, 16}, db[1] = {8}, dy[2] = {1, 8};
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.keep_dims = keep_dims;
+  const int32_t x = vt(&v->g, in, 2, dx, false), w = vt(&v->g, wt, 2, dw, true);
+  vquant(&v->g, w, wt == ECNN_DTYPE_F32 ? 0 : wq, 0, 0.01f);
+  const ecnn_dtype bt = in == ECNN_DTYPE_F32 ? ECNN_DTYPE_F32 : ECNN_DTYPE_I32;
+  const int32_t ins[3] = {x, w, bias > 0 ? vt(&v->g, bt, 1, db, true) : -1};
+  vcase(v, ECNN_OP_FULLY_CONNECTED, ins, bias < 0 ? 2 : 3, vt(&v->g, in, 2, dy, false), &p,
+        expect, what);
+}
+
+/* A two-input op: a (na dims) op b (nb dims), dtype dt, output shaped like a. */
+static void vbinary(vcases *v, ecnn_op op, ecnn_dtype dt, int32_t na, const int32_t *da,
+                    int32_t nb, const int32_t *db, int32_t expect, const char *what) {
+  const int32_t ins[2] = {vt(&v->g, dt, na, da, false), vt(&v->g, dt, nb, db, false)};
+  vcase(v, op, ins, 2, vt(&v->g, dt, na, da, false), NULL, expect, what);
+}
+
+/* MUL of int8 tensors with scales sa, sb and output scale sy. */
+static void vmul_q(vcases *v, float sa, float sb, float sy, int32_t expect, const char *what) {
+  static const int32_t d[4] = {1, 4, 4, 4};
+  const int32_t a = vt(&v->g, ECNN_DTYPE_I8, 4, d, false);
+  const int32_t b = vt(&v->g, ECNN_DTYPE_I8, 4, d, false);
+  const int32_t y = vt(&v->g, ECNN_DTYPE_I8, 4, d, false);
+  vquant(&v->g, a, 1, 0, sa), vquant(&v->g, b, 1, 0, sb), vquant(&v->g, y, 1, 0, sy);
+  const int32_t ins[2] = {a, b};
+  vcase(v, ECNN_OP_MUL, ins, 2, y, NULL, expect, what);
+}
+
+/* RESIZE_* from [1,4,4,4] to [1,8,8,4] of dtype dt. */
+static void vresize(vcases *v, ecnn_op op, ecnn_dtype dt, bool align, bool half, int32_t expect,
+                    const char *what) {
+  static const int32_t dx[4] = {1, 4, 4, 4}, dy[4] = {1, 8, 8, 4}, ds[1] = {2};
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.align_corners = align, p.half_pixel_centers = half;
+  const int32_t ins[2] = {vt(&v->g, dt, 4, dx, false), vt(&v->g, ECNN_DTYPE_I32, 1, ds, true)};
+  vcase(v, op, ins, 2, vt(&v->g, dt, 4, dy, false), &p, expect, what);
+}
+
+/* TRANSPOSE_CONV [1,4,4,4] -> [1,8,8,4], weights of dtype wt, with or without bias. */
+static void vtconv(vcases *v, ecnn_dtype dt, ecnn_dtype wt, bool bias, ecnn_activation act,
+                   int32_t expect, const char *what) {
+  static const int32_t ds[1] = {4}, dw[4] = {4, 3, 3, 4}, dx[4] = {1, 4, 4, 4}, db[1] = {4},
+                       dy[4] = {1, 8, 8, 4};
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.stride_w = p.stride_h = 2;
+  p.activation = act;
+  const ecnn_dtype bt = dt == ECNN_DTYPE_F32 ? ECNN_DTYPE_F32 : ECNN_DTYPE_I32;
+  const int32_t ins[4] = {vt(&v->g, ECNN_DTYPE_I32, 1, ds, true), vt(&v->g, wt, 4, dw, true),
+                          vt(&v->g, dt, 4, dx, false), bias ? vt(&v->g, bt, 1, db, true) : -1};
+  vcase(v, ECNN_OP_TRANSPOSE_CONV, ins, 4, vt(&v->g, dt, 4, dy, false), &p, expect, what);
+}
+
+/* PAD / PADV2 of an ndim-D tensor of dtype dt. */
+static void vpad(vcases *v, ecnn_op op, ecnn_dtype dt, int32_t ndim, int32_t expect,
+                 const char *what) {
+  static const int32_t d[5] = {1, 2, 4, 4, 4};
+  const int32_t dp[2] = {ndim, 2}, one[1] = {1};
+  const bool v2 = op == ECNN_OP_PADV2;
+  int32_t ins[3] = {vt(&v->g, dt, ndim, d, false), vt(&v->g, ECNN_DTYPE_I32, 2, dp, true),
+                    v2 ? vt(&v->g, dt, 1, one, true) : -1};
+  vcase(v, op, ins, v2 ? 3 : 2, vt(&v->g, dt, ndim, d, false), NULL, expect, what);
+}
+
+/* The float cases: version 1 unless an option or a shape needs more. */
+static void float_cases(vcases *v) {
+  static const int32_t w[4] = {4, 3, 3, 4}, w_grouped[4] = {4, 3, 3, 2},
+                       dw[4] = {1, 3, 3, 4}, dw_mult2[4] = {1, 3, 3, 8};
+  static const int32_t d4[4] = {1, 2, 3, 4}, d4b[4] = {1, 1, 3, 4}, d5[5] = {1, 1, 2, 3, 4},
+                       d5b[5] = {1, 2, 1, 3, 4};
+  const ecnn_dtype F = ECNN_DTYPE_F32, I8 = ECNN_DTYPE_I8;
+  ecnn_op_params p, dil;
+  ecnn_op_params_init(&p);
+  ecnn_op_params_init(&dil);
+  dil.dilation_w = dil.dilation_h = 2;
+  vconv(v, ECNN_OP_CONV_2D, F, F, 0, w, &p, 1, "float CONV_2D");
+  vconv(v, ECNN_OP_CONV_2D, F, F, 0, w, &dil, 1, "dilated float CONV_2D (no rule)");
+  vconv(v, ECNN_OP_CONV_2D, F, F, 0, w_grouped, &p, 6, "grouped float CONV_2D");
+  vconv(v, ECNN_OP_CONV_2D, F, I8, 1, w, &p, 2, "hybrid CONV_2D, per-tensor");
+  vconv(v, ECNN_OP_CONV_2D, F, I8, 4, w, &p, 5, "hybrid CONV_2D, per-channel");
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, F, F, 0, dw, &p, 1, "float DEPTHWISE_CONV_2D");
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, F, F, 0, dw, &dil, 2, "dilated float DEPTHWISE");
+  dil.dilation_w = 1;
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, F, F, 0, dw, &dil, 2, "float DEPTHWISE dilated in h");
+  dil.dilation_w = 2;
+  ecnn_op_params_init(&p);
+  p.depth_multiplier = 2;
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, F, F, 0, dw_mult2, &p, 1, "float DEPTHWISE multiplier 2");
+  ecnn_op_params_init(&p);
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, F, I8, 1, dw, &p, 4, "hybrid DEPTHWISE, per-tensor");
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, F, I8, 4, dw, &p, 6, "hybrid DEPTHWISE, per-channel");
+  vfc(v, F, F, 0, 1, false, 1, "float FULLY_CONNECTED");
+  vfc(v, F, F, 0, 0, false, 1, "float FULLY_CONNECTED, bias -1");
+  vfc(v, F, F, 0, -1, false, 6, "float FULLY_CONNECTED, two inputs");
+  vfc(v, F, F, 0, 1, true, 5, "float FULLY_CONNECTED, keep_num_dims");
+  vfc(v, F, I8, 1, 1, false, 3, "hybrid FULLY_CONNECTED, per-tensor");
+  vfc(v, F, I8, 8, 1, false, 12, "hybrid FULLY_CONNECTED, per-channel");
+  vtconv(v, F, F, false, ECNN_ACT_NONE, 1, "float TRANSPOSE_CONV");
+  vtconv(v, F, F, true, ECNN_ACT_NONE, 3, "float TRANSPOSE_CONV with bias");
+  vtconv(v, F, F, true, ECNN_ACT_RELU, 4, "float TRANSPOSE_CONV with RELU");
+  vresize(v, ECNN_OP_RESIZE_BILINEAR, F, false, false, 1, "RESIZE_BILINEAR");
+  vresize(v, ECNN_OP_RESIZE_BILINEAR, F, true, false, 1, "RESIZE_BILINEAR align_corners");
+  vresize(v, ECNN_OP_RESIZE_BILINEAR, F, false, true, 3, "RESIZE_BILINEAR half_pixel_centers");
+  vresize(v, ECNN_OP_RESIZE_NEAREST_NEIGHBOR, F, false, false, 1, "RESIZE_NEAREST");
+  vresize(v, ECNN_OP_RESIZE_NEAREST_NEIGHBOR, F, true, false, 3, "RESIZE_NEAREST align_corners");
+  vresize(v, ECNN_OP_RESIZE_NEAREST_NEIGHBOR, F, false, true, 3, "RESIZE_NEAREST half_pixel");
+  vbinary(v, ECNN_OP_ADD, F, 4, d4, 4, d4b, 1, "float ADD, broadcast");
+  vbinary(v, ECNN_OP_SUB, F, 4, d4, 4, d4b, 1, "float SUB, 4-D broadcast");
+  vbinary(v, ECNN_OP_SUB, F, 5, d5, 5, d5b, 3, "float SUB, 5-D broadcast");
+  vbinary(v, ECNN_OP_DIV, F, 5, d5, 5, d5b, 2, "float DIV, 5-D broadcast");
+  vbinary(v, ECNN_OP_MAXIMUM, F, 5, d5, 5, d5b, 3, "float MAXIMUM, 5-D broadcast");
+  vbinary(v, ECNN_OP_MINIMUM, F, 5, d5, 5, d5, 1, "float MINIMUM, 5-D, same shapes");
+  vbinary(v, ECNN_OP_MUL, F, 4, d4, 4, d4, 1, "float MUL");
+  vpad(v, ECNN_OP_PAD, F, 4, 1, "float PAD");
+  vpad(v, ECNN_OP_PAD, F, 5, 4, "float PAD, 5-D");
+  vpad(v, ECNN_OP_PADV2, F, 4, 1, "float PADV2");
+  static const ecnn_op unary[] = {ECNN_OP_AVERAGE_POOL_2D, ECNN_OP_MAX_POOL_2D, ECNN_OP_MEAN,
+                                  ECNN_OP_SOFTMAX, ECNN_OP_LOGISTIC, ECNN_OP_TANH, ECNN_OP_RELU,
+                                  ECNN_OP_RELU6, ECNN_OP_RELU_N1_TO_1, ECNN_OP_LEAKY_RELU,
+                                  ECNN_OP_HARD_SWISH, ECNN_OP_RESHAPE, ECNN_OP_SQUEEZE,
+                                  ECNN_OP_CONCATENATION};
+  for (size_t i = 0; i < sizeof unary / sizeof unary[0]; i++)
+    vunary(v, unary[i], F, F, NULL, 1, ecnn_op_name(unary[i]));
+  vunary(v, ECNN_OP_QUANTIZE, F, I8, NULL, 1, "QUANTIZE to int8");
+  vunary(v, ECNN_OP_QUANTIZE, F, ECNN_DTYPE_I16, NULL, 2, "QUANTIZE to int16");
+  vunary(v, ECNN_OP_DEQUANTIZE, ECNN_DTYPE_F16, F, NULL, 3, "DEQUANTIZE of float16");
+}
+
+/* The int8, uint8, int16 and int64 cases. */
+static void integer_cases(vcases *v) {
+  static const int32_t w[4] = {4, 3, 3, 4}, w_grouped[4] = {4, 3, 3, 2}, dw[4] = {1, 3, 3, 4},
+                       d4[4] = {1, 2, 3, 4}, d4b[4] = {1, 1, 3, 4};
+  const ecnn_dtype F = ECNN_DTYPE_F32, I8 = ECNN_DTYPE_I8, U8 = ECNN_DTYPE_U8,
+                   I16 = ECNN_DTYPE_I16, I64 = ECNN_DTYPE_I64;
+  ecnn_op_params p, dil;
+  ecnn_op_params_init(&p);
+  ecnn_op_params_init(&dil);
+  dil.dilation_w = dil.dilation_h = 2;
+  vconv(v, ECNN_OP_CONV_2D, I8, I8, 4, w, &p, 3, "int8 CONV_2D, per-channel");
+  vconv(v, ECNN_OP_CONV_2D, I8, I8, 1, w, &p, 3, "int8 CONV_2D, per-tensor");
+  vconv(v, ECNN_OP_CONV_2D, I8, I8, 4, w, &dil, 3, "dilated int8 CONV_2D");
+  vconv(v, ECNN_OP_CONV_2D, I8, I8, 4, w_grouped, &p, 6, "grouped int8 CONV_2D");
+  vconv(v, ECNN_OP_CONV_2D, U8, U8, 1, w, &p, 1, "uint8 CONV_2D");
+  vconv(v, ECNN_OP_CONV_2D, I16, I16, 1, w, &p, 4, "int16 x int16 CONV_2D");
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, I8, I8, 4, dw, &p, 3, "int8 DEPTHWISE, multiplier 1");
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, I8, I8, 4, dw, &dil, 3, "dilated int8 DEPTHWISE");
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, U8, U8, 1, dw, &p, 1, "uint8 DEPTHWISE");
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, U8, U8, 1, dw, &dil, 2, "dilated uint8 DEPTHWISE");
+  vconv(v, ECNN_OP_DEPTHWISE_CONV_2D, I16, I16, 1, dw, &p, 5, "int16 x int16 DEPTHWISE");
+  vfc(v, I8, I8, 1, 1, false, 4, "int8 FULLY_CONNECTED");
+  vfc(v, I8, I8, 8, 1, true, 5, "int8 FULLY_CONNECTED, keep_num_dims");
+  vfc(v, I8, I8, 1, -1, false, 6, "int8 FULLY_CONNECTED, two inputs");
+  vfc(v, U8, U8, 1, 1, false, 1, "uint8 FULLY_CONNECTED");
+  vfc(v, I16, I16, 1, 1, false, 7, "int16 x int16 FULLY_CONNECTED");
+  vtconv(v, I8, I8, false, ECNN_ACT_NONE, 2, "int8 TRANSPOSE_CONV");
+  vtconv(v, I8, I8, true, ECNN_ACT_NONE, 3, "int8 TRANSPOSE_CONV with bias");
+  vresize(v, ECNN_OP_RESIZE_BILINEAR, I8, false, false, 2, "int8 RESIZE_BILINEAR");
+  vresize(v, ECNN_OP_RESIZE_BILINEAR, I8, false, true, 3, "int8 RESIZE_BILINEAR half_pixel");
+  vresize(v, ECNN_OP_RESIZE_BILINEAR, I16, false, true, 4, "int16 RESIZE_BILINEAR");
+  vresize(v, ECNN_OP_RESIZE_NEAREST_NEIGHBOR, I8, false, false, 2, "int8 RESIZE_NEAREST");
+  vresize(v, ECNN_OP_RESIZE_NEAREST_NEIGHBOR, U8, false, false, 1, "uint8 RESIZE_NEAREST");
+  vbinary(v, ECNN_OP_ADD, I8, 4, d4, 4, d4b, 2, "int8 ADD");
+  vbinary(v, ECNN_OP_ADD, U8, 4, d4, 4, d4, 1, "uint8 ADD");
+  vbinary(v, ECNN_OP_ADD, I16, 4, d4, 4, d4, 1, "quantized int16 ADD");
+  vbinary(v, ECNN_OP_ADD, I64, 4, d4, 4, d4, 4, "int64 ADD");
+  vbinary(v, ECNN_OP_SUB, I8, 4, d4, 4, d4, 2, "int8 SUB");
+  vbinary(v, ECNN_OP_SUB, I64, 4, d4, 4, d4, 4, "int64 SUB");
+  vbinary(v, ECNN_OP_MAXIMUM, I8, 4, d4, 4, d4b, 2, "int8 MAXIMUM");
+  vbinary(v, ECNN_OP_MINIMUM, I16, 4, d4, 4, d4, 4, "int16 MINIMUM");
+  vbinary(v, ECNN_OP_MUL, I16, 4, d4, 4, d4, 4, "quantized int16 MUL");
+  vbinary(v, ECNN_OP_MUL, I64, 4, d4, 4, d4, 5, "int64 MUL");
+  vmul_q(v, 0.05f, 0.05f, 0.1f, 2, "int8 MUL, rescale 0.025");
+  vmul_q(v, 0.5f, 0.4f, 0.2f, 3, "int8 MUL, rescale 1");
+  vpad(v, ECNN_OP_PAD, I8, 4, 2, "int8 PAD");
+  vpad(v, ECNN_OP_PADV2, I8, 4, 2, "int8 PADV2");
+  vpad(v, ECNN_OP_PAD, I16, 4, 3, "int16 PAD");
+  vpad(v, ECNN_OP_PADV2, I8, 5, 4, "int8 PADV2, 5-D");
+  static const ecnn_op v2[] = {ECNN_OP_AVERAGE_POOL_2D, ECNN_OP_MAX_POOL_2D, ECNN_OP_MEAN,
+                               ECNN_OP_SOFTMAX, ECNN_OP_LOGISTIC, ECNN_OP_TANH, ECNN_OP_RELU,
+                               ECNN_OP_RELU6, ECNN_OP_CONCATENATION};
+  for (size_t i = 0; i < sizeof v2 / sizeof v2[0]; i++)
+    vunary(v, v2[i], I8, I8, NULL, 2, ecnn_op_name(v2[i]));
+  static const ecnn_op v1[] = {ECNN_OP_LEAKY_RELU, ECNN_OP_HARD_SWISH, ECNN_OP_RESHAPE,
+                               ECNN_OP_SQUEEZE, ECNN_OP_RELU_N1_TO_1};
+  for (size_t i = 0; i < sizeof v1 / sizeof v1[0]; i++)
+    vunary(v, v1[i], I8, I8, NULL, 1, ecnn_op_name(v1[i]));
+  vunary(v, ECNN_OP_AVERAGE_POOL_2D, U8, U8, NULL, 1, "uint8 AVERAGE_POOL_2D");
+  vunary(v, ECNN_OP_RELU, U8, U8, NULL, 2, "uint8 RELU");
+  vunary(v, ECNN_OP_SOFTMAX, I16, I16, NULL, 3, "int16 SOFTMAX");
+  vunary(v, ECNN_OP_LOGISTIC, I16, I16, NULL, 3, "int16 LOGISTIC");
+  vunary(v, ECNN_OP_TANH, I16, I8, NULL, 1, "int16 -> int8 TANH");
+  vunary(v, ECNN_OP_LEAKY_RELU, I16, I16, NULL, 2, "int16 LEAKY_RELU");
+  vunary(v, ECNN_OP_DEQUANTIZE, I8, F, NULL, 2, "DEQUANTIZE of int8");
+  vunary(v, ECNN_OP_DEQUANTIZE, U8, F, NULL, 1, "DEQUANTIZE of uint8");
+  vunary(v, ECNN_OP_DEQUANTIZE, I16, F, NULL, 3, "DEQUANTIZE of int16");
+  vunary(v, ECNN_OP_DEQUANTIZE, I8, F, NULL, 5, "DEQUANTIZE of per-channel int8");
+  vquant(&v->g, v->g.nodes[v->g.num_nodes - 1].inputs[0], 4, 3, 0.05f);
+  vunary(v, ECNN_OP_QUANTIZE, F, I8, NULL, 3, "QUANTIZE to per-channel int8");
+  vquant(&v->g, v->g.nodes[v->g.num_nodes - 1].outputs[0], 4, 3, 0.05f);
+}
+
+/* the versions in the file, read through each operator's code, are TFLite's; ops of one
+ * builtin and version share a code, other versions get their own; the file reads back */
+START_TEST(test_op_versions) {
+  vcases *v = calloc(1, sizeof *v);
+  ecnn_graph_init(&v->g);
+  float_cases(v);
+  integer_cases(v);
+  bool pair[ECNN_OP_COUNT][ECNN_TFLITE_MAX_OP_VERSION + 1] = {{false}};
+  uint32_t pairs = 0;
+  for (int32_t k = 0; k < v->g.num_nodes; k++) {
+    ck_assert_int_le(v->expect[k], ECNN_TFLITE_MAX_OP_VERSION);
+    bool *seen = &pair[v->g.nodes[k].op][v->expect[k]];
+    if (!*seen) *seen = true, pairs++;
+  }
+  ecnn_graph back;
+  size_t size = 0;
+  uint8_t *file = round_trip(&v->g, &back, &size);
+  expect_same_graph(&v->g, &back);
+  int32_t code[MAX_CASES], version[MAX_CASES];
+  ck_assert_int_eq(file_op_versions(file, size, code, version, MAX_CASES), v->g.num_nodes);
+  for (int32_t k = 0; k < v->g.num_nodes; k++)
+    ck_assert_msg(version[k] == v->expect[k], "%s: version %d, TFLite's is %d", v->what[k],
+                  (int)version[k], (int)v->expect[k]);
+  fb_buf b = {file, size};
+  fb_table model;
+  fb_vec codes;
+  ck_assert_int_eq(fb_root(&b, &model), ECNN_STATUS_OK);
+  ck_assert_int_eq(fb_vector(&model, 1, 4, &codes, "codes"), ECNN_STATUS_OK);
+  ck_assert_uint_eq(codes.len, pairs);
+  expect_layout(file, size, &v->g);
+  printf("writer: %d operator versions checked, %u operator codes\n", (int)v->g.num_nodes,
+         codes.len);
+  free(file);
+  ecnn_graph_clear(&back);
+  ecnn_graph_clear(&v->g);
+  free(v);
+}
+END_TEST
+
 /* ---- what the writer refuses ---------------------------------------------------------- */
 
 static void small_graph(ecnn_graph *g) {
@@ -607,6 +971,7 @@ int main(void) {
   tcase_add_test(tc, test_int8_round_trip);
   tcase_add_test(tc, test_detection_postprocess);
   tcase_add_test(tc, test_absent_input);
+  tcase_add_test(tc, test_op_versions);
   tcase_add_test(tc, test_refusals);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -17,9 +17,11 @@
  * (im2col) into rows of k bytes per pixel (about 32 KB: L1); then for each pair of 16-channel
  * blocks, tiles of 8 pixels x 32 channels (16 zmm accumulators) run down the rows: per 4
  * inputs, the two blocks' weight vectors ([kp / 4][16][4] int8, one 64-byte load each) and,
- * per pixel, its 4 bytes broadcast (vpbroadcastd) and two vpdpbusd. A last single block runs
- * 8 x 16 tiles; fewer than 8 pixels repeat the first row (computed, not stored); a partial last
- * block computes on its zero-padded weights and stores only its channels.
+ * per pixel, its 4 bytes broadcast (vpbroadcastd) and two vpdpbusd. The accumulators start at
+ * 0 and take the bias at the end (started from the bias, GCC 12 copied half of them from
+ * register to register every step). A last single block runs 8 x 16 tiles; fewer than 8
+ * pixels repeat the first row (computed, not stored); a partial last block computes on its
+ * zero-padded weights and stores only its channels.
  *
  * The tile: XNNPACK's AVX-512 VNNI int8 GEMMs are MR x 16 (MR up to 14, 4 or 8 inputs per
  * lane); here 8 x 32 lets each broadcast feed two vpdpbusd and each weight load eight, so a
@@ -336,9 +338,8 @@ INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, 
       a + (size_t)(j < n ? j : 0) * lda;
   const int8_t *w1 = w + (size_t)kp * NB;
   __m512i acc[MR][2];
-  UNROLL(GCC unroll 2) for (int32_t v = 0; v < NV; v++) {
-    const __m512i b = _mm512_loadu_si512((const void *)(pk->bias + c0 + NB * v));
-    UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) acc[j][v] = b;
+  UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) {
+    UNROLL(GCC unroll 2) for (int32_t v = 0; v < NV; v++) acc[j][v] = _mm512_setzero_si512();
   }
   for (int32_t kk = 0; kk < kp; kk += 4) {
     __m512i wv[2];
@@ -353,10 +354,11 @@ INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, 
   UNROLL(GCC unroll 2) for (int32_t v = 0; v < NV; v++) {
     const int32_t cv = cols - NB * v; /* this block's channels to store */
     const rq16 r = rq_load(pk, (size_t)c0 + NB * v);
+    const __m512i bias = _mm512_loadu_si512((const void *)(pk->bias + c0 + NB * v));
     uint8_t *o = out + NB * v;
     UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) {
       if (j >= n) break;
-      const __m128i y = finish16(requant16(acc[j][v], &r, left), k, u8);
+      const __m128i y = finish16(requant16(_mm512_add_epi32(acc[j][v], bias), &r, left), k, u8);
       if (cv >= NB) {
         _mm_storeu_si128((__m128i *)(void *)(o + (size_t)j * ldo), y);
       } else {

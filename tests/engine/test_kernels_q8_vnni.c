@@ -1,9 +1,10 @@
 /*
  * test_kernels_q8_vnni.c — the AVX-512 VNNI int8 CONV_2D (src/kernels/x86/q8_conv_vnni.c)
- * against ecnn_q8_conv2d__scalar, bit for bit, on any x86-64 or ARM64 machine: the kernel's
+ * against ecnn_q8_conv2d__scalar, bit for bit, on machines without AVX-512: the kernel's
  * source is compiled a second time for this test with -DECNN_Q8_VNNI_EMULATE, which takes its
- * AVX-512 intrinsics from SIMDe (portable C) and names its functions *_emu; that build always
- * runs, and the native one (in libedgecnn) too when the CPU has AVX-512 VNNI.
+ * AVX-512 intrinsics from SIMDe (portable C; run on x86-64 here, it also compiles for ARM64)
+ * and names its functions *_emu; that build always runs, and the native one (in libedgecnn)
+ * too when the CPU has AVX-512 VNNI.
  *
  * Cases: output channels below, at and above the 16-channel block and the 32-channel tile
  * (partial last blocks), input depths that are and are not multiples of 4 and 16 (the

@@ -23,7 +23,7 @@
  * pixels repeat the first row (computed, not stored); a partial last block computes on its
  * zero-padded weights and stores only its channels.
  *
- * The tile: XNNPACK's AVX-512 VNNI int8 GEMMs are MR x 16 (MR up to 14, 4 or 8 inputs per
+ * The tile: XNNPACK's AVX-512 VNNI int8 GEMMs are MR x 16 (7 x 16, 8 x 16; 4 or 8 inputs per
  * lane); here 8 x 32 lets each broadcast feed two vpdpbusd and each weight load eight, so a
  * step is 10 loads for 16 vpdpbusd (an 8 x 16 tile needs 9 for 8, which the two load ports
  * of Ice Lake and Sapphire Rapids only just feed), with 16 accumulators + 2 weights + the
@@ -45,7 +45,8 @@
  * against the scalar kernel; the native build runs there too when the CPU has AVX-512 VNNI.
  * Hence intrinsics only (no inline assembly), and only ones SIMDe 0.7.4 (Debian 12) has, but
  * vpsravd on zmm: under emulation it is made of SIMDe's two ymm vpsravd (same lanes, same
- * semantics). The left-shift and output steps above were chosen with that list in mind.
+ * semantics). The output step above (vpmovsdb, where vpmovdb is missing) was chosen with that
+ * list in mind.
  */
 #include <string.h>
 

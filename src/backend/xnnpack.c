@@ -296,7 +296,7 @@ static ecnn_status value(define_ctx *c, int32_t t, uint32_t *id) {
         p.in_c = x->dims[3];
         ecnn_f32_conv2d_unpack(&p, x->data, c->plan->unpacked[t]);
       } else {
-        ecnn_q8_conv2d_unpack(x->data, c->plan->unpacked[t]);
+        ecnn_q8_conv2d_unpack_any(x->data, c->plan->unpacked[t]);
       }
     }
     data = c->plan->unpacked[t];

@@ -20,6 +20,15 @@ ecnn_isa ecnn_isa_best(void) {
   return ECNN_ISA_SCALAR;
 }
 
+bool ecnn_isa_has_vnni(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
+#else
+  return false;
+#endif
+}
+
 ecnn_isa ecnn_isa_set(ecnn_isa isa) {
   ecnn_isa best = ecnn_isa_best();
   if (best == ECNN_ISA_NEON) /* ARM64: NEON or scalar */

@@ -6,6 +6,8 @@
 #ifndef ECNN_ISA_H
 #define ECNN_ISA_H
 
+#include <stdbool.h>
+
 /* x86 paths are ordered by capability; NEON is the ARM64 path (never combined with them). */
 typedef enum ecnn_isa {
   ECNN_ISA_SCALAR = 0,
@@ -22,5 +24,8 @@ ecnn_isa ecnn_isa_best(void);
  * call before creating sessions. */
 ecnn_isa ecnn_isa_set(ecnn_isa isa);
 const char *ecnn_isa_name(ecnn_isa isa);
+/* Whether the CPU has AVX-512 VNNI (with AVX-512F: what the int8 CONV_2D kernel
+ * ecnn_q8_conv2d__avx512vnni needs); false off x86. It runs on the AVX512 path. */
+bool ecnn_isa_has_vnni(void);
 
 #endif

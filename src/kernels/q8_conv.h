@@ -11,7 +11,8 @@
  * 2^32 (the SIMD kernels' int32 lanes do; real models stay far inside int32), and the zero
  * point is added exactly before the clamp. The scalar kernels (suffix __scalar,
  * src/kernels/scalar/q8_conv_scalar.c) are the oracle; the AVX2 kernels (suffix __avx2,
- * src/kernels/x86/q8_conv_x86.c) and the ARM64 NEON kernels (suffixes __neon and __neondot,
+ * src/kernels/x86/q8_conv_x86.c), the AVX-512 VNNI CONV_2D (suffix __avx512vnni,
+ * src/kernels/x86/q8_conv_vnni.c) and the ARM64 NEON kernels (suffixes __neon and __neondot,
  * src/kernels/arm/q8_conv_neon.c) are bit-identical to them on every input.
  *
  * Layouts: activations dense NHWC; CONV_2D weights [out_c, kernel_h, kernel_w, in_c / groups];
@@ -74,7 +75,12 @@ void ecnn_q8_dwconv2d__scalar(const ecnn_q8_conv_params *p, const void *in, cons
  * data in the order the kernels read it (CONV_2D: channel order; DEPTHWISE: each block of 16
  * as its accumulator lanes hold it, channels 0-3, 8-11, 4-7, 12-15). One block (see
  * ecnn_q8_*_pack); every array is padded with zeros to the block width and 64-byte aligned. */
+/* The first member of every packed CONV_2D block, saying whose layout it holds (a model keeps
+ * the block in the weights tensor: ecnn_q8_conv2d_unpack_any reads it). */
+enum { ECNN_Q8_PACKED_AVX2 = 0x32585641, ECNN_Q8_PACKED_VNNI = 0x494e4e56 };
+
 typedef struct ecnn_q8_packed {
+  uint32_t tag;     /* ECNN_Q8_PACKED_AVX2 */
   int32_t out_c;    /* channels */
   int32_t k;        /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
   int32_t kp;       /* CONV_2D: k rounded up to even; DEPTHWISE: taps rounded up to even */
@@ -115,6 +121,9 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
  * ([out_c][kernel_h * kernel_w * in_c] int8 or uint8) at w: for the scalar kernel and other
  * backends when the model keeps only the packed copy. */
 void ecnn_q8_conv2d_unpack(const ecnn_q8_packed *pk, void *w);
+/* The same for a CONV_2D block of either x86 layout (its tag says which: the AVX2 one, or the
+ * AVX-512 VNNI one of ecnn_q8_conv2d_pack_vnni). */
+void ecnn_q8_conv2d_unpack_any(const void *packed, void *w);
 
 /* int16 scratch elements ecnn_q8_conv2d__avx2 needs for p (its input rows, im2col'ed). */
 size_t ecnn_q8_conv2d_scratch_elems(const ecnn_q8_conv_params *p);
@@ -129,6 +138,54 @@ void ecnn_q8_conv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk
  * packed by ecnn_q8_dwconv2d_pack (the block also holds in_zp's padding row). */
 void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                             const void *in, void *out, int32_t row0, int32_t row1);
+
+/* ---- AVX-512 VNNI kernels (x86-64; call only when ecnn_isa_has_vnni, isa.h) ---- */
+
+/* CONV_2D weights repacked once per model for ecnn_q8_conv2d__avx512vnni (vpdpbusd), with the
+ * per-channel requantization in channel order; every array padded with zeros to whole blocks
+ * of 16 channels and 64-byte aligned. One block (see ecnn_q8_conv2d_pack_vnni). Taken only by
+ * int8 weights with zero point 0 (TFLite's int8 models); int8 or uint8 activations. */
+typedef struct ecnn_q8_packed_vnni {
+  uint32_t tag;    /* ECNN_Q8_PACKED_VNNI */
+  int32_t out_c;   /* channels */
+  int32_t k;       /* kernel_h * kernel_w * in_c */
+  int32_t kp;      /* k rounded up to a multiple of 4 (the padding's weights are 0) */
+  bool left;       /* some channel shifts left (shift > 0) */
+  int8_t *w;       /* [out_c / 16][kp / 4][16][4] of w: input r of channel o at block o / 16,
+                    * (r / 4, o % 16, r % 4); one 64-byte vector per 4 inputs of a block */
+  int32_t *bias;   /* bias - zx * sum of the channel's w (modulo 2^32), zx the input zero point
+                    * as the kernel reads the input: in_zp + 128 for int8 (read with the top
+                    * bit flipped, as uint8), in_zp for uint8 */
+  int32_t *mult;   /* Q31 multipliers */
+  int32_t *lshift; /* min(max(shift, 0), 32) */
+  int32_t *rshift; /* min(-shift, 31) when shift < 0, else 0 */
+  int32_t *rmask;  /* (1 << rshift) - 1 */
+  int32_t *rhalf;  /* rmask >> 1 */
+} ecnn_q8_packed_vnni;
+
+/* Bytes the VNNI packed block of p needs; 0 when the kernel does not take p: groups other than
+ * 1, or weights not int8 with zero point 0. Plain C, any target. */
+size_t ecnn_q8_conv2d_packed_bytes_vnni(const ecnn_q8_conv_params *p);
+/* Packs into dst (packed_bytes_vnni of room, 64-byte aligned; the result points into dst,
+ * which must outlive its use). w, bias (may be NULL), mult and shift as for the scalar
+ * kernels; read only during the call. Returns the header at the start of dst. */
+ecnn_q8_packed_vnni *ecnn_q8_conv2d_pack_vnni(const ecnn_q8_conv_params *p, const void *w,
+                                              const int32_t *bias, const int32_t *mult,
+                                              const int32_t *shift, void *dst);
+/* Writes pk's weights back as the original int8 [out_c][k] (k = kernel_h * kernel_w * in_c)
+ * into w (out_c * k bytes of the caller's): exactly what pack read. */
+void ecnn_q8_conv2d_unpack_vnni(const ecnn_q8_packed_vnni *pk, int8_t *w);
+/* Scratch bytes ecnn_q8_conv2d__avx512vnni needs for p packed as pk (its im2col rows). */
+size_t ecnn_q8_conv2d_scratch_bytes_vnni(const ecnn_q8_conv_params *p,
+                                         const ecnn_q8_packed_vnni *pk);
+/* CONV_2D (groups 1) on the flat output pixels [px0, px1) and the 16-channel blocks
+ * [nb0, nb1) of ECNN_Q8_CONV_NR (cut at out_c), pk packed by ecnn_q8_conv2d_pack_vnni;
+ * scratch: ecnn_q8_conv2d_scratch_bytes_vnni bytes of the caller's, not shared with a
+ * concurrent call. Disjoint ranges may run concurrently. Bit-identical to
+ * ecnn_q8_conv2d__scalar. */
+void ecnn_q8_conv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
+                                int32_t nb1, void *scratch);
 
 /* ---- NEON kernels (ARM64; call only when isa.h reports NEON) ---- */
 

@@ -198,7 +198,7 @@ static int32_t copy_tensor(ecnn_graph *h, const ecnn_graph *g, int32_t t) {
   void *unpacked = NULL; /* a loaded int8 model keeps its CONV_2D weights packed */
   if (x->packed) {
     ck_assert(x->dtype == ECNN_DTYPE_I8 && (unpacked = malloc(ecnn_tensor_bytes(x))));
-    ecnn_q8_conv2d_unpack(x->data, unpacked);
+    ecnn_q8_conv2d_unpack_any(x->data, unpacked);
   }
   const int32_t id =
       ecnn_graph_add_tensor(h, x->name, x->dtype, x->ndim, x->dims, unpacked ? unpacked : x->data,

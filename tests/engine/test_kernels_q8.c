@@ -10,7 +10,8 @@
  * and left (ties of both roundings, saturation of the left shift), fused-activation clamps.
  * Then the whole int8 SSD and BlazeFace (quantized here on the two test photos, as
  * test_quantize does) give the same outputs bit for bit on the scalar and AVX2 paths, at 1
- * and 2 threads. Skipped without AVX2.
+ * and 2 threads, and on the AVX-512 path (its CONV_2D the VNNI kernel where the CPU has VNNI)
+ * where the CPU has AVX-512. Skipped without AVX2.
  */
 #include <check.h>
 #include <math.h>
@@ -483,8 +484,9 @@ static void check_model(const qcase *c) {
     if (n->op != ECNN_OP_CONV_2D) continue;
     const ecnn_tensor *w = &m->graph.tensors[n->inputs[1]];
     ck_assert_msg(w->packed, "%s: CONV_2D #%d keeps its file weights", c->model, (int)n->index);
-    const ecnn_q8_packed *pk = w->data;
-    ck_assert(pk->w8 != NULL && pk->w == NULL);
+    const ecnn_q8_packed *pk = w->data; /* (the AVX2 layout, or the VNNI one on such CPUs) */
+    ck_assert(pk->tag == ECNN_Q8_PACKED_VNNI ||
+              (pk->tag == ECNN_Q8_PACKED_AVX2 && pk->w8 != NULL && pk->w == NULL));
     convs++;
   }
   ck_assert_int_gt(convs, 10);
@@ -494,8 +496,10 @@ static void check_model(const qcase *c) {
     uint8_t *ref[MAX_OUT], *got[MAX_OUT];
     size_t nref[MAX_OUT], ngot[MAX_OUT];
     const int32_t count = run(m, x, c->size, ECNN_ISA_SCALAR, 1, ref, nref);
-    for (int v = 0; v < 3; v++) { /* scalar at 2 threads; AVX2 at 1 and 2 */
-      const ecnn_isa isa = v == 0 ? ECNN_ISA_SCALAR : ECNN_ISA_AVX2;
+    /* scalar at 2 threads; AVX2 at 1 and 2; AVX-512 (its CONV_2D VNNI where the CPU has it)
+     * at 2 */
+    for (int v = 0; v < (best == ECNN_ISA_AVX512 ? 4 : 3); v++) {
+      const ecnn_isa isa = v == 0 ? ECNN_ISA_SCALAR : v == 3 ? ECNN_ISA_AVX512 : ECNN_ISA_AVX2;
       const int32_t threads = v == 1 ? 1 : 2;
       run(m, x, c->size, isa, threads, got, ngot);
       for (int32_t o = 0; o < count; o++) {

@@ -99,6 +99,7 @@ ecnn_q8_packed *ecnn_q8_conv2d_pack(const ecnn_q8_conv_params *p, const void *w,
   const bool w8 = conv_w8(p);
   const size_t esize = w8 ? 1 : sizeof(int16_t);
   ecnn_q8_packed *pk = layout(dst, cp * kp * esize, cp, 0);
+  pk->tag = ECNN_Q8_PACKED_AVX2;
   pk->out_c = p->out_c;
   pk->k = (int32_t)k;
   pk->kp = (int32_t)kp;
@@ -119,6 +120,11 @@ ecnn_q8_packed *ecnn_q8_conv2d_pack(const ecnn_q8_conv_params *p, const void *w,
     if (o < (size_t)p->out_c) set_channel(pk, o, bias ? bias[o] : 0, mult[o], shift[o]);
     else set_channel(pk, o, 0, 0, 0);
   return pk;
+}
+
+void ecnn_q8_conv2d_unpack_any(const void *packed, void *w) {
+  if (*(const uint32_t *)packed == ECNN_Q8_PACKED_VNNI) ecnn_q8_conv2d_unpack_vnni(packed, w);
+  else ecnn_q8_conv2d_unpack(packed, w);
 }
 
 void ecnn_q8_conv2d_unpack(const ecnn_q8_packed *pk, void *w) {

@@ -6,7 +6,8 @@
  * TFLite); softmax and bilinear resize compute in float and round. prepare (after the float
  * prepare did shape inference) validates the quantization and stores what the run needs in
  * node->priv (one malloc'd block). CONV_2D and DEPTHWISE_CONV_2D run the kernels of
- * src/kernels/q8_conv.h: the AVX2 ones (x86-64) or the NEON ones (ARM64; CONV_2D with sdot
+ * src/kernels/q8_conv.h: the AVX2 ones (x86-64; CONV_2D with AVX-512 VNNI instead when the CPU
+ * has it and the weights are int8 with zero point 0) or the NEON ones (ARM64; CONV_2D with sdot
  * when the CPU has it) on weights packed into that block at prepare (when the CPU has the ISA
  * and the node qualifies), else their scalar twins; all over the session's threads.
  */
@@ -37,6 +38,9 @@ typedef struct q8_priv {
   ecnn_q8_packed *packed;        /* CONV_2D / DEPTHWISE: the AVX2 kernels' weights, in this
                                   * block after ch[] (NULL: the scalar kernels run) */
   ecnn_q8_packed_neon *packed_neon; /* the same for the NEON kernels (ARM64) */
+  ecnn_q8_packed_vnni *packed_vnni; /* CONV_2D on a CPU with AVX-512 VNNI: that kernel's
+                                     * weights (instead of packed; it runs on the AVX512 path,
+                                     * the scalar kernel on the others) */
   int32_t nch;
   int32_t ch[];                  /* nch multipliers, then nch shifts */
 } q8_priv;
@@ -156,6 +160,13 @@ static bool cpu_has_avx2(void) {
   return best == ECNN_ISA_AVX2 || best == ECNN_ISA_AVX512;
 }
 
+/* Whether CONV_2D k packs for the AVX-512 VNNI kernel: the CPU has it (the AVX512 path) and
+ * the kernel takes k (int8 weights with zero point 0, groups 1). */
+static bool conv_vnni(const ecnn_node *n, const ecnn_q8_conv_params *k) {
+  return n->op == ECNN_OP_CONV_2D && ecnn_isa_best() == ECNN_ISA_AVX512 && ecnn_isa_has_vnni() &&
+         ecnn_q8_conv2d_packed_bytes_vnni(k) != 0;
+}
+
 /* The NEON kernels (src/kernels/arm/q8_conv_neon.c) are built into ARM64 builds only (the
  * x86 meson build does not compile that file), hence the preprocessor guards around them. */
 #if defined(__aarch64__)
@@ -180,17 +191,16 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
   if (b && (b->dtype != ECNN_DTYPE_I32 || !b->data || ecnn_tensor_elements(b) != oc))
     return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias must be %d int32 constants", OPARG,
                       (int)oc);
-  /* the AVX2 or NEON kernels' packed weights go in the same block (NEON: for the sdot
-   * CONV_2D kernel when it is active now) */
+  /* the AVX2, AVX-512 VNNI or NEON kernels' packed weights go in the same block (NEON: for the
+   * sdot CONV_2D kernel when it is active now) */
   ecnn_q8_conv_params k;
   size_t packed_bytes = 0;
   void *packed_at = NULL;
   bool neon = false;
-  /* (the AVX2 CONV_2D's are packed once the model is final: ecnn_q8_conv2d_pack_weights) */
+  /* (the AVX2 / VNNI CONV_2D's are packed once the model is final: ecnn_q8_conv2d_pack_weights) */
   if (n->op == ECNN_OP_DEPTHWISE_CONV_2D && cpu_has_avx2()) {
     conv_params(g, n, NULL, &k);
-    packed_bytes = n->op == ECNN_OP_CONV_2D ? ecnn_q8_conv2d_packed_bytes(&k)
-                                            : ecnn_q8_dwconv2d_packed_bytes(&k);
+    packed_bytes = ecnn_q8_dwconv2d_packed_bytes(&k);
   }
 #if HAVE_Q8_NEON
   if (n->op != ECNN_OP_FULLY_CONNECTED && ecnn_isa_best() == ECNN_ISA_NEON) {
@@ -233,13 +243,15 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
 
 ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
   q8_priv *p = n->priv;
-  if (!n->quantized || n->op != ECNN_OP_CONV_2D || !p || p->packed || !cpu_has_avx2())
+  if (!n->quantized || n->op != ECNN_OP_CONV_2D || !p || p->packed || p->packed_vnni ||
+      !cpu_has_avx2())
     return ECNN_STATUS_OK;
   ecnn_tensor *w = &g->tensors[n->inputs[1]];
   const ecnn_tensor *b = ecnn_in(g, n, 2);
   ecnn_q8_conv_params k;
   conv_params(g, n, p, &k);
-  const size_t bytes = ecnn_q8_conv2d_packed_bytes(&k);
+  const bool vnni = conv_vnni(n, &k);
+  const size_t bytes = vnni ? ecnn_q8_conv2d_packed_bytes_vnni(&k) : ecnn_q8_conv2d_packed_bytes(&k);
   if (!bytes) return ECNN_STATUS_OK; /* (the scalar kernel runs) */
   void *at;
   if (own) {
@@ -251,7 +263,9 @@ ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
     at = grown ? (void *)(((uintptr_t)p + head + 63) & ~(uintptr_t)63) : NULL;
   }
   if (!at) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
-  p->packed = ecnn_q8_conv2d_pack(&k, w->data, b ? b->data : NULL, p->ch, p->ch + p->nch, at);
+  const int32_t *bias = b ? b->data : NULL;
+  if (vnni) p->packed_vnni = ecnn_q8_conv2d_pack_vnni(&k, w->data, bias, p->ch, p->ch + p->nch, at);
+  else p->packed = ecnn_q8_conv2d_pack(&k, w->data, bias, p->ch, p->ch + p->nch, at);
   if (own) {
     free(w->data);
     w->data = at; /* the tensor owns it now */
@@ -261,15 +275,16 @@ ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
 }
 
 /* One run of a CONV_2D / DEPTHWISE_CONV_2D node, as work items for the thread pool. CONV_2D's
- * items are a grid of pixel ranges (whole units of 24 pixels, the tiles' common multiple) x
- * ranges of 16-channel blocks, numbered pixel-major; DEPTHWISE's are output rows. */
+ * items are a grid of pixel ranges (whole units of 24 pixels, a common multiple of the tiles'
+ * pixels: AVX2 6 and 8, AVX-512 VNNI 8, NEON 4) x ranges of 16-channel blocks, numbered
+ * pixel-major; DEPTHWISE's are output rows. */
 typedef struct q8_conv_job {
   ecnn_q8_conv_params k;
   const q8_priv *p;
   const void *in, *w;
   const int32_t *bias;
   void *out;
-  bool avx2, neon;     /* the kernels that run (neon: pk->dot picks __neondot) */
+  bool avx2, neon, vnni; /* the kernels that run (neon: pk->dot picks __neondot) */
   bool no_memory;      /* a worker had no scratch and w is NULL (only packed weights) */
   int64_t npx, units;  /* flat output pixels; units of 24 of them */
   int32_t nb;          /* 16-channel blocks */
@@ -288,10 +303,11 @@ static void conv_scalar_range(const q8_conv_job *j, int64_t px0, int64_t px1, in
 
 static void conv_items(void *arg, int64_t begin, int64_t end) {
   q8_conv_job *j = arg;
-  /* the AVX2 / NEON kernel's im2col rows; without them (out of memory) the scalar kernel runs
-   * when the model kept the file's weights, else the run fails */
+  /* the AVX2 / VNNI / NEON kernel's im2col rows; without them (out of memory) the scalar
+   * kernel runs when the model kept the file's weights, else the run fails */
   void *scratch = NULL;
   if (j->avx2) scratch = calloc(ecnn_q8_conv2d_scratch_elems(&j->k), sizeof(int16_t));
+  if (j->vnni) scratch = malloc(ecnn_q8_conv2d_scratch_bytes_vnni(&j->k, j->p->packed_vnni));
 #if HAVE_Q8_NEON
   if (j->neon) scratch = malloc(ecnn_q8_conv2d_scratch_bytes_neon(&j->k, j->p->packed_neon));
 #endif
@@ -309,6 +325,9 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
     }
     if (scratch && j->avx2)
       ecnn_q8_conv2d__avx2(&j->k, j->p->packed, j->in, j->out, px0, px1, nb0, nb1, scratch);
+    else if (scratch && j->vnni)
+      ecnn_q8_conv2d__avx512vnni(&j->k, j->p->packed_vnni, j->in, j->out, px0, px1, nb0, nb1,
+                                 scratch);
 #if HAVE_Q8_NEON
     else if (scratch && j->p->packed_neon->dot)
       ecnn_q8_conv2d__neondot(&j->k, j->p->packed_neon, j->in, j->out, px0, px1, nb0, nb1,
@@ -352,11 +371,14 @@ static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
   const ecnn_isa isa = ecnn_isa_active();
   j.avx2 = j.p->packed && (isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512);
   j.neon = j.p->packed_neon && isa == ECNN_ISA_NEON;
-  void *unpacked = NULL; /* the scalar kernel's weights when the model keeps only packed ones */
-  if (!j.w && !j.avx2) {
+  j.vnni = j.p->packed_vnni && isa == ECNN_ISA_AVX512;
+  /* the scalar kernel (the ISA forced below what the weights were packed for, in tests) on
+   * the file's weights, unpacked when the model keeps only packed ones */
+  void *unpacked = NULL;
+  if (!j.w && !j.avx2 && !j.vnni) {
     if (!(unpacked = malloc((size_t)ecnn_tensor_elements(w))))
       return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
-    ecnn_q8_conv2d_unpack(j.p->packed, unpacked);
+    ecnn_q8_conv2d_unpack_any(w->data, unpacked);
     j.w = unpacked;
   }
   if (n->op == ECNN_OP_DEPTHWISE_CONV_2D) {

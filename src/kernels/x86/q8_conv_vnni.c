@@ -1,0 +1,431 @@
+/*
+ * q8_conv_vnni.c — the AVX-512 VNNI kernel of quantized CONV_2D (groups 1, int8 weights with
+ * zero point 0: TFLite's int8 models; int8 or uint8 activations), bit-identical to
+ * ecnn_q8_conv2d__scalar, and the weight packing it reads (plain C, built on every target).
+ *
+ * vpdpbusd multiplies 4 unsigned bytes by 4 signed bytes and adds the 4 products to an int32
+ * lane, exactly (no int16 saturation as in vpmaddubsw): one instruction for what the AVX2 kernel
+ * does with vpmaddwd + vpaddd on inputs widened to int16. Its unsigned operand is the input:
+ * int8 activations are read with the top bit flipped (x + 128), uint8 as they are, so the
+ * kernel sums xu * w with xu = x - in_zp + zx, zx = in_zp + 128 (int8) or in_zp (uint8). Since
+ * sum (x - in_zp) w = sum xu w - zx sum w, pack folds -zx * (the sum of the channel's weights
+ * over every tap) into the bias; taps in the padding are written into the rows as zx, so they
+ * add zx * w, which that term takes off again: exactly the scalar kernel's "padded taps add
+ * nothing", modulo 2^32 like its accumulator. K is padded to a multiple of 4 with zero weights.
+ *
+ * Work goes in chunks of consecutive output pixels (flat over rows and images), each gathered
+ * (im2col) into rows of k bytes per pixel (about 32 KB: L1); then for each pair of 16-channel
+ * blocks, tiles of 8 pixels x 32 channels (16 zmm accumulators) run down the rows: per 4
+ * inputs, the two blocks' weight vectors ([kp / 4][16][4] int8, one 64-byte load each) and,
+ * per pixel, its 4 bytes broadcast (vpbroadcastd) and two vpdpbusd. The accumulators start at
+ * 0 and take the bias at the end (started from the bias, GCC 12 copied half of them from
+ * register to register every step). A last single block runs 8 x 16 tiles; fewer than 8
+ * pixels repeat the first row (computed, not stored); a partial last block computes on its
+ * zero-padded weights and stores only its channels.
+ *
+ * The tile: XNNPACK's AVX-512 VNNI int8 GEMMs are MR x 16 (7 x 16, 8 x 16; 4 or 8 inputs per
+ * lane); here 8 x 32 lets each broadcast feed two vpdpbusd and each weight load eight, so a
+ * step is 10 loads for 16 vpdpbusd (an 8 x 16 tile needs 9 for 8, which the two load ports
+ * of Ice Lake and Sapphire Rapids only just feed), with 16 accumulators + 2 weights + the
+ * broadcasts well inside the 32 zmm registers; 8 pixels divide the ops' 24-pixel work units.
+ * Its speed is not measured: no CPU here has AVX-512.
+ *
+ * The end is TFLite's requantization (MultiplyByQuantizedMultiplier) on 16 lanes, the AVX2
+ * one (q8_avx2.h) ported to zmm: the saturating left shift, the 64-bit products of even and
+ * odd lanes (vpmuldq) + 2^30 and their bits 31..62, the rounding right shift with ties away
+ * from zero. Then the clamp in int32 (to [out_min - out_zp, out_max - out_zp], so that adding
+ * out_zp afterwards is exact: the scalar kernel's exact add and clamp), + out_zp, and vpmovsdb
+ * to bytes (uint8 outputs: + out_zp - 128 and the top bit flipped back, so the signed
+ * saturating narrow is exact too); a partial block's store goes through a buffer.
+ *
+ * Testing without the hardware: compiled a second time with -DECNN_Q8_VNNI_EMULATE (the test
+ * build does; tests/engine/test_kernels_q8_vnni.c), this file takes its AVX-512 intrinsics from
+ * SIMDe (<simde/x86/avx512.h>, portable C with the instructions' semantics), drops the target
+ * attributes and names its functions with the suffix _emu, so the same source runs on any CPU
+ * against the scalar kernel; the native build runs there too when the CPU has AVX-512 VNNI.
+ * Hence intrinsics only (no inline assembly), and only ones SIMDe 0.7.4 (Debian 12) has, but
+ * vpsravd on zmm: under emulation it is made of SIMDe's two ymm vpsravd (same lanes, same
+ * semantics). The output step above (vpmovsdb, where vpmovdb is missing) was chosen with that
+ * list in mind.
+ */
+#include <string.h>
+
+#if defined(ECNN_Q8_VNNI_EMULATE)
+#define ecnn_q8_conv2d_packed_bytes_vnni ecnn_q8_conv2d_packed_bytes_vnni_emu
+#define ecnn_q8_conv2d_pack_vnni ecnn_q8_conv2d_pack_vnni_emu
+#define ecnn_q8_conv2d_unpack_vnni ecnn_q8_conv2d_unpack_vnni_emu
+#define ecnn_q8_conv2d_scratch_bytes_vnni ecnn_q8_conv2d_scratch_bytes_vnni_emu
+#define ecnn_q8_conv2d__avx512vnni ecnn_q8_conv2d__avx512vnni_emu
+#endif
+
+#include "../q8_conv.h"
+
+enum { NB = ECNN_Q8_CONV_NR }; /* channels of a block (16: one zmm of int32) */
+
+static size_t up64(size_t x) { return (x + 63) & ~(size_t)63; }
+static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
+
+/* ---- packing (plain C) -------------------------------------------------------------------- */
+
+static size_t layout_bytes(size_t wbytes, size_t cp) {
+  return up64(sizeof(ecnn_q8_packed_vnni)) + up64(wbytes) + 6 * up64(cp * sizeof(int32_t));
+}
+
+size_t ecnn_q8_conv2d_packed_bytes_vnni(const ecnn_q8_conv_params *p) {
+  if (p->groups != 1 || p->w_u8 || p->w_zp != 0) return 0;
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
+  const size_t cp = round_up((size_t)p->out_c, NB);
+  return layout_bytes(cp * round_up(k, 4), cp);
+}
+
+/* Byte offset of input r of channel o in the packed weights of kp inputs. */
+static inline size_t w_at(size_t o, size_t r, size_t kp) {
+  return (o / NB) * kp * NB + ((r / 4) * NB + o % NB) * 4 + r % 4;
+}
+
+ecnn_q8_packed_vnni *ecnn_q8_conv2d_pack_vnni(const ecnn_q8_conv_params *p, const void *w,
+                                              const int32_t *bias, const int32_t *mult,
+                                              const int32_t *shift, void *dst) {
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c, C = (size_t)p->out_c;
+  const size_t cp = round_up(C, NB), kp = round_up(k, 4);
+  memset(dst, 0, layout_bytes(cp * kp, cp)); /* zero weights and channels in the padding */
+  ecnn_q8_packed_vnni *pk = dst;
+  char *at = (char *)dst + up64(sizeof *pk);
+  pk->w = (int8_t *)at;
+  at += up64(cp * kp);
+  int32_t **arrays[] = {&pk->bias, &pk->mult, &pk->lshift, &pk->rshift, &pk->rmask, &pk->rhalf};
+  for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
+    *arrays[i] = (int32_t *)(void *)at;
+    at += up64(cp * sizeof(int32_t));
+  }
+  pk->tag = ECNN_Q8_PACKED_VNNI;
+  pk->out_c = p->out_c;
+  pk->k = (int32_t)k;
+  pk->kp = (int32_t)kp;
+  const int64_t zx = p->u8 ? p->in_zp : p->in_zp + 128; /* the zero point as read */
+  const int8_t *w8 = w;
+  for (size_t o = 0; o < C; o++) {
+    int64_t sum = 0;
+    for (size_t r = 0; r < k; r++) {
+      pk->w[w_at(o, r, kp)] = w8[o * k + r];
+      sum += w8[o * k + r];
+    }
+    const int64_t b = (int64_t)(bias ? bias[o] : 0) - zx * sum;
+    const int32_t s = shift[o];
+    const int32_t right = s > 0 ? 0 : (-s > 31 ? 31 : -s);
+    pk->bias[o] = (int32_t)(uint32_t)(uint64_t)b; /* modulo 2^32, as the accumulators */
+    pk->mult[o] = mult[o];
+    pk->lshift[o] = s > 0 ? (s > 32 ? 32 : s) : 0;
+    pk->rshift[o] = right;
+    pk->rmask[o] = (int32_t)(((int64_t)1 << right) - 1);
+    pk->rhalf[o] = pk->rmask[o] >> 1;
+    if (s > 0) pk->left = true;
+  }
+  return pk;
+}
+
+void ecnn_q8_conv2d_unpack_vnni(const ecnn_q8_packed_vnni *pk, int8_t *w) {
+  const size_t k = (size_t)pk->k, kp = (size_t)pk->kp;
+  for (size_t o = 0; o < (size_t)pk->out_c; o++)
+    for (size_t r = 0; r < k; r++) w[o * k + r] = pk->w[w_at(o, r, kp)];
+}
+
+/* ---- the kernel --------------------------------------------------------------------------- */
+
+enum {
+  MR = 8,              /* pixels of a tile */
+  CHUNK_BYTES = 32768, /* im2col rows per chunk: about L1 */
+  CHUNK_MAX = 96,      /* pixels */
+};
+
+static int32_t conv_chunk(size_t lda) {
+  size_t c = CHUNK_BYTES / lda;
+  c = c > CHUNK_MAX ? CHUNK_MAX : c;
+  c = c / MR * MR;
+  return c < MR ? MR : (int32_t)c;
+}
+
+size_t ecnn_q8_conv2d_scratch_bytes_vnni(const ecnn_q8_conv_params *p,
+                                         const ecnn_q8_packed_vnni *pk) {
+  (void)p;
+  return (size_t)conv_chunk((size_t)pk->kp) * (size_t)pk->kp + 64;
+}
+
+#if defined(__x86_64__) || defined(ECNN_Q8_VNNI_EMULATE)
+
+#if defined(ECNN_Q8_VNNI_EMULATE)
+#define SIMDE_ENABLE_NATIVE_ALIASES
+#include <simde/x86/avx512.h>
+#define VNNI
+#if !defined(_mm512_srav_epi32) /* (SIMDe 0.7.4 lacks it; its ymm twin, half by half) */
+static inline __m512i emu_srav_epi32(__m512i a, __m512i n) {
+  const __m256i lo = _mm256_srav_epi32(_mm512_castsi512_si256(a), _mm512_castsi512_si256(n));
+  const __m256i hi =
+      _mm256_srav_epi32(_mm512_extracti64x4_epi64(a, 1), _mm512_extracti64x4_epi64(n, 1));
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+#define _mm512_srav_epi32 emu_srav_epi32
+#endif
+typedef simde__mmask16 mask16;
+#else
+#include <immintrin.h>
+#define VNNI __attribute__((target("avx512f,avx512vnni")))
+typedef __mmask16 mask16;
+#endif
+
+/* Natively the helpers are forced inline and the tile loops unrolled (the accumulators are then
+ * registers); the emulated build leaves both to the compiler: SIMDe's C inlined and unrolled
+ * into every variant takes GCC minutes and a gigabyte to compile. */
+#if defined(ECNN_Q8_VNNI_EMULATE)
+#define INLINE static inline
+#define UNROLL(n)
+#else
+#define INLINE __attribute__((always_inline)) static inline
+#define UNROLL(n) _Pragma(#n)
+#endif
+
+/* ---- requantization and output ---- */
+
+/* The per-channel requantization of 16 lanes. */
+typedef struct rq16 {
+  __m512i q, l, e, mask, half;
+} rq16;
+
+INLINE VNNI rq16 rq_load(const ecnn_q8_packed_vnni *pk, size_t c) {
+  rq16 r;
+  r.q = _mm512_loadu_si512((const void *)(pk->mult + c));
+  r.l = _mm512_loadu_si512((const void *)(pk->lshift + c));
+  r.e = _mm512_loadu_si512((const void *)(pk->rshift + c));
+  r.mask = _mm512_loadu_si512((const void *)(pk->rmask + c));
+  r.half = _mm512_loadu_si512((const void *)(pk->rhalf + c));
+  return r;
+}
+
+/* ecnn_mbqm of 16 lanes, bit for bit (the file comment; q8_avx2.h says why each step is exact):
+ * with `left`, lanes whose shift back does not give x saturate; then bits 31..62 of
+ * x * q + 2^30 (even lanes from vpmuldq of x and q, odd ones of both shifted down 32 bits;
+ * q >= 0); then the right shift by e rounded with ties away from zero: + 1 where the remainder
+ * passes half the divisor (plus one for negative values). */
+INLINE VNNI __m512i requant16(__m512i x, const rq16 *r, const bool left) {
+  const __m512i zero = _mm512_setzero_si512();
+  if (left) {
+    const __m512i s = _mm512_sllv_epi32(x, r->l);
+    const mask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(s, r->l), x);
+    const mask16 neg = _mm512_cmpgt_epi32_mask(zero, x);
+    const __m512i sat =
+        _mm512_mask_blend_epi32(neg, _mm512_set1_epi32(INT32_MAX), _mm512_set1_epi32(INT32_MIN));
+    x = _mm512_mask_blend_epi32(ok, sat, s);
+  }
+  const __m512i rnd = _mm512_set1_epi64((int64_t)1 << 30);
+  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, r->q), rnd);
+  const __m512i po = _mm512_add_epi64(
+      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r->q, 32)), rnd);
+  /* even lanes: bits 31..62 shifted down to their low half; odd lanes: up to their high half */
+  const __m512i h =
+      _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
+  const __m512i rem = _mm512_and_si512(h, r->mask);
+  const __m512i thr = _mm512_add_epi32(r->half, _mm512_srli_epi32(h, 31));
+  const __m512i y = _mm512_srav_epi32(h, r->e);
+  return _mm512_mask_add_epi32(y, _mm512_cmpgt_epi32_mask(rem, thr), y, _mm512_set1_epi32(1));
+}
+
+/* The output constants: the clamp moved before the zero point, the zero point as added. */
+typedef struct out_consts {
+  __m512i lo, hi, zp;
+  bool u8;
+} out_consts;
+
+INLINE VNNI out_consts make_out_consts(const ecnn_q8_conv_params *p) {
+  out_consts k;
+  k.lo = _mm512_set1_epi32(p->out_min - p->out_zp);
+  k.hi = _mm512_set1_epi32(p->out_max - p->out_zp);
+  k.zp = _mm512_set1_epi32(p->out_zp - (p->u8 ? 128 : 0));
+  k.u8 = p->u8;
+  return k;
+}
+
+/* 16 requantized lanes to 16 output bytes: clamp(y + out_zp, out_min, out_max) exactly (y is
+ * clamped to the bounds minus out_zp first, so the add cannot wrap), narrowed to bytes. */
+INLINE VNNI __m128i finish16(__m512i y, const out_consts *k, const bool u8) {
+  y = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(y, k->lo), k->hi), k->zp);
+  const __m128i b = _mm512_cvtsepi32_epi8(y); /* in range: exact */
+  return u8 ? _mm_xor_si128(b, _mm_set1_epi8((char)0x80)) : b;
+}
+
+/* ---- im2col ---- */
+
+/* n inputs at s into the row at d as the kernel reads them (int8: the top bit flipped). */
+INLINE VNNI void put_run(uint8_t *d, const uint8_t *s, size_t n, const bool u8) {
+  if (u8) {
+    memcpy(d, s, n);
+    return;
+  }
+  size_t i = 0;
+  const __m512i flip = _mm512_set1_epi32((int32_t)0x80808080u);
+  for (; i + 64 <= n; i += 64)
+    _mm512_storeu_si512((void *)(d + i),
+                        _mm512_xor_si512(_mm512_loadu_si512((const void *)(s + i)), flip));
+  const __m128i flip16 = _mm_set1_epi8((char)0x80);
+  for (; i + 16 <= n; i += 16)
+    _mm_storeu_si128((__m128i *)(void *)(d + i),
+                     _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), flip16));
+  for (; i < n; i++) d[i] = s[i] ^ 0x80;
+}
+
+/* The rows (stride lda bytes) of the n flat output pixels from px0: the inputs in tap order,
+ * zx (as read) for taps in the padding, zeros after the k inputs. */
+INLINE VNNI void im2col(const ecnn_q8_conv_params *p, const uint8_t *in, int64_t px0, int32_t n,
+                        uint8_t *rows, size_t lda, const bool u8) {
+  const int32_t H = p->in_h, W = p->in_w, C = p->in_c, KH = p->kernel_h, KW = p->kernel_w;
+  const size_t k = (size_t)KH * KW * C, seg = (size_t)KW * C;
+  const uint8_t zx = (uint8_t)(u8 ? p->in_zp : p->in_zp + 128);
+  if (KH == 1 && KW == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+      p->pad_left == 0 && lda == k) { /* pointwise, whole vectors: the input rows as they are */
+    put_run(rows, in + (size_t)px0 * C, (size_t)n * C, u8);
+    return;
+  }
+  const int64_t rest = px0 / p->out_w;
+  int32_t ox = (int32_t)(px0 % p->out_w), oy = (int32_t)(rest % p->out_h);
+  size_t b = (size_t)(rest / p->out_h);
+  for (int32_t j = 0; j < n; j++) {
+    uint8_t *row = rows + (size_t)j * lda;
+    const uint8_t *img = in + b * (size_t)H * W * C;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    const bool cols_in = p->dilation_w == 1 && ix0 >= 0 && ix0 + KW <= W;
+    for (int32_t ky = 0; ky < KH; ky++) {
+      uint8_t *d = row + (size_t)ky * seg;
+      const int64_t iy = iy0 + (int64_t)ky * p->dilation_h;
+      if (iy < 0 || iy >= H) {
+        memset(d, zx, seg);
+        continue;
+      }
+      const uint8_t *src = img + (size_t)iy * W * C;
+      if (cols_in) { /* the kernel row's taps are one run */
+        put_run(d, src + (size_t)ix0 * C, seg, u8);
+        continue;
+      }
+      for (int32_t kx = 0; kx < KW; kx++) {
+        const int64_t ix = ix0 + (int64_t)kx * p->dilation_w;
+        if (ix < 0 || ix >= W) memset(d + (size_t)kx * C, zx, (size_t)C);
+        else put_run(d + (size_t)kx * C, src + (size_t)ix * C, (size_t)C, u8);
+      }
+    }
+    memset(row + k, 0, lda - k);
+    if (++ox == p->out_w) {
+      ox = 0;
+      if (++oy == p->out_h) oy = 0, b++;
+    }
+  }
+}
+
+/* ---- tiles ---- */
+
+/* The 4 inputs at a broadcast to every lane. */
+INLINE VNNI __m512i bcast4(const uint8_t *a) {
+  int32_t v;
+  memcpy(&v, a, sizeof v);
+  return _mm512_set1_epi32(v);
+}
+
+/* One tile: n (<= MR) pixels' rows at a (stride lda; rows past n repeat row 0, computed and
+ * not stored) x NV (1 or 2) blocks of 16 channels from block weights w (kp / 4 steps of 64
+ * bytes a block, blocks kp * 16 bytes apart), whose channels start at c0 of pk's arrays; the
+ * first `cols` of those channels stored (pixel j at out + j * ldo). NV and left literals. */
+INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, int32_t kp,
+                      const ecnn_q8_packed_vnni *pk, int32_t c0, int32_t cols,
+                      const out_consts *k, uint8_t *out, size_t ldo, const int32_t NV,
+                      const bool left, const bool u8) {
+  const uint8_t *ar[MR];
+  UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) ar[j] =
+      a + (size_t)(j < n ? j : 0) * lda;
+  const int8_t *w1 = w + (size_t)kp * NB;
+  __m512i acc[MR][2];
+  UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) {
+    UNROLL(GCC unroll 2) for (int32_t v = 0; v < NV; v++) acc[j][v] = _mm512_setzero_si512();
+  }
+  for (int32_t kk = 0; kk < kp; kk += 4) {
+    __m512i wv[2];
+    wv[0] = _mm512_load_si512((const void *)(w + (size_t)kk * NB));
+    if (NV == 2) wv[1] = _mm512_load_si512((const void *)(w1 + (size_t)kk * NB));
+    UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) {
+      const __m512i x = bcast4(ar[j] + kk);
+      UNROLL(GCC unroll 2) for (int32_t v = 0; v < NV; v++) acc[j][v] =
+          _mm512_dpbusd_epi32(acc[j][v], x, wv[v]);
+    }
+  }
+  UNROLL(GCC unroll 2) for (int32_t v = 0; v < NV; v++) {
+    const int32_t cv = cols - NB * v; /* this block's channels to store */
+    const rq16 r = rq_load(pk, (size_t)c0 + NB * v);
+    const __m512i bias = _mm512_loadu_si512((const void *)(pk->bias + c0 + NB * v));
+    uint8_t *o = out + NB * v;
+    UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) {
+      if (j >= n) break;
+      const __m128i y = finish16(requant16(_mm512_add_epi32(acc[j][v], bias), &r, left), k, u8);
+      if (cv >= NB) {
+        _mm_storeu_si128((__m128i *)(void *)(o + (size_t)j * ldo), y);
+      } else {
+        uint8_t buf[16];
+        _mm_storeu_si128((__m128i *)(void *)buf, y);
+        memcpy(o + (size_t)j * ldo, buf, (size_t)cv);
+      }
+    }
+  }
+}
+
+/* The kernel with the input type and the left shifts as literals. */
+INLINE VNNI void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                           const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
+                           int32_t nb1, void *scratch, const bool u8, const bool left) {
+  const size_t lda = (size_t)pk->kp;
+  const int32_t chunk = conv_chunk(lda), OC = p->out_c;
+  const out_consts k = make_out_consts(p);
+  uint8_t *rows = scratch;
+  for (int64_t c = px0; c < px1; c += chunk) {
+    const int32_t n = px1 - c < chunk ? (int32_t)(px1 - c) : chunk;
+    im2col(p, in, c, n, rows, lda, u8);
+    for (int32_t nb = nb0; nb < nb1; nb += 2) {
+      const int32_t c0 = nb * NB, cols = OC - c0 < 2 * NB ? OC - c0 : 2 * NB;
+      const int8_t *wb = pk->w + (size_t)nb * lda * NB;
+      uint8_t *ob = (uint8_t *)out + (size_t)c * OC + c0;
+      if (nb + 1 < nb1) {
+        for (int32_t t = 0; t < n; t += MR)
+          tile(rows + (size_t)t * lda, lda, n - t < MR ? n - t : MR, wb, pk->kp, pk, c0, cols, &k,
+               ob + (size_t)t * OC, (size_t)OC, 2, left, u8);
+      } else {
+        for (int32_t t = 0; t < n; t += MR)
+          tile(rows + (size_t)t * lda, lda, n - t < MR ? n - t : MR, wb, pk->kp, pk, c0, cols, &k,
+               ob + (size_t)t * OC, (size_t)OC, 1, left, u8);
+      }
+    }
+  }
+}
+
+#define CONV_VARIANT(NAME, U8, LEFT)                                                           \
+  VNNI static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,           \
+                        const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,      \
+                        int32_t nb1, void *scratch) {                                          \
+    conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8, LEFT);                          \
+  }
+CONV_VARIANT(conv_i8, false, false)
+CONV_VARIANT(conv_i8_left, false, true)
+CONV_VARIANT(conv_u8, true, false)
+CONV_VARIANT(conv_u8_left, true, true)
+#undef CONV_VARIANT
+
+VNNI void ecnn_q8_conv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                     const void *in, void *out, int64_t px0, int64_t px1,
+                                     int32_t nb0, int32_t nb1, void *scratch) {
+  if (p->u8) (pk->left ? conv_u8_left : conv_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  else (pk->left ? conv_i8_left : conv_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+}
+
+#else /* not x86-64: isa.c never reports VNNI */
+
+void ecnn_q8_conv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
+                                int32_t nb1, void *scratch) {
+  (void)p, (void)pk, (void)in, (void)out, (void)px0, (void)px1, (void)nb0, (void)nb1,
+      (void)scratch;
+}
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * test_kernels_q8_vnni.c — the AVX-512 VNNI int8 CONV_2D (src/kernels/x86/q8_conv_vnni.c)
+ * against ecnn_q8_conv2d__scalar, bit for bit, on machines without AVX-512: the kernel's
+ * source is compiled a second time for this test with -DECNN_Q8_VNNI_EMULATE, which takes its
+ * AVX-512 intrinsics from SIMDe (portable C; run on x86-64 here, it also compiles for ARM64)
+ * and names its functions *_emu; that build always runs, and the native one (in libedgecnn)
+ * too when the CPU has AVX-512 VNNI.
+ *
+ * Cases: output channels below, at and above the 16-channel block and the 32-channel tile
+ * (partial last blocks), input depths that are and are not multiples of 4 and 16 (the
+ * first layer's 3), odd widths (tiles of fewer than 8 pixels), 1x1 / 3x3 / 5x5 kernels,
+ * strides 1 and 2, dilation, SAME and VALID padding, two images, a deep 3x3 (small chunks),
+ * int8 and uint8 inputs with zero points across their range, per-channel multipliers whose
+ * shifts go right and left (ties of both roundings, saturation), clamps; pixel and block
+ * ranges as a thread pool cuts them and ones that start and end mid-way (block pairs from an
+ * odd block). Then the requantization's edges one accumulator at a time, the unpacked weights
+ * against the originals, and which parameters the kernel declines.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/isa.h"
+#include "kernels/q8_conv.h"
+#include "ops/ops.h"
+#include "../q8_test_data.h"
+
+/* The emulated build of q8_conv_vnni.c (the same functions with the suffix _emu). */
+size_t ecnn_q8_conv2d_packed_bytes_vnni_emu(const ecnn_q8_conv_params *p);
+ecnn_q8_packed_vnni *ecnn_q8_conv2d_pack_vnni_emu(const ecnn_q8_conv_params *p, const void *w,
+                                                  const int32_t *bias, const int32_t *mult,
+                                                  const int32_t *shift, void *dst);
+void ecnn_q8_conv2d_unpack_vnni_emu(const ecnn_q8_packed_vnni *pk, int8_t *w);
+size_t ecnn_q8_conv2d_scratch_bytes_vnni_emu(const ecnn_q8_conv_params *p,
+                                             const ecnn_q8_packed_vnni *pk);
+void ecnn_q8_conv2d__avx512vnni_emu(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                    const void *in, void *out, int64_t px0, int64_t px1,
+                                    int32_t nb0, int32_t nb1, void *scratch);
+#define SAME_TYPE(a, b) __builtin_types_compatible_p(__typeof__(&a), __typeof__(&b))
+_Static_assert(SAME_TYPE(ecnn_q8_conv2d__avx512vnni, ecnn_q8_conv2d__avx512vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_conv2d_pack_vnni, ecnn_q8_conv2d_pack_vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_conv2d_unpack_vnni, ecnn_q8_conv2d_unpack_vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_conv2d_scratch_bytes_vnni,
+                             ecnn_q8_conv2d_scratch_bytes_vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_conv2d_packed_bytes_vnni,
+                             ecnn_q8_conv2d_packed_bytes_vnni_emu),
+               "the emulated build declares what q8_conv.h declares");
+
+/* One build of the kernel. */
+typedef struct impl {
+  const char *name;
+  size_t (*packed_bytes)(const ecnn_q8_conv_params *);
+  ecnn_q8_packed_vnni *(*pack)(const ecnn_q8_conv_params *, const void *, const int32_t *,
+                               const int32_t *, const int32_t *, void *);
+  void (*unpack)(const ecnn_q8_packed_vnni *, int8_t *);
+  size_t (*scratch_bytes)(const ecnn_q8_conv_params *, const ecnn_q8_packed_vnni *);
+  void (*run)(const ecnn_q8_conv_params *, const ecnn_q8_packed_vnni *, const void *, void *,
+              int64_t, int64_t, int32_t, int32_t, void *);
+} impl;
+
+static const impl impls[2] = {
+    {"emulated", ecnn_q8_conv2d_packed_bytes_vnni_emu, ecnn_q8_conv2d_pack_vnni_emu,
+     ecnn_q8_conv2d_unpack_vnni_emu, ecnn_q8_conv2d_scratch_bytes_vnni_emu,
+     ecnn_q8_conv2d__avx512vnni_emu},
+    {"native", ecnn_q8_conv2d_packed_bytes_vnni, ecnn_q8_conv2d_pack_vnni,
+     ecnn_q8_conv2d_unpack_vnni, ecnn_q8_conv2d_scratch_bytes_vnni, ecnn_q8_conv2d__avx512vnni},
+};
+
+/* The builds this machine runs: the emulated one, and the native one with AVX-512 VNNI. */
+static int n_impls(void) {
+  static int n = 0;
+  if (!n) {
+    n = ecnn_isa_has_vnni() ? 2 : 1;
+    printf("kernels_q8_vnni: %s\n", n == 2 ? "AVX-512 VNNI: the native kernel runs too"
+                                           : "no AVX-512 VNNI: the emulated kernel only");
+  }
+  return n;
+}
+
+/* Geometry like the ops make it (SAME: TFLite padding; VALID: none). */
+static ecnn_q8_conv_params geometry(int32_t batch, int32_t h, int32_t w, int32_t ic, int32_t oc,
+                                    int32_t k, int32_t s, int32_t d, bool same) {
+  ecnn_q8_conv_params p;
+  memset(&p, 0, sizeof p);
+  p.batch = batch, p.in_h = h, p.in_w = w, p.in_c = ic, p.out_c = oc;
+  p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s, p.dilation_h = p.dilation_w = d;
+  p.groups = 1, p.depth_multiplier = 1;
+  const ecnn_padding pad = same ? ECNN_PADDING_SAME : ECNN_PADDING_VALID;
+  p.out_h = ecnn_conv_out_size(h, k, s, d, pad, &p.pad_top);
+  p.out_w = ecnn_conv_out_size(w, k, s, d, pad, &p.pad_left);
+  return p;
+}
+
+/* Quantization of variant v: int8 weights with zero point 0 (what the kernel takes), int8 or
+ * uint8 activations with zero points across the range, clamps. */
+static void quantization(ecnn_q8_conv_params *p, int v) {
+  p->u8 = v % 3 == 2;
+  p->w_u8 = false, p->w_zp = 0;
+  const int32_t lo = p->u8 ? 0 : -128, hi = p->u8 ? 255 : 127;
+  p->in_zp = p->u8 ? (int32_t[]){0, 128, 255, 77}[(v / 3) % 4]
+                   : (int32_t[]){-128, 0, 127, -5}[v % 4];
+  p->out_zp = p->u8 ? (int32_t[]){255, 0, 128, 3}[(v / 2) % 4]
+                    : (int32_t[]){-128, 0, 127, -5}[(v + 1) % 4];
+  p->out_min = lo, p->out_max = hi;
+  if (v % 4 == 1) p->out_min = p->out_zp > lo ? p->out_zp : lo; /* a RELU */
+  if (v % 4 == 3) p->out_min = lo + 40, p->out_max = hi - 50;    /* a RELU6-like clamp */
+}
+
+/* Runs build `im` of the kernel on p over the whole output in one of the ways `split` says:
+ * 0: everything at once; 1: ranges of 7 pixels x one block, last block first (a thread pool);
+ * 2: pixel ranges [0, 3), [3, 14), [14, 25), ... x blocks [0, 1) and [1, nb) (tiles whose
+ * pairs start at an odd block); 3: 5-pixel ranges from pixel 1 (pixel 0 last) x blocks [0, 2),
+ * [2, 3), [3, nb). */
+static void run_split(const impl *im, const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                      const uint8_t *in, uint8_t *out, void *scratch, int split) {
+  const int64_t npx = (int64_t)p->batch * p->out_h * p->out_w;
+  const int32_t nb = (p->out_c + ECNN_Q8_CONV_NR - 1) / ECNN_Q8_CONV_NR;
+  if (split == 0) {
+    im->run(p, pk, in, out, 0, npx, 0, nb, scratch);
+  } else if (split == 1) {
+    for (int32_t b = nb - 1; b >= 0; b--)
+      for (int64_t px = 0; px < npx; px += 7)
+        im->run(p, pk, in, out, px, px + 7 < npx ? px + 7 : npx, b, b + 1, scratch);
+  } else {
+    const int32_t cuts2[] = {0, 1, nb}, cuts3[] = {0, 2, 3, nb};
+    const int32_t *cuts = split == 2 ? cuts2 : cuts3, ncuts = split == 2 ? 2 : 3;
+    for (int32_t c = 0; c < ncuts; c++) {
+      const int32_t b0 = cuts[c] < nb ? cuts[c] : nb, b1 = cuts[c + 1] < nb ? cuts[c + 1] : nb;
+      if (b0 >= b1) continue;
+      if (split == 2) {
+        for (int64_t px = 0; px < npx; px = px == 0 ? 3 : px + 11) {
+          const int64_t e = px == 0 ? 3 : px + 11;
+          im->run(p, pk, in, out, px, e < npx ? e : npx, b0, b1, scratch);
+        }
+      } else {
+        for (int64_t px = 1; px < npx; px += 5)
+          im->run(p, pk, in, out, px, px + 5 < npx ? px + 5 : npx, b0, b1, scratch);
+        im->run(p, pk, in, out, 0, 1, b0, b1, scratch);
+      }
+    }
+  }
+}
+
+/* One configuration on every build and every split; the unpacked weights against w. Returns
+ * the runs compared. */
+static int check_conv(const ecnn_q8_conv_params *p, int left, const char *what) {
+  const size_t k = (size_t)p->kernel_h * p->kernel_w * p->in_c;
+  const size_t ni = (size_t)p->batch * p->in_h * p->in_w * p->in_c;
+  const size_t nw = (size_t)p->out_c * k;
+  const size_t no = (size_t)p->batch * p->out_h * p->out_w * p->out_c;
+  const int64_t npx = (int64_t)p->batch * p->out_h * p->out_w;
+  /* the input at the end of its allocation: a read past it is caught by ASan */
+  uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
+  int8_t *back = malloc(nw);
+  int32_t *bias = malloc((size_t)p->out_c * 4), *mult = malloc((size_t)p->out_c * 4);
+  int32_t *shift = malloc((size_t)p->out_c * 4);
+  fill8(in, ni), fill_weights8(w, nw, 0), fill_bias32(bias, p->out_c);
+  q8_multipliers(mult, shift, p->out_c, left);
+  const bool no_bias = rnd() % 8 == 0;
+  ecnn_q8_conv2d__scalar(p, in, w, no_bias ? NULL : bias, mult, shift, ref, 0, npx, 0,
+                         p->out_c);
+  int runs = 0;
+  for (int i = 0; i < n_impls(); i++) {
+    const impl *im = &impls[i];
+    const size_t bytes = im->packed_bytes(p);
+    ck_assert(bytes > 0);
+    void *block = packed_alloc(bytes);
+    const ecnn_q8_packed_vnni *pk = im->pack(p, w, no_bias ? NULL : bias, mult, shift, block);
+    memset(back, 0x5a, nw);
+    im->unpack(pk, back);
+    ck_assert_msg(!memcmp(back, w, nw), "%s: %s: unpacked weights differ", im->name, what);
+    void *scratch = malloc(im->scratch_bytes(p, pk));
+    for (int split = 0; split < 4; split++) {
+      memset(got, 0x5a, no);
+      got[no] = 0xa5; /* a sentinel after the output: must stay */
+      run_split(im, p, pk, in, got, scratch, split);
+      size_t bad = 0;
+      while (bad < no && got[bad] == ref[bad]) bad++;
+      ck_assert_msg(bad == no,
+                    "%s: %s: oc %d ic %d %dx%d in %dx%d batch %d stride %d dil %d pad %d,%d %s "
+                    "zp %d/%d clamp [%d, %d] bias %s split %d: output %zu (pixel %zu channel "
+                    "%zu) is %d, scalar %d",
+                    im->name, what, (int)p->out_c, (int)p->in_c, (int)p->kernel_h,
+                    (int)p->kernel_w, (int)p->in_h, (int)p->in_w, (int)p->batch,
+                    (int)p->stride_h, (int)p->dilation_h, (int)p->pad_top, (int)p->pad_left,
+                    p->u8 ? "u8" : "i8", (int)p->in_zp, (int)p->out_zp, (int)p->out_min,
+                    (int)p->out_max, no_bias ? "none" : "yes", split, bad,
+                    bad / (size_t)p->out_c, bad % (size_t)p->out_c,
+                    p->u8 ? got[bad] : (int8_t)got[bad], p->u8 ? ref[bad] : (int8_t)ref[bad]);
+      ck_assert_msg(got[no] == 0xa5, "%s: %s: wrote past the output", im->name, what);
+      runs++;
+    }
+    free(block), free(scratch);
+  }
+  free(in), free(w), free(ref), free(got), free(back), free(bias), free(mult), free(shift);
+  return runs;
+}
+
+START_TEST(test_conv_vnni_vs_scalar) {
+  static const int32_t ocs[] = {1, 7, 9, 15, 16, 17, 31, 32, 33, 48, 50, 64};
+  static const int32_t ics[] = {1, 3, 4, 8, 13, 16, 37};
+  static const int32_t widths[] = {1, 5, 7, 13};
+  rng_state = 11;
+  int configs = 0, runs = 0, variant = 0;
+  for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
+    for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
+      for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
+        for (int cfg = 0; cfg < 7; cfg++) {
+          /* 1x1; 1x1 stride 2; 3x3 SAME; 3x3 VALID; 3x3 stride 2; 3x3 dilation 2; 5x5 stride 2 */
+          const int32_t k = cfg < 2 ? 1 : cfg == 6 ? 5 : 3;
+          const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1, d = cfg == 5 ? 2 : 1;
+          const int32_t batch = 1 + (int32_t)(c & 1); /* two images: tiles cross into the next */
+          ecnn_q8_conv_params p =
+              geometry(batch, widths[c] + 2, widths[c], ics[b], ocs[a], k, s, d, cfg != 3);
+          if (p.out_h < 1 || p.out_w < 1) continue;
+          quantization(&p, variant++);
+          runs += check_conv(&p, variant % 2, "sweep");
+          configs++;
+        }
+  printf("kernels_q8_vnni: %d conv configurations, %d runs bit-identical\n", configs, runs);
+}
+END_TEST
+
+/* Larger layers: a deep 3x3 (k = 2304: chunks of 8 pixels, 64-byte im2col runs), the first
+ * layer of a MobileNet (3 channels, stride 2), a pointwise layer read straight from the input
+ * (whole rows of 4-byte groups, chunks of 96), one whose rows are not. */
+START_TEST(test_conv_vnni_layers) {
+  rng_state = 12;
+  int runs = 0;
+  for (int u8 = 0; u8 < 2; u8++) {
+    ecnn_q8_conv_params p = geometry(1, 6, 7, 256, 40, 3, 1, 1, true);
+    quantization(&p, u8 ? 5 : 0);
+    runs += check_conv(&p, u8, "deep 3x3");
+    p = geometry(1, 33, 31, 3, 32, 3, 2, 1, true);
+    quantization(&p, u8 ? 2 : 3);
+    runs += check_conv(&p, 0, "first layer");
+    p = geometry(2, 15, 14, 72, 24, 1, 1, 1, true);
+    quantization(&p, u8 ? 8 : 4);
+    runs += check_conv(&p, !u8, "pointwise");
+    p = geometry(1, 16, 17, 70, 17, 1, 1, 1, true);
+    quantization(&p, u8 ? 11 : 1);
+    runs += check_conv(&p, 1, "pointwise, 70 channels");
+  }
+  printf("kernels_q8_vnni: %d layer runs bit-identical\n", runs);
+}
+END_TEST
+
+/* The requantization's edges one accumulator at a time: a 1x1 conv of one input channel with
+ * weight +-1 makes acc = bias +- (x - in_zp), so every pixel x in -128..127 and every channel's
+ * bias and multiplier put an accumulator where the roundings tie, the left shift saturates or
+ * the int32 ends are near. Shifts up to 32 (the scalar oracle's int64 product overflows beyond,
+ * where the kernels, clamping the shift to 32, saturate). */
+START_TEST(test_requant_edges) {
+  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
+                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
+                                   -77777, 3 << 24, 1000, -1000, INT32_MAX, INT32_MIN};
+  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250};
+  static const int32_t shifts[] = {-31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30, 31, 32};
+  const int32_t oc = (int32_t)(sizeof biases / sizeof *biases);
+  int checked = 0;
+  for (int i = 0; i < n_impls(); i++) {
+    const impl *im = &impls[i];
+    for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
+      for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++)
+        for (int zv = 0; zv < 4; zv++) {
+          ecnn_q8_conv_params p = geometry(1, 16, 16, 1, oc, 1, 1, 1, true);
+          p.u8 = zv == 3;
+          p.in_zp = p.u8 ? 131 : zv == 1 ? 0 : -128;
+          p.out_zp = zv == 0 ? -128 : zv == 1 ? 0 : zv == 2 ? 127 : 200;
+          p.out_min = p.u8 ? 0 : -128, p.out_max = p.u8 ? 255 : 127;
+          uint8_t in[256], w[64], ref[256 * 64], got[256 * 64];
+          int32_t mult[64], shift[64];
+          for (int32_t x = 0; x < 256; x++) in[x] = (uint8_t)x;
+          for (int32_t c = 0; c < oc; c++) {
+            w[c] = c % 3 == 2 ? (uint8_t)(int8_t)-1 : 1;
+            mult[c] = mults[m];
+            shift[c] = shifts[s] + (c % 4 == 3 && shifts[s] < 0 ? 1 : 0);
+          }
+          ecnn_q8_conv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 256, 0, oc);
+          void *block = packed_alloc(im->packed_bytes(&p));
+          const ecnn_q8_packed_vnni *pk = im->pack(&p, w, biases, mult, shift, block);
+          void *scratch = malloc(im->scratch_bytes(&p, pk));
+          im->run(&p, pk, in, got, 0, 256, 0, (oc + 15) / 16, scratch);
+          size_t bad = 0;
+          while (bad < (size_t)256 * oc && got[bad] == ref[bad]) bad++;
+          ck_assert_msg(bad == (size_t)256 * oc,
+                        "%s: mult %d shift %d in_zp %d out_zp %d: pixel %zu channel %zu (bias "
+                        "%d) is %d, scalar %d",
+                        im->name, (int)mults[m], (int)shift[bad % (size_t)oc], (int)p.in_zp,
+                        (int)p.out_zp, bad / (size_t)oc, bad % (size_t)oc,
+                        (int)biases[bad % (size_t)oc], p.u8 ? got[bad] : (int8_t)got[bad],
+                        p.u8 ? ref[bad] : (int8_t)ref[bad]);
+          free(block), free(scratch);
+          checked++;
+        }
+  }
+  printf("kernels_q8_vnni: %d requantization edge sets bit-identical\n", checked);
+}
+END_TEST
+
+/* What the kernel declines: groups, uint8 weights, weight zero points. */
+START_TEST(test_vnni_declines) {
+  for (int i = 0; i < 2; i++) { /* (packing is plain C: the native build runs anywhere) */
+    const impl *im = &impls[i];
+    ecnn_q8_conv_params p = geometry(1, 8, 8, 16, 16, 3, 1, 1, true);
+    quantization(&p, 0);
+    ck_assert(im->packed_bytes(&p) > 0);
+    p.u8 = true;
+    ck_assert(im->packed_bytes(&p) > 0); /* uint8 activations: taken */
+    p.groups = 2;
+    ck_assert_uint_eq(im->packed_bytes(&p), 0);
+    p.groups = 1, p.w_zp = 3;
+    ck_assert_uint_eq(im->packed_bytes(&p), 0);
+    p.w_zp = 0, p.w_u8 = true;
+    ck_assert_uint_eq(im->packed_bytes(&p), 0);
+  }
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("kernels_q8_vnni");
+  TCase *tc = tcase_create("kernels_q8_vnni");
+  tcase_set_timeout(tc, 900);
+  tcase_add_test(tc, test_conv_vnni_vs_scalar);
+  tcase_add_test(tc, test_conv_vnni_layers);
+  tcase_add_test(tc, test_requant_edges);
+  tcase_add_test(tc, test_vnni_declines);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  const int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -10,8 +10,11 @@
  * mbqm is TFLite's MultiplyByQuantizedMultiplier (src/ops/q8/quant.h); the sum wraps modulo
  * 2^32 (it cannot overflow with left_shift <= 20 and multipliers below 1, as TFLite makes
  * them) and the zero point is added exactly before the clamp. The scalar kernel is the oracle,
- * the AVX2 one (q8_eltwise_x86.c) bit-identical to it. Pointers are borrowed for the call;
- * out may be a or b.
+ * the AVX2 one (q8_eltwise_x86.c) and the ARM64 NEON one (arm/q8_eltwise_neon.c)
+ * bit-identical to it. Pointers are borrowed for the call; out may be a or b.
+ *
+ * The NEON kernels exist in ARM64 builds only (their file compiles to nothing elsewhere), so
+ * calls to them go under `#if defined(__aarch64__)`.
  */
 #ifndef ECNN_KERNELS_Q8_ELTWISE_H
 #define ECNN_KERNELS_Q8_ELTWISE_H
@@ -38,10 +41,17 @@ void ecnn_q8_add__scalar(const ecnn_q8_add_params *p, const void *a, const void 
 void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, const void *b, void *out,
                        size_t n);
 
+/* The same with NEON (ARM64; call only when isa.h reports NEON). */
+void ecnn_q8_add__neon(const ecnn_q8_add_params *p, const void *a, const void *b, void *out,
+                       size_t n);
+
 /* QUANTIZE float32 -> int8 as ecnn_f32_quantize__scalar does it (eltwise.h): x / scale in
  * double, rounded half away from zero, + zero_point, saturated (NaN gives the zero point);
- * bit-identical, 8 at a time (x86-64 with AVX2). */
+ * bit-identical, 8 at a time (x86-64 with AVX2). x and y are borrowed for the call. */
 void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale, int32_t zero_point,
+                                int8_t *y);
+/* The same with NEON (ARM64; call only when isa.h reports NEON). */
+void ecnn_f32_quantize_i8__neon(size_t n, const float *x, float scale, int32_t zero_point,
                                 int8_t *y);
 
 #endif /* ECNN_KERNELS_Q8_ELTWISE_H */

@@ -7,7 +7,10 @@
  * channels below / at / above the 16-channel blocks, odd widths, 1x1 / 3x3 / 5x5, strides 1 and
  * 2, dilation, SAME / VALID, two images, zero points -128 / 0 / 127 (uint8 too), per-channel
  * multipliers with right and left shifts, clamps, pixel / block / row ranges as the thread
- * pool cuts them, and the requantization's edges; then whole models given on the command line
+ * pool cuts them, and the requantization's edges; the int8 / uint8 ADD and SUB and the
+ * float32 -> int8 QUANTIZE byte for byte against theirs (every tail length, left shifts,
+ * rounding ties, saturation, out aliasing an input; NaN, infinities, -0 and huge values), with
+ * the mismatches counted; then whole models given on the command line
  * on the NEON path against the scalar path: float ones within 1e-4 relative, int8 ones (after
  * --int8) bit for bit, with the plain and the sdot CONV_2D kernel, at 1 and 2 threads.
  *
@@ -16,6 +19,7 @@
  * ECNN_TEST_EXPECT_DOT=0|1 in the environment: what the sdot detection must report (the
  * emulated CPU's feature).
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +28,11 @@
 
 #include "edgecnn.h"
 #include "kernels/conv.h"
+#include "kernels/eltwise.h"
 #include "kernels/isa.h"
 #include "kernels/q8_conv.h"
+#include "kernels/q8_eltwise.h"
+#include "ops/q8/quant.h"
 #include "../q8_test_data.h"
 
 static int failures;
@@ -404,6 +411,169 @@ static void test_requant_q8(void) {
   printf("neon: %d int8 requantization edge sets bit-identical (conv and depthwise)\n", checked);
 }
 
+/* ---- int8 ADD / SUB and QUANTIZE against the scalar twins, byte for byte ---- */
+
+/* Bytes where got and ref differ. */
+static size_t count_diffs(const uint8_t *got, const uint8_t *ref, size_t n) {
+  size_t d = 0;
+  for (size_t i = 0; i < n; i++) d += got[i] != ref[i];
+  return d;
+}
+
+/* The add parameters of variant v: int8 and uint8, ADD and SUB, zero points across the range
+ * (the ends among them), clamps (none, a RELU, a narrow one), left_shift 20 (TFLite's) or any
+ * of 0..20; multipliers from scales as binary_prepare makes them (v % 3 == 0), else drawn
+ * from q8_multipliers' 11 kinds (Q31 halves: ties of the doubling high multiply; shift -1:
+ * ties of the rounding shift; -31, -40, 0; left shifts 1-3 and 20 with INT32_MAX, which
+ * saturate) independently for a, b and the output. */
+static ecnn_q8_add_params add_variant(int v) {
+  ecnn_q8_add_params p;
+  memset(&p, 0, sizeof p);
+  p.u8 = v % 2, p.sub = (v / 2) % 2;
+  const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
+  p.a_zp = rnd_in(lo, hi), p.b_zp = rnd_in(lo, hi), p.out_zp = rnd_in(lo, hi);
+  if (v % 7 == 0) p.a_zp = lo, p.b_zp = hi, p.out_zp = hi;
+  if (v % 7 == 1) p.a_zp = hi, p.b_zp = lo, p.out_zp = lo;
+  p.out_min = lo, p.out_max = hi;
+  if (v % 4 == 1) p.out_min = p.out_zp; /* a RELU */
+  if (v % 4 == 2) p.out_min = lo + 30, p.out_max = hi - 17;
+  p.left_shift = v % 5 == 3 ? rnd_in(0, 20) : v % 5 == 4 ? (v % 2 ? 0 : 20) : 20;
+  if (v % 3 == 0) {
+    const double s1 = 0.001 + (double)(rnd() % 1000) * 1e-4;
+    const double s2 = 0.001 + (double)(rnd() % 1000) * 1e-4;
+    const double so = 0.001 + (double)(rnd() % 1000) * 2e-4, twice = 2 * (s1 > s2 ? s1 : s2);
+    const double l = (double)(1 << p.left_shift);
+    ecnn_quantize_multiplier(s1 / twice, &p.a_mult, &p.a_shift);
+    ecnn_quantize_multiplier(s2 / twice, &p.b_mult, &p.b_shift);
+    ecnn_quantize_multiplier(twice / (l * so), &p.out_mult, &p.out_shift);
+  } else {
+    int32_t mult[11], shift[11];
+    q8_multipliers(mult, shift, 11, (v / 3) % 2); /* left shifts in every other set */
+    const int ia = v % 11, ib = (v / 11 + 3) % 11, io = (7 * v + 5) % 11;
+    p.a_mult = mult[ia], p.a_shift = shift[ia];
+    p.b_mult = mult[ib], p.b_shift = shift[ib];
+    p.out_mult = mult[io], p.out_shift = shift[io];
+  }
+  return p;
+}
+
+/* ecnn_q8_add__neon against ecnn_q8_add__scalar: every length 0..40 (each tail of the 16-wide
+ * groups, twice) and longer ones, out a third buffer (nothing written past it), out == a and
+ * out == b; every (a, b) pair of bytes (65536 elements) for a quarter of the variants. */
+static void test_add_q8(void) {
+  static const size_t longer[] = {63, 64, 65, 100, 255, 4099};
+  enum { SHORT = 41, VARIANTS = 264, PAIRS = 65536 };
+  rng_state = 5;
+  long cases = 0, elements = 0, mismatches = 0, left = 0, ties = 0;
+  uint8_t *a = malloc(PAIRS), *b = malloc(PAIRS), *ref = malloc(PAIRS), *got = malloc(PAIRS + 16);
+  for (int v = 0; v < VARIANTS; v++) {
+    const ecnn_q8_add_params p = add_variant(v);
+    left += p.a_shift > 0 || p.b_shift > 0 || p.out_shift > 0;
+    ties += p.a_mult == 1 << 30 || p.b_mult == 1 << 30 || p.out_mult == 1 << 30 ||
+            p.a_shift == -1 || p.b_shift == -1 || p.out_shift == -1;
+    const size_t nlen = SHORT + sizeof longer / sizeof *longer + (v % 4 == 0);
+    for (size_t l = 0; l < nlen; l++) {
+      const size_t n = l < SHORT ? l : l < nlen - (v % 4 == 0) ? longer[l - SHORT] : PAIRS;
+      if (n == PAIRS)
+        for (size_t i = 0; i < PAIRS; i++) a[i] = (uint8_t)i, b[i] = (uint8_t)(i >> 8);
+      else
+        fill8(a, n), fill8(b, n);
+      ecnn_q8_add__scalar(&p, a, b, ref, n);
+      for (int mode = 0; mode < 3; mode++) { /* out separate, out == a, out == b */
+        uint8_t *out = got;
+        memset(got, 0x5a, n + 16);
+        if (mode) memcpy(got, mode == 1 ? a : b, n);
+        const void *xa = mode == 1 ? got : a, *xb = mode == 2 ? got : b;
+        ecnn_q8_add__neon(&p, xa, xb, out, n);
+        const size_t d = count_diffs(got, ref, n);
+        mismatches += (long)d;
+        size_t after = 0;
+        while (after < 16 && got[n + after] == 0x5a) after++;
+        CHECK(after == 16, "add wrote past its output (n %zu)", n);
+        if (d) {
+          const size_t bad = first_diff(got, ref, n);
+          CHECK(0,
+                "%s %s n %zu mode %d: %zu mismatches; zp %d/%d/%d left_shift %d mult %d/%d/%d "
+                "shift %d/%d/%d clamp [%d, %d]: element %zu (a %d b %d) is %d, scalar %d",
+                p.sub ? "sub" : "add", p.u8 ? "u8" : "i8", n, mode, d, (int)p.a_zp,
+                (int)p.b_zp, (int)p.out_zp, (int)p.left_shift, (int)p.a_mult, (int)p.b_mult,
+                (int)p.out_mult, (int)p.a_shift, (int)p.b_shift, (int)p.out_shift,
+                (int)p.out_min, (int)p.out_max, bad, p.u8 ? a[bad] : (int8_t)a[bad],
+                p.u8 ? b[bad] : (int8_t)b[bad], p.u8 ? got[bad] : (int8_t)got[bad],
+                p.u8 ? ref[bad] : (int8_t)ref[bad]);
+        }
+        elements += (long)n;
+        cases++;
+      }
+    }
+  }
+  free(a), free(b), free(ref), free(got);
+  printf("neon: int8 add / sub: %d parameter sets (%ld with a left shift, %ld with a tie "
+         "multiplier or shift), %ld cases, %ld elements, %ld mismatches\n",
+         VARIANTS, left, ties, cases, elements, mismatches);
+}
+
+/* ecnn_f32_quantize_i8__neon against ecnn_f32_quantize__scalar (int8): random values across
+ * and far beyond the int8 range; exact ties x / scale = k + 0.5 of both signs (counted: the
+ * quotient in double is checked to be one) and the floats either side of them; NaNs (both
+ * signs, a payload), +-inf, +-0, +-FLT_MAX, 1e30, denormals, quotients past 2^63; the
+ * specials also in the last 8 elements (the tail path); every length N - 16 .. N and 0..17. */
+static void test_quantize_q8(void) {
+  /* 0x1.acp-1, 0x1.b0ep-6: 12-bit mantissas, so (k + 0.5) * scale is a float (an exact tie)
+   * and 1 / scale is inexact: x * (1 / scale) misses many of those ties; x / scale does not */
+  static const float scales[] = {0.0078125f, 0.1f, 0.02367f, 3.0f, 1.0f, 0x1p-20f, 1e-30f,
+                                 1e30f, 0x1.acp-1f, 0x1.b0ep-6f};
+  enum { NSCALES = sizeof scales / sizeof *scales, NZPS = 5, NLENS = 35 };
+  static const int32_t zps[NZPS] = {-128, -1, 0, 17, 127};
+  enum { N = 4099 };
+  float *x = malloc(N * sizeof *x);
+  int8_t *ref = malloc(N + 16), *got = malloc(N + 16);
+  long cases = 0, elements = 0, mismatches = 0, ties = 0;
+  for (size_t si = 0; si < sizeof scales / sizeof *scales; si++)
+    for (size_t zi = 0; zi < sizeof zps / sizeof *zps; zi++) {
+      const float s = scales[si];
+      fill(x, N, (uint32_t)(si * 10 + zi + 1));
+      for (int32_t i = 0; i < N; i++) x[i] *= (i % 3 ? 200.0f : 1e6f) * s;
+      /* ties: k + 0.5 for k in -140..139 (both sides of every saturation edge), and the
+       * floats next to them */
+      int32_t at = 0;
+      for (int32_t k = -140; k < 140; k++, at += 3) {
+        const float t = (float)(((double)k + 0.5) * s);
+        x[at] = t, x[at + 1] = nextafterf(t, INFINITY), x[at + 2] = nextafterf(t, -INFINITY);
+        ties += (double)t / (double)s == (double)k + 0.5;
+      }
+      const float nan_payload = (float)(union { uint32_t u; float f; }){0x7fc12345u}.f;
+      const float specials[] = {NAN, -NAN, nan_payload, INFINITY, -INFINITY, 0.0f, -0.0f,
+                                FLT_MAX, -FLT_MAX, 1e30f, -1e30f, 1e-40f, -1e-40f,
+                                0x1p64f * s, -0x1p64f * s, 127.5f * s};
+      enum { NS = sizeof specials / sizeof *specials };
+      memcpy(x + at, specials, sizeof specials);
+      for (int32_t i = 0; i < 8; i++) x[N - 8 + i] = specials[(i * 3) % NS];
+      x[N - 1] = NAN;
+      for (int32_t l = 0; l < NLENS; l++) { /* N - 16 .. N, then 0..17 */
+        const size_t n = l < 17 ? (size_t)(N - 16 + l) : (size_t)(l - 17);
+        const float *xs = l < 17 ? x : x + N - n; /* the short ones read the specials too */
+        memset(ref, 0x55, N + 16), memset(got, 0x55, N + 16);
+        ecnn_f32_quantize__scalar(n, xs, s, zps[zi], ECNN_QTYPE_I8, ref);
+        ecnn_f32_quantize_i8__neon(n, xs, s, zps[zi], got);
+        const size_t d = count_diffs((const uint8_t *)got, (const uint8_t *)ref, N + 16);
+        mismatches += (long)d;
+        if (d) {
+          const size_t bad = first_diff((const uint8_t *)got, (const uint8_t *)ref, N + 16);
+          CHECK(0, "quantize scale %g zp %d n %zu: %zu mismatches; element %zu (x %.9g) is %d, "
+                "scalar %d", (double)s, (int)zps[zi], n, d, bad,
+                bad < n ? (double)xs[bad] : 0.0, got[bad], ref[bad]);
+        }
+        elements += (long)n;
+        cases++;
+      }
+    }
+  free(x), free(ref), free(got);
+  printf("neon: int8 quantize: %ld cases (%d scales x %d zero points x %d lengths), %ld "
+         "elements, %ld exact ties among the %d data sets, %ld mismatches\n",
+         cases, NSCALES, NZPS, NLENS, elements, ties, NSCALES * NZPS, mismatches);
+}
+
 static void test_model(const char *path) {
   ecnn_model *m = NULL;
   if (ecnn_model_load_file(path, &m) != ECNN_STATUS_OK) {
@@ -535,7 +705,7 @@ static void test_model_int8(const char *path) {
     distinct[o] = distinct4(ref[o], nref[o]);
     CHECK(distinct[o] > 16, "%s output %d: only %zu distinct values", path, (int)o, distinct[o]);
   }
-  int paths = 0;
+  int paths = 0, differ = 0;
   for (int v = 0; v < 4; v++) {
     const int dot = v >= 2;
     const int32_t threads = v % 2 ? 2 : 1;
@@ -543,16 +713,19 @@ static void test_model_int8(const char *path) {
     const int32_t c = run_int8(path, dot, ECNN_ISA_NEON, threads, x, in.bytes, got, ngot);
     CHECK(c == count, "%s: %d outputs, scalar %d", path, (int)c, (int)count);
     for (int32_t o = 0; o < c && o < count; o++) {
-      CHECK(ngot[o] == nref[o] && !memcmp(got[o], ref[o], nref[o]),
+      const int same = ngot[o] == nref[o] && !memcmp(got[o], ref[o], nref[o]);
+      differ += !same;
+      CHECK(same,
             "%s output %d: NEON (%s, %d threads) differs from scalar", path, (int)o,
             dot ? "sdot" : "plain", (int)threads);
       free(got[o]);
     }
     paths++;
   }
-  printf("neon: %s: %d outputs (%zu, %zu distinct values) bit-identical on %d NEON paths and "
-         "the scalar one\n",
-         path, (int)count, distinct[0], distinct[1], paths);
+  printf("neon: %s: %d outputs (%zu, %zu distinct values) %s on %d NEON paths and the scalar "
+         "one\n",
+         path, (int)count, distinct[0], distinct[1],
+         differ ? "NOT bit-identical" : "bit-identical", paths);
   for (int32_t o = 0; o < count; o++) free(ref[o]);
   free(x);
   ecnn_q8_neon_dot_set(dot_ok);
@@ -573,6 +746,8 @@ int main(int argc, char **argv) {
   test_conv_q8();
   test_dwconv_q8();
   test_requant_q8();
+  test_add_q8();
+  test_quantize_q8();
   int int8 = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--int8")) int8 = 1;

@@ -29,16 +29,10 @@
  * 5x5 get literal tap counts (any stride and dilation), other sizes up to 64 taps the general
  * loop.
  *
- * Both end in TFLite's requantization, which NEON has as instructions: the saturating left
- * shift (vqshlq_s32), the saturating rounding doubling high multiply (vqrdmulhq_s32: exactly
- * ecnn_srdhm, whose nudge and truncation amount to floor((2ab + 2^31) / 2^32)), and the
- * rounding right shift with ties away from zero (ecnn_rdbpot): vrshlq_s32 by -e computes
- * floor((x + 2^(e-1)) / 2^e), ties up, so a negative x first loses 1 when e > 0 (the sign bit
- * of x & -e shifted arithmetically down: -1 or 0, added saturating). That changes the result
- * exactly where x is a tie (x + 2^(e-1) a multiple of 2^e), which then goes down, away from
- * zero; INT32_MIN, kept by the saturation, gives -2^(31-e) either way. Then saturating
- * narrows to int16, + out_zp (saturating: the same as exact for clamps inside the 8-bit
- * range), narrows to 8 bits and the clamp.
+ * Both end in TFLite's requantization, which NEON has as instructions (vqshlq_s32,
+ * vqrdmulhq_s32, vrshlq_s32 with a fixup for ties of negative values), and the saturating
+ * narrows to clamped bytes: q8_neon.h, shared with the ADD / SUB kernel (q8_eltwise_neon.c),
+ * says why that is ecnn_mbqm bit for bit.
  */
 #include <string.h>
 
@@ -192,7 +186,7 @@ bool ecnn_q8_neon_dot_active(void) {
 /* ---- the NEON kernels ------------------------------------------------------------------- */
 
 #if defined(__aarch64__)
-#include <arm_neon.h>
+#include "q8_neon.h"
 
 #define INLINE __attribute__((always_inline)) static inline
 #if defined(__ARM_FEATURE_DOTPROD)
@@ -207,63 +201,30 @@ enum {
   CHUNK_MAX = 96,           /* pixels */
 };
 
-/* ---- requantization and output ---- */
+/* ---- requantization and output (q8_neon.h) ---- */
 
-/* ecnn_mbqm of 4 lanes, bit for bit (see the file comment); l: left shifts, r: right shifts as
- * negative counts. */
-INLINE int32x4_t requant4(int32x4_t x, int32x4_t q, int32x4_t l, int32x4_t r, const bool left) {
-  if (left) x = vqshlq_s32(x, l);
-  x = vqrdmulhq_s32(x, q);
-  const int32x4_t fix = vshrq_n_s32(vandq_s32(x, r), 31);
-  return vrshlq_s32(vqaddq_s32(x, fix), r);
-}
-
-/* The zero point (int16 lanes) and the clamp (byte lanes, as the output type reads them). */
-typedef struct out_consts {
-  int16x8_t zp;
-  uint8x16_t lo, hi;
-} out_consts;
-
-static out_consts make_out_consts(const ecnn_q8_conv_params *p) {
-  out_consts k;
-  k.zp = vdupq_n_s16((int16_t)p->out_zp);
-  k.lo = vdupq_n_u8((uint8_t)p->out_min);
-  k.hi = vdupq_n_u8((uint8_t)p->out_max);
-  return k;
-}
-
-/* 16 requantized lanes (channels in order) to 16 clamped output bytes. */
-INLINE uint8x16_t finish16(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d,
-                           const out_consts *k, const bool u8) {
-  const int16x8_t lo = vqaddq_s16(vqmovn_high_s32(vqmovn_s32(a), b), k->zp);
-  const int16x8_t hi = vqaddq_s16(vqmovn_high_s32(vqmovn_s32(c), d), k->zp);
-  if (u8) return vminq_u8(vmaxq_u8(vqmovun_high_s16(vqmovun_s16(lo), hi), k->lo), k->hi);
-  const int8x16_t s = vqmovn_high_s16(vqmovn_s16(lo), hi);
-  return vreinterpretq_u8_s8(vminq_s8(vmaxq_s8(s, vreinterpretq_s8_u8(k->lo)),
-                                      vreinterpretq_s8_u8(k->hi)));
+static ecnn_q8_out_neon make_out_consts(const ecnn_q8_conv_params *p) {
+  return ecnn_q8_out_set_neon(p->out_zp, p->out_min, p->out_max);
 }
 
 /* The 16 accumulators of channels c.. of pk requantized to 16 output bytes. */
 INLINE uint8x16_t requant16(const int32x4_t *acc, const ecnn_q8_packed_neon *pk, size_t c,
-                            const out_consts *k, const bool left, const bool u8) {
+                            const ecnn_q8_out_neon *k, const bool left, const bool u8) {
   int32x4_t y[4];
-  _Pragma("GCC unroll 4") for (int v = 0; v < 4; v++) y[v] =
-      requant4(acc[v], vld1q_s32(pk->mult + c + 4 * v), vld1q_s32(pk->lshift + c + 4 * v),
-               vld1q_s32(pk->rshift + c + 4 * v), left);
-  return finish16(y[0], y[1], y[2], y[3], k, u8);
+  _Pragma("GCC unroll 4") for (int v = 0; v < 4; v++) y[v] = ecnn_q8_requant4_neon(
+      acc[v], vld1q_s32(pk->mult + c + 4 * v), vld1q_s32(pk->lshift + c + 4 * v),
+      vld1q_s32(pk->rshift + c + 4 * v), left);
+  return ecnn_q8_finish16_neon(y[0], y[1], y[2], y[3], k, u8);
 }
 
 /* The 8 accumulators of channels c.. of pk requantized to 8 output bytes. */
 INLINE uint8x8_t requant8(const int32x4_t *acc, const ecnn_q8_packed_neon *pk, size_t c,
-                          const out_consts *k, const bool left, const bool u8) {
+                          const ecnn_q8_out_neon *k, const bool left, const bool u8) {
   int32x4_t y[2];
-  _Pragma("GCC unroll 2") for (int v = 0; v < 2; v++) y[v] =
-      requant4(acc[v], vld1q_s32(pk->mult + c + 4 * v), vld1q_s32(pk->lshift + c + 4 * v),
-               vld1q_s32(pk->rshift + c + 4 * v), left);
-  const int16x8_t s = vqaddq_s16(vqmovn_high_s32(vqmovn_s32(y[0]), y[1]), k->zp);
-  if (u8) return vmin_u8(vmax_u8(vqmovun_s16(s), vget_low_u8(k->lo)), vget_low_u8(k->hi));
-  return vreinterpret_u8_s8(vmin_s8(vmax_s8(vqmovn_s16(s), vreinterpret_s8_u8(vget_low_u8(k->lo))),
-                                    vreinterpret_s8_u8(vget_low_u8(k->hi))));
+  _Pragma("GCC unroll 2") for (int v = 0; v < 2; v++) y[v] = ecnn_q8_requant4_neon(
+      acc[v], vld1q_s32(pk->mult + c + 4 * v), vld1q_s32(pk->lshift + c + 4 * v),
+      vld1q_s32(pk->rshift + c + 4 * v), left);
+  return ecnn_q8_finish8_neon(y[0], y[1], k, u8);
 }
 
 /* ---- CONV_2D: im2col ---- */
@@ -372,8 +333,8 @@ size_t ecnn_q8_conv2d_scratch_bytes_neon(const ecnn_q8_conv_params *p,
 
 /* Requantizes the n x 16 tile acc (channels c0.. of pk) and stores its first cols channels. */
 INLINE void tile_store(int32x4_t acc[MR][4], int32_t n, const ecnn_q8_packed_neon *pk,
-                       int32_t c0, int32_t cols, const out_consts *k, uint8_t *out, size_t ldo,
-                       const bool left, const bool u8) {
+                       int32_t c0, int32_t cols, const ecnn_q8_out_neon *k, uint8_t *out,
+                       size_t ldo, const bool left, const bool u8) {
   _Pragma("GCC unroll 4") for (int32_t j = 0; j < MR; j++) {
     if (j >= n) break; /* (unrolled: acc stays in registers) */
     const uint8x16_t y = requant16(acc[j], pk, (size_t)c0, k, left, u8);
@@ -414,7 +375,7 @@ INLINE void tile_init(int32x4_t acc[MR][4], const int32_t *bias) {
  * c0.. of pk. */
 INLINE void tile_plain(const int16_t *a, size_t lda, int32_t n, const int16_t *w, int32_t kp,
                        const ecnn_q8_packed_neon *pk, int32_t c0, int32_t cols,
-                       const out_consts *k, uint8_t *out, size_t ldo, const bool left,
+                       const ecnn_q8_out_neon *k, uint8_t *out, size_t ldo, const bool left,
                        const bool u8) {
   TILE_ROWS(int16_t, a, lda, n);
   int32x4_t acc[MR][4];
@@ -456,7 +417,7 @@ INLINE void tile_plain(const int16_t *a, size_t lda, int32_t n, const int16_t *w
 /* n (<= 4) pixels' int8 rows at a x the 16 channels of block w ([kp / 4][16][4] int8). */
 INLINE DOTPROD void tile_dot(const int8_t *a, size_t lda, int32_t n, const int8_t *w,
                              int32_t kp, const ecnn_q8_packed_neon *pk, int32_t c0,
-                             int32_t cols, const out_consts *k, uint8_t *out, size_t ldo,
+                             int32_t cols, const ecnn_q8_out_neon *k, uint8_t *out, size_t ldo,
                              const bool left, const bool u8) {
   TILE_ROWS(int8_t, a, lda, n);
   int32x4_t acc[MR][4];
@@ -482,7 +443,7 @@ INLINE void conv_body_plain(const ecnn_q8_conv_params *p, const ecnn_q8_packed_n
                             int32_t nb1, void *scratch, const bool left, const bool u8) {
   const size_t lda = (size_t)pk->kp;
   const int32_t chunk = conv_chunk(lda * 2), OC = p->out_c;
-  const out_consts k = make_out_consts(p);
+  const ecnn_q8_out_neon k = make_out_consts(p);
   int16_t *rows = scratch;
   for (int64_t c = px0; c < px1; c += chunk) {
     const int32_t n = px1 - c < chunk ? (int32_t)(px1 - c) : chunk;
@@ -514,7 +475,7 @@ INLINE DOTPROD void conv_body_dot(const ecnn_q8_conv_params *p, const ecnn_q8_pa
   const size_t lda = (size_t)pk->kp;
   const bool direct = direct_rows(p, true);
   const int32_t chunk = direct ? CHUNK_MAX : conv_chunk(lda), OC = p->out_c;
-  const out_consts k = make_out_consts(p);
+  const ecnn_q8_out_neon k = make_out_consts(p);
   for (int64_t c = px0; c < px1; c += chunk) {
     const int32_t n = px1 - c < chunk ? (int32_t)(px1 - c) : chunk;
     const int8_t *rows = scratch;
@@ -597,8 +558,8 @@ INLINE int16x8_t dw_widen8(const uint8_t *x, uint8x16_t z, const bool u8) {
 /* One output pixel, its taps' inputs at x[t] (rows of C channels, or the zero point row);
  * taps a literal for 3x3 and 5x5. */
 INLINE void dw_pixel(const ecnn_q8_packed_neon *pk, const uint8_t *const *x, const int32_t taps,
-                     int32_t C, uint8x16_t z, const out_consts *k, uint8_t *o, const bool left,
-                     const bool u8) {
+                     int32_t C, uint8x16_t z, const ecnn_q8_out_neon *k, uint8_t *o,
+                     const bool left, const bool u8) {
   const int16_t *wall = pk->w;
   int32_t c = 0;
   for (; c + 16 <= C; c += 16) { /* full blocks */
@@ -648,7 +609,7 @@ INLINE void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
                     const int32_t taps, const bool left, const bool u8) {
   const int32_t H = p->in_h, W = p->in_w, C = p->in_c, KH = p->kernel_h, KW = p->kernel_w;
   const size_t image = (size_t)H * W * C;
-  const out_consts k = make_out_consts(p);
+  const ecnn_q8_out_neon k = make_out_consts(p);
   const uint8x16_t z = vdupq_n_u8((uint8_t)p->in_zp);
   ptrdiff_t off[DW_MAX_TAPS];
   for (int32_t t = 0; t < taps; t++)

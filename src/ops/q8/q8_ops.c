@@ -167,8 +167,8 @@ static bool conv_vnni(const ecnn_node *n, const ecnn_q8_conv_params *k) {
          ecnn_q8_conv2d_packed_bytes_vnni(k) != 0;
 }
 
-/* The NEON kernels (src/kernels/arm/q8_conv_neon.c) are built into ARM64 builds only (the
- * x86 meson build does not compile that file), hence the preprocessor guards around them. */
+/* The NEON kernels (src/kernels/arm/q8_*_neon.c) compile to nothing off ARM64, hence the
+ * preprocessor guards around their calls. */
 #if defined(__aarch64__)
 #define HAVE_Q8_NEON 1
 #else
@@ -479,13 +479,14 @@ static size_t bcast_offset(size_t i, const ecnn_tensor *out, const ecnn_tensor *
 }
 
 /* ADD / SUB of two tensors of the output's shape (the residual connections): the kernels of
- * src/kernels/q8_eltwise.h on chunks of elements, over the session's threads. */
+ * src/kernels/q8_eltwise.h (AVX2, NEON or scalar) on chunks of elements, over the session's
+ * threads. */
 typedef struct add_job {
   ecnn_q8_add_params k;
   const uint8_t *a, *b;
   uint8_t *y;
   int64_t total;
-  bool avx2;
+  bool avx2, neon;
 } add_job;
 
 enum { ADD_CHUNK = 4096 }; /* elements per work item */
@@ -495,6 +496,9 @@ static void add_items(void *arg, int64_t begin, int64_t end) {
   const int64_t i0 = begin * ADD_CHUNK;
   const int64_t i1 = end * ADD_CHUNK < j->total ? end * ADD_CHUNK : j->total;
   if (j->avx2) ecnn_q8_add__avx2(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
+#if HAVE_Q8_NEON
+  else if (j->neon) ecnn_q8_add__neon(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
+#endif
   else ecnn_q8_add__scalar(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
 }
 
@@ -507,7 +511,8 @@ static void add_same_shape(const ecnn_op_ctx *ctx, const q8_priv *p, ecnn_dtype 
                      .out_shift = p->shift, .out_min = p->act_min, .out_max = p->act_max,
                      .sub = ctx->node->op == ECNN_OP_SUB, .u8 = dt == ECNN_DTYPE_U8},
                .a = ecnn_ctx_in(ctx, 0), .b = ecnn_ctx_in(ctx, 1), .y = ecnn_ctx_out(ctx, 0),
-               .total = total, .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512};
+               .total = total, .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512,
+               .neon = isa == ECNN_ISA_NEON};
   ecnn_parallel_for(ctx->pool, (total + ADD_CHUNK - 1) / ADD_CHUNK, 1, add_items, &j);
 }
 

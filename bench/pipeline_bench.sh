@@ -25,7 +25,8 @@ run() { # run STAGES [SOURCE] -> median seconds of 3 runs (the machine may be sh
   local s e t=() from="${2:-$src}"
   for _ in 1 2 3; do
     s=$(date +%s.%N)
-    eval gst-launch-1.0 -q $from $1 ! fakesink sync=false >/dev/null
+    eval gst-launch-1.0 -q $from $1 ! fakesink sync=false >/dev/null ||
+      { echo "pipeline bench: this pipeline failed: $1" >&2; return 1; }
     e=$(date +%s.%N)
     t+=("$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }')")
   done
@@ -35,18 +36,18 @@ run() { # run STAGES [SOURCE] -> median seconds of 3 runs (the machine may be sh
 steady() { # steady STAGES -> seconds that N more frames take (start-up, model loading and the
   # PNG decode cancel out)
   local one two
-  one=$(run "$1")
-  two=$(run "$1" "$(source $((2 * frames)))")
+  one=$(run "$1") || exit 1
+  two=$(run "$1" "$(source $((2 * frames)))") || exit 1
   awk -v a="$one" -v b="$two" 'BEGIN { printf "%.4f", b - a }'
 }
 
 echo "pipeline bench: $frames frames 1280x720 I420, $M, backend $backend, precision $precision, $(nproc) cores (steady state)"
-base=$(steady "")
+base=$(steady "") || exit 1
 for threads in 1 2; do
-  pre=$(steady "! cnnpreprocess model=$M")
-  inf=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision")
-  ovl=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision ! cnnoverlay")
-  all=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision saliency=true ! cnnoverlay ! cnnheatmap")
+  pre=$(steady "! cnnpreprocess model=$M") || exit 1
+  inf=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision") || exit 1
+  ovl=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision ! cnnoverlay") || exit 1
+  all=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision saliency=true ! cnnoverlay ! cnnheatmap") || exit 1
   awk -v n="$frames" -v t="$threads" -v b="$base" -v p="$pre" -v i="$inf" -v o="$ovl" -v a="$all" 'BEGIN {
     printf "threads %d: %.1f fps end to end; per frame: source %.2f ms, preprocess %.2f ms, infer %.2f ms, overlay %.2f ms, heatmap (+saliency) %.2f ms\n",
       t, n / a, 1000 * b / n, 1000 * (p - b) / n, 1000 * (i - p) / n, 1000 * (o - i) / n, 1000 * (a - o) / n }'

@@ -51,16 +51,21 @@ ECNN_INLINE ECNN_AVX2 __m256i in_requant8(__m256i v, const in_rq *r) {
   return _mm256_sub_epi32(_mm256_srav_epi32(h, r->e), _mm256_cmpgt_epi32(rem, thr));
 }
 
-/* The kernel for TFLite's multipliers (in_rq's conditions); `sub` and `u8` literals. */
-ECNN_INLINE ECNN_AVX2 void add_tflite(const ecnn_q8_add_params *p, const uint8_t *pa,
-                                      const uint8_t *pb, uint8_t *po, size_t n, bool sub,
-                                      bool u8) {
-  const in_rq ra = in_rq_set(p->a_mult, p->a_shift), rb = in_rq_set(p->b_mult, p->b_shift);
+/* The kernel: with `tflite` (TFLite's multipliers: in_rq's conditions) the inputs take
+ * in_requant8, else the general requantization after the left shift; `tflite`, and in its
+ * variants `sub` and `u8`, are literals. */
+ECNN_INLINE ECNN_AVX2 void add_body(const ecnn_q8_add_params *p, const uint8_t *pa,
+                                    const uint8_t *pb, uint8_t *po, size_t n, const bool tflite,
+                                    const bool sub, const bool u8) {
+  const in_rq ta = in_rq_set(p->a_mult, p->a_shift), tb = in_rq_set(p->b_mult, p->b_shift);
+  const ecnn_q8_rq_avx2 ra = ecnn_q8_rq_set1_avx2(p->a_mult, p->a_shift);
+  const ecnn_q8_rq_avx2 rb = ecnn_q8_rq_set1_avx2(p->b_mult, p->b_shift);
   const ecnn_q8_rq_avx2 ro = ecnn_q8_rq_set1_avx2(p->out_mult, p->out_shift);
-  const bool lo_ = p->out_shift > 0;
+  const bool la = p->a_shift > 0, lb = p->b_shift > 0, lo_ = p->out_shift > 0;
   const ecnn_q8_out_avx2 k = ecnn_q8_out_set_avx2(p->out_zp, p->out_min, p->out_max, u8);
   const __m256i za = _mm256_set1_epi32(p->a_zp), zb = _mm256_set1_epi32(p->b_zp);
-  const __m128i sh = _mm_setzero_si128();
+  /* (in_requant8 takes the 2^20 into its products) */
+  const __m128i sh = tflite ? _mm_setzero_si128() : _mm_cvtsi32_si128(p->left_shift);
   for (size_t i = 0; i < n; i += 16) {
     uint8_t ba[16], bb[16], bo[16];
     const bool part = n - i < 16;
@@ -73,8 +78,13 @@ ECNN_INLINE ECNN_AVX2 void add_tflite(const ecnn_q8_add_params *p, const uint8_t
     __m256i a0, a1, b0, b1;
     widen16(xa, u8, za, sh, &a0, &a1);
     widen16(xb, u8, zb, sh, &b0, &b1);
-    a0 = in_requant8(a0, &ra), a1 = in_requant8(a1, &ra);
-    b0 = in_requant8(b0, &rb), b1 = in_requant8(b1, &rb);
+    if (tflite) {
+      a0 = in_requant8(a0, &ta), a1 = in_requant8(a1, &ta);
+      b0 = in_requant8(b0, &tb), b1 = in_requant8(b1, &tb);
+    } else {
+      a0 = ecnn_q8_requant8_avx2(a0, &ra, la), a1 = ecnn_q8_requant8_avx2(a1, &ra, la);
+      b0 = ecnn_q8_requant8_avx2(b0, &rb, lb), b1 = ecnn_q8_requant8_avx2(b1, &rb, lb);
+    }
     const __m256i s0 = sub ? _mm256_sub_epi32(a0, b0) : _mm256_add_epi32(a0, b0);
     const __m256i s1 = sub ? _mm256_sub_epi32(a1, b1) : _mm256_add_epi32(a1, b1);
     const __m128i r = ecnn_q8_pack16_avx2(ecnn_q8_requant8_avx2(s0, &ro, lo_),
@@ -91,7 +101,7 @@ ECNN_INLINE ECNN_AVX2 void add_tflite(const ecnn_q8_add_params *p, const uint8_t
 #define ADD_VARIANT(NAME, SUB, U8)                                                             \
   ECNN_AVX2 static void NAME(const ecnn_q8_add_params *p, const uint8_t *a, const uint8_t *b,  \
                              uint8_t *out, size_t n) {                                         \
-    add_tflite(p, a, b, out, n, SUB, U8);                                                      \
+    add_body(p, a, b, out, n, true, SUB, U8);                                                  \
   }
 ADD_VARIANT(add_i8, false, false)
 ADD_VARIANT(sub_i8, true, false)
@@ -102,44 +112,10 @@ ADD_VARIANT(sub_u8, true, true)
 ECNN_AVX2 void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, const void *b,
                                  void *out, size_t n) {
   if (p->left_shift == 20 && p->a_shift <= 0 && p->b_shift <= 0 && p->a_mult >= 0 &&
-      p->b_mult >= 0) {
+      p->b_mult >= 0)
     (p->u8 ? (p->sub ? sub_u8 : add_u8) : (p->sub ? sub_i8 : add_i8))(p, a, b, out, n);
-    return;
-  }
-  const ecnn_q8_rq_avx2 ra = ecnn_q8_rq_set1_avx2(p->a_mult, p->a_shift);
-  const ecnn_q8_rq_avx2 rb = ecnn_q8_rq_set1_avx2(p->b_mult, p->b_shift);
-  const ecnn_q8_rq_avx2 ro = ecnn_q8_rq_set1_avx2(p->out_mult, p->out_shift);
-  const bool la = p->a_shift > 0, lb = p->b_shift > 0, lo_ = p->out_shift > 0;
-  const ecnn_q8_out_avx2 k = ecnn_q8_out_set_avx2(p->out_zp, p->out_min, p->out_max, p->u8);
-  const __m256i za = _mm256_set1_epi32(p->a_zp), zb = _mm256_set1_epi32(p->b_zp);
-  const __m128i sh = _mm_cvtsi32_si128(p->left_shift);
-  const uint8_t *pa = a, *pb = b;
-  uint8_t *po = out;
-  for (size_t i = 0; i < n; i += 16) {
-    uint8_t ba[16], bb[16], bo[16];
-    const bool part = n - i < 16;
-    const void *xa = pa + i, *xb = pb + i;
-    if (part) {
-      memcpy(ba, pa + i, n - i);
-      memcpy(bb, pb + i, n - i);
-      xa = ba, xb = bb;
-    }
-    __m256i a0, a1, b0, b1;
-    widen16(xa, p->u8, za, sh, &a0, &a1);
-    widen16(xb, p->u8, zb, sh, &b0, &b1);
-    a0 = ecnn_q8_requant8_avx2(a0, &ra, la), a1 = ecnn_q8_requant8_avx2(a1, &ra, la);
-    b0 = ecnn_q8_requant8_avx2(b0, &rb, lb), b1 = ecnn_q8_requant8_avx2(b1, &rb, lb);
-    const __m256i s0 = p->sub ? _mm256_sub_epi32(a0, b0) : _mm256_add_epi32(a0, b0);
-    const __m256i s1 = p->sub ? _mm256_sub_epi32(a1, b1) : _mm256_add_epi32(a1, b1);
-    const __m128i r = ecnn_q8_pack16_avx2(ecnn_q8_requant8_avx2(s0, &ro, lo_),
-                                          ecnn_q8_requant8_avx2(s1, &ro, lo_), &k);
-    if (part) {
-      _mm_storeu_si128((__m128i *)bo, r);
-      memcpy(po + i, bo, n - i);
-    } else {
-      _mm_storeu_si128((__m128i *)(po + i), r);
-    }
-  }
+  else
+    add_body(p, a, b, out, n, false, p->sub, p->u8);
 }
 
 /* round(v) with ties away from zero, exactly: the truncation, plus the sign when the

@@ -137,13 +137,23 @@ void ecnn_q8_conv2d_unpack(const ecnn_q8_packed *pk, void *w) {
  * widened channels), which vpackssdw puts back in order. */
 static const int32_t dw_perm[16] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15};
 
-enum { DW_MAX_TAPS = 64 };
+/* DW_ZP_PIXELS: the in_zp row's length in (padded) pixels: the rows path reads a padded
+ * input row there as if it were an image row, up to (kernel_w - 1) * dilation_w + stride_w
+ * pixels to the right (see dw_rows_k). */
+enum { DW_MAX_TAPS = 64, DW_ZP_PIXELS = 8, DW_RQ_VECS = 7 };
+
+/* int16 elements of one block of 16 channels in the packed weights: tp tap pairs of 32, then
+ * (for the rows path: one pointer walks everything a block reads) its bias and requantization
+ * constants, DW_RQ_VECS arrays of 16 int32 in the order of dw_rq_at. */
+static size_t dw_block_elems(size_t tp) { return (tp + DW_RQ_VECS) * 32; }
+
+static size_t dw_zp_bytes(size_t cp) { return DW_ZP_PIXELS * cp + 32; }
 
 size_t ecnn_q8_dwconv2d_packed_bytes(const ecnn_q8_conv_params *p) {
   const size_t taps = (size_t)p->kernel_h * p->kernel_w;
   if (p->depth_multiplier != 1 || p->in_c != p->out_c || taps > DW_MAX_TAPS) return 0;
   const size_t cp = ((size_t)p->out_c + 15) / 16 * 16, tp = (taps + 1) / 2;
-  return layout_bytes(cp * tp * 2 * sizeof(int16_t), cp, cp + 32);
+  return layout_bytes(cp / 16 * dw_block_elems(tp) * sizeof(int16_t), cp, dw_zp_bytes(cp));
 }
 
 ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *w,
@@ -151,18 +161,20 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
                                       const int32_t *shift, void *dst) {
   const size_t taps = (size_t)p->kernel_h * p->kernel_w, C = (size_t)p->out_c;
   const size_t cp = (C + 15) / 16 * 16, tp = (taps + 1) / 2;
-  ecnn_q8_packed *pk = layout(dst, cp * tp * 2 * sizeof(int16_t), cp, cp + 32);
+  ecnn_q8_packed *pk =
+      layout(dst, cp / 16 * dw_block_elems(tp) * sizeof(int16_t), cp, dw_zp_bytes(cp));
   pk->out_c = p->out_c;
   pk->k = (int32_t)taps;
   pk->kp = (int32_t)(2 * tp);
-  /* block cb, pair t: 32 int16, lane i of vector v (0: lo, 1: hi) = channel
-   * 16 cb + dw_perm[8 v + i], holding that channel's weights of taps 2t and 2t + 1 */
+  /* block cb (at cb * dw_block_elems(tp)), pair t: 32 int16, lane i of vector v (0: lo, 1:
+   * hi) = channel 16 cb + dw_perm[8 v + i], holding that channel's weights of taps 2t and
+   * 2t + 1 */
   for (size_t cb = 0; cb < cp / 16; cb++)
     for (size_t t = 0; t < tp; t++)
       for (size_t l = 0; l < 16; l++)
         for (size_t h = 0; h < 2; h++) {
           const size_t c = cb * 16 + (size_t)dw_perm[l], tap = 2 * t + h;
-          pk->w[(cb * tp + t) * 32 + 2 * l + h] =
+          pk->w[cb * dw_block_elems(tp) + t * 32 + 2 * l + h] =
               c < C && tap < taps ? (int16_t)wval(p, w, tap * C + c) : 0;
         }
   for (size_t cb = 0; cb < cp / 16; cb++)
@@ -177,7 +189,12 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
       const int64_t b = (int64_t)(bias ? bias[c] : 0) - (int64_t)p->in_zp * sum;
       set_channel(pk, cb * 16 + l, (int32_t)(uint32_t)(uint64_t)b, mult[c], shift[c]);
     }
-  memset(pk->zp_row, p->in_zp, cp + 32);
+  const int32_t *rq[DW_RQ_VECS] = {pk->bias,   pk->mult,  pk->mult_odd, pk->lshift,
+                                   pk->rshift, pk->rmask, pk->rhalf};
+  for (size_t cb = 0; cb < cp / 16; cb++)
+    for (size_t j = 0; j < DW_RQ_VECS; j++)
+      memcpy(pk->w + cb * dw_block_elems(tp) + (tp + j) * 32, rq[j] + cb * 16, 64);
+  memset(pk->zp_row, p->in_zp, dw_zp_bytes(cp));
   return pk;
 }
 
@@ -548,6 +565,7 @@ INLINE AVX2 void dw_blocks(const ecnn_q8_packed *pk, const uint8_t *const *x, co
                                                   _mm256_load_si256((const __m256i *)(w + 16))));
     }
     _mm_storeu_si128((__m128i *)(o + c), dw_finish(lo, hi, pk, (size_t)c, k, left));
+    w += DW_RQ_VECS * 32;
   }
 }
 
@@ -568,20 +586,42 @@ INLINE AVX2 void dw_blocks_in(const ecnn_q8_packed *pk, const uint8_t *base,
                                                   _mm256_load_si256((const __m256i *)(w + 16))));
     }
     _mm_storeu_si128((__m128i *)(o + c), dw_finish(lo, hi, pk, (size_t)c, k, left));
+    w += DW_RQ_VECS * 32;
   }
+}
+
+/* How a tile of output pixels finds its taps' inputs. by_rows: src holds kernel_h input row
+ * pointers, each at pixel 0's first column of that kernel row (in the image, or the in_zp row
+ * for a padded row), and tap (ky, kx) of pixel p is kx * DIL + p * S pixels of C channels
+ * to the right of row ky (no padding to the left or right). Else src holds DW_MAX_TAPS + 1
+ * tap pointers per pixel (the in_zp row for padded taps). Literal fields, where the kernel
+ * size, stride and dilation are known, make the tap offsets constant multiples of C. */
+typedef struct dw_geom {
+  int32_t KW, taps; /* kernel width, kernel_h * kernel_w */
+  int32_t S, DIL;   /* stride_w, dilation_w */
+  size_t C;         /* bytes per pixel */
+  bool by_rows;
+} dw_geom;
+
+/* Where tap t (0 <= t <= taps: an odd count's last pair reads tap taps - 1 twice, the
+ * second time with weights 0) of pixel p starts. */
+INLINE const uint8_t *dw_tap(const uint8_t *const *src, const dw_geom g, int32_t t, int32_t p) {
+  if (t >= g.taps) t = g.taps - 1;
+  if (!g.by_rows) return src[p * (DW_MAX_TAPS + 1) + t];
+  return src[t / g.KW] + (size_t)((t % g.KW) * g.DIL + p * g.S) * g.C;
 }
 
 /* The partial block from channel c (C - c < 16 channels): taps whose 16-byte read would pass
  * `end` (the input's last pixel) read only their channels. */
-INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, int32_t tp,
-                         int32_t c, int32_t C, const uint8_t *end, const out_consts *k,
-                         uint8_t *o, bool left, bool u8) {
+INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, const dw_geom g,
+                         int32_t px, int32_t tp, int32_t c, int32_t C, const uint8_t *end,
+                         const out_consts *k, uint8_t *o, bool left, bool u8) {
   const size_t rest = (size_t)(C - c);
-  const int16_t *w = pk->w + (size_t)c * tp * 2;
+  const int16_t *w = pk->w + (size_t)c / 16 * dw_block_elems((size_t)tp);
   __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + c));
   __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + c + 8));
   for (int32_t t = 0; t < tp; t++, w += 32) {
-    const uint8_t *xa = x[2 * t] + c, *xb = x[2 * t + 1] + c;
+    const uint8_t *xa = dw_tap(x, g, 2 * t, px) + c, *xb = dw_tap(x, g, 2 * t + 1, px) + c;
     /* (a tap in the zero point row compares as anything: that row has room either way) */
     const __m256i a = (uintptr_t)end - (uintptr_t)xa >= 16 ? dw_widen(xa, u8)
                                                            : dw_widen_part(xa, rest, u8);
@@ -641,15 +681,16 @@ INLINE AVX2 __m128i dw_tail_load(const uint8_t *x, int32_t C, const dw_tail_cons
 }
 
 INLINE AVX2 void dw_tail_wide(const ecnn_q8_packed *pk, const uint8_t *const *x,
-                              const int32_t tp, int32_t full, int32_t C,
+                              const dw_geom g, int32_t px, const int32_t tp, int32_t full, int32_t C,
                               const dw_tail_consts *t, const out_consts *k, uint8_t *o,
                               bool left, bool u8) {
-  const int16_t *w = pk->w + (size_t)full * tp * 2;
+  const int16_t *w = pk->w + (size_t)full / 16 * dw_block_elems((size_t)tp);
   __m128i r;
   if (C - full <= 8) {
     __m256i acc = t->bias8;
     _Pragma("GCC unroll 13") for (int32_t i = 0; i < tp; i++, w += 32) {
-      const __m128i ab = dw_tail_load(x[2 * i], C, t), bb = dw_tail_load(x[2 * i + 1], C, t);
+      const __m128i ab = dw_tail_load(dw_tap(x, g, 2 * i, px), C, t);
+      const __m128i bb = dw_tail_load(dw_tap(x, g, 2 * i + 1, px), C, t);
       const __m128i a = u8 ? _mm_cvtepu8_epi16(ab) : _mm_cvtepi8_epi16(ab);
       const __m128i b = u8 ? _mm_cvtepu8_epi16(bb) : _mm_cvtepi8_epi16(bb);
       const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi16(a, b)),
@@ -664,7 +705,8 @@ INLINE AVX2 void dw_tail_wide(const ecnn_q8_packed *pk, const uint8_t *const *x,
     __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + full));
     __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + full + 8));
     _Pragma("GCC unroll 13") for (int32_t i = 0; i < tp; i++, w += 32) {
-      const __m128i ab = dw_tail_load(x[2 * i], C, t), bb = dw_tail_load(x[2 * i + 1], C, t);
+      const __m128i ab = dw_tail_load(dw_tap(x, g, 2 * i, px), C, t);
+      const __m128i bb = dw_tail_load(dw_tap(x, g, 2 * i + 1, px), C, t);
       const __m256i a = u8 ? _mm256_cvtepu8_epi16(ab) : _mm256_cvtepi8_epi16(ab);
       const __m256i b = u8 ? _mm256_cvtepu8_epi16(bb) : _mm256_cvtepi8_epi16(bb);
       lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
@@ -693,6 +735,7 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
     off[t] = ((ptrdiff_t)(t / KW) * p->dilation_h * W + (ptrdiff_t)(t % KW) * p->dilation_w) * C;
   if (taps & 1) off[taps] = off[taps - 1];
   const uint8_t *x[DW_MAX_TAPS + 1];
+  const dw_geom g = {KW, taps, p->stride_w, p->dilation_w, (size_t)C, false};
   const bool wide_tail = full < C && C >= 16;
   const dw_tail_consts tc = dw_tail_setup(pk, wide_tail ? full : 0, wide_tail ? C : 16);
   for (int32_t r = row0; r < row1; r++) {
@@ -708,12 +751,12 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
         uint8_t *o = orow + (size_t)ox * C;
         if (wide_tail) { /* first: the full blocks' stores then overwrite its spill */
           for (int32_t t = 0; t <= taps; t++) x[t] = base + off[t];
-          dw_tail_wide(pk, x, tp, full, C, &tc, &k, o, left, u8);
+          dw_tail_wide(pk, x, g, 0, tp, full, C, &tc, &k, o, left, u8);
         }
         dw_blocks_in(pk, base, off, tp, full, &k, o, left, u8);
         if (full < C && !wide_tail) {
           for (int32_t t = 0; t <= taps; t++) x[t] = base + off[t];
-          dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
+          dw_tail(pk, x, g, 0, tp, full, C, end, &k, o, left, u8);
         }
         continue;
       } else {
@@ -726,25 +769,205 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
       }
       if (taps & 1) x[taps] = x[taps - 1]; /* the last pair's second tap has zero weights */
       uint8_t *o = orow + (size_t)ox * C;
-      if (wide_tail) dw_tail_wide(pk, x, tp, full, C, &tc, &k, o, left, u8);
+      if (wide_tail) dw_tail_wide(pk, x, g, 0, tp, full, C, &tc, &k, o, left, u8);
       dw_blocks(pk, x, tp, full, &k, o, left, u8);
-      if (full < C && !wide_tail) dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
+      if (full < C && !wide_tail) dw_tail(pk, x, g, 0, tp, full, C, end, &k, o, left, u8);
     }
+  }
+}
+
+/* ---- the rows path: 3x3 and 5x5 kernels in tiles of two output pixels ---- */
+
+/* A block's requantization constants after its tap pairs (dw_block_elems): vector j of the
+ * DW_RQ_VECS (0: the bias, then mult, mult_odd, lshift, rshift, rmask, rhalf), half h (0:
+ * the lanes of lo, 1: of hi). */
+INLINE AVX2 __m256i dw_rq_at(const int16_t *q, int32_t j, int32_t h) {
+  return _mm256_load_si256((const __m256i *)(q + j * 32 + h * 16));
+}
+
+INLINE AVX2 ecnn_q8_rq_avx2 dw_rq(const int16_t *q, int32_t h) {
+  ecnn_q8_rq_avx2 r;
+  r.q = dw_rq_at(q, 1, h), r.q_odd = dw_rq_at(q, 2, h), r.l = dw_rq_at(q, 3, h);
+  r.e = dw_rq_at(q, 4, h), r.mask = dw_rq_at(q, 5, h), r.half = dw_rq_at(q, 6, h);
+  return r;
+}
+
+/* The full 16-channel blocks [0, full) of a tile of NP (1 or 2, a literal) output pixels,
+ * stored at o0 and o1. One pointer walks the packed blocks (weights, then bias and
+ * constants); per block and tap pair the two weight vectors serve both pixels (with literal
+ * geometry at stride 1 so do the inputs the pixels share: the compiler sees the same
+ * addresses), the pixels' accumulators are independent chains that interleave, and both
+ * pixels' 32 bytes leave through one vpacksswb. */
+INLINE AVX2 void dw_tile(const int16_t *w, const uint8_t *const *src, const dw_geom g,
+                         const int32_t NP, const int32_t tp, int32_t full, const out_consts *k,
+                         uint8_t *o0, uint8_t *o1, bool left, bool u8) {
+  for (int32_t c = 0; c < full; c += 16) {
+    const int16_t *q = w + tp * 32; /* the block's constants */
+    __m256i lo[2], hi[2];
+    lo[0] = lo[1] = dw_rq_at(q, 0, 0);
+    hi[0] = hi[1] = dw_rq_at(q, 0, 1);
+    _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++) {
+      const __m256i wl = _mm256_load_si256((const __m256i *)(w + t * 32));
+      const __m256i wh = _mm256_load_si256((const __m256i *)(w + t * 32 + 16));
+      _Pragma("GCC unroll 2") for (int32_t px = 0; px < NP; px++) {
+        const __m256i x0 = dw_widen(dw_tap(src, g, 2 * t, px) + c, u8);
+        const __m256i x1 = dw_widen(dw_tap(src, g, 2 * t + 1, px) + c, u8);
+        lo[px] = _mm256_add_epi32(lo[px], _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), wl));
+        hi[px] = _mm256_add_epi32(hi[px], _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), wh));
+      }
+    }
+    w += dw_block_elems((size_t)tp);
+    /* lo holds channels 0-3, 8-11, hi 4-7, 12-15: vpackssdw puts them in order */
+    if (NP == 1) {
+      const ecnn_q8_rq_avx2 rl = dw_rq(q, 0), rh = dw_rq(q, 1);
+      const __m256i s = _mm256_packs_epi32(ecnn_q8_requant8_avx2(lo[0], &rl, left),
+                                           ecnn_q8_requant8_avx2(hi[0], &rh, left));
+      _mm_storeu_si128((__m128i *)(o0 + c), finish16(s, k));
+      continue;
+    }
+    const ecnn_q8_rq_avx2 rl = dw_rq(q, 0);
+    const __m256i l0 = ecnn_q8_requant8_avx2(lo[0], &rl, left);
+    const __m256i l1 = ecnn_q8_requant8_avx2(lo[1], &rl, left);
+    const ecnn_q8_rq_avx2 rh = dw_rq(q, 1);
+    const __m256i s0 = _mm256_adds_epi16(
+        _mm256_packs_epi32(l0, ecnn_q8_requant8_avx2(hi[0], &rh, left)), k->zp);
+    const __m256i s1 = _mm256_adds_epi16(
+        _mm256_packs_epi32(l1, ecnn_q8_requant8_avx2(hi[1], &rh, left)), k->zp);
+    /* [pixel 0 channels 0-7, pixel 1 0-7 | pixel 0 8-15, pixel 1 8-15] */
+    const __m256i lo8 = _mm256_broadcastsi128_si256(k->lo);
+    const __m256i hi8 = _mm256_broadcastsi128_si256(k->hi);
+    __m256i v = u8 ? _mm256_min_epu8(_mm256_max_epu8(_mm256_packus_epi16(s0, s1), lo8), hi8)
+                   : _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(s0, s1), lo8), hi8);
+    v = _mm256_permute4x64_epi64(v, 0xD8);
+    _mm_storeu_si128((__m128i *)(o0 + c), _mm256_castsi256_si128(v));
+    _mm_storeu_si128((__m128i *)(o1 + c), _mm256_extracti128_si256(v, 1));
+  }
+}
+
+/* All the channels of a tile of NP pixels: the partial last block (a wide one first: the full
+ * blocks' stores then overwrite its spill), the full blocks. */
+INLINE AVX2 void dw_tile_all(const ecnn_q8_packed *pk, const uint8_t *const *src, const dw_geom g, const int32_t NP,
+                             const int32_t tp, int32_t full, int32_t C, const dw_tail_consts *tc,
+                             const uint8_t *end, const out_consts *k, uint8_t *o0, uint8_t *o1,
+                             bool left, bool u8) {
+  const bool wide_tail = full < C && C >= 16;
+  if (wide_tail) {
+    dw_tail_wide(pk, src, g, 0, tp, full, C, tc, k, o0, left, u8);
+    if (NP == 2) dw_tail_wide(pk, src, g, 1, tp, full, C, tc, k, o1, left, u8);
+  }
+  dw_tile(pk->w, src, g, NP, tp, full, k, o0, o1, left, u8);
+  if (full < C && !wide_tail) {
+    dw_tail(pk, src, g, 0, tp, full, C, end, k, o0, left, u8);
+    if (NP == 2) dw_tail(pk, src, g, 1, tp, full, C, end, k, o1, left, u8);
+  }
+}
+
+/* The tap pointers of the output pixel whose kernel starts at input (iy0, ix0) of img, at x
+ * (the in_zp row for the padded taps). */
+INLINE void dw_fill(const uint8_t **x, const ecnn_q8_conv_params *p, const uint8_t *img,
+                    const uint8_t *zrow, int32_t iy0, int32_t ix0, const int32_t KS) {
+  for (int32_t t = 0; t < KS * KS; t++) {
+    const int64_t iy = iy0 + (int64_t)(t / KS) * p->dilation_h;
+    const int64_t ix = ix0 + (int64_t)(t % KS) * p->dilation_w;
+    x[t] = iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w
+               ? zrow
+               : img + ((size_t)iy * p->in_w + (size_t)ix) * p->in_c;
+  }
+}
+
+/* Output rows [row0, row1) of a KS x KS kernel (3 or 5, a literal), stride_w S and
+ * dilation_w DIL (literals where known). Per row, the output pixels whose taps lie inside the
+ * input row (no left or right padding) go in pairs (an odd one alone) on the rows path:
+ * KS row pointers per tile, each a padded row's the in_zp row, which holds enough pixels for
+ * (KS - 1) * DIL + S + 1 <= DW_ZP_PIXELS; the row's first and last pixels (and every pixel
+ * of a row whose padding does not fit the in_zp row) in pairs with per-pixel tap pointers. */
+INLINE AVX2 void dw_rows_k(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                           const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
+                           const int32_t KS, const int32_t S, const int32_t DIL, bool left,
+                           bool u8) {
+  const int32_t H = p->in_h, W = p->in_w, C = p->in_c, OW = p->out_w;
+  const int32_t taps = KS * KS, tp = (taps + 1) / 2, full = C / 16 * 16;
+  const size_t image = (size_t)H * W * C, rowb = (size_t)W * C;
+  const uint8_t *end = in8 + (size_t)p->batch * image;
+  const uint8_t *zrow = (const uint8_t *)pk->zp_row;
+  out_consts k = make_out_consts(p);
+  k.u8 = u8;
+  const bool wide_tail = full < C && C >= 16;
+  const dw_tail_consts tc = dw_tail_setup(pk, wide_tail ? full : 0, wide_tail ? C : 16);
+  const dw_geom by_rows = {KS, taps, S, DIL, (size_t)C, true};
+  const dw_geom by_taps = {KS, taps, S, DIL, (size_t)C, false};
+  const bool zfit = (KS - 1) * DIL + S + 1 <= DW_ZP_PIXELS;
+  /* output pixels [xl, xr) have every tap inside the input row */
+  const int32_t last = W - 1 - (KS - 1) * DIL + p->pad_left;
+  int32_t xl = (p->pad_left + S - 1) / S, xr = last >= 0 ? last / S + 1 : 0;
+  xr = xr < OW ? xr : OW;
+  xl = xl < xr ? xl : xr;
+  const uint8_t *x[2 * (DW_MAX_TAPS + 1)];
+  for (int32_t r = row0; r < row1; r++) {
+    const size_t b = (size_t)(r / p->out_h);
+    const int32_t oy = r % p->out_h, iy0 = oy * p->stride_h - p->pad_top;
+    const uint8_t *img = in8 + b * image;
+    uint8_t *orow = out + (size_t)r * OW * C;
+    const uint8_t *rp[5]; /* the kernel rows' input rows, NULL where padded */
+    bool padded = false;
+    for (int32_t ky = 0; ky < KS; ky++) {
+      const int32_t iy = iy0 + ky * p->dilation_h;
+      rp[ky] = iy >= 0 && iy < H ? img + (size_t)iy * rowb : NULL;
+      padded |= rp[ky] == NULL;
+    }
+    const int32_t il = padded && !zfit ? 0 : xl, ir = padded && !zfit ? 0 : xr;
+    for (int32_t ox = il; ox < ir; ox += 2) {
+      const size_t ix0 = (size_t)(ox * S - p->pad_left);
+      const uint8_t *rr[5];
+      for (int32_t ky = 0; ky < KS; ky++) rr[ky] = rp[ky] ? rp[ky] + ix0 * C : zrow;
+      uint8_t *o = orow + (size_t)ox * C;
+      if (ox + 1 < ir)
+        dw_tile_all(pk, rr, by_rows, 2, tp, full, C, &tc, end, &k, o, o + C, left, u8);
+      else
+        dw_tile_all(pk, rr, by_rows, 1, tp, full, C, &tc, end, &k, o, o, left, u8);
+    }
+    int32_t pend = -1; /* an edge pixel waiting for its partner */
+    for (int32_t ox = 0; ox < OW; ox++) {
+      if (ox == il) ox = ir;
+      if (ox >= OW) break;
+      dw_fill(x + (pend < 0 ? 0 : DW_MAX_TAPS + 1), p, img, zrow, iy0, ox * S - p->pad_left, KS);
+      if (pend < 0) {
+        pend = ox;
+        continue;
+      }
+      dw_tile_all(pk, x, by_taps, 2, tp, full, C, &tc, end, &k, orow + (size_t)pend * C,
+                  orow + (size_t)ox * C, left, u8);
+      pend = -1;
+    }
+    if (pend >= 0)
+      dw_tile_all(pk, x, by_taps, 1, tp, full, C, &tc, end, &k, orow + (size_t)pend * C,
+                  orow + (size_t)pend * C, left, u8);
   }
 }
 
 AVX2 void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                                  const void *in, void *out, int32_t row0, int32_t row1) {
-  const int32_t tp = pk->kp / 2;
-  const bool left = pk->left;
-#define DW_CASE(TP, LEFT, U8)                                                                  \
-  if (tp == TP && left == LEFT && p->u8 == U8) {                                               \
-    dw_rows(p, pk, in, out, row0, row1, TP, LEFT, U8);                                         \
+  const int32_t tp = pk->kp / 2, ks = p->kernel_h == p->kernel_w ? p->kernel_h : 0;
+  const bool left = pk->left, plain = !left && !p->u8 && p->dilation_w == 1;
+  /* 3x3 and 5x5, int8, no left shifts, strides 1 and 2: the common cases, all literal */
+#define DW_CASE(KS, S)                                                                         \
+  if (ks == KS && plain && p->stride_w == S) {                                                 \
+    dw_rows_k(p, pk, in, out, row0, row1, KS, S, 1, false, false);                             \
     return;                                                                                    \
   }
-  DW_CASE(5, false, false) /* 3x3, int8, no left shifts: the common case */
-  DW_CASE(13, false, false) /* 5x5 */
+  DW_CASE(3, 1)
+  DW_CASE(3, 2)
+  DW_CASE(5, 1)
+  DW_CASE(5, 2)
 #undef DW_CASE
+  if (ks == 3) {
+    dw_rows_k(p, pk, in, out, row0, row1, 3, p->stride_w, p->dilation_w, left, p->u8);
+    return;
+  }
+  if (ks == 5) {
+    dw_rows_k(p, pk, in, out, row0, row1, 5, p->stride_w, p->dilation_w, left, p->u8);
+    return;
+  }
   dw_rows(p, pk, in, out, row0, row1, tp, left, p->u8);
 }
 

@@ -149,6 +149,17 @@ static size_t dw_block_elems(size_t tp) { return (tp + DW_RQ_VECS) * 32; }
 
 static size_t dw_zp_bytes(size_t cp) { return DW_ZP_PIXELS * cp + 32; }
 
+/* The kernel tap in slot s (0 <= s < taps) of the packed tap pairs. Square 3x3 and 5x5
+ * kernels (the rows path) pair vertical neighbours first, rows 2r and 2r + 1 of column x in
+ * slots 2 (r KW + x) and 2 (r KW + x) + 1, then the odd last row in order: at stride 1 a
+ * tile's two pixels then share the interleaved pairs of their common columns. Other kernels:
+ * in order. */
+static inline int32_t dw_slot_tap(int32_t s, int32_t KH, int32_t KW) {
+  if (KH != KW || (KH != 3 && KH != 5) || s >= KH / 2 * 2 * KW) return s;
+  const int32_t q = s / 2;
+  return (2 * (q / KW) + s % 2) * KW + q % KW;
+}
+
 size_t ecnn_q8_dwconv2d_packed_bytes(const ecnn_q8_conv_params *p) {
   const size_t taps = (size_t)p->kernel_h * p->kernel_w;
   if (p->depth_multiplier != 1 || p->in_c != p->out_c || taps > DW_MAX_TAPS) return 0;
@@ -167,13 +178,16 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
   pk->k = (int32_t)taps;
   pk->kp = (int32_t)(2 * tp);
   /* block cb (at cb * dw_block_elems(tp)), pair t: 32 int16, lane i of vector v (0: lo, 1:
-   * hi) = channel 16 cb + dw_perm[8 v + i], holding that channel's weights of taps 2t and
-   * 2t + 1 */
+   * hi) = channel 16 cb + dw_perm[8 v + i], holding that channel's weights of the taps in
+   * slots 2t and 2t + 1 (dw_slot_tap) */
   for (size_t cb = 0; cb < cp / 16; cb++)
     for (size_t t = 0; t < tp; t++)
       for (size_t l = 0; l < 16; l++)
         for (size_t h = 0; h < 2; h++) {
-          const size_t c = cb * 16 + (size_t)dw_perm[l], tap = 2 * t + h;
+          const size_t c = cb * 16 + (size_t)dw_perm[l], slot = 2 * t + h;
+          const size_t tap = slot < taps ? (size_t)dw_slot_tap((int32_t)slot, p->kernel_h,
+                                                               p->kernel_w)
+                                         : taps;
           pk->w[cb * dw_block_elems(tp) + t * 32 + 2 * l + h] =
               c < C && tap < taps ? (int16_t)wval(p, w, tap * C + c) : 0;
         }
@@ -597,16 +611,16 @@ INLINE AVX2 void dw_blocks_in(const ecnn_q8_packed *pk, const uint8_t *base,
  * tap pointers per pixel (the in_zp row for padded taps). Literal fields, where the kernel
  * size, stride and dilation are known, make the tap offsets constant multiples of C. */
 typedef struct dw_geom {
-  int32_t KW, taps; /* kernel width, kernel_h * kernel_w */
+  int32_t KH, KW, taps; /* kernel height and width, KH * KW */
   int32_t S, DIL;   /* stride_w, dilation_w */
   size_t C;         /* bytes per pixel */
   bool by_rows;
 } dw_geom;
 
-/* Where tap t (0 <= t <= taps: an odd count's last pair reads tap taps - 1 twice, the
- * second time with weights 0) of pixel p starts. */
+/* Where the tap in slot t (0 <= t <= taps: an odd count's last pair reads slot taps - 1
+ * twice, the second time with weights 0; see dw_slot_tap) of pixel p starts. */
 INLINE const uint8_t *dw_tap(const uint8_t *const *src, const dw_geom g, int32_t t, int32_t p) {
-  if (t >= g.taps) t = g.taps - 1;
+  t = dw_slot_tap(t < g.taps ? t : g.taps - 1, g.KH, g.KW);
   if (!g.by_rows) return src[p * (DW_MAX_TAPS + 1) + t];
   return src[t / g.KW] + (size_t)((t % g.KW) * g.DIL + p * g.S) * g.C;
 }
@@ -735,7 +749,7 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
     off[t] = ((ptrdiff_t)(t / KW) * p->dilation_h * W + (ptrdiff_t)(t % KW) * p->dilation_w) * C;
   if (taps & 1) off[taps] = off[taps - 1];
   const uint8_t *x[DW_MAX_TAPS + 1];
-  const dw_geom g = {KW, taps, p->stride_w, p->dilation_w, (size_t)C, false};
+  const dw_geom g = {KH, KW, taps, p->stride_w, p->dilation_w, (size_t)C, false};
   const bool wide_tail = full < C && C >= 16;
   const dw_tail_consts tc = dw_tail_setup(pk, wide_tail ? full : 0, wide_tail ? C : 16);
   for (int32_t r = row0; r < row1; r++) {
@@ -894,8 +908,8 @@ INLINE AVX2 void dw_rows_k(const ecnn_q8_conv_params *p, const ecnn_q8_packed *p
   k.u8 = u8;
   const bool wide_tail = full < C && C >= 16;
   const dw_tail_consts tc = dw_tail_setup(pk, wide_tail ? full : 0, wide_tail ? C : 16);
-  const dw_geom by_rows = {KS, taps, S, DIL, (size_t)C, true};
-  const dw_geom by_taps = {KS, taps, S, DIL, (size_t)C, false};
+  const dw_geom by_rows = {KS, KS, taps, S, DIL, (size_t)C, true};
+  const dw_geom by_taps = {KS, KS, taps, S, DIL, (size_t)C, false};
   const bool zfit = (KS - 1) * DIL + S + 1 <= DW_ZP_PIXELS;
   /* output pixels [xl, xr) have every tap inside the input row */
   const int32_t last = W - 1 - (KS - 1) * DIL + p->pad_left;

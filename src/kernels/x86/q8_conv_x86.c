@@ -172,8 +172,17 @@ static inline int32_t dw_slot_tap(int32_t s, int32_t KH, int32_t KW) {
 }
 
 /* Packed blocks of C channels: one per 16 (the last partial one padded with zeros), and for
- * C > 16 not a multiple of 16 one more of the last 16 channels (dw_tile_all). */
+ * C > 16 not a multiple of 16 one more (dw_tile_all): of the last 16 channels, or where
+ * C % 16 <= 8 of the last 8 (a half block, see dw_half). */
 static size_t dw_blocks_of(size_t C) { return (C + 15) / 16 + (C > 16 && C % 16); }
+
+/* The channel at position l (0-15) of the extra block's bias and constants: the last 16 in
+ * the order of dw_perm; a half block's 8 in the lanes of dw_half's accumulators (lo: channels
+ * 0-3 of the 8 for each pixel, hi: 4-7). */
+static size_t dw_extra_channel(size_t C, size_t l) {
+  if (C % 16 > 8) return C - 16 + (size_t)dw_perm[l];
+  return C - 8 + l / 8 * 4 + l % 4;
+}
 
 size_t ecnn_q8_dwconv2d_packed_bytes(const ecnn_q8_conv_params *p) {
   const size_t taps = (size_t)p->kernel_h * p->kernel_w;
@@ -197,12 +206,15 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
   /* block cb (at cb * dw_block_elems(tp)), pair t: 32 int16, lane i of vector v (0: lo, 1:
    * hi) = channel 16 cb + dw_perm[8 v + i], holding that channel's weights of the taps in
    * slots 2t and 2t + 1 (dw_slot_tap); the extra block cp / 16 (dw_blocks_of) holds
-   * channels C - 16 + dw_perm[...] likewise */
+   * channels C - 16 + dw_perm[...] likewise, or a half block in its pair t's first 16 int16
+   * channels C - 8 + 0..3, then C - 8 + 4..7 */
+  const bool half = C > 16 && C % 16 && C % 16 <= 8;
   for (size_t cb = 0; cb < nb; cb++)
     for (size_t t = 0; t < tp; t++)
       for (size_t l = 0; l < 16; l++)
         for (size_t h = 0; h < 2; h++) {
-          const size_t c = (cb < cp / 16 ? cb * 16 : C - 16) + (size_t)dw_perm[l];
+          size_t c = (cb < cp / 16 ? cb * 16 : C - 16) + (size_t)dw_perm[l];
+          if (cb == cp / 16 && half) c = l < 8 ? C - 8 + l / 4 * 4 + l % 4 : C;
           const size_t slot = 2 * t + h;
           const size_t tap = slot < taps ? (size_t)dw_slot_tap((int32_t)slot, p->kernel_h,
                                                                p->kernel_w)
@@ -227,7 +239,7 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
   for (size_t cb = 0; cb < nb; cb++)
     for (size_t l = 0; l < 16; l++) {
       /* channel c sits at position dw_perm[c % 16] of its block (dw_perm is its own inverse) */
-      const size_t c = (cb < cp / 16 ? cb * 16 : C - 16) + (size_t)dw_perm[l];
+      const size_t c = cb < cp / 16 ? cb * 16 + (size_t)dw_perm[l] : dw_extra_channel(C, l);
       const size_t at = c / 16 * 16 + (size_t)dw_perm[c % 16];
       for (size_t j = 0; j < DW_RQ_VECS; j++)
         ((int32_t *)(pk->w + cb * dw_block_elems(tp) + (tp + j) * 32))[l] = rq[j][at];
@@ -653,8 +665,8 @@ INLINE AVX2 ecnn_q8_rq_avx2 dw_rq(const int16_t *q, int32_t h) {
 }
 
 /* The 16-channel blocks [c0, c1) of a tile of NP (1 or 2, a literal) output pixels, stored
- * at o0 and o1, their packed blocks from w on. One pointer walks the packed blocks (weights, then bias and
- * constants); per block and tap pair the two weight vectors serve both pixels (with literal
+ * at o0 and o1, their packed blocks from w on. One pointer walks the packed blocks (weights,
+ * then bias and constants); per block and tap pair the two weight vectors serve both pixels (with literal
  * geometry at stride 1 so do the inputs the pixels share: the compiler sees the same
  * addresses), the pixels' accumulators are independent chains that interleave, and both
  * pixels' 32 bytes leave through one vpacksswb. */
@@ -704,15 +716,59 @@ INLINE AVX2 void dw_tile(const int16_t *w, const uint8_t *const *src, const dw_g
   }
 }
 
+/* The last 8 channels (C > 16) of a tile of NP pixels (1: pixel 0 twice), both pixels in one
+ * set of vectors: each tap's 8 bytes of pixel 0 in the low 128-bit lane, of pixel 1 in the
+ * high one, so lo holds channels 0-3 of the 8 of each pixel and hi 4-7 (the half block's
+ * weights broadcast to both lanes, its constants packed so); vpackssdw leaves each pixel's 8
+ * in order in its lane. */
+INLINE AVX2 void dw_half(const int16_t *w, const uint8_t *const *src, const dw_geom g,
+                         const int32_t NP, const int32_t tp, int32_t C, const out_consts *k,
+                         uint8_t *o0, uint8_t *o1, bool left, bool u8) {
+  const int16_t *q = w + tp * 32;
+  __m256i lo = dw_rq_at(q, 0, 0), hi = dw_rq_at(q, 0, 1);
+  _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++) {
+    const __m128i *wt = (const __m128i *)(w + t * 32);
+    const __m256i wl = _mm256_broadcastsi128_si256(_mm_load_si128(wt));
+    const __m256i wh = _mm256_broadcastsi128_si256(_mm_load_si128(wt + 1));
+    __m128i b[2];
+    _Pragma("GCC unroll 2") for (int32_t i = 0; i < 2; i++) {
+      const uint8_t *a0 = dw_tap(src, g, 2 * t + i, 0) + C - 8;
+      const uint8_t *a1 = dw_tap(src, g, 2 * t + i, NP - 1) + C - 8;
+      b[i] = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)a0),
+                                _mm_loadl_epi64((const __m128i *)a1));
+    }
+    const __m256i x0 = u8 ? _mm256_cvtepu8_epi16(b[0]) : _mm256_cvtepi8_epi16(b[0]);
+    const __m256i x1 = u8 ? _mm256_cvtepu8_epi16(b[1]) : _mm256_cvtepi8_epi16(b[1]);
+    lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), wl));
+    hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), wh));
+  }
+  const ecnn_q8_rq_avx2 rl = dw_rq(q, 0), rh = dw_rq(q, 1);
+  const __m256i s = _mm256_adds_epi16(_mm256_packs_epi32(ecnn_q8_requant8_avx2(lo, &rl, left),
+                                                         ecnn_q8_requant8_avx2(hi, &rh, left)),
+                                      k->zp);
+  const __m256i lo8 = _mm256_broadcastsi128_si256(k->lo);
+  const __m256i hi8 = _mm256_broadcastsi128_si256(k->hi);
+  const __m256i v = u8 ? _mm256_min_epu8(_mm256_max_epu8(_mm256_packus_epi16(s, s), lo8), hi8)
+                       : _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(s, s), lo8), hi8);
+  _mm_storel_epi64((__m128i *)(o0 + C - 8), _mm256_castsi256_si128(v));
+  if (NP == 2) _mm_storel_epi64((__m128i *)(o1 + C - 8), _mm256_extracti128_si256(v, 1));
+}
+
 /* All the channels of a tile of NP pixels: the full blocks, then, for C > 16 not a multiple
- * of 16, the last 16 channels as one more block (packed after the others: the channels it
- * shares with the last full block come out the same again), or for C < 16 dw_tail. */
+ * of 16, the last 16 channels as one more block, or the last 8 as a half block where they
+ * suffice (packed after the others: the channels they share with the last full block come
+ * out the same again), or for C < 16 dw_tail. */
 INLINE AVX2 void dw_tile_all(const ecnn_q8_packed *pk, const uint8_t *const *src,
                              const dw_geom g, const int32_t NP, const int32_t tp, int32_t full,
                              int32_t C, const uint8_t *end, const out_consts *k, uint8_t *o0,
                              uint8_t *o1, bool left, bool u8) {
   dw_tile(pk->w, src, g, NP, tp, 0, full, k, o0, o1, left, u8);
   if (full == C) return;
+  if (C > 16 && C - full <= 8) {
+    dw_half(pk->w + (size_t)(full / 16 + 1) * dw_block_elems((size_t)tp), src, g, NP, tp, C, k,
+            o0, o1, left, u8);
+    return;
+  }
   if (C > 16) {
     const int16_t *w = pk->w + (size_t)(full / 16 + 1) * dw_block_elems((size_t)tp);
     dw_tile(w, src, g, NP, tp, C - 16, C, k, o0, o1, left, u8);

@@ -666,9 +666,9 @@ INLINE AVX2 ecnn_q8_rq_avx2 dw_rq(const int16_t *q, int32_t h) {
 
 /* The 16-channel blocks [c0, c1) of a tile of NP (1 or 2, a literal) output pixels, stored
  * at o0 and o1, their packed blocks from w on. One pointer walks the packed blocks (weights,
- * then bias and constants); per block and tap pair the two weight vectors serve both pixels (with literal
- * geometry at stride 1 so do the inputs the pixels share: the compiler sees the same
- * addresses), the pixels' accumulators are independent chains that interleave, and both
+ * then bias and constants); per block and tap pair the two weight vectors serve both pixels
+ * (with literal geometry at stride 1 so do the inputs the pixels share: the compiler sees the
+ * same addresses), the pixels' accumulators are independent chains that interleave, and both
  * pixels' 32 bytes leave through one vpacksswb. */
 INLINE AVX2 void dw_tile(const int16_t *w, const uint8_t *const *src, const dw_geom g,
                          const int32_t NP, const int32_t tp, int32_t c0, int32_t c1,

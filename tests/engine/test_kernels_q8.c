@@ -4,7 +4,10 @@
  * the 16-channel block and the 8-channel tile, input depths that are and are not multiples of
  * 8 and 16, odd widths, 1x1 / 3x3 / 5x5 kernels, strides 1 and 2, dilation, SAME and VALID
  * padding, two images, pixel and block ranges as a thread pool cuts them; DEPTHWISE_CONV_2D
- * 3x3 and 5x5 likewise (channel counts whose last block is partial, up to and past 8 of it);
+ * 3x3 and 5x5 likewise (channel counts whose last block is partial, up to and past 8 of it;
+ * rows of 1-3 pixels and odd and even interiors, for the kernel's two-pixel tiles; half the
+ * cases without left shifts, which int8 3x3 / 5x5 at strides 1 and 2 run on literal
+ * variants), 5x5 dilated past its in_zp row and 7x7 (the per-pixel path);
  * ADD / SUB of same-shape tensors; MAX_POOL_2D and channel PAD; zero points across the range (-128,
  * 0, 127; uint8 too, with weight zero points), per-channel multipliers whose shifts go right
  * and left (ties of both roundings, saturation of the left shift), fused-activation clamps.

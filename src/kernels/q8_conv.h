@@ -86,7 +86,8 @@ typedef struct ecnn_q8_packed {
   int32_t kp;       /* CONV_2D: k rounded up to even; DEPTHWISE: taps rounded up to even */
   bool left;        /* some channel shifts left (shift > 0) */
   int16_t *w;       /* CONV_2D when w8 is NULL: [out_c / NR][kp / 2][NR][2] of (w - w_zp);
-                     * DEPTHWISE: [out_c / 16][kp / 2][32] tap pairs (see q8_conv_x86.c) */
+                     * DEPTHWISE: per 16 channels, [kp / 2][32] tap pairs, then the block's
+                     * bias and requantization constants (see q8_conv_x86.c) */
   int8_t *w8;       /* CONV_2D with every w - w_zp in int8 (int8 weights of zero point 0,
                      * TFLite's int8 models; uint8 ones of zero point 128): the same layout
                      * as int8, and w is NULL (else NULL) */
@@ -100,7 +101,8 @@ typedef struct ecnn_q8_packed {
   int32_t *rshift;  /* min(-shift, 31) when shift < 0, else 0 */
   int32_t *rmask;   /* (1 << rshift) - 1 */
   int32_t *rhalf;   /* rmask >> 1 */
-  int8_t *zp_row;   /* DEPTHWISE: in_zp repeated (padded out_c + 32 bytes), for padded taps */
+  int8_t *zp_row;   /* DEPTHWISE: in_zp repeated (8 pixels of padded out_c, + 32 bytes), for
+                     * padded taps and padded input rows */
 } ecnn_q8_packed;
 
 /* Bytes the packed block of p needs (0: the AVX2 kernel does not take p: CONV_2D with

@@ -18,10 +18,21 @@
  * On Zen 3 the loop runs at about 26 MACs a cycle, 1.6 times the FMA's fp32 rate: vpmaddwd
  * needs a vpaddd for every product vector, which VNNI's vpdpbusd would fold.
  *
- * DEPTHWISE_CONV_2D works on blocks of 16 channels of one output pixel: the taps go in pairs,
- * each tap's 16 inputs widened (vpmovsxbw) and the two taps interleaved (vpunpck*wd) so one
- * vpmaddwd adds both taps of 8 channels; padded taps read a row of in_zp, which the bias
- * already subtracts (bias - in_zp * sum of the channel's weights).
+ * DEPTHWISE_CONV_2D works on blocks of 16 channels of two output pixels at once (a tile): the
+ * taps go in pairs, each tap's 16 inputs widened (vpmovsxbw) and the two taps interleaved
+ * (vpunpck*wd) so one vpmaddwd adds both taps of 8 channels; the pair's weight vectors serve
+ * both pixels, whose accumulators and requantizations are independent chains that interleave.
+ * Padded taps read a row of in_zp, which the bias already subtracts (bias - in_zp * sum of the
+ * channel's weights). 3x3 and 5x5 kernels (literal variants for int8 without left shifts at
+ * strides 1 and 2) address a tile's taps from one pointer per kernel row, constant multiples
+ * of C apart, padded rows reading a longer in_zp row; their taps pair vertically (rows 2r and
+ * 2r + 1 of a column), so at stride 1 two neighbouring pixels share the interleaved pairs of
+ * their common columns. The first and last pixels of a row (left / right padding) go in tiles
+ * with per-pixel tap pointers. A partial last block of C > 16 channels is the last 16 channels
+ * again, packed as one more block; each block carries its bias and requantization constants
+ * after its weights, so one pointer walks all a block reads. The full blocks run at about 19
+ * GMAC/s on Zen 3 (about 24 cycles per block of a pixel; the int32 requantization is nearly
+ * half of the vector operations).
  *
  * Both end in the requantization of q8_avx2.h (TFLite's MultiplyByQuantizedMultiplier,
  * exactly), about 15 vector operations for 8 outputs: with few input channels (the 16-32
@@ -143,13 +154,48 @@ void ecnn_q8_conv2d_unpack(const ecnn_q8_packed *pk, void *w) {
  * widened channels), which vpackssdw puts back in order. */
 static const int32_t dw_perm[16] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15};
 
-enum { DW_MAX_TAPS = 64 };
+/* DW_ZP_PIXELS: the in_zp row's length in (padded) pixels: the rows path reads a padded
+ * input row there as if it were an image row, up to (kernel_w - 1) * dilation_w + stride_w
+ * pixels to the right (see dw_rows_k). */
+enum { DW_MAX_TAPS = 64, DW_ZP_PIXELS = 8, DW_RQ_VECS = 7 };
+
+/* int16 elements of one block of 16 channels in the packed weights: tp tap pairs of 32, then
+ * (for the rows path: one pointer walks everything a block reads) its bias and requantization
+ * constants, DW_RQ_VECS arrays of 16 int32 in the order of dw_rq_at. */
+static size_t dw_block_elems(size_t tp) { return (tp + DW_RQ_VECS) * 32; }
+
+static size_t dw_zp_bytes(size_t cp) { return DW_ZP_PIXELS * cp + 32; }
+
+/* The kernel tap in slot s (0 <= s < taps) of the packed tap pairs. Square 3x3 and 5x5
+ * kernels (the rows path) pair vertical neighbours first, rows 2r and 2r + 1 of column x in
+ * slots 2 (r KW + x) and 2 (r KW + x) + 1, then the odd last row in order: at stride 1 a
+ * tile's two pixels then share the interleaved pairs of their common columns. Other kernels:
+ * in order. */
+static inline int32_t dw_slot_tap(int32_t s, int32_t KH, int32_t KW) {
+  if (KH != KW || (KH != 3 && KH != 5) || s >= KH / 2 * 2 * KW) return s;
+  const int32_t q = s / 2;
+  return (2 * (q / KW) + s % 2) * KW + q % KW;
+}
+
+/* Packed blocks of C channels: one per 16 (the last partial one padded with zeros), and for
+ * C > 16 not a multiple of 16 one more (dw_tile_all): of the last 16 channels, or where
+ * C % 16 <= 8 of the last 8 (a half block, see dw_half). */
+static size_t dw_blocks_of(size_t C) { return (C + 15) / 16 + (C > 16 && C % 16); }
+
+/* The channel at position l (0-15) of the extra block's bias and constants: the last 16 in
+ * the order of dw_perm; a half block's 8 in the lanes of dw_half's accumulators (lo: channels
+ * 0-3 of the 8 for each pixel, hi: 4-7). */
+static size_t dw_extra_channel(size_t C, size_t l) {
+  if (C % 16 > 8) return C - 16 + (size_t)dw_perm[l];
+  return C - 8 + l / 8 * 4 + l % 4;
+}
 
 size_t ecnn_q8_dwconv2d_packed_bytes(const ecnn_q8_conv_params *p) {
   const size_t taps = (size_t)p->kernel_h * p->kernel_w;
   if (p->depth_multiplier != 1 || p->in_c != p->out_c || taps > DW_MAX_TAPS) return 0;
   const size_t cp = ((size_t)p->out_c + 15) / 16 * 16, tp = (taps + 1) / 2;
-  return layout_bytes(cp * tp * 2 * sizeof(int16_t), cp, cp + 32);
+  return layout_bytes(dw_blocks_of((size_t)p->out_c) * dw_block_elems(tp) * sizeof(int16_t), cp,
+                      dw_zp_bytes(cp));
 }
 
 ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *w,
@@ -157,18 +203,29 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
                                       const int32_t *shift, void *dst) {
   const size_t taps = (size_t)p->kernel_h * p->kernel_w, C = (size_t)p->out_c;
   const size_t cp = (C + 15) / 16 * 16, tp = (taps + 1) / 2;
-  ecnn_q8_packed *pk = layout(dst, cp * tp * 2 * sizeof(int16_t), cp, cp + 32);
+  const size_t nb = dw_blocks_of(C);
+  ecnn_q8_packed *pk =
+      layout(dst, nb * dw_block_elems(tp) * sizeof(int16_t), cp, dw_zp_bytes(cp));
   pk->out_c = p->out_c;
   pk->k = (int32_t)taps;
   pk->kp = (int32_t)(2 * tp);
-  /* block cb, pair t: 32 int16, lane i of vector v (0: lo, 1: hi) = channel
-   * 16 cb + dw_perm[8 v + i], holding that channel's weights of taps 2t and 2t + 1 */
-  for (size_t cb = 0; cb < cp / 16; cb++)
+  /* block cb (at cb * dw_block_elems(tp)), pair t: 32 int16, lane i of vector v (0: lo, 1:
+   * hi) = channel 16 cb + dw_perm[8 v + i], holding that channel's weights of the taps in
+   * slots 2t and 2t + 1 (dw_slot_tap); the extra block cp / 16 (dw_blocks_of) holds
+   * channels C - 16 + dw_perm[...] likewise, or a half block in its pair t's first 16 int16
+   * channels C - 8 + 0..3, then C - 8 + 4..7 */
+  const bool half = C > 16 && C % 16 && C % 16 <= 8;
+  for (size_t cb = 0; cb < nb; cb++)
     for (size_t t = 0; t < tp; t++)
       for (size_t l = 0; l < 16; l++)
         for (size_t h = 0; h < 2; h++) {
-          const size_t c = cb * 16 + (size_t)dw_perm[l], tap = 2 * t + h;
-          pk->w[(cb * tp + t) * 32 + 2 * l + h] =
+          size_t c = (cb < cp / 16 ? cb * 16 : C - 16) + (size_t)dw_perm[l];
+          if (cb == cp / 16 && half) c = l < 8 ? C - 8 + l / 4 * 4 + l % 4 : C;
+          const size_t slot = 2 * t + h;
+          const size_t tap = slot < taps ? (size_t)dw_slot_tap((int32_t)slot, p->kernel_h,
+                                                               p->kernel_w)
+                                         : taps;
+          pk->w[cb * dw_block_elems(tp) + t * 32 + 2 * l + h] =
               c < C && tap < taps ? (int16_t)wval(p, w, tap * C + c) : 0;
         }
   for (size_t cb = 0; cb < cp / 16; cb++)
@@ -183,7 +240,21 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
       const int64_t b = (int64_t)(bias ? bias[c] : 0) - (int64_t)p->in_zp * sum;
       set_channel(pk, cb * 16 + l, (int32_t)(uint32_t)(uint64_t)b, mult[c], shift[c]);
     }
-  memset(pk->zp_row, p->in_zp, cp + 32);
+  const int32_t *rq[DW_RQ_VECS] = {pk->bias,   pk->mult,  pk->mult_odd, pk->lshift,
+                                   pk->rshift, pk->rmask, pk->rhalf};
+  for (size_t cb = 0; cb < nb; cb++)
+    for (size_t l = 0; l < 16; l++) {
+      /* channel c sits at position dw_perm[c % 16] of its block (dw_perm is its own inverse) */
+      const size_t c = cb < cp / 16 ? cb * 16 + (size_t)dw_perm[l] : dw_extra_channel(C, l);
+      const size_t at = c / 16 * 16 + (size_t)dw_perm[c % 16];
+      for (size_t j = 0; j < DW_RQ_VECS; j++)
+        ((int32_t *)(pk->w + cb * dw_block_elems(tp) + (tp + j) * 32))[l] = rq[j][at];
+    }
+  for (size_t cb = 0; cb < nb; cb++) { /* mult_odd from the block's own lanes (the extra one's) */
+    int32_t *q = (int32_t *)(pk->w + cb * dw_block_elems(tp) + (tp + 1) * 32);
+    for (size_t l = 0; l < 16; l++) q[16 + l] = l % 2 ? 0 : q[l + 1];
+  }
+  memset(pk->zp_row, p->in_zp, dw_zp_bytes(cp));
   return pk;
 }
 
@@ -523,7 +594,7 @@ INLINE AVX2 __m256i dw_widen(const uint8_t *x, bool u8) {
   return u8 ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
 }
 
-/* The last (partial) block's 16 channels at x: only the `rest` that exist are read. */
+/* The `rest` (< 16) channels at x widened, zeros above: only they are read. */
 INLINE AVX2 __m256i dw_widen_part(const uint8_t *x, size_t rest, bool u8) {
   uint8_t buf[16] = {0};
   memcpy(buf, x, rest);
@@ -538,56 +609,38 @@ INLINE AVX2 __m128i dw_finish(__m256i lo, __m256i hi, const ecnn_q8_packed *pk, 
                   k);
 }
 
-/* The full 16-channel blocks [0, full) of one output pixel, its taps' rows at x[0..2 tp);
- * tp (tap pairs) a literal where the kernel size is known. */
-INLINE AVX2 void dw_blocks(const ecnn_q8_packed *pk, const uint8_t *const *x, const int32_t tp,
-                           int32_t full, const out_consts *k, uint8_t *o, bool left, bool u8) {
-  const int16_t *w = pk->w;
-  for (int32_t c = 0; c < full; c += 16) {
-    __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + c));
-    __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + c + 8));
-    _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++, w += 32) {
-      const __m256i a = dw_widen(x[2 * t] + c, u8), b = dw_widen(x[2 * t + 1] + c, u8);
-      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
-                                                  _mm256_load_si256((const __m256i *)w)));
-      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
-                                                  _mm256_load_si256((const __m256i *)(w + 16))));
-    }
-    _mm_storeu_si128((__m128i *)(o + c), dw_finish(lo, hi, pk, (size_t)c, k, left));
-  }
+/* How a tile of output pixels finds its taps' inputs. by_rows: src holds kernel_h input row
+ * pointers, each at pixel 0's first column of that kernel row (in the image, or the in_zp row
+ * for a padded row), and tap (ky, kx) of pixel p is kx * DIL + p * S pixels of C channels
+ * to the right of row ky (no padding to the left or right). Else src holds DW_MAX_TAPS + 1
+ * tap pointers per pixel (the in_zp row for padded taps). Literal fields, where the kernel
+ * size, stride and dilation are known, make the tap offsets constant multiples of C. */
+typedef struct dw_geom {
+  int32_t KH, KW, taps; /* kernel height and width, KH * KW */
+  int32_t S, DIL;       /* stride_w, dilation_w */
+  size_t C;             /* bytes per pixel */
+  bool by_rows;
+} dw_geom;
+
+/* Where the tap in slot t (0 <= t <= taps: an odd count's last pair reads slot taps - 1
+ * twice, the second time with weights 0; see dw_slot_tap) of pixel p starts. */
+INLINE const uint8_t *dw_tap(const uint8_t *const *src, const dw_geom g, int32_t t, int32_t p) {
+  t = dw_slot_tap(t < g.taps ? t : g.taps - 1, g.KH, g.KW);
+  if (!g.by_rows) return src[p * (DW_MAX_TAPS + 1) + t];
+  return src[t / g.KW] + (size_t)((t % g.KW) * g.DIL + p * g.S) * g.C;
 }
 
-/* dw_blocks for an interior pixel: its taps at base + off[t]. */
-INLINE AVX2 void dw_blocks_in(const ecnn_q8_packed *pk, const uint8_t *base,
-                              const ptrdiff_t *off, const int32_t tp, int32_t full,
-                              const out_consts *k, uint8_t *o, bool left, bool u8) {
-  const int16_t *w = pk->w;
-  for (int32_t c = 0; c < full; c += 16) {
-    const uint8_t *bc = base + c;
-    __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + c));
-    __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + c + 8));
-    _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++, w += 32) {
-      const __m256i a = dw_widen(bc + off[2 * t], u8), b = dw_widen(bc + off[2 * t + 1], u8);
-      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
-                                                  _mm256_load_si256((const __m256i *)w)));
-      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
-                                                  _mm256_load_si256((const __m256i *)(w + 16))));
-    }
-    _mm_storeu_si128((__m128i *)(o + c), dw_finish(lo, hi, pk, (size_t)c, k, left));
-  }
-}
-
-/* The partial block from channel c (C - c < 16 channels): taps whose 16-byte read would pass
- * `end` (the input's last pixel) read only their channels. */
-INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, int32_t tp,
-                         int32_t c, int32_t C, const uint8_t *end, const out_consts *k,
-                         uint8_t *o, bool left, bool u8) {
+/* A pixel of C < 16 channels (c = 0), pixel px of the tile src: taps whose 16-byte read
+ * would pass `end` (the input's end) read only their channels. */
+INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, const dw_geom g,
+                         int32_t px, int32_t tp, int32_t c, int32_t C, const uint8_t *end,
+                         const out_consts *k, uint8_t *o, bool left, bool u8) {
   const size_t rest = (size_t)(C - c);
-  const int16_t *w = pk->w + (size_t)c * tp * 2;
+  const int16_t *w = pk->w + (size_t)c / 16 * dw_block_elems((size_t)tp);
   __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + c));
   __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + c + 8));
   for (int32_t t = 0; t < tp; t++, w += 32) {
-    const uint8_t *xa = x[2 * t] + c, *xb = x[2 * t + 1] + c;
+    const uint8_t *xa = dw_tap(x, g, 2 * t, px) + c, *xb = dw_tap(x, g, 2 * t + 1, px) + c;
     /* (a tap in the zero point row compares as anything: that row has room either way) */
     const __m256i a = (uintptr_t)end - (uintptr_t)xa >= 16 ? dw_widen(xa, u8)
                                                            : dw_widen_part(xa, rest, u8);
@@ -603,154 +656,265 @@ INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, int3
   memcpy(o + c, buf, rest);
 }
 
-/* The last partial block of a pixel of C >= 16 channels (rest = C - full of them, 1-15),
- * with no reads or writes outside the pixel: each tap's 16 bytes end at the pixel's end
- * (x + C - 16), shuffled down so that its channel `full` lands in lane 0 (zeros above the
- * rest); the result is shuffled up to end at the pixel's end and stored over the last full
- * block's channels, which the caller stores afterwards. Up to 8 channels take one vpmaddwd
- * per tap pair and one requantization: channels 0-3 and 4-7 of the pairs in the two halves
- * (weights, bias and constants from the block's positions 0-3 and 8-11, see dw_perm). */
-typedef struct dw_tail_consts {
-  __m128i down, up;     /* vpshufb masks: lane i <- i + 16 - rest; lane i <- i - (16 - rest) */
-  __m256i bias8;        /* channels full + 0..7 in order (the half path) */
-  ecnn_q8_rq_avx2 rq8;  /* their requantization constants */
-} dw_tail_consts;
-
-INLINE AVX2 __m256i pick8(const int32_t *a) { /* block positions 0-3 and 8-11 */
-  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)),
-                                 _mm_loadu_si128((const __m128i *)(a + 8)), 1);
+/* A block's requantization constants after its tap pairs (dw_block_elems): vector j of the
+ * DW_RQ_VECS (0: the bias, then mult, mult_odd, lshift, rshift, rmask, rhalf), half h (0:
+ * the lanes of lo, 1: of hi). */
+INLINE AVX2 __m256i dw_rq_at(const int16_t *q, int32_t j, int32_t h) {
+  return _mm256_load_si256((const __m256i *)(q + j * 32 + h * 16));
 }
 
-INLINE AVX2 dw_tail_consts dw_tail_setup(const ecnn_q8_packed *pk, int32_t full, int32_t C) {
-  dw_tail_consts t;
-  const int32_t rest = C - full;
-  uint8_t down[16], up[16];
-  for (int32_t i = 0; i < 16; i++) {
-    down[i] = i < rest ? (uint8_t)(i + 16 - rest) : 0x80;
-    up[i] = i >= 16 - rest ? (uint8_t)(i - (16 - rest)) : 0x80;
-  }
-  t.down = _mm_loadu_si128((const __m128i *)down);
-  t.up = _mm_loadu_si128((const __m128i *)up);
-  t.bias8 = pick8(pk->bias + full);
-  t.rq8.q = pick8(pk->mult + full);
-  t.rq8.q_odd = pick8(pk->mult_odd + full);
-  t.rq8.l = pick8(pk->lshift + full);
-  t.rq8.e = pick8(pk->rshift + full);
-  t.rq8.mask = pick8(pk->rmask + full);
-  t.rq8.half = pick8(pk->rhalf + full);
-  return t;
+INLINE AVX2 ecnn_q8_rq_avx2 dw_rq(const int16_t *q, int32_t h) {
+  ecnn_q8_rq_avx2 r;
+  r.q = dw_rq_at(q, 1, h), r.q_odd = dw_rq_at(q, 2, h), r.l = dw_rq_at(q, 3, h);
+  r.e = dw_rq_at(q, 4, h), r.mask = dw_rq_at(q, 5, h), r.half = dw_rq_at(q, 6, h);
+  return r;
 }
 
-/* The tail's channels of the tap whose pixel starts at x, in the low bytes. */
-INLINE AVX2 __m128i dw_tail_load(const uint8_t *x, int32_t C, const dw_tail_consts *t) {
-  return _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(x + C - 16)), t->down);
-}
-
-INLINE AVX2 void dw_tail_wide(const ecnn_q8_packed *pk, const uint8_t *const *x,
-                              const int32_t tp, int32_t full, int32_t C,
-                              const dw_tail_consts *t, const out_consts *k, uint8_t *o,
-                              bool left, bool u8) {
-  const int16_t *w = pk->w + (size_t)full * tp * 2;
-  __m128i r;
-  if (C - full <= 8) {
-    __m256i acc = t->bias8;
-    _Pragma("GCC unroll 13") for (int32_t i = 0; i < tp; i++, w += 32) {
-      const __m128i ab = dw_tail_load(x[2 * i], C, t), bb = dw_tail_load(x[2 * i + 1], C, t);
-      const __m128i a = u8 ? _mm_cvtepu8_epi16(ab) : _mm_cvtepi8_epi16(ab);
-      const __m128i b = u8 ? _mm_cvtepu8_epi16(bb) : _mm_cvtepi8_epi16(bb);
-      const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi16(a, b)),
-                                                _mm_unpackhi_epi16(a, b), 1);
-      const __m256i wv =
-          _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128((const __m128i *)w)),
-                                  _mm_load_si128((const __m128i *)(w + 16)), 1);
-      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(v, wv));
+/* The 16-channel blocks [c0, c1) of a tile of NP (1 or 2, a literal) output pixels, stored
+ * at o0 and o1, their packed blocks from w on. One pointer walks the packed blocks (weights,
+ * then bias and constants); per block and tap pair the two weight vectors serve both pixels
+ * (with literal geometry at stride 1 so do the inputs the pixels share: the compiler sees the
+ * same addresses), the pixels' accumulators are independent chains that interleave, and both
+ * pixels' 32 bytes leave through one vpacksswb. */
+INLINE AVX2 void dw_tile(const int16_t *w, const uint8_t *const *src, const dw_geom g,
+                         const int32_t NP, const int32_t tp, int32_t c0, int32_t c1,
+                         const out_consts *k, uint8_t *o0, uint8_t *o1, bool left, bool u8) {
+  for (int32_t c = c0; c < c1; c += 16) {
+    const int16_t *q = w + tp * 32; /* the block's constants */
+    __m256i lo[2], hi[2];
+    lo[0] = lo[1] = dw_rq_at(q, 0, 0);
+    hi[0] = hi[1] = dw_rq_at(q, 0, 1);
+    _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++) {
+      const __m256i wl = _mm256_load_si256((const __m256i *)(w + t * 32));
+      const __m256i wh = _mm256_load_si256((const __m256i *)(w + t * 32 + 16));
+      _Pragma("GCC unroll 2") for (int32_t px = 0; px < NP; px++) {
+        const __m256i x0 = dw_widen(dw_tap(src, g, 2 * t, px) + c, u8);
+        const __m256i x1 = dw_widen(dw_tap(src, g, 2 * t + 1, px) + c, u8);
+        lo[px] = _mm256_add_epi32(lo[px], _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), wl));
+        hi[px] = _mm256_add_epi32(hi[px], _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), wh));
+      }
     }
-    r = pack8(ecnn_q8_requant8_avx2(acc, &t->rq8, left), k);
-  } else {
-    __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + full));
-    __m256i hi = _mm256_loadu_si256((const __m256i *)(pk->bias + full + 8));
-    _Pragma("GCC unroll 13") for (int32_t i = 0; i < tp; i++, w += 32) {
-      const __m128i ab = dw_tail_load(x[2 * i], C, t), bb = dw_tail_load(x[2 * i + 1], C, t);
-      const __m256i a = u8 ? _mm256_cvtepu8_epi16(ab) : _mm256_cvtepi8_epi16(ab);
-      const __m256i b = u8 ? _mm256_cvtepu8_epi16(bb) : _mm256_cvtepi8_epi16(bb);
-      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
-                                                  _mm256_load_si256((const __m256i *)w)));
-      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b),
-                                                  _mm256_load_si256((const __m256i *)(w + 16))));
+    w += dw_block_elems((size_t)tp);
+    /* lo holds channels 0-3, 8-11, hi 4-7, 12-15: vpackssdw puts them in order */
+    if (NP == 1) {
+      const ecnn_q8_rq_avx2 rl = dw_rq(q, 0), rh = dw_rq(q, 1);
+      const __m256i s = _mm256_packs_epi32(ecnn_q8_requant8_avx2(lo[0], &rl, left),
+                                           ecnn_q8_requant8_avx2(hi[0], &rh, left));
+      _mm_storeu_si128((__m128i *)(o0 + c), finish16(s, k));
+      continue;
     }
-    r = dw_finish(lo, hi, pk, (size_t)full, k, left);
+    const ecnn_q8_rq_avx2 rl = dw_rq(q, 0);
+    const __m256i l0 = ecnn_q8_requant8_avx2(lo[0], &rl, left);
+    const __m256i l1 = ecnn_q8_requant8_avx2(lo[1], &rl, left);
+    const ecnn_q8_rq_avx2 rh = dw_rq(q, 1);
+    const __m256i s0 = _mm256_adds_epi16(
+        _mm256_packs_epi32(l0, ecnn_q8_requant8_avx2(hi[0], &rh, left)), k->zp);
+    const __m256i s1 = _mm256_adds_epi16(
+        _mm256_packs_epi32(l1, ecnn_q8_requant8_avx2(hi[1], &rh, left)), k->zp);
+    /* [pixel 0 channels 0-7, pixel 1 0-7 | pixel 0 8-15, pixel 1 8-15] */
+    const __m256i lo8 = _mm256_broadcastsi128_si256(k->lo);
+    const __m256i hi8 = _mm256_broadcastsi128_si256(k->hi);
+    __m256i v = u8 ? _mm256_min_epu8(_mm256_max_epu8(_mm256_packus_epi16(s0, s1), lo8), hi8)
+                   : _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(s0, s1), lo8), hi8);
+    v = _mm256_permute4x64_epi64(v, 0xD8);
+    _mm_storeu_si128((__m128i *)(o0 + c), _mm256_castsi256_si128(v));
+    _mm_storeu_si128((__m128i *)(o1 + c), _mm256_extracti128_si256(v, 1));
   }
-  _mm_storeu_si128((__m128i *)(o + C - 16), _mm_shuffle_epi8(r, t->up));
 }
 
-/* Output rows [row0, row1) with tp tap pairs (a literal for 3x3 and 5x5). */
-INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
-                         const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
-                         const int32_t tp, bool left, bool u8) {
-  const int32_t H = p->in_h, W = p->in_w, C = p->in_c, KH = p->kernel_h, KW = p->kernel_w;
-  const int32_t taps = KH * KW, full = C / 16 * 16;
-  const size_t image = (size_t)H * W * C;
+/* The last 8 channels (C > 16) of a tile of NP pixels (1: pixel 0 twice), both pixels in one
+ * set of vectors: each tap's 8 bytes of pixel 0 in the low 128-bit lane, of pixel 1 in the
+ * high one, so lo holds channels 0-3 of the 8 of each pixel and hi 4-7 (the half block's
+ * weights broadcast to both lanes, its constants packed so); vpackssdw leaves each pixel's 8
+ * in order in its lane. */
+INLINE AVX2 void dw_half(const int16_t *w, const uint8_t *const *src, const dw_geom g,
+                         const int32_t NP, const int32_t tp, int32_t C, const out_consts *k,
+                         uint8_t *o0, uint8_t *o1, bool left, bool u8) {
+  const int16_t *q = w + tp * 32;
+  __m256i lo = dw_rq_at(q, 0, 0), hi = dw_rq_at(q, 0, 1);
+  _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++) {
+    const __m128i *wt = (const __m128i *)(w + t * 32);
+    const __m256i wl = _mm256_broadcastsi128_si256(_mm_load_si128(wt));
+    const __m256i wh = _mm256_broadcastsi128_si256(_mm_load_si128(wt + 1));
+    __m128i b[2];
+    _Pragma("GCC unroll 2") for (int32_t i = 0; i < 2; i++) {
+      const uint8_t *a0 = dw_tap(src, g, 2 * t + i, 0) + C - 8;
+      const uint8_t *a1 = dw_tap(src, g, 2 * t + i, NP - 1) + C - 8;
+      b[i] = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)a0),
+                                _mm_loadl_epi64((const __m128i *)a1));
+    }
+    const __m256i x0 = u8 ? _mm256_cvtepu8_epi16(b[0]) : _mm256_cvtepi8_epi16(b[0]);
+    const __m256i x1 = u8 ? _mm256_cvtepu8_epi16(b[1]) : _mm256_cvtepi8_epi16(b[1]);
+    lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), wl));
+    hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), wh));
+  }
+  const ecnn_q8_rq_avx2 rl = dw_rq(q, 0), rh = dw_rq(q, 1);
+  const __m256i s = _mm256_adds_epi16(_mm256_packs_epi32(ecnn_q8_requant8_avx2(lo, &rl, left),
+                                                         ecnn_q8_requant8_avx2(hi, &rh, left)),
+                                      k->zp);
+  const __m256i lo8 = _mm256_broadcastsi128_si256(k->lo);
+  const __m256i hi8 = _mm256_broadcastsi128_si256(k->hi);
+  const __m256i v = u8 ? _mm256_min_epu8(_mm256_max_epu8(_mm256_packus_epi16(s, s), lo8), hi8)
+                       : _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(s, s), lo8), hi8);
+  _mm_storel_epi64((__m128i *)(o0 + C - 8), _mm256_castsi256_si128(v));
+  if (NP == 2) _mm_storel_epi64((__m128i *)(o1 + C - 8), _mm256_extracti128_si256(v, 1));
+}
+
+/* All the channels of a tile of NP pixels: the full blocks, then, for C > 16 not a multiple
+ * of 16, the last 16 channels as one more block, or the last 8 as a half block where they
+ * suffice (packed after the others: the channels they share with the last full block come
+ * out the same again), or for C < 16 dw_tail. */
+INLINE AVX2 void dw_tile_all(const ecnn_q8_packed *pk, const uint8_t *const *src,
+                             const dw_geom g, const int32_t NP, const int32_t tp, int32_t full,
+                             int32_t C, const uint8_t *end, const out_consts *k, uint8_t *o0,
+                             uint8_t *o1, bool left, bool u8) {
+  dw_tile(pk->w, src, g, NP, tp, 0, full, k, o0, o1, left, u8);
+  if (full == C) return;
+  if (C > 16 && C - full <= 8) {
+    dw_half(pk->w + (size_t)(full / 16 + 1) * dw_block_elems((size_t)tp), src, g, NP, tp, C, k,
+            o0, o1, left, u8);
+    return;
+  }
+  if (C > 16) {
+    const int16_t *w = pk->w + (size_t)(full / 16 + 1) * dw_block_elems((size_t)tp);
+    dw_tile(w, src, g, NP, tp, C - 16, C, k, o0, o1, left, u8);
+    return;
+  }
+  dw_tail(pk, src, g, 0, tp, 0, C, end, k, o0, left, u8);
+  if (NP == 2) dw_tail(pk, src, g, 1, tp, 0, C, end, k, o1, left, u8);
+}
+
+/* The tap pointers of the output pixel whose kernel starts at input (iy0, ix0) of img, at x
+ * (the in_zp row for the padded taps). */
+INLINE void dw_fill(const uint8_t **x, const ecnn_q8_conv_params *p, const uint8_t *img,
+                    const uint8_t *zrow, int32_t iy0, int32_t ix0, const int32_t KH,
+                    const int32_t KW) {
+  for (int32_t t = 0; t < KH * KW; t++) {
+    const int64_t iy = iy0 + (int64_t)(t / KW) * p->dilation_h;
+    const int64_t ix = ix0 + (int64_t)(t % KW) * p->dilation_w;
+    x[t] = iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w
+               ? zrow
+               : img + ((size_t)iy * p->in_w + (size_t)ix) * p->in_c;
+  }
+}
+
+/* Output rows [row0, row1) of a KS x KS kernel (3 or 5, a literal), stride_w S and
+ * dilation_w DIL (literals where known). Per row, the output pixels whose taps lie inside the
+ * input row (no left or right padding) go in pairs (an odd one alone) on the rows path:
+ * KS row pointers per tile, each a padded row's the in_zp row, which holds enough pixels for
+ * (KS - 1) * DIL + S + 1 <= DW_ZP_PIXELS; the row's first and last pixels (and every pixel
+ * of a row whose padding does not fit the in_zp row) in pairs with per-pixel tap pointers. */
+INLINE AVX2 void dw_rows_k(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                           const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
+                           const int32_t KS, const int32_t S, const int32_t DIL, bool left,
+                           bool u8) {
+  const int32_t H = p->in_h, W = p->in_w, C = p->in_c, OW = p->out_w;
+  const int32_t taps = KS * KS, tp = (taps + 1) / 2, full = C / 16 * 16;
+  const size_t image = (size_t)H * W * C, rowb = (size_t)W * C;
   const uint8_t *end = in8 + (size_t)p->batch * image;
   const uint8_t *zrow = (const uint8_t *)pk->zp_row;
   out_consts k = make_out_consts(p);
   k.u8 = u8;
-  ptrdiff_t off[DW_MAX_TAPS + 1];
-  for (int32_t t = 0; t < taps; t++)
-    off[t] = ((ptrdiff_t)(t / KW) * p->dilation_h * W + (ptrdiff_t)(t % KW) * p->dilation_w) * C;
-  if (taps & 1) off[taps] = off[taps - 1];
-  const uint8_t *x[DW_MAX_TAPS + 1];
-  const bool wide_tail = full < C && C >= 16;
-  const dw_tail_consts tc = dw_tail_setup(pk, wide_tail ? full : 0, wide_tail ? C : 16);
+  const dw_geom by_rows = {KS, KS, taps, S, DIL, (size_t)C, true};
+  const dw_geom by_taps = {KS, KS, taps, S, DIL, (size_t)C, false};
+  const bool zfit = (KS - 1) * DIL + S + 1 <= DW_ZP_PIXELS;
+  /* output pixels [xl, xr) have every tap inside the input row */
+  const int32_t last = W - 1 - (KS - 1) * DIL + p->pad_left;
+  int32_t xl = (p->pad_left + S - 1) / S, xr = last >= 0 ? last / S + 1 : 0;
+  xr = xr < OW ? xr : OW;
+  xl = xl < xr ? xl : xr;
+  const uint8_t *x[2 * (DW_MAX_TAPS + 1)];
   for (int32_t r = row0; r < row1; r++) {
     const size_t b = (size_t)(r / p->out_h);
     const int32_t oy = r % p->out_h, iy0 = oy * p->stride_h - p->pad_top;
-    const bool rows_in = iy0 >= 0 && iy0 + (KH - 1) * p->dilation_h < H;
     const uint8_t *img = in8 + b * image;
+    uint8_t *orow = out + (size_t)r * OW * C;
+    const uint8_t *rp[5]; /* the kernel rows' input rows, NULL where padded */
+    bool padded = false;
+    for (int32_t ky = 0; ky < KS; ky++) {
+      const int32_t iy = iy0 + ky * p->dilation_h;
+      rp[ky] = iy >= 0 && iy < H ? img + (size_t)iy * rowb : NULL;
+      padded |= rp[ky] == NULL;
+    }
+    const int32_t il = padded && !zfit ? 0 : xl, ir = padded && !zfit ? 0 : xr;
+    for (int32_t ox = il; ox < ir; ox += 2) {
+      const size_t ix0 = (size_t)(ox * S - p->pad_left);
+      const uint8_t *rr[5];
+      for (int32_t ky = 0; ky < KS; ky++) rr[ky] = rp[ky] ? rp[ky] + ix0 * C : zrow;
+      uint8_t *o = orow + (size_t)ox * C;
+      if (ox + 1 < ir)
+        dw_tile_all(pk, rr, by_rows, 2, tp, full, C, end, &k, o, o + C, left, u8);
+      else
+        dw_tile_all(pk, rr, by_rows, 1, tp, full, C, end, &k, o, o, left, u8);
+    }
+    int32_t pend = -1; /* an edge pixel waiting for its partner */
+    for (int32_t ox = 0; ox < OW; ox++) {
+      if (ox == il) ox = ir;
+      if (ox >= OW) break;
+      dw_fill(x + (pend < 0 ? 0 : DW_MAX_TAPS + 1), p, img, zrow, iy0, ox * S - p->pad_left, KS,
+              KS);
+      if (pend < 0) {
+        pend = ox;
+        continue;
+      }
+      dw_tile_all(pk, x, by_taps, 2, tp, full, C, end, &k, orow + (size_t)pend * C,
+                  orow + (size_t)ox * C, left, u8);
+      pend = -1;
+    }
+    if (pend >= 0)
+      dw_tile_all(pk, x, by_taps, 1, tp, full, C, end, &k, orow + (size_t)pend * C,
+                  orow + (size_t)pend * C, left, u8);
+  }
+}
+
+/* Output rows [row0, row1) of a kernel of any other size (tp tap pairs): per output pixel
+ * its tap pointers (the in_zp row for padded taps). */
+INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
+                         const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
+                         const int32_t tp, bool left, bool u8) {
+  const int32_t C = p->in_c, KH = p->kernel_h, KW = p->kernel_w, full = C / 16 * 16;
+  const size_t image = (size_t)p->in_h * p->in_w * C;
+  const uint8_t *end = in8 + (size_t)p->batch * image;
+  const uint8_t *zrow = (const uint8_t *)pk->zp_row;
+  out_consts k = make_out_consts(p);
+  k.u8 = u8;
+  const dw_geom g = {KH, KW, KH * KW, p->stride_w, p->dilation_w, (size_t)C, false};
+  const uint8_t *x[DW_MAX_TAPS + 1];
+  for (int32_t r = row0; r < row1; r++) {
+    const size_t b = (size_t)(r / p->out_h);
+    const int32_t iy0 = r % p->out_h * p->stride_h - p->pad_top;
     uint8_t *orow = out + (size_t)r * p->out_w * C;
     for (int32_t ox = 0; ox < p->out_w; ox++) {
-      const int32_t ix0 = ox * p->stride_w - p->pad_left;
-      if (rows_in && ix0 >= 0 && ix0 + (KW - 1) * p->dilation_w < W) {
-        const uint8_t *base = img + ((size_t)iy0 * W + (size_t)ix0) * C;
-        uint8_t *o = orow + (size_t)ox * C;
-        if (wide_tail) { /* first: the full blocks' stores then overwrite its spill */
-          for (int32_t t = 0; t <= taps; t++) x[t] = base + off[t];
-          dw_tail_wide(pk, x, tp, full, C, &tc, &k, o, left, u8);
-        }
-        dw_blocks_in(pk, base, off, tp, full, &k, o, left, u8);
-        if (full < C && !wide_tail) {
-          for (int32_t t = 0; t <= taps; t++) x[t] = base + off[t];
-          dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
-        }
-        continue;
-      } else {
-        for (int32_t t = 0; t < taps; t++) {
-          const int64_t iy = iy0 + (int64_t)(t / KW) * p->dilation_h;
-          const int64_t ix = ix0 + (int64_t)(t % KW) * p->dilation_w;
-          x[t] = iy < 0 || iy >= H || ix < 0 || ix >= W ? zrow
-                                                         : img + ((size_t)iy * W + (size_t)ix) * C;
-        }
-      }
-      if (taps & 1) x[taps] = x[taps - 1]; /* the last pair's second tap has zero weights */
+      dw_fill(x, p, in8 + b * image, zrow, iy0, ox * p->stride_w - p->pad_left, KH, KW);
       uint8_t *o = orow + (size_t)ox * C;
-      if (wide_tail) dw_tail_wide(pk, x, tp, full, C, &tc, &k, o, left, u8);
-      dw_blocks(pk, x, tp, full, &k, o, left, u8);
-      if (full < C && !wide_tail) dw_tail(pk, x, tp, full, C, end, &k, o, left, u8);
+      dw_tile_all(pk, x, g, 1, tp, full, C, end, &k, o, o, left, u8);
     }
   }
 }
 
 AVX2 void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                                  const void *in, void *out, int32_t row0, int32_t row1) {
-  const int32_t tp = pk->kp / 2;
-  const bool left = pk->left;
-#define DW_CASE(TP, LEFT, U8)                                                                  \
-  if (tp == TP && left == LEFT && p->u8 == U8) {                                               \
-    dw_rows(p, pk, in, out, row0, row1, TP, LEFT, U8);                                         \
+  const int32_t tp = pk->kp / 2, ks = p->kernel_h == p->kernel_w ? p->kernel_h : 0;
+  const bool left = pk->left, plain = !left && !p->u8 && p->dilation_w == 1;
+  /* 3x3 and 5x5, int8, no left shifts, strides 1 and 2: the common cases, all literal */
+#define DW_CASE(KS, S)                                                                         \
+  if (ks == KS && plain && p->stride_w == S) {                                                 \
+    dw_rows_k(p, pk, in, out, row0, row1, KS, S, 1, false, false);                             \
     return;                                                                                    \
   }
-  DW_CASE(5, false, false) /* 3x3, int8, no left shifts: the common case */
-  DW_CASE(13, false, false) /* 5x5 */
+  DW_CASE(3, 1)
+  DW_CASE(3, 2)
+  DW_CASE(5, 1)
+  DW_CASE(5, 2)
 #undef DW_CASE
+  if (ks == 3) {
+    dw_rows_k(p, pk, in, out, row0, row1, 3, p->stride_w, p->dilation_w, left, p->u8);
+    return;
+  }
+  if (ks == 5) {
+    dw_rows_k(p, pk, in, out, row0, row1, 5, p->stride_w, p->dilation_w, left, p->u8);
+    return;
+  }
   dw_rows(p, pk, in, out, row0, row1, tp, left, p->u8);
 }
 

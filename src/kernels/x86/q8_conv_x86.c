@@ -368,7 +368,28 @@ INLINE AVX2 void im2col(const ecnn_q8_conv_params *p, const uint8_t *in, int64_t
     const uint8_t *img = in + b * image;
     const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
     const bool cols_in = p->dilation_w == 1 && ix0 >= 0 && ix0 + KW - 1 < W;
-    for (int32_t ky = 0; ky < KH; ky++) {
+    if (cols_in && room && seg <= 16) {
+      /* a row piece of at most 16 inputs (the first layers: 3 channels x 3 or 5): one
+       * 16-byte load, widened, one store (room takes the spill), without widen's loops */
+      const __m256i zero = _mm256_setzero_si256();
+      for (int32_t ky = 0; ky < KH; ky++) {
+        int16_t *dst = row + (size_t)ky * seg;
+        const int64_t iy = iy0 + (int64_t)ky * p->dilation_h;
+        if (iy < 0 || iy >= H) {
+          _mm256_storeu_si256((__m256i *)dst, zero);
+          continue;
+        }
+        const uint8_t *src = img + (size_t)iy * W * C + (size_t)ix0 * C;
+        if ((size_t)(end - src) >= 16) {
+          const __m128i v = _mm_loadu_si128((const __m128i *)src);
+          _mm256_storeu_si256((__m256i *)dst, _mm256_sub_epi16(u8 ? _mm256_cvtepu8_epi16(v)
+                                                                   : _mm256_cvtepi8_epi16(v),
+                                                                zp));
+        } else {
+          widen(dst, src, seg, end, zp, u8, room);
+        }
+      }
+    } else for (int32_t ky = 0; ky < KH; ky++) {
       int16_t *dst = row + (size_t)ky * seg;
       const int64_t iy = iy0 + (int64_t)ky * p->dilation_h;
       if (iy < 0 || iy >= H) {

@@ -42,20 +42,6 @@ static bool have_avx2(void) {
   return false;
 }
 
-/* Geometry like the ops make it (SAME: TFLite padding; VALID: none). */
-static ecnn_q8_conv_params geometry(int32_t batch, int32_t h, int32_t w, int32_t ic, int32_t oc,
-                                    int32_t k, int32_t s, int32_t d, bool same) {
-  ecnn_q8_conv_params p;
-  memset(&p, 0, sizeof p);
-  p.batch = batch, p.in_h = h, p.in_w = w, p.in_c = ic, p.out_c = oc;
-  p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s, p.dilation_h = p.dilation_w = d;
-  p.groups = 1, p.depth_multiplier = 1;
-  const ecnn_padding pad = same ? ECNN_PADDING_SAME : ECNN_PADDING_VALID;
-  p.out_h = ecnn_conv_out_size(h, k, s, d, pad, &p.pad_top);
-  p.out_w = ecnn_conv_out_size(w, k, s, d, pad, &p.pad_left);
-  return p;
-}
-
 /* Quantization of variant v: zero points, dtypes and the clamp. */
 static void quantization(ecnn_q8_conv_params *p, int v) {
   static const int32_t zps[] = {-128, 0, 127, -5};
@@ -70,11 +56,6 @@ static void quantization(ecnn_q8_conv_params *p, int v) {
   if (v % 3 == 2) p->out_min = lo + 40, p->out_max = hi - 50;       /* a RELU6-like clamp */
 }
 
-
-
-
-
-
 START_TEST(test_conv_q8_vs_scalar) {
   if (!have_avx2()) return;
   static const int32_t ocs[] = {1, 7, 8, 9, 15, 16, 17, 24, 33, 48};
@@ -85,13 +66,10 @@ START_TEST(test_conv_q8_vs_scalar) {
   for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
     for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
       for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
-        for (int cfg = 0; cfg < 7; cfg++) {
-          /* 1x1; 1x1 stride 2; 3x3 SAME; 3x3 VALID; 3x3 stride 2; 3x3 dilation 2; 5x5 stride 2 */
-          const int32_t k = cfg < 2 ? 1 : cfg == 6 ? 5 : 3;
-          const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1, d = cfg == 5 ? 2 : 1;
+        for (int cfg = 0; cfg < TU_Q8_CONV_CONFIGS; cfg++) {
           const int32_t batch = 1 + (int32_t)(c & 1); /* two images: tiles cross into the next */
-          ecnn_q8_conv_params p =
-              geometry(batch, widths[c] + 2, widths[c], ics[b], ocs[a], k, s, d, cfg != 3);
+          ecnn_q8_conv_params p = tu_q8_conv_case(cfg, batch, widths[c], ics[b], ocs[a]);
+          const int32_t k = p.kernel_h;
           if (p.out_h < 1 || p.out_w < 1) continue;
           quantization(&p, variant++);
           const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
@@ -166,8 +144,9 @@ START_TEST(test_dwconv_q8_vs_scalar) {
         const int32_t d = cfg == 3 || cfg == 8 ? 2 : 1;
         const int32_t k = cfg == 9 ? 7 : cfg >= 5 ? 5 : 3, w0 = widths[wi];
         const int32_t batch = 1 + (int32_t)(wi & 1);
-        ecnn_q8_conv_params p = geometry(batch, w0 + 1 + (cfg == 4), w0, cs[a], cs[a], k, s, d,
-                                         cfg != 2 && cfg != 7);
+        ecnn_q8_conv_params p =
+            tu_q8_conv_geometry(batch, w0 + 1 + (cfg == 4), w0, cs[a], cs[a], k, s, d,
+                                cfg != 2 && cfg != 7);
         if (p.out_h < 1 || p.out_w < 1) continue;
         quantization(&p, variant++);
         /* every other configuration without left shifts: the kernels' variant for them (with
@@ -230,7 +209,7 @@ START_TEST(test_requant_edges) {
   for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
     for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++)
       for (int zv = 0; zv < 3; zv++) {
-        ecnn_q8_conv_params p = geometry(1, 16, 16, 1, oc, 1, 1, 1, true);
+        ecnn_q8_conv_params p = tu_q8_conv_geometry(1, 16, 16, 1, oc, 1, 1, 1, true);
         p.out_zp = zv == 0 ? -128 : zv == 1 ? 0 : 127;
         p.out_min = -128, p.out_max = 127;
         uint8_t in[256], w[64], ref[256 * 64], got[256 * 64];

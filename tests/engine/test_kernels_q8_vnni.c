@@ -24,6 +24,7 @@
 #include "kernels/isa.h"
 #include "kernels/q8_conv.h"
 #include "ops/ops.h"
+#include "test_util.h"
 #include "../q8_test_data.h"
 
 /* The emulated build of q8_conv_vnni.c (the same functions with the suffix _emu). */
@@ -76,20 +77,6 @@ static int n_impls(void) {
                                            : "no AVX-512 VNNI: the emulated kernel only");
   }
   return n;
-}
-
-/* Geometry like the ops make it (SAME: TFLite padding; VALID: none). */
-static ecnn_q8_conv_params geometry(int32_t batch, int32_t h, int32_t w, int32_t ic, int32_t oc,
-                                    int32_t k, int32_t s, int32_t d, bool same) {
-  ecnn_q8_conv_params p;
-  memset(&p, 0, sizeof p);
-  p.batch = batch, p.in_h = h, p.in_w = w, p.in_c = ic, p.out_c = oc;
-  p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s, p.dilation_h = p.dilation_w = d;
-  p.groups = 1, p.depth_multiplier = 1;
-  const ecnn_padding pad = same ? ECNN_PADDING_SAME : ECNN_PADDING_VALID;
-  p.out_h = ecnn_conv_out_size(h, k, s, d, pad, &p.pad_top);
-  p.out_w = ecnn_conv_out_size(w, k, s, d, pad, &p.pad_left);
-  return p;
 }
 
 /* Quantization of variant v: int8 weights with zero point 0 (what the kernel takes), int8 or
@@ -206,13 +193,9 @@ START_TEST(test_conv_vnni_vs_scalar) {
   for (size_t a = 0; a < sizeof ocs / sizeof *ocs; a++)
     for (size_t b = 0; b < sizeof ics / sizeof *ics; b++)
       for (size_t c = 0; c < sizeof widths / sizeof *widths; c++)
-        for (int cfg = 0; cfg < 7; cfg++) {
-          /* 1x1; 1x1 stride 2; 3x3 SAME; 3x3 VALID; 3x3 stride 2; 3x3 dilation 2; 5x5 stride 2 */
-          const int32_t k = cfg < 2 ? 1 : cfg == 6 ? 5 : 3;
-          const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1, d = cfg == 5 ? 2 : 1;
+        for (int cfg = 0; cfg < TU_Q8_CONV_CONFIGS; cfg++) {
           const int32_t batch = 1 + (int32_t)(c & 1); /* two images: tiles cross into the next */
-          ecnn_q8_conv_params p =
-              geometry(batch, widths[c] + 2, widths[c], ics[b], ocs[a], k, s, d, cfg != 3);
+          ecnn_q8_conv_params p = tu_q8_conv_case(cfg, batch, widths[c], ics[b], ocs[a]);
           if (p.out_h < 1 || p.out_w < 1) continue;
           quantization(&p, variant++);
           runs += check_conv(&p, variant % 2, "sweep");
@@ -229,16 +212,16 @@ START_TEST(test_conv_vnni_layers) {
   rng_state = 12;
   int runs = 0;
   for (int u8 = 0; u8 < 2; u8++) {
-    ecnn_q8_conv_params p = geometry(1, 6, 7, 256, 40, 3, 1, 1, true);
+    ecnn_q8_conv_params p = tu_q8_conv_geometry(1, 6, 7, 256, 40, 3, 1, 1, true);
     quantization(&p, u8 ? 5 : 0);
     runs += check_conv(&p, u8, "deep 3x3");
-    p = geometry(1, 33, 31, 3, 32, 3, 2, 1, true);
+    p = tu_q8_conv_geometry(1, 33, 31, 3, 32, 3, 2, 1, true);
     quantization(&p, u8 ? 2 : 3);
     runs += check_conv(&p, 0, "first layer");
-    p = geometry(2, 15, 14, 72, 24, 1, 1, 1, true);
+    p = tu_q8_conv_geometry(2, 15, 14, 72, 24, 1, 1, 1, true);
     quantization(&p, u8 ? 8 : 4);
     runs += check_conv(&p, !u8, "pointwise");
-    p = geometry(1, 16, 17, 70, 17, 1, 1, 1, true);
+    p = tu_q8_conv_geometry(1, 16, 17, 70, 17, 1, 1, 1, true);
     quantization(&p, u8 ? 11 : 1);
     runs += check_conv(&p, 1, "pointwise, 70 channels");
   }
@@ -264,7 +247,7 @@ START_TEST(test_requant_edges) {
     for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
       for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++)
         for (int zv = 0; zv < 4; zv++) {
-          ecnn_q8_conv_params p = geometry(1, 16, 16, 1, oc, 1, 1, 1, true);
+          ecnn_q8_conv_params p = tu_q8_conv_geometry(1, 16, 16, 1, oc, 1, 1, 1, true);
           p.u8 = zv == 3;
           p.in_zp = p.u8 ? 131 : zv == 1 ? 0 : -128;
           p.out_zp = zv == 0 ? -128 : zv == 1 ? 0 : zv == 2 ? 127 : 200;
@@ -303,7 +286,7 @@ END_TEST
 START_TEST(test_vnni_declines) {
   for (int i = 0; i < 2; i++) { /* (packing is plain C: the native build runs anywhere) */
     const impl *im = &impls[i];
-    ecnn_q8_conv_params p = geometry(1, 8, 8, 16, 16, 3, 1, 1, true);
+    ecnn_q8_conv_params p = tu_q8_conv_geometry(1, 8, 8, 16, 16, 3, 1, 1, true);
     quantization(&p, 0);
     ck_assert(im->packed_bytes(&p) > 0);
     p.u8 = true;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "edgecnn.h"
+#include "ops/ops.h"
 
 uint8_t *tu_read_file(const char *path, size_t *size) {
   FILE *f = fopen(path, "rb");
@@ -115,4 +116,24 @@ uint8_t *tu_quantize_on_photos(const uint8_t *model, size_t size, int32_t input_
   if (ok && ecnn_quantizer_write(q, NULL, &file, out_size, NULL) != ECNN_STATUS_OK) file = NULL;
   ecnn_quantizer_free(q);
   return file;
+}
+
+ecnn_q8_conv_params tu_q8_conv_geometry(int32_t batch, int32_t h, int32_t w, int32_t ic,
+                                        int32_t oc, int32_t k, int32_t s, int32_t d, bool same) {
+  ecnn_q8_conv_params p;
+  memset(&p, 0, sizeof p);
+  p.batch = batch, p.in_h = h, p.in_w = w, p.in_c = ic, p.out_c = oc;
+  p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s, p.dilation_h = p.dilation_w = d;
+  p.groups = 1, p.depth_multiplier = 1;
+  const ecnn_padding pad = same ? ECNN_PADDING_SAME : ECNN_PADDING_VALID;
+  p.out_h = ecnn_conv_out_size(h, k, s, d, pad, &p.pad_top);
+  p.out_w = ecnn_conv_out_size(w, k, s, d, pad, &p.pad_left);
+  return p;
+}
+
+ecnn_q8_conv_params tu_q8_conv_case(int32_t cfg, int32_t batch, int32_t width, int32_t ic,
+                                    int32_t oc) {
+  const int32_t k = cfg < 2 ? 1 : cfg == 6 ? 5 : 3;
+  const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1, d = cfg == 5 ? 2 : 1;
+  return tu_q8_conv_geometry(batch, width + 2, width, ic, oc, k, s, d, cfg != 3);
 }

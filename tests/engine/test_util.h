@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/q8_conv.h"
+
 /* Reads a whole file into a malloc'd buffer (NUL-terminated beyond size); NULL on failure. */
 uint8_t *tu_read_file(const char *path, size_t *size);
 /* Writes a whole file; 0 on success. */
@@ -30,6 +32,18 @@ float *tu_photo_f32(const char *name, int32_t size);
  * when something fails (ecnn_last_error says what). */
 uint8_t *tu_quantize_on_photos(const uint8_t *model, size_t size, int32_t input_size,
                                size_t *out_size);
+
+/* An int8 convolution's geometry as the ops make it (groups 1, depth multiplier 1; SAME:
+ * TFLite's padding, else VALID: none); zero points and clamp left 0 for the caller. */
+ecnn_q8_conv_params tu_q8_conv_geometry(int32_t batch, int32_t h, int32_t w, int32_t ic,
+                                        int32_t oc, int32_t k, int32_t s, int32_t d, bool same);
+
+/* The int8 conv kernel tests' sweep: configuration cfg (0-6: 1x1; 1x1 stride 2; 3x3 SAME;
+ * 3x3 VALID; 3x3 stride 2; 3x3 dilation 2; 5x5 stride 2) over `batch` images of width x
+ * (width + 2) pixels. */
+enum { TU_Q8_CONV_CONFIGS = 7 };
+ecnn_q8_conv_params tu_q8_conv_case(int32_t cfg, int32_t batch, int32_t width, int32_t ic,
+                                    int32_t oc);
 
 /* max |a - b| over n floats. */
 float tu_max_abs_diff(const float *a, const float *b, size_t n);

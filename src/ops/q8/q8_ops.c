@@ -8,8 +8,13 @@
  * node->priv (one malloc'd block). CONV_2D and DEPTHWISE_CONV_2D run the kernels of
  * src/kernels/q8_conv.h: the AVX2 ones (x86-64; CONV_2D with AVX-512 VNNI instead when the CPU
  * has it and the weights are int8 with zero point 0) or the NEON ones (ARM64; CONV_2D with sdot
- * when the CPU has it) on weights packed into that block at prepare (when the CPU has the ISA
- * and the node qualifies), else their scalar twins; all over the session's threads.
+ * when the CPU has it) on packed weights (when the CPU has the ISA and the node qualifies),
+ * else their scalar twins; all over the session's threads. The packing: DEPTHWISE (and NEON
+ * CONV_2D) into that block at prepare; x86 CONV_2D once the model is final
+ * (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights tensor in place of the
+ * file's layout when no other node reads it. Same-shape ADD / SUB and QUANTIZE have AVX2 and
+ * NEON kernels (q8_eltwise.h), MAX_POOL_2D with its windows inside the input and channel-only
+ * PAD AVX2 ones (q8_pool.h).
  */
 #include <math.h>
 #include <stdlib.h>

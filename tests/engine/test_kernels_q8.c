@@ -214,12 +214,7 @@ START_TEST(test_requant_edges) {
         p.out_min = -128, p.out_max = 127;
         uint8_t in[256], w[64], ref[256 * 64], got[256 * 64];
         int32_t mult[64], shift[64];
-        for (int32_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
-        for (int32_t c = 0; c < oc; c++) {
-          w[c] = c % 3 == 2 ? (uint8_t)(int8_t)-1 : 1;
-          mult[c] = mults[m];
-          shift[c] = shifts[s] + (c % 4 == 3 && shifts[s] < 0 ? 1 : 0);
-        }
+        tu_q8_requant_edge_case(oc, mults[m], shifts[s], in, w, mult, shift);
         ecnn_q8_conv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 256, 0, oc);
         void *block = packed_alloc(ecnn_q8_conv2d_packed_bytes(&p));
         const ecnn_q8_packed *pk = ecnn_q8_conv2d_pack(&p, w, biases, mult, shift, block);

@@ -86,8 +86,8 @@ static void set_channel(ecnn_q8_packed_neon *pk, size_t c, int32_t bias, int32_t
                         int32_t shift) {
   pk->bias[c] = bias;
   pk->mult[c] = mult;
-  pk->lshift[c] = shift > 0 ? (shift > 32 ? 32 : shift) : 0;
-  pk->rshift[c] = shift > 0 ? 0 : (-shift > 31 ? -31 : shift);
+  pk->lshift[c] = ecnn_q8_left_shift(shift);
+  pk->rshift[c] = -ecnn_q8_right_shift(shift); /* vrshlq's negative count */
   if (shift > 0) pk->left = true;
 }
 

@@ -38,7 +38,7 @@ typedef struct rq_consts {
 static rq_consts rq_set(int32_t mult, int32_t shift) {
   rq_consts c;
   c.q = vdupq_n_s32(mult);
-  c.l = vdupq_n_s32(ecnn_q8_lshift_neon(shift));
+  c.l = vdupq_n_s32(ecnn_q8_left_shift(shift));
   c.r = vdupq_n_s32(ecnn_q8_rshift_neon(shift));
   c.left = shift > 0;
   return c;

@@ -26,21 +26,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../../ops/q8/quant.h"
+
 #define ECNN_NEON_INLINE __attribute__((always_inline)) static inline
 
-/* A requantization's shift split as the kernels take it: the left shift max(shift, 0) (at most
- * 32: every nonzero value saturates from there on) and the right shift as a negative count,
- * -min(-shift, 31) when shift < 0, else 0. */
-ECNN_NEON_INLINE int32_t ecnn_q8_lshift_neon(int32_t shift) {
-  return shift > 0 ? (shift > 32 ? 32 : shift) : 0;
-}
+/* A requantization's right shift as vrshlq's negative count (quant.h's ecnn_q8_right_shift,
+ * negated); the left shift is ecnn_q8_left_shift. */
 ECNN_NEON_INLINE int32_t ecnn_q8_rshift_neon(int32_t shift) {
-  return shift > 0 ? 0 : (shift < -31 ? -31 : shift);
+  return -ecnn_q8_right_shift(shift);
 }
 
 /* ecnn_mbqm of 4 lanes, bit for bit (see the file comment): q the Q31 multipliers, l the left
- * shifts, r the right shifts as negative counts (ecnn_q8_lshift_neon / _rshift_neon); `left`
- * false when every l is 0 (the left shift is skipped). */
+ * shifts, r the right shifts as negative counts (ecnn_q8_left_shift / ecnn_q8_rshift_neon);
+ * `left` false when every l is 0 (the left shift is skipped). */
 ECNN_NEON_INLINE int32x4_t ecnn_q8_requant4_neon(int32x4_t x, int32x4_t q, int32x4_t l,
                                                  int32x4_t r, const bool left) {
   if (left) x = vqshlq_s32(x, l);

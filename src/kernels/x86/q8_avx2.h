@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../../ops/q8/quant.h"
+
 #define ECNN_AVX2 __attribute__((target("avx2,fma")))
 #define ECNN_INLINE __attribute__((always_inline)) static inline
 
@@ -51,8 +53,7 @@ ECNN_INLINE ECNN_AVX2 __m256i ecnn_q8_requant8_avx2(__m256i x, const ecnn_q8_rq_
 
 /* The constants of one multiplier for every lane. */
 ECNN_INLINE ECNN_AVX2 ecnn_q8_rq_avx2 ecnn_q8_rq_set1_avx2(int32_t mult, int32_t shift) {
-  const int32_t left = shift > 0 ? (shift > 32 ? 32 : shift) : 0;
-  const int32_t right = shift > 0 ? 0 : (-shift > 31 ? 31 : -shift);
+  const int32_t left = ecnn_q8_left_shift(shift), right = ecnn_q8_right_shift(shift);
   const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
   ecnn_q8_rq_avx2 r;
   r.q = r.q_odd = _mm256_set1_epi32(mult);

@@ -112,10 +112,10 @@ ecnn_q8_packed_vnni *ecnn_q8_conv2d_pack_vnni(const ecnn_q8_conv_params *p, cons
     }
     const int64_t b = (int64_t)(bias ? bias[o] : 0) - zx * sum;
     const int32_t s = shift[o];
-    const int32_t right = s > 0 ? 0 : (-s > 31 ? 31 : -s);
+    const int32_t right = ecnn_q8_right_shift(s);
     pk->bias[o] = (int32_t)(uint32_t)(uint64_t)b; /* modulo 2^32, as the accumulators */
     pk->mult[o] = mult[o];
-    pk->lshift[o] = s > 0 ? (s > 32 ? 32 : s) : 0;
+    pk->lshift[o] = ecnn_q8_left_shift(s);
     pk->rshift[o] = right;
     pk->rmask[o] = (int32_t)(((int64_t)1 << right) - 1);
     pk->rhalf[o] = pk->rmask[o] >> 1;

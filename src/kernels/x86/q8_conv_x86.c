@@ -73,8 +73,7 @@ static size_t layout_bytes(size_t wbytes, size_t cp, size_t zp_bytes) {
 /* Channel `at` of the per-channel arrays gets channel c's requantization. */
 static void set_channel(ecnn_q8_packed *pk, size_t at, int32_t bias, int32_t mult,
                         int32_t shift) {
-  const int32_t left = shift > 0 ? (shift > 32 ? 32 : shift) : 0;
-  const int32_t right = shift > 0 ? 0 : (-shift > 31 ? 31 : -shift);
+  const int32_t left = ecnn_q8_left_shift(shift), right = ecnn_q8_right_shift(shift);
   pk->bias[at] = bias;
   pk->mult[at] = mult;
   if (at % 2) pk->mult_odd[at - 1] = mult; /* (the array starts zeroed) */

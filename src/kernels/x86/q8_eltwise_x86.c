@@ -31,7 +31,7 @@ typedef struct in_rq {
 } in_rq;
 
 ECNN_INLINE ECNN_AVX2 in_rq in_rq_set(int32_t mult, int32_t shift) {
-  const int32_t right = -shift > 31 ? 31 : -shift;
+  const int32_t right = ecnn_q8_right_shift(shift);
   const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
   in_rq r;
   r.qh32 = _mm256_set1_epi32((mult >> 16) << 5);

@@ -29,6 +29,16 @@ static inline int32_t ecnn_rdbpot(int32_t x, int32_t e) {
   return (x >> e) + (rem > threshold ? 1 : 0);
 }
 
+/* A requantization's shift split as the SIMD kernels take it: the left shift max(shift, 0), at
+ * most 32 (every nonzero value saturates from there on), and the right shift min(-shift, 31)
+ * when shift < 0, else 0 (ecnn_rdbpot's limit). */
+static inline int32_t ecnn_q8_left_shift(int32_t shift) {
+  return shift > 0 ? (shift > 32 ? 32 : shift) : 0;
+}
+static inline int32_t ecnn_q8_right_shift(int32_t shift) {
+  return shift > 0 ? 0 : (-shift > 31 ? 31 : -shift);
+}
+
 /* x * q * 2^(shift - 31) the TFLite way (MultiplyByQuantizedMultiplier). */
 static inline int32_t ecnn_mbqm(int32_t x, int32_t q, int32_t shift) {
   const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;

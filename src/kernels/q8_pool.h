@@ -32,6 +32,11 @@ typedef struct ecnn_q8_pool_params {
  * flattened batch * out_h. Disjoint ranges may run concurrently. */
 void ecnn_q8_maxpool__scalar(const ecnn_q8_pool_params *p, const void *in, void *out,
                              int32_t row0, int32_t row1);
+/* One output pixel's channels [c0, c) of it: x the first channel of its window's top-left input
+ * pixel, o its first output channel (the scalar kernel's step; the AVX2 kernel's near the ends
+ * of its range). */
+void ecnn_q8_maxpool_pixel__scalar(const ecnn_q8_pool_params *p, const uint8_t *x, uint8_t *o,
+                                   int32_t c0);
 /* The same with AVX2 (x86-64; call only when isa.h reports AVX2). */
 void ecnn_q8_maxpool__avx2(const ecnn_q8_pool_params *p, const void *in, void *out,
                            int32_t row0, int32_t row1);

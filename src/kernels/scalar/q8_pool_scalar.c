@@ -6,27 +6,31 @@
 
 #include "../q8_pool.h"
 
+void ecnn_q8_maxpool_pixel__scalar(const ecnn_q8_pool_params *p, const uint8_t *x, uint8_t *o,
+                                   int32_t c0) {
+  const size_t C = (size_t)p->c, row = (size_t)p->in_w * C;
+  for (size_t c = (size_t)c0; c < C; c++) {
+    int32_t m = INT32_MIN;
+    for (int32_t ky = 0; ky < p->filter_h; ky++)
+      for (int32_t kx = 0; kx < p->filter_w; kx++) {
+        const uint8_t v = x[(size_t)ky * row + (size_t)kx * C + c];
+        const int32_t vi = p->u8 ? (int32_t)v : (int32_t)(int8_t)v;
+        m = vi > m ? vi : m;
+      }
+    m = m < p->out_min ? p->out_min : m > p->out_max ? p->out_max : m;
+    o[c] = (uint8_t)m; /* (the low byte: int8 and uint8 alike) */
+  }
+}
+
 void ecnn_q8_maxpool__scalar(const ecnn_q8_pool_params *p, const void *in, void *out,
                              int32_t row0, int32_t row1) {
-  const int32_t C = p->c, H = p->in_h, W = p->in_w;
+  const size_t C = (size_t)p->c, H = (size_t)p->in_h, W = (size_t)p->in_w;
   for (int32_t r = row0; r < row1; r++) {
-    const size_t b = (size_t)(r / p->out_h);
-    const int32_t iy0 = r % p->out_h * p->stride_h;
+    const size_t b = (size_t)(r / p->out_h), iy0 = (size_t)(r % p->out_h * p->stride_h);
     for (int32_t ox = 0; ox < p->out_w; ox++) {
-      const int32_t ix0 = ox * p->stride_w;
-      const size_t o = ((size_t)r * p->out_w + ox) * C;
-      for (int32_t c = 0; c < C; c++) {
-        int32_t m = INT32_MIN;
-        for (int32_t ky = 0; ky < p->filter_h; ky++)
-          for (int32_t kx = 0; kx < p->filter_w; kx++) {
-            const size_t i = ((b * H + (size_t)(iy0 + ky)) * W + (size_t)(ix0 + kx)) * C + c;
-            const int32_t v = p->u8 ? ((const uint8_t *)in)[i] : ((const int8_t *)in)[i];
-            m = v > m ? v : m;
-          }
-        m = m < p->out_min ? p->out_min : m > p->out_max ? p->out_max : m;
-        if (p->u8) ((uint8_t *)out)[o + c] = (uint8_t)m;
-        else ((int8_t *)out)[o + c] = (int8_t)m;
-      }
+      const size_t ix0 = (size_t)ox * (size_t)p->stride_w;
+      ecnn_q8_maxpool_pixel__scalar(p, (const uint8_t *)in + ((b * H + iy0) * W + ix0) * C,
+                                    (uint8_t *)out + ((size_t)r * p->out_w + ox) * C, 0);
     }
   }
 }

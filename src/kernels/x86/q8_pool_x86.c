@@ -53,17 +53,7 @@ ECNN_INLINE ECNN_AVX2 void maxpool_rows(const ecnn_q8_pool_params *p, const uint
         _mm256_storeu_si256((__m256i *)(o + c), max32(x + c, row, C, fh, fw, lo, hi, u8));
         continue;
       }
-      for (; c < C; c++) { /* near the ends: the scalar kernel's loop */
-        int32_t m = INT32_MIN;
-        for (int32_t ky = 0; ky < fh; ky++)
-          for (int32_t kx = 0; kx < fw; kx++) {
-            const uint8_t v = x[(size_t)ky * row + (size_t)kx * C + c];
-            const int32_t vi = u8 ? (int32_t)v : (int32_t)(int8_t)v;
-            m = vi > m ? vi : m;
-          }
-        m = m < p->out_min ? p->out_min : m > p->out_max ? p->out_max : m;
-        o[c] = (uint8_t)m;
-      }
+      ecnn_q8_maxpool_pixel__scalar(p, x, o, (int32_t)c); /* near the ends */
     }
   }
 }

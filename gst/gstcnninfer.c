@@ -106,7 +106,6 @@ struct _GstCnnInfer
   gint in_w, in_h;
   guint32 config_id;
   gint top_class;
-  gchar *int8_path;             /* the model quantized at start (calibration), or NULL */
 };
 
 #define gst_cnn_infer_parent_class parent_class
@@ -288,20 +287,19 @@ quantize_at_start (GstCnnInfer * self)
   gchar *dir = g_build_filename (g_get_user_cache_dir (), "edgecnn", NULL);
   gchar *name = g_strdup_printf ("%s.%.16s.int8.tflite", base,
       g_checksum_get_string (sum));
-  g_free (self->int8_path);
-  self->int8_path = g_build_filename (dir, name, NULL);
+  gchar *int8_path = g_build_filename (dir, name, NULL);
   g_free (name);
   g_free (base);
   g_checksum_free (sum);
   gboolean ok = TRUE;
   ecnn_quantizer *q = NULL;
-  if (g_file_test (self->int8_path, G_FILE_TEST_IS_REGULAR)) {
-    GST_INFO_OBJECT (self, "int8 model from the cache: %s", self->int8_path);
+  if (g_file_test (int8_path, G_FILE_TEST_IS_REGULAR)) {
+    GST_INFO_OBJECT (self, "int8 model from the cache: %s", int8_path);
   } else if (ecnn_quantizer_create (bytes, size, self->threads, &q) != ECNN_STATUS_OK) {
     if (strstr (ecnn_last_error (), "already quantized")) {
       GST_INFO_OBJECT (self, "%s is int8 already: calibration ignored",
           self->cfg.model_path);
-      g_clear_pointer (&self->int8_path, g_free);
+      g_clear_pointer (&int8_path, g_free);
     } else {
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot quantize model "
               "'%s': %s", self->cfg.model_path, ecnn_last_error ()), (NULL));
@@ -324,24 +322,25 @@ quantize_at_start (GstCnnInfer * self)
               "'%s': %s", self->cfg.model_path, ecnn_last_error ()), (NULL));
       ok = FALSE;
     } else if (g_mkdir_with_parents (dir, 0755) != 0
-        || !g_file_set_contents (self->int8_path, (const gchar *) file,
+        || !g_file_set_contents (int8_path, (const gchar *) file,
             (gssize) file_size, &err)) {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("Cannot write the int8 "
-              "model '%s': %s", self->int8_path, err ? err->message :
+              "model '%s': %s", int8_path, err ? err->message :
               g_strerror (errno)), (NULL));
       g_clear_error (&err);
       ok = FALSE;
     } else {
       GST_INFO_OBJECT (self, "quantized %s on %u images in %.1f s: %s",
           self->cfg.model_path, files->len,
-          (g_get_monotonic_time () - t0) / 1e6, self->int8_path);
+          (g_get_monotonic_time () - t0) / 1e6, int8_path);
     }
     free (file);
   }
-  if (ok && self->int8_path)
-    g_strlcpy (self->cfg.model_path, self->int8_path, sizeof self->cfg.model_path);
+  if (ok && int8_path)
+    g_strlcpy (self->cfg.model_path, int8_path, sizeof self->cfg.model_path);
   ecnn_quantizer_free (q);
   g_ptr_array_unref (files);
+  g_free (int8_path);
   g_free (dir);
   g_free (bytes);
   return ok;
@@ -455,7 +454,6 @@ gst_cnn_infer_stop (GstBaseTransform * trans)
   ecnn_model_free (self->engine_model);
   self->engine_model = NULL;
   ecnn_config_clear (&self->cfg);
-  g_clear_pointer (&self->int8_path, g_free);
   if (self->json)
     fclose (self->json);
   self->json = NULL;

@@ -72,16 +72,24 @@ static inline int32_t clampi(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* The priv block's bytes up to the end of its nch per-channel multipliers and shifts, and the
+ * 64-byte boundary after them where packed weights go (the block then has 64 bytes more). */
+static size_t priv_head(int32_t nch) {
+  return sizeof(q8_priv) + 2 * (size_t)nch * sizeof(int32_t);
+}
+static void *priv_extra(q8_priv *p) {
+  return (void *)(((uintptr_t)p + priv_head(p->nch) + 63) & ~(uintptr_t)63);
+}
+
 /* Allocates the priv block with room for nch per-channel multipliers and `extra` bytes at a
  * 64-byte boundary after them (*extra_at, when extra > 0). */
 static q8_priv *new_priv_extra(ecnn_node *n, int32_t nch, size_t extra, void **extra_at) {
   free(n->priv);
-  const size_t head = sizeof(q8_priv) + 2 * (size_t)nch * sizeof(int32_t);
-  q8_priv *p = calloc(1, head + (extra ? extra + 64 : 0));
+  q8_priv *p = calloc(1, priv_head(nch) + (extra ? extra + 64 : 0));
   n->priv = p;
   if (!p) return NULL;
   p->nch = nch;
-  if (extra) *extra_at = (void *)(((uintptr_t)p + head + 63) & ~(uintptr_t)63);
+  if (extra) *extra_at = priv_extra(p);
   return p;
 }
 
@@ -256,20 +264,21 @@ ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
   ecnn_q8_conv_params k;
   conv_params(g, n, p, &k);
   const bool vnni = conv_vnni(n, &k);
-  const size_t bytes = vnni ? ecnn_q8_conv2d_packed_bytes_vnni(&k) : ecnn_q8_conv2d_packed_bytes(&k);
+  const size_t bytes =
+      vnni ? ecnn_q8_conv2d_packed_bytes_vnni(&k) : ecnn_q8_conv2d_packed_bytes(&k);
   if (!bytes) return ECNN_STATUS_OK; /* (the scalar kernel runs) */
   void *at;
   if (own) {
     at = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
   } else { /* after the multipliers, in the priv block */
-    const size_t head = sizeof(q8_priv) + 2 * (size_t)p->nch * sizeof(int32_t);
-    q8_priv *grown = realloc(p, head + bytes + 64);
+    q8_priv *grown = realloc(p, priv_head(p->nch) + bytes + 64);
     if (grown) n->priv = p = grown;
-    at = grown ? (void *)(((uintptr_t)p + head + 63) & ~(uintptr_t)63) : NULL;
+    at = grown ? priv_extra(p) : NULL;
   }
   if (!at) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
   const int32_t *bias = b ? b->data : NULL;
-  if (vnni) p->packed_vnni = ecnn_q8_conv2d_pack_vnni(&k, w->data, bias, p->ch, p->ch + p->nch, at);
+  if (vnni)
+    p->packed_vnni = ecnn_q8_conv2d_pack_vnni(&k, w->data, bias, p->ch, p->ch + p->nch, at);
   else p->packed = ecnn_q8_conv2d_pack(&k, w->data, bias, p->ch, p->ch + p->nch, at);
   if (own) {
     free(w->data);

@@ -271,6 +271,7 @@ ecnn_status ecnn_session_run(ecnn_session *session) {
     }
     if (session->observer) session->observer(session->observer_user, g, n, session->data);
   }
+  ecnn_threadpool_park(session->pool);
   session->runs++;
   session->has_run = true;
   return ECNN_STATUS_OK;

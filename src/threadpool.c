@@ -6,7 +6,9 @@
  * left, so the caller never waits for a worker that is slow to wake (an idle virtual CPU can
  * take milliseconds). Workers spin briefly
  * for the next job (the ops of a run follow each other within microseconds), then sleep on a
- * condition variable. The caller returns once every chunk is done.
+ * condition variable; after a session's run (ecnn_threadpool_park) they sleep at once, since
+ * the next job is a frame away and a spinning worker takes a core from the rest of a video
+ * pipeline. The caller returns once every chunk is done.
  */
 #include "threadpool.h"
 
@@ -27,6 +29,7 @@ struct ecnn_threadpool {
   uint32_t claimed[MAX_PARTS]; /* per chunk: the generation of the job that last claimed it */
   int64_t done;        /* chunks finished in the current job */
   bool stop;
+  bool parked; /* no job soon: workers sleep instead of spinning (cleared by the next job) */
   /* the current job (written under mu before the generation changes) */
   ecnn_task_fn fn;
   void *arg;
@@ -91,7 +94,8 @@ static void *worker(void *a) {
   uint32_t seen = 0;
   for (;;) {
     for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE) == seen &&
-                    !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+                    !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) &&
+                    !__atomic_load_n(&p->parked, __ATOMIC_ACQUIRE);
          i++)
       cpu_relax();
     pthread_mutex_lock(&p->mu);
@@ -156,6 +160,13 @@ void ecnn_threadpool_free(ecnn_threadpool *p) {
   free(p);
 }
 
+void ecnn_threadpool_park(ecnn_threadpool *p) {
+  /* (a worker that reads the flag late sleeps after its spin; one that reads it after the next
+   * job cleared it spins on: both wait on the condition variable under mu, which rechecks the
+   * generation, so no job is missed) */
+  if (p) __atomic_store_n(&p->parked, true, __ATOMIC_RELEASE);
+}
+
 int32_t ecnn_threadpool_size(const ecnn_threadpool *p) { return p ? p->threads : 1; }
 
 int32_t ecnn_threadpool_parts(const ecnn_threadpool *p) {
@@ -179,6 +190,7 @@ void ecnn_parallel_for(ecnn_threadpool *p, int64_t n, int64_t grain, ecnn_task_f
   p->n = n;
   p->parts = parts;
   __atomic_store_n(&p->done, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&p->parked, false, __ATOMIC_RELEASE);
   const uint32_t gen = p->generation + 1;
   /* the job's chunks start one generation behind it: claimable by this job only (a worker
    * still on an older job sees them as newer than its own), whatever happened long ago (the

@@ -251,12 +251,15 @@ START_TEST(test_parallel_for) {
     ecnn_threadpool_free(pool);
   }
   /* many short jobs back to back, of changing sizes: a worker still on the last job must
-   * never run a chunk of the next one, nor the next job lose a chunk to it */
+   * never run a chunk of the next one, nor the next job lose a chunk to it; now and then the
+   * pool is parked (as after a session's run), which sends workers to sleep mid-spin, and the
+   * next job must wake them (a lost wake-up would hang here) */
   ecnn_threadpool *pool = NULL;
   ck_assert_int_eq(ecnn_threadpool_create(3, &pool), ECNN_STATUS_OK);
   for (int rep = 0; rep < 20000; rep++) {
     int32_t hits[40] = {0};
     const int64_t n = 1 + rep % 40;
+    if (rep % 7 == 3) ecnn_threadpool_park(pool);
     ecnn_parallel_for(pool, n, 1, add_range, hits);
     for (int64_t i = 0; i < 40; i++) ck_assert_int_eq(hits[i], i < n ? 1 : 0);
   }
@@ -264,6 +267,7 @@ START_TEST(test_parallel_for) {
   ecnn_threadpool *p = NULL;
   ck_assert_int_eq(ecnn_threadpool_create(0, &p), ECNN_STATUS_INVALID_ARGUMENT);
   ecnn_threadpool_free(NULL);
+  ecnn_threadpool_park(NULL);
 }
 END_TEST
 

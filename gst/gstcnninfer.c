@@ -269,6 +269,23 @@ quantize_at_start (GstCnnInfer * self)
     g_error_free (err);
     return FALSE;
   }
+  /* an int8 model runs as it is (the calibration images are for float models) */
+  ecnn_model *m = NULL;
+  ecnn_model_stats ms = { 0 };
+  if (ecnn_model_load_buffer (bytes, size, &m) != ECNN_STATUS_OK) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot load model '%s': %s",
+            self->cfg.model_path, ecnn_last_error ()), (NULL));
+    g_free (bytes);
+    return FALSE;
+  }
+  ecnn_model_get_stats (m, &ms);
+  ecnn_model_free (m);
+  if (ms.quantized_ops > 0) {
+    GST_INFO_OBJECT (self, "%s is int8 already (%d int8 ops): calibration ignored",
+        self->cfg.model_path, (int) ms.quantized_ops);
+    g_free (bytes);
+    return TRUE;
+  }
   GPtrArray *files = cli_image_files (self->calibration);
   GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
   g_checksum_update (sum, (const guchar *) bytes, (gssize) size);
@@ -296,15 +313,9 @@ quantize_at_start (GstCnnInfer * self)
   if (g_file_test (int8_path, G_FILE_TEST_IS_REGULAR)) {
     GST_INFO_OBJECT (self, "int8 model from the cache: %s", int8_path);
   } else if (ecnn_quantizer_create (bytes, size, self->threads, &q) != ECNN_STATUS_OK) {
-    if (strstr (ecnn_last_error (), "already quantized")) {
-      GST_INFO_OBJECT (self, "%s is int8 already: calibration ignored",
-          self->cfg.model_path);
-      g_clear_pointer (&int8_path, g_free);
-    } else {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot quantize model "
-              "'%s': %s", self->cfg.model_path, ecnn_last_error ()), (NULL));
-      ok = FALSE;
-    }
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot quantize model "
+            "'%s': %s", self->cfg.model_path, ecnn_last_error ()), (NULL));
+    ok = FALSE;
   } else {
     char why[512];
     uint8_t *file = NULL;

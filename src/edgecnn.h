@@ -110,6 +110,7 @@ typedef struct ecnn_model_stats {
   int64_t arena_bytes;  /* peak bytes of the activation arena from the planner */
   int64_t naive_bytes;  /* sum of all activation tensor sizes (what no planning would cost) */
   int32_t op_count;     /* ops after folding */
+  int32_t quantized_ops; /* of those, the ones computing in int8 / uint8 (0: a float model) */
   int32_t tensor_count;
 } ecnn_model_stats;
 

@@ -434,6 +434,7 @@ ecnn_status ecnn_model_get_stats(const ecnn_model *model, ecnn_model_stats *stat
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
     stats->macs += n->macs;
+    stats->quantized_ops += n->quantized;
     for (int32_t i = 0; i < n->num_inputs; i++) {
       int32_t id = n->inputs[i];
       if (id < 0 || counted[id] || !g->tensors[id].data) continue;

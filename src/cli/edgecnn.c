@@ -139,6 +139,7 @@ static int cmd_info(int argc, char **argv) {
   for (int k = 0; k < nh; k++) printf("  %-24s %d\n", hist[k].name, hist[k].count);
   ecnn_model_stats s;
   ecnn_model_get_stats(m, &s);
+  printf("int8 ops: %d%s\n", (int)s.quantized_ops, s.quantized_ops ? "" : " (a float model)");
   printf("macs: %lld (%.1f M)\n", (long long)s.macs, (double)s.macs / 1e6);
   printf("params: %lld\n", (long long)s.params);
   printf("weight bytes: %lld\n", (long long)s.weight_bytes);

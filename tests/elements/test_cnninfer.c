@@ -275,6 +275,33 @@ GST_START_TEST (test_int8_calibration)
     g_free (dir);
   }
   g_free (desc);
+  /* an int8 model with calibration images runs as it is: the face found, nothing quantized
+   * (still one model in the cache) */
+  gchar *dir = g_build_filename (cache, "edgecnn", NULL);
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *f = g_dir_read_name (d);
+  gchar *cached = g_build_filename (dir, f, NULL), *sidecar = g_strdup_printf ("%s.ini", model);
+  g_dir_close (d);
+  desc = g_strdup_printf ("cnninfer model=\"%s\" config=\"%s\" precision=int8 "
+      "calibration=\"%s\"", cached, sidecar, photos);
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstCaps *caps;
+  GstBuffer *in = eu_photo ("astronaut.png", "RGB", 0, 0, &caps);
+  GstBuffer *out = run_one (h, in, caps);
+  ck_assert_ptr_nonnull (eu_find_roi (out, "face", NULL));
+  gst_buffer_unref (out);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+  d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+  for (; (f = g_dir_read_name (d));)
+    n += g_str_has_suffix (f, ".int8.tflite");
+  g_dir_close (d);
+  ck_assert_uint_eq (n, 1);
+  g_free (desc);
+  g_free (cached);
+  g_free (sidecar);
+  g_free (dir);
   desc = g_strdup_printf ("videotestsrc num-buffers=1 ! cnninfer model=\"%s\" "
       "precision=int8 ! fakesink", model);
   gchar *err = first_error (desc);

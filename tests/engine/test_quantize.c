@@ -253,6 +253,15 @@ static void quantize_and_run(const qcase *c) {
   ck_assert(file_size * 2 < rep.float_weight_bytes);
   ck_assert_msg(ecnn_model_load_buffer(file, file_size, &rm) == ECNN_STATUS_OK, "%s",
                 ecnn_last_error());
+  /* the stats tell an int8 model from a float one (cnninfer skips calibration for it) */
+  ecnn_model_stats fs, rs;
+  ck_assert_int_eq(ecnn_model_get_stats(fm, &fs), ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_model_get_stats(rm, &rs), ECNN_STATUS_OK);
+  ck_assert_int_eq(fs.quantized_ops, 0);
+  int32_t quantized = 0;
+  for (int32_t k = 0; k < rm->graph.num_nodes; k++) quantized += rm->graph.nodes[k].quantized;
+  ck_assert_int_gt(quantized, rm->graph.num_nodes / 2);
+  ck_assert_int_eq(rs.quantized_ops, quantized);
   ck_assert_int_eq(ecnn_model_from_graph(&g, &qm), ECNN_STATUS_OK); /* takes the graph */
   check_outputs(c, fm, qm, &qm->graph, "astronaut");
   check_outputs(c, fm, qm, &qm->graph, "rand1");

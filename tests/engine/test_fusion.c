@@ -320,9 +320,5 @@ int main(void) {
   tcase_add_test(tc, test_conv_add_fused_equals_unfused);
   tcase_add_test(tc, test_models_fused_equal_unfused);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return tu_run_suite(s);
 }

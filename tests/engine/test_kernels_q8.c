@@ -558,9 +558,5 @@ int main(void) {
   tcase_add_test(tc, test_ssd_int8_paths_agree);
   tcase_add_test(tc, test_blazeface_int8_paths_agree);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  const int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s);
 }

@@ -881,9 +881,5 @@ int main(void) {
   tcase_add_test(tc, quantize_rounding_and_saturation);
   tcase_add_test(tc, binary_kernel_general_strides);
   suite_add_tcase(suite, tc);
-  SRunner *sr = srunner_create(suite);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(suite);
 }

@@ -170,9 +170,5 @@ int main(void) {
   tcase_add_test(tc, real_models_never_overlap);
   tcase_add_test(tc, api_argument_checks);
   suite_add_tcase(suite, tc);
-  SRunner *sr = srunner_create(suite);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(suite);
 }

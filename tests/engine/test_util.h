@@ -5,10 +5,14 @@
 #ifndef ECNN_TEST_UTIL_H
 #define ECNN_TEST_UTIL_H
 
+#include <check.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "kernels/q8_conv.h"
+
+/* Runs every test of s (Check's normal output), frees it: the test program's exit status. */
+int tu_run_suite(Suite *s);
 
 /* Reads a whole file into a malloc'd buffer (NUL-terminated beyond size); NULL on failure. */
 uint8_t *tu_read_file(const char *path, size_t *size);

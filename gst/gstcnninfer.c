@@ -15,6 +15,13 @@
  * map of the top class, for segmentation models the mask. #GstCnnInfer:json-file writes every
  * detection as one JSON line.
  *
+ * By default each frame's inference runs in the streaming thread (with #GstCnnInfer:threads
+ * threads). With #GstCnnInfer:inflight N > 1 the element runs up to N frames' inferences at
+ * once, each on its own thread with its own engine instance, and lets the frames leave in
+ * their order as their results are ready: on several cores more frames per second than one
+ * inference split over the cores (no synchronisation between its layers), each frame later by
+ * up to N - 1 frame times (the element reports that latency).
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=tests/data/astronaut.png ! pngdec ! videoconvert ! \
@@ -65,6 +72,7 @@ enum
   PROP_STATS_INTERVAL,
   PROP_LAST_LATENCY,
   PROP_FRAMES,
+  PROP_INFLIGHT,
 };
 
 #define DEFAULT_THRESHOLD -1.0
@@ -73,6 +81,38 @@ enum
 #define DEFAULT_THREADS 1
 #define DEFAULT_INTERVAL 1
 #define DEFAULT_STATS_INTERVAL 30
+#define DEFAULT_INFLIGHT 1
+#define MAX_INFLIGHT 16
+
+/* What one inference found: the detections, where the model saw the frame, the top class
+ * (classifiers) and the saliency map (model input size; NULL until one is made). */
+typedef struct
+{
+  ecnn_detection det[MAX_DETECTIONS];
+  gint n;
+  ecnn_letterbox map;
+  gint top_class;
+  gfloat *saliency;
+} InferResult;
+
+/* One instance of the engine: the streaming thread's, or one per frame in flight. */
+typedef struct
+{
+  ecnn_detector *detector;      /* task ssd */
+  ecnn_session *session;        /* tasks classify and segment */
+  gboolean busy;                /* running a frame in flight (under the element's lock) */
+} InferEngine;
+
+/* A frame inside the element with inflight > 1, from its arrival until it leaves in order. */
+typedef struct
+{
+  GstBuffer *buf;
+  InferEngine *engine;          /* NULL: a frame between inferences (interval), ready at once */
+  InferResult *res;             /* what the engine found (engine != NULL) */
+  guint64 frame_index;
+  gdouble latency_ms;
+  gboolean done, ok;            /* done: under the element's lock */
+} Pending;
 
 struct _GstCnnInfer
 {
@@ -81,31 +121,35 @@ struct _GstCnnInfer
   /* properties */
   gchar *model, *config, *labels, *json_file, *calibration;
   gdouble threshold, iou_threshold;
-  gint max_detections, threads, interval, stats_interval;
+  gint max_detections, threads, interval, stats_interval, inflight;
   gboolean saliency;
   ecnn_precision precision;
   ecnn_backend backend;
 
   /* running state (start .. stop) */
   ecnn_config cfg;
-  ecnn_detector *detector;      /* task ssd */
-  ecnn_model *engine_model;     /* tasks classify and segment */
-  ecnn_session *session;
+  ecnn_model *engine_model;     /* tasks classify and segment (shared by the engines) */
+  InferEngine engines[MAX_INFLIGHT];
+  gint n_engines;               /* 1, or inflight */
   GstVideoInfo info;
   gboolean have_info;
   FILE *json;
   guint64 frame_index, inferred;
-  ecnn_detection last[MAX_DETECTIONS];
-  gint n_last;
-  gboolean have_last;
-  gfloat *last_saliency;        /* model input size */
-  ecnn_letterbox last_map;
+  InferResult *cur;             /* the results frames leave with (the last inference's) */
+  gboolean have_last;           /* cur holds a result for this stream */
   gdouble last_latency_ms, latency_sum_ms;
   gint64 stats_start_us;
   guint stats_frames;
   gint in_w, in_h;
   guint32 config_id;
-  gint top_class;
+
+  /* inflight > 1: the frames inside, oldest first (streaming thread only), spare results,
+   * the workers, and the lock and condition that guard `done` and `busy` */
+  GQueue pending, spare;
+  gboolean dispatched;          /* an inference was started for this stream */
+  GThreadPool *workers;
+  GMutex lock;
+  GCond cond;
 };
 
 #define gst_cnn_infer_parent_class parent_class
@@ -148,7 +192,7 @@ gst_cnn_infer_set_property (GObject * object, guint prop_id,
       break;
     case PROP_THRESHOLD:
       self->threshold = g_value_get_double (value);
-      if (self->detector && self->threshold >= 0)
+      if (self->engines[0].detector && self->threshold >= 0)
         self->cfg.decode.score_threshold = (float) self->threshold;
       break;
     case PROP_IOU_THRESHOLD:
@@ -162,6 +206,9 @@ gst_cnn_infer_set_property (GObject * object, guint prop_id,
       break;
     case PROP_INTERVAL:
       self->interval = g_value_get_int (value);
+      break;
+    case PROP_INFLIGHT:
+      self->inflight = g_value_get_int (value);
       break;
     case PROP_STATS_INTERVAL:
       self->stats_interval = g_value_get_int (value);
@@ -220,6 +267,9 @@ gst_cnn_infer_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_INTERVAL:
       g_value_set_int (value, self->interval);
       break;
+    case PROP_INFLIGHT:
+      g_value_set_int (value, self->inflight);
+      break;
     case PROP_STATS_INTERVAL:
       g_value_set_int (value, self->stats_interval);
       break;
@@ -247,6 +297,37 @@ gst_cnn_infer_get_property (GObject * object, guint prop_id, GValue * value,
   }
   GST_OBJECT_UNLOCK (self);
 }
+
+static void
+result_free (gpointer r)
+{
+  if (r)
+    g_free (((InferResult *) r)->saliency);
+  g_free (r);
+}
+
+/* The engines, their workers (waited for) and the results: what start made. */
+static void
+free_engines (GstCnnInfer * self)
+{
+  if (self->workers)
+    g_thread_pool_free (self->workers, FALSE, TRUE);
+  self->workers = NULL;
+  for (gint i = 0; i < MAX_INFLIGHT; i++) {
+    ecnn_detector_free (self->engines[i].detector);
+    ecnn_session_free (self->engines[i].session);
+    memset (&self->engines[i], 0, sizeof self->engines[i]);
+  }
+  self->n_engines = 0;
+  ecnn_model_free (self->engine_model);
+  self->engine_model = NULL;
+  result_free (self->cur);
+  self->cur = NULL;
+  g_queue_clear_full (&self->spare, result_free);
+}
+
+static void run_pending (gpointer data, gpointer user);
+static void drain (GstCnnInfer * self, gboolean push);
 
 static void
 calibration_progress (void *user, guint index, guint count, const char *path)
@@ -379,10 +460,13 @@ gst_cnn_infer_start (GstBaseTransform * trans)
   so.precision = self->precision;
   so.backend = self->backend;
   const ecnn_model *m = NULL;
+  self->n_engines = CLAMP (self->inflight, 1, MAX_INFLIGHT);
   if (self->cfg.task == ECNN_TASK_SSD) {
-    if (ecnn_detector_create (&self->cfg, &so, &self->detector) != ECNN_STATUS_OK)
-      goto engine_error;
-    m = ecnn_detector_model (self->detector);
+    for (gint i = 0; i < self->n_engines; i++)
+      if (ecnn_detector_create (&self->cfg, &so, &self->engines[i].detector)
+          != ECNN_STATUS_OK)
+        goto engine_error;
+    m = ecnn_detector_model (self->engines[0].detector);
   } else if (self->cfg.task == ECNN_TASK_CLASSIFY
       || self->cfg.task == ECNN_TASK_SEGMENT) {
     ecnn_tensor_info in, out;
@@ -401,8 +485,10 @@ gst_cnn_infer_start (GstBaseTransform * trans)
               "class-score" : "1xHxWxC"), (NULL));
       goto fail;
     }
-    if (ecnn_session_create (self->engine_model, &so, &self->session) != ECNN_STATUS_OK)
-      goto engine_error;
+    for (gint i = 0; i < self->n_engines; i++)
+      if (ecnn_session_create (self->engine_model, &so, &self->engines[i].session)
+          != ECNN_STATUS_OK)
+        goto engine_error;
     m = self->engine_model;
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("cnninfer runs sidecar tasks ssd, "
@@ -432,8 +518,19 @@ gst_cnn_infer_start (GstBaseTransform * trans)
       goto fail;
     }
   }
+  if (self->n_engines > 1) {
+    GError *err = NULL;
+    self->workers = g_thread_pool_new (run_pending, self, self->n_engines, TRUE, &err);
+    if (!self->workers) {
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Cannot start %d inference threads: %s",
+              self->n_engines, err->message), (NULL));
+      g_error_free (err);
+      goto fail;
+    }
+  }
+  self->cur = g_new0 (InferResult, 1);
   self->frame_index = self->inferred = 0;
-  self->have_last = FALSE;
+  self->have_last = self->dispatched = FALSE;
   self->stats_start_us = g_get_monotonic_time ();
   self->stats_frames = 0;
   self->latency_sum_ms = 0;
@@ -444,12 +541,7 @@ engine_error:
       ("Cannot run model '%s': %s", self->cfg.model_path, ecnn_last_error ()),
       (NULL));
 fail:
-  ecnn_detector_free (self->detector);
-  self->detector = NULL;
-  ecnn_session_free (self->session);
-  self->session = NULL;
-  ecnn_model_free (self->engine_model);
-  self->engine_model = NULL;
+  free_engines (self);
   ecnn_config_clear (&self->cfg);
   return FALSE;
 }
@@ -458,18 +550,12 @@ static gboolean
 gst_cnn_infer_stop (GstBaseTransform * trans)
 {
   GstCnnInfer *self = GST_CNN_INFER (trans);
-  ecnn_detector_free (self->detector);
-  self->detector = NULL;
-  ecnn_session_free (self->session);
-  self->session = NULL;
-  ecnn_model_free (self->engine_model);
-  self->engine_model = NULL;
+  drain (self, FALSE);
+  free_engines (self);
   ecnn_config_clear (&self->cfg);
   if (self->json)
     fclose (self->json);
   self->json = NULL;
-  g_free (self->last_saliency);
-  self->last_saliency = NULL;
   self->have_last = FALSE;
   self->have_info = FALSE;
   return TRUE;
@@ -492,7 +578,7 @@ gst_cnn_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   /* a new size or format: earlier results no longer describe these frames */
   if (!self->have_info || info.width != self->info.width
       || info.height != self->info.height)
-    self->have_last = FALSE;
+    self->have_last = self->dispatched = FALSE;
   self->info = info;
   self->have_info = TRUE;
   return TRUE;
@@ -523,14 +609,16 @@ label_of (GstCnnInfer * self, gint class_id, gchar * buf, gsize n)
   return buf;
 }
 
+/* Attaches the current results (self->cur) to frame number `frame`. */
 static void
-attach (GstCnnInfer * self, GstBuffer * buf)
+attach (GstCnnInfer * self, GstBuffer * buf, guint64 frame)
 {
   const gint W = GST_VIDEO_INFO_WIDTH (&self->info);
   const gint H = GST_VIDEO_INFO_HEIGHT (&self->info);
+  const InferResult *r = self->cur;
   GString *json = self->json ? g_string_new (NULL) : NULL;
-  for (gint i = 0; i < self->n_last; i++) {
-    const ecnn_detection *d = &self->last[i];
+  for (gint i = 0; i < r->n; i++) {
+    const ecnn_detection *d = &r->det[i];
     gchar tmp[32];
     const gchar *label = label_of (self, d->class_id, tmp, sizeof tmp);
     gint x0 = CLAMP ((gint) (d->xmin + 0.5f), 0, W - 1);
@@ -560,8 +648,7 @@ attach (GstCnnInfer * self, GstBuffer * buf)
     if (json) {
       g_string_append_printf (json, "{\"pts\": %" G_GUINT64_FORMAT
           ", \"frame\": %" G_GUINT64_FORMAT ", \"label\": ",
-          GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : 0,
-          self->frame_index);
+          GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) : 0, frame);
       json_string (json, label);
       g_string_append_printf (json, ", \"class_id\": %d, \"score\": %.4f, "
           "\"x\": %.1f, \"y\": %.1f, \"w\": %.1f, \"h\": %.1f}\n",
@@ -574,11 +661,11 @@ attach (GstCnnInfer * self, GstBuffer * buf)
     fflush (self->json);
     g_string_free (json, TRUE);
   }
-  if (self->saliency && self->last_saliency) {
+  if (self->saliency && r->saliency) {
     gint dims[4] = { 1, self->in_h, self->in_w, 1 };
     gsize bytes = (gsize) self->in_w * self->in_h * sizeof (gfloat);
     gst_buffer_add_ecnn_tensor_meta (buf, "saliency", ECNN_DTYPE_F32, 4, dims,
-        g_memdup2 (self->last_saliency, bytes), bytes, &self->last_map);
+        g_memdup2 (r->saliency, bytes), bytes, &r->map);
   }
 }
 
@@ -634,7 +721,8 @@ fill_input (GstCnnInfer * self, GstBuffer * buf, gfloat * input, ecnn_letterbox 
 
 /* Top-1 of a classifier's scores as one "detection" covering the model's view of the frame. */
 static void
-classify (GstCnnInfer * self, const gfloat * v, gint k, const ecnn_letterbox * map)
+classify (GstCnnInfer * self, InferResult * r, const gfloat * v, gint k,
+    const ecnn_letterbox * map)
 {
   gint best = self->cfg.decode.ignore_class_0 && k > 1 ? 1 : 0;
   for (gint c = best + 1; c < k; c++)
@@ -649,35 +737,35 @@ classify (GstCnnInfer * self, const gfloat * v, gint k, const ecnn_letterbox * m
       sum += exp (v[c] - v[best]);
     p = 1.0 / sum;
   }
-  self->n_last = 0;
-  self->top_class = best;
+  r->n = 0;
+  r->top_class = best;
   if (p < self->cfg.decode.score_threshold)
     return;
-  ecnn_detection *d = &self->last[0];
+  ecnn_detection *d = &r->det[0];
   memset (d, 0, sizeof *d);
   d->xmin = d->ymin = 0;
   d->xmax = d->ymax = 1;
   d->score = (float) p;
   d->class_id = best;
   ecnn_letterbox_unmap (map, d);
-  self->n_last = 1;
+  r->n = 1;
 }
 
+/* Runs engine e on frame buf into r. FALSE after posting an error. Any thread: it reads only
+ * what stays fixed while frames flow (cfg, info, the model's size). */
 static gboolean
-infer (GstCnnInfer * self, GstBuffer * buf)
+infer (GstCnnInfer * self, InferEngine * e, GstBuffer * buf, InferResult * r)
 {
-  ecnn_session *session = self->detector ? ecnn_detector_session (self->detector)
-      : self->session;
+  ecnn_session *session = e->detector ? ecnn_detector_session (e->detector) : e->session;
   gfloat *input = ecnn_session_input_data (session, 0);
   ecnn_letterbox map;
   int32_t n = 0;
   ecnn_status st;
   if (!fill_input (self, buf, input, &map))
     return FALSE;
-  if (self->detector) {
-    st = ecnn_detector_detect_tensor (self->detector, input, &map, self->last,
-        MAX_DETECTIONS, &n);
-    self->n_last = n;
+  if (e->detector) {
+    st = ecnn_detector_detect_tensor (e->detector, input, &map, r->det, MAX_DETECTIONS, &n);
+    r->n = n;
   } else {
     st = ecnn_session_run (session);
   }
@@ -688,65 +776,247 @@ infer (GstCnnInfer * self, GstBuffer * buf)
   }
   const void *out = NULL;
   ecnn_tensor_info oi;
-  if (!self->detector) {
+  if (!e->detector) {
     ecnn_session_output (session, 0, &out, &oi);
     if (self->cfg.task == ECNN_TASK_CLASSIFY)
-      classify (self, out, oi.dims[oi.ndim - 1], &map);
+      classify (self, r, out, oi.dims[oi.ndim - 1], &map);
     else
-      self->n_last = 0;
+      r->n = 0;
   }
-  self->last_map = map;
-  self->have_last = TRUE;
+  r->map = map;
   if (self->saliency) {
-    if (!self->last_saliency)
-      self->last_saliency = g_new (gfloat, (gsize) self->in_w * self->in_h);
-    if (self->detector) {
+    if (!r->saliency)
+      r->saliency = g_new (gfloat, (gsize) self->in_w * self->in_h);
+    if (e->detector) {
       int32_t na = 0;
-      const float *scores = ecnn_detector_scores (self->detector, &na);
+      const float *scores = ecnn_detector_scores (e->detector, &na);
       st = ecnn_saliency_ssd (&self->cfg.anchors, &self->cfg.decode, scores, na,
-          self->last_saliency, self->in_w, self->in_h);
+          r->saliency, self->in_w, self->in_h);
     } else if (self->cfg.task == ECNN_TASK_SEGMENT) {
       st = ecnn_saliency_mask (out, oi.dims[1], oi.dims[2], oi.dims[3],
-          &self->cfg.decode, self->last_saliency, self->in_w, self->in_h);
+          &self->cfg.decode, r->saliency, self->in_w, self->in_h);
     } else {
-      st = ecnn_session_cam (session, self->top_class, self->last_saliency,
-          self->in_w, self->in_h);
+      st = ecnn_session_cam (session, r->top_class, r->saliency, self->in_w, self->in_h);
     }
     if (st != ECNN_STATUS_OK) {
       GST_WARNING_OBJECT (self, "no saliency map: %s", ecnn_last_error ());
-      g_free (self->last_saliency);
-      self->last_saliency = NULL;
+      g_free (r->saliency);
+      r->saliency = NULL;
     }
   }
   return TRUE;
 }
 
+/* The bookkeeping of one inference as its frame leaves: latency, counts, stats messages. */
+static void
+count_inference (GstCnnInfer * self, guint64 frame, gdouble latency_ms)
+{
+  self->last_latency_ms = latency_ms;
+  self->latency_sum_ms += latency_ms;
+  self->stats_frames++;
+  self->inferred++;
+  self->have_last = TRUE;
+  GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %d detections in %.2f ms", frame,
+      self->cur->n, latency_ms);
+  if (self->stats_interval > 0 && self->stats_frames >= (guint) self->stats_interval)
+    post_stats (self);
+}
+
+static gboolean
+check_ready (GstCnnInfer * self)
+{
+  if (self->n_engines < 1 || !self->have_info) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("No caps or model before data."),
+        (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* inflight = 1: each frame's inference in the streaming thread. */
 static GstFlowReturn
 gst_cnn_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstCnnInfer *self = GST_CNN_INFER (trans);
-  if ((!self->detector && !self->session) || !self->have_info) {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("No caps or model before data."),
-        (NULL));
+  if (!check_ready (self))
     return GST_FLOW_NOT_NEGOTIATED;
-  }
-  const gint interval = MAX (1, self->interval);
-  if (!self->have_last || self->frame_index % interval == 0) {
+  if (!self->have_last || self->frame_index % MAX (1, self->interval) == 0) {
     gint64 t0 = g_get_monotonic_time ();
-    if (!infer (self, buf))
+    if (!infer (self, &self->engines[0], buf, self->cur))
       return GST_FLOW_ERROR;
-    self->last_latency_ms = (g_get_monotonic_time () - t0) / 1000.0;
-    self->latency_sum_ms += self->last_latency_ms;
-    self->stats_frames++;
-    self->inferred++;
-    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %d detections in %.2f ms",
-        self->frame_index, self->n_last, self->last_latency_ms);
-    if (self->stats_interval > 0 && self->stats_frames >= (guint) self->stats_interval)
-      post_stats (self);
+    count_inference (self, self->frame_index, (g_get_monotonic_time () - t0) / 1000.0);
   }
-  attach (self, buf);
+  attach (self, buf, self->frame_index);
   self->frame_index++;
   return GST_FLOW_OK;
+}
+
+/* ---- inflight > 1 ---------------------------------------------------------------------- */
+
+/* A worker: one frame's inference on its engine. */
+static void
+run_pending (gpointer data, gpointer user)
+{
+  Pending *p = data;
+  GstCnnInfer *self = user;
+  gint64 t0 = g_get_monotonic_time ();
+  p->ok = infer (self, p->engine, p->buf, p->res);
+  p->latency_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  g_mutex_lock (&self->lock);
+  p->done = TRUE;
+  p->engine->busy = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Takes a frame in: it starts an inference on a free engine (waiting for one when all are
+ * busy) or, between inferences (interval), waits in line for the results before it. */
+static GstFlowReturn
+gst_cnn_infer_submit_input_buffer (GstBaseTransform * trans, gboolean discont,
+    GstBuffer * buf)
+{
+  GstCnnInfer *self = GST_CNN_INFER (trans);
+  if (self->n_engines <= 1)
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->submit_input_buffer (trans, discont,
+        buf);
+  if (!check_ready (self)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  Pending *p = g_new0 (Pending, 1);
+  p->buf = buf;
+  p->frame_index = self->frame_index++;
+  if (!self->dispatched || p->frame_index % MAX (1, self->interval) == 0) {
+    p->res = g_queue_pop_head (&self->spare);
+    if (!p->res)
+      p->res = g_new0 (InferResult, 1);
+    g_mutex_lock (&self->lock);
+    for (;;) {
+      for (gint i = 0; i < self->n_engines && !p->engine; i++)
+        if (!self->engines[i].busy)
+          p->engine = &self->engines[i];
+      if (p->engine)
+        break;
+      g_cond_wait (&self->cond, &self->lock);
+    }
+    p->engine->busy = TRUE;
+    g_mutex_unlock (&self->lock);
+    self->dispatched = TRUE;
+    g_queue_push_tail (&self->pending, p);
+    g_thread_pool_push (self->workers, p, NULL);
+  } else {
+    p->done = TRUE;
+    g_queue_push_tail (&self->pending, p);
+  }
+  return GST_FLOW_OK;
+}
+
+/* The oldest frame leaves with its results (or, between inferences, the last ones). */
+static GstFlowReturn
+finish_pending (GstCnnInfer * self, Pending * p, GstBuffer ** out)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstBuffer *buf = p->buf;
+  if (p->engine && !p->ok) {    /* (the worker posted the error) */
+    gst_buffer_unref (buf);
+    ret = GST_FLOW_ERROR;
+  } else {
+    if (p->engine) {
+      InferResult *old = self->cur;
+      self->cur = p->res;
+      p->res = old;
+      count_inference (self, p->frame_index, p->latency_ms);
+    }
+    buf = gst_buffer_make_writable (buf);
+    attach (self, buf, p->frame_index);
+    *out = buf;
+  }
+  if (p->res)
+    g_queue_push_tail (&self->spare, p->res);
+  g_free (p);
+  return ret;
+}
+
+/* Hands out the oldest frame when its results are ready; none otherwise (it leaves after a
+ * later frame comes in, or at a serialized event). */
+static GstFlowReturn
+gst_cnn_infer_generate_output (GstBaseTransform * trans, GstBuffer ** out)
+{
+  GstCnnInfer *self = GST_CNN_INFER (trans);
+  if (self->n_engines <= 1)
+    return GST_BASE_TRANSFORM_CLASS (parent_class)->generate_output (trans, out);
+  *out = NULL;
+  Pending *p = g_queue_peek_head (&self->pending);
+  if (!p)
+    return GST_FLOW_OK;
+  g_mutex_lock (&self->lock);
+  const gboolean done = p->done;
+  g_mutex_unlock (&self->lock);
+  if (!done)
+    return GST_FLOW_OK;
+  g_queue_pop_head (&self->pending);
+  return finish_pending (self, p, out);
+}
+
+/* Waits for every frame inside, then pushes them downstream in order (push) or drops them. */
+static void
+drain (GstCnnInfer * self, gboolean push)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  Pending *p;
+  while ((p = g_queue_pop_head (&self->pending))) {
+    g_mutex_lock (&self->lock);
+    while (!p->done)
+      g_cond_wait (&self->cond, &self->lock);
+    g_mutex_unlock (&self->lock);
+    GstBuffer *out = NULL;
+    if (push && ret == GST_FLOW_OK) {
+      ret = finish_pending (self, p, &out);
+      if (out)
+        ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), out);
+    } else {
+      gst_buffer_unref (p->buf);
+      if (p->res)
+        g_queue_push_tail (&self->spare, p->res);
+      g_free (p);
+    }
+  }
+}
+
+/* Events keep their place among the frames: a serialized one lets every frame inside leave
+ * first; a flush drops them. */
+static gboolean
+gst_cnn_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstCnnInfer *self = GST_CNN_INFER (trans);
+  if (self->n_engines > 1 && !g_queue_is_empty (&self->pending)) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+      drain (self, FALSE);
+    else if (GST_EVENT_IS_SERIALIZED (event))
+      drain (self, TRUE);
+  }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    self->dispatched = self->have_last = FALSE;
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* With frames in flight the element holds each frame up to inflight - 1 frame times longer. */
+static gboolean
+gst_cnn_infer_query (GstBaseTransform * trans, GstPadDirection direction, GstQuery * query)
+{
+  GstCnnInfer *self = GST_CNN_INFER (trans);
+  gboolean ok = GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction, query);
+  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY
+      && self->inflight > 1 && self->have_info && GST_VIDEO_INFO_FPS_N (&self->info) > 0) {
+    gboolean live;
+    GstClockTime min, max;
+    gst_query_parse_latency (query, &live, &min, &max);
+    const GstClockTime extra = gst_util_uint64_scale_int ((guint64) (self->inflight - 1)
+        * GST_SECOND, GST_VIDEO_INFO_FPS_D (&self->info), GST_VIDEO_INFO_FPS_N (&self->info));
+    gst_query_set_latency (query, live, min + extra,
+        GST_CLOCK_TIME_IS_VALID (max) ? max + extra : max);
+  }
+  return ok;
 }
 
 static void
@@ -758,11 +1028,10 @@ gst_cnn_infer_finalize (GObject * object)
   g_free (self->labels);
   g_free (self->json_file);
   g_free (self->calibration);
-  g_free (self->last_saliency);
-  ecnn_detector_free (self->detector);
-  ecnn_session_free (self->session);
-  ecnn_model_free (self->engine_model);
+  free_engines (self);
   ecnn_config_clear (&self->cfg);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
   if (self->json)
     fclose (self->json);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -810,6 +1079,13 @@ gst_cnn_infer_class_init (GstCnnInferClass * klass)
       g_param_spec_int ("interval", "Interval", "Infer every Nth frame; the "
           "frames between carry the last results", 1, 1000, DEFAULT_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_INFLIGHT,
+      g_param_spec_int ("inflight", "Frames in flight", "Frames whose inferences "
+          "run at once, each on its own thread with its own engine instance (of "
+          "'threads' threads each); frames leave in order. 1: each frame's inference "
+          "in the streaming thread. More: more frames per second on several cores "
+          "(e.g. inflight=2 threads=1 on two), each frame later by up to inflight - 1 "
+          "frame times", 1, MAX_INFLIGHT, DEFAULT_INFLIGHT, rw));
   g_object_class_install_property (gobject_class, PROP_SALIENCY,
       g_param_spec_boolean ("saliency", "Saliency", "Attach the saliency map "
           "(an EcnnTensorMeta \"saliency\") for cnnheatmap", FALSE, rw));
@@ -855,6 +1131,11 @@ gst_cnn_infer_class_init (GstCnnInferClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_cnn_infer_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_cnn_infer_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_cnn_infer_transform_ip);
+  trans_class->submit_input_buffer =
+      GST_DEBUG_FUNCPTR (gst_cnn_infer_submit_input_buffer);
+  trans_class->generate_output = GST_DEBUG_FUNCPTR (gst_cnn_infer_generate_output);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_cnn_infer_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_cnn_infer_query);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
 
@@ -871,6 +1152,11 @@ gst_cnn_infer_init (GstCnnInfer * self)
   self->threads = DEFAULT_THREADS;
   self->interval = DEFAULT_INTERVAL;
   self->stats_interval = DEFAULT_STATS_INTERVAL;
+  self->inflight = DEFAULT_INFLIGHT;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->pending);
+  g_queue_init (&self->spare);
   self->precision = ECNN_PRECISION_FP32;
   self->backend = ECNN_BACKEND_NATIVE;
   ecnn_config_init (&self->cfg);

@@ -3,7 +3,8 @@
  * coffee.png come out as ROI metas at the reference boxes (../shared/tools/README.md), the
  * same through cnnpreprocess's tensor meta, BlazeFace keypoints, interval=N, renegotiation to
  * another format and size, the JSON lines, the saliency meta, a clear error for a missing
- * model, and precision=int8 quantizing a float model at start from calibration images.
+ * model, precision=int8 quantizing a float model at start from calibration images, and
+ * inflight=N giving every frame of a stream the results inflight=1 gives it, in order.
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -143,6 +144,128 @@ GST_START_TEST (test_interval)
   g_object_get (e, "frames", &frames, NULL);
   ck_assert_uint_eq (frames, 2);        /* frames 0 and 3 were inferred */
   gst_object_unref (e);
+  gst_buffer_unref (in);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* One line per frame: its PTS, every ROI (label, box, confidence) and a digest of its saliency
+ * map. */
+static gchar *
+describe (GstBuffer * buf)
+{
+  GString *s = g_string_new (NULL);
+  g_string_append_printf (s, "pts %" G_GUINT64_FORMAT ":", GST_BUFFER_PTS (buf));
+  gpointer state = NULL;
+  GstMeta *m;
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    gdouble conf = -1;
+    gst_structure_get_double (gst_video_region_of_interest_meta_get_param (roi,
+            "detection"), "confidence", &conf);
+    g_string_append_printf (s, " %s %u,%u,%u,%u %.5f", g_quark_to_string (roi->roi_type),
+        roi->x, roi->y, roi->w, roi->h, conf);
+  }
+  EcnnTensorMeta *t = gst_buffer_get_ecnn_tensor_meta (buf, "saliency");
+  if (t) {
+    gchar *md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, t->data, t->bytes);
+    g_string_append_printf (s, " saliency %s", md5);
+    g_free (md5);
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* Pushes n frames at 30 fps (astronaut.png, every third one coffee.png) and EOS through
+ * cnninfer with `props`; lines[i] describes output frame i. Returns the frames inferred. */
+static guint64
+run_stream (const gchar * model_name, const gchar * props, guint n, gchar ** lines,
+    GstClockTime * latency)
+{
+  gchar *model = eu_model (model_name);
+  gchar *desc = g_strdup_printf ("cnninfer model=\"%s\" %s", model, props);
+  GstHarness *h = gst_harness_new_parse (desc);
+  g_free (desc);
+  g_free (model);
+  GstCaps *caps, *caps2;
+  GstBuffer *frames[2] = { eu_photo ("astronaut.png", "RGB", 320, 240, &caps),
+    eu_photo ("coffee.png", "RGB", 320, 240, &caps2)
+  };
+  gst_caps_unref (caps2);
+  caps = gst_caps_make_writable (caps);
+  gst_caps_set_simple (caps, "framerate", GST_TYPE_FRACTION, 30, 1, NULL);
+  gst_harness_set_src_caps (h, caps);
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = gst_buffer_copy_deep (frames[i % 3 == 2]);
+    GST_BUFFER_PTS (b) = gst_util_uint64_scale_int (i, GST_SECOND, 30);
+    ck_assert_int_eq (gst_harness_push (h, b), GST_FLOW_OK);
+  }
+  if (latency)
+    *latency = gst_harness_query_latency (h);
+  ck_assert (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    ck_assert_ptr_nonnull (out);
+    lines[i] = describe (out);
+    gst_buffer_unref (out);
+  }
+  ck_assert_uint_eq (gst_harness_buffers_in_queue (h), 0);
+  guint64 inferred = 0;
+  GstElement *e = gst_harness_find_element (h, "cnninfer");
+  g_object_get (e, "frames", &inferred, NULL);
+  gst_object_unref (e);
+  gst_buffer_unref (frames[0]);
+  gst_buffer_unref (frames[1]);
+  gst_harness_teardown (h);
+  return inferred;
+}
+
+/* inflight=N gives every frame the results inflight=1 gives it, in order, with interval too,
+ * for a detector and a segmentation model (saliency maps); frames still inside at EOS leave
+ * then; the latency grows by N - 1 frames; a teardown with frames inside ends cleanly. */
+GST_START_TEST (test_inflight)
+{
+  enum { N = 7 };
+  static const struct
+  {
+    const gchar *model, *props;
+    guint inferred;
+  } cases[] = {
+    {SSD, "saliency=true", N},
+    {SSD, "interval=3", 3},        /* frames 0, 3, 6 */
+    {"selfie_segmentation.tflite", "saliency=true", N},
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    gchar *ref[N], *got[N];
+    GstClockTime lat1 = 0, lat3 = 0;
+    gchar *p1 = g_strdup_printf ("%s inflight=1", cases[c].props);
+    gchar *p3 = g_strdup_printf ("%s inflight=3 threads=1", cases[c].props);
+    ck_assert_uint_eq (run_stream (cases[c].model, p1, N, ref, &lat1), cases[c].inferred);
+    ck_assert_uint_eq (run_stream (cases[c].model, p3, N, got, &lat3), cases[c].inferred);
+    for (guint i = 0; i < N; i++) {
+      ck_assert_msg (!strcmp (ref[i], got[i]), "%s %s frame %u:\n  %s\nvs\n  %s",
+          cases[c].model, cases[c].props, i, ref[i], got[i]);
+      gchar *pts = g_strdup_printf ("pts %" G_GUINT64_FORMAT ":",
+          gst_util_uint64_scale_int (i, GST_SECOND, 30));
+      ck_assert_msg (g_str_has_prefix (got[i], pts), "frame %u: %s", i, got[i]);
+      g_free (pts);
+      g_free (ref[i]);
+      g_free (got[i]);
+    }
+    /* two more frame times (1/30 s each) */
+    ck_assert_msg (lat3 >= lat1 + 2 * GST_SECOND / 30 - 1 && lat3 <= lat1 + 2 * GST_SECOND / 30
+        + 1, "latency %" GST_TIME_FORMAT " vs %" GST_TIME_FORMAT, GST_TIME_ARGS (lat3),
+        GST_TIME_ARGS (lat1));
+    g_free (p1);
+    g_free (p3);
+  }
+  /* a teardown (to NULL) with frames still inside */
+  GstHarness *h = infer_harness ("inflight=2 threads=1");
+  GstCaps *caps;
+  GstBuffer *in = eu_photo ("astronaut.png", "RGB", 0, 0, &caps);
+  gst_harness_set_src_caps (h, caps);
+  for (int i = 0; i < 3; i++)
+    ck_assert_int_eq (gst_harness_push (h, gst_buffer_copy_deep (in)), GST_FLOW_OK);
   gst_buffer_unref (in);
   gst_harness_teardown (h);
 }
@@ -343,6 +466,7 @@ cnninfer_suite (void)
   tcase_add_test (tc, test_tensor_meta_path);
   tcase_add_test (tc, test_face_keypoints);
   tcase_add_test (tc, test_interval);
+  tcase_add_test (tc, test_inflight);
   tcase_add_test (tc, test_json_and_saliency);
   tcase_add_test (tc, test_segmentation_mask);
   tcase_add_test (tc, test_missing_model);

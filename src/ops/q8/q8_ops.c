@@ -5,14 +5,15 @@
  * nonlinearities use a 256-entry table computed in float at prepare (within one quantum of
  * TFLite); softmax and bilinear resize compute in float and round. prepare (after the float
  * prepare did shape inference) validates the quantization and stores what the run needs in
- * node->priv (one malloc'd block). CONV_2D and DEPTHWISE_CONV_2D run the kernels of
- * src/kernels/q8_conv.h: the AVX2 ones (x86-64; CONV_2D with AVX-512 VNNI instead when the CPU
- * has it and the weights are int8 with zero point 0) or the NEON ones (ARM64; CONV_2D with sdot
+ * node->priv (one malloc'd block). CONV_2D, FULLY_CONNECTED (as the 1x1 CONV_2D over its
+ * rows) and DEPTHWISE_CONV_2D run the kernels of src/kernels/q8_conv.h: the AVX2 ones (x86-64;
+ * CONV_2D and FULLY_CONNECTED with AVX-512 VNNI instead when the CPU has it and the weights
+ * are int8 with zero point 0) or the NEON ones (ARM64; CONV_2D and FULLY_CONNECTED with sdot
  * when the CPU has it) on packed weights (when the CPU has the ISA and the node qualifies),
  * else their scalar twins; all over the session's threads. The packing: DEPTHWISE (and NEON
- * CONV_2D) into that block at prepare; x86 CONV_2D once the model is final
- * (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights tensor in place of the
- * file's layout when no other node reads it. Same-shape ADD / SUB and QUANTIZE have AVX2 and
+ * CONV_2D / FULLY_CONNECTED) into that block at prepare; x86 CONV_2D / FULLY_CONNECTED once
+ * the model is final (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights
+ * tensor in place of the file's layout when no other node reads it. Same-shape ADD / SUB and QUANTIZE have AVX2 and
  * NEON kernels (q8_eltwise.h), MAX_POOL_2D with its windows inside the input and channel-only
  * PAD AVX2 ones (q8_pool.h).
  */
@@ -40,12 +41,13 @@ typedef struct q8_priv {
   float in_scale, out_scale;
   bool same_params;              /* input and output share scale and zero point */
   uint8_t lut[256];              /* indexed by the raw byte */
-  ecnn_q8_packed *packed;        /* CONV_2D / DEPTHWISE: the AVX2 kernels' weights, in this
-                                  * block after ch[] (NULL: the scalar kernels run) */
+  ecnn_q8_packed *packed;        /* CONV_2D, FULLY_CONNECTED, DEPTHWISE: the AVX2 kernels'
+                                  * weights, in this block after ch[] (NULL: the scalar
+                                  * kernels run) */
   ecnn_q8_packed_neon *packed_neon; /* the same for the NEON kernels (ARM64) */
-  ecnn_q8_packed_vnni *packed_vnni; /* CONV_2D on a CPU with AVX-512 VNNI: that kernel's
-                                     * weights (instead of packed; it runs on the AVX512 path,
-                                     * the scalar kernel on the others) */
+  ecnn_q8_packed_vnni *packed_vnni; /* CONV_2D or FULLY_CONNECTED on a CPU with AVX-512 VNNI:
+                                     * that kernel's weights (instead of packed; it runs on the
+                                     * AVX512 path, the scalar kernel on the others) */
   int32_t nch;
   int32_t ch[];                  /* nch multipliers, then nch shifts */
 } q8_priv;
@@ -138,8 +140,12 @@ static ecnn_status act_range(const ecnn_node *n, const ecnn_tensor *out, int32_t
 
 /* ---- convolutions and fully connected ------------------------------------------------- */
 
-/* The kernels' view of CONV_2D / DEPTHWISE_CONV_2D node n (shapes from the float prepare);
- * the zero points and the clamp come from p when it is not NULL. */
+/* The kernels' view of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED node n (shapes from the
+ * float prepare); the zero points and the clamp come from p when it is not NULL. A
+ * FULLY_CONNECTED with weights [O, I] over rows = elements(input) / I is a 1x1 CONV_2D
+ * (stride 1, no padding) over one image row of `rows` pixels of I channels: its [O, I]
+ * weights are already that conv's [O, 1, 1, I], and its [rows, O] output (or the input's
+ * shape ending in O) that conv's NHWC output. */
 static void conv_params(const ecnn_graph *g, const ecnn_node *n, const q8_priv *p,
                         ecnn_q8_conv_params *k) {
   const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
@@ -147,15 +153,27 @@ static void conv_params(const ecnn_graph *g, const ecnn_node *n, const q8_priv *
   const ecnn_op_params *pp = &n->params;
   const bool dw = n->op == ECNN_OP_DEPTHWISE_CONV_2D;
   memset(k, 0, sizeof *k);
-  k->batch = in->dims[0], k->in_h = in->dims[1], k->in_w = in->dims[2], k->in_c = in->dims[3];
-  k->out_h = out->dims[1], k->out_w = out->dims[2], k->out_c = out->dims[3];
-  k->kernel_h = w->dims[1], k->kernel_w = w->dims[2];
-  k->stride_h = pp->stride_h, k->stride_w = pp->stride_w;
-  k->dilation_h = pp->dilation_h, k->dilation_w = pp->dilation_w;
-  ecnn_conv_out_size(k->in_h, k->kernel_h, k->stride_h, k->dilation_h, pp->padding, &k->pad_top);
-  ecnn_conv_out_size(k->in_w, k->kernel_w, k->stride_w, k->dilation_w, pp->padding, &k->pad_left);
-  k->groups = dw ? 1 : k->in_c / w->dims[3];
-  k->depth_multiplier = dw ? k->out_c / k->in_c : 1;
+  if (n->op == ECNN_OP_FULLY_CONNECTED) {
+    /* (the float prepare bounds the rows by ECNN_MAX_TENSOR_ELEMENTS: an int32) */
+    const int32_t rows = (int32_t)(ecnn_tensor_elements(in) / w->dims[1]);
+    k->batch = k->in_h = k->out_h = 1;
+    k->in_w = k->out_w = rows;
+    k->in_c = w->dims[1], k->out_c = w->dims[0];
+    k->kernel_h = k->kernel_w = k->stride_h = k->stride_w = k->dilation_h = k->dilation_w = 1;
+    k->groups = k->depth_multiplier = 1;
+  } else {
+    k->batch = in->dims[0], k->in_h = in->dims[1], k->in_w = in->dims[2], k->in_c = in->dims[3];
+    k->out_h = out->dims[1], k->out_w = out->dims[2], k->out_c = out->dims[3];
+    k->kernel_h = w->dims[1], k->kernel_w = w->dims[2];
+    k->stride_h = pp->stride_h, k->stride_w = pp->stride_w;
+    k->dilation_h = pp->dilation_h, k->dilation_w = pp->dilation_w;
+    ecnn_conv_out_size(k->in_h, k->kernel_h, k->stride_h, k->dilation_h, pp->padding,
+                       &k->pad_top);
+    ecnn_conv_out_size(k->in_w, k->kernel_w, k->stride_w, k->dilation_w, pp->padding,
+                       &k->pad_left);
+    k->groups = dw ? 1 : k->in_c / w->dims[3];
+    k->depth_multiplier = dw ? k->out_c / k->in_c : 1;
+  }
   k->u8 = in->dtype == ECNN_DTYPE_U8;
   k->w_u8 = w->dtype == ECNN_DTYPE_U8;
   if (p) {
@@ -173,10 +191,16 @@ static bool cpu_has_avx2(void) {
   return best == ECNN_ISA_AVX2 || best == ECNN_ISA_AVX512;
 }
 
-/* Whether CONV_2D k packs for the AVX-512 VNNI kernel: the CPU has it (the AVX512 path) and
- * the kernel takes k (int8 weights with zero point 0, groups 1). */
+/* Whether node n runs on the CONV_2D kernels: a CONV_2D, or a FULLY_CONNECTED as the 1x1
+ * CONV_2D of conv_params. */
+static bool conv2d_like(const ecnn_node *n) {
+  return n->op == ECNN_OP_CONV_2D || n->op == ECNN_OP_FULLY_CONNECTED;
+}
+
+/* Whether CONV_2D-like k packs for the AVX-512 VNNI kernel: the CPU has it (the AVX512 path)
+ * and the kernel takes k (int8 weights with zero point 0, groups 1). */
 static bool conv_vnni(const ecnn_node *n, const ecnn_q8_conv_params *k) {
-  return n->op == ECNN_OP_CONV_2D && ecnn_isa_best() == ECNN_ISA_AVX512 && ecnn_isa_has_vnni() &&
+  return conv2d_like(n) && ecnn_isa_best() == ECNN_ISA_AVX512 && ecnn_isa_has_vnni() &&
          ecnn_q8_conv2d_packed_bytes_vnni(k) != 0;
 }
 
@@ -205,21 +229,22 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
     return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias must be %d int32 constants", OPARG,
                       (int)oc);
   /* the AVX2, AVX-512 VNNI or NEON kernels' packed weights go in the same block (NEON: for the
-   * sdot CONV_2D kernel when it is active now) */
+   * sdot CONV_2D kernel when it is active now; a FULLY_CONNECTED packs as its 1x1 CONV_2D) */
   ecnn_q8_conv_params k;
   size_t packed_bytes = 0;
   void *packed_at = NULL;
   bool neon = false;
-  /* (the AVX2 / VNNI CONV_2D's are packed once the model is final: ecnn_q8_conv2d_pack_weights) */
+  /* (the AVX2 / VNNI CONV_2D's and FULLY_CONNECTED's are packed once the model is final:
+   * ecnn_q8_conv2d_pack_weights) */
   if (n->op == ECNN_OP_DEPTHWISE_CONV_2D && cpu_has_avx2()) {
     conv_params(g, n, NULL, &k);
     packed_bytes = ecnn_q8_dwconv2d_packed_bytes(&k);
   }
 #if HAVE_Q8_NEON
-  if (n->op != ECNN_OP_FULLY_CONNECTED && ecnn_isa_best() == ECNN_ISA_NEON) {
+  if (ecnn_isa_best() == ECNN_ISA_NEON) {
     conv_params(g, n, NULL, &k);
     neon = true;
-    packed_bytes = n->op == ECNN_OP_CONV_2D
+    packed_bytes = conv2d_like(n)
                        ? ecnn_q8_conv2d_packed_bytes_neon(&k, ecnn_q8_neon_dot_active())
                        : ecnn_q8_dwconv2d_packed_bytes_neon(&k);
   }
@@ -244,7 +269,7 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
 #if HAVE_Q8_NEON
     if (neon)
       p->packed_neon =
-          n->op == ECNN_OP_CONV_2D
+          conv2d_like(n)
               ? ecnn_q8_conv2d_pack_neon(&k, w->data, bias, p->ch, p->ch + oc,
                                          ecnn_q8_neon_dot_active(), packed_at)
               : ecnn_q8_dwconv2d_pack_neon(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
@@ -256,7 +281,7 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
 
 ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
   q8_priv *p = n->priv;
-  if (!n->quantized || n->op != ECNN_OP_CONV_2D || !p || p->packed || p->packed_vnni ||
+  if (!n->quantized || !conv2d_like(n) || !p || p->packed || p->packed_vnni ||
       !cpu_has_avx2())
     return ECNN_STATUS_OK;
   ecnn_tensor *w = &g->tensors[n->inputs[1]];
@@ -288,10 +313,11 @@ ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
   return ECNN_STATUS_OK;
 }
 
-/* One run of a CONV_2D / DEPTHWISE_CONV_2D node, as work items for the thread pool. CONV_2D's
- * items are a grid of pixel ranges (whole units of 24 pixels, a common multiple of the tiles'
- * pixels: AVX2 6 and 8, AVX-512 VNNI 8, NEON 4) x ranges of 16-channel blocks, numbered
- * pixel-major; DEPTHWISE's are output rows. */
+/* One run of a CONV_2D / FULLY_CONNECTED / DEPTHWISE_CONV_2D node, as work items for the
+ * thread pool. CONV_2D's (and FULLY_CONNECTED's, its rows the pixels) items are a grid of
+ * pixel ranges (whole units of 24 pixels, a common multiple of the tiles' pixels: AVX2 6 and
+ * 8, AVX-512 VNNI 8, NEON 4) x ranges of 16-channel blocks, numbered pixel-major; DEPTHWISE's
+ * are output rows. */
 typedef struct q8_conv_job {
   ecnn_q8_conv_params k;
   const q8_priv *p;
@@ -423,28 +449,6 @@ static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
   ecnn_parallel_for(ctx->pool, (int64_t)j.psplit * j.bsplit, 1, conv_items, &j);
   free(unpacked);
   if (j.no_memory) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
-  return ECNN_STATUS_OK;
-}
-
-static ecnn_status fc_run(const ecnn_op_ctx *ctx) {
-  const ecnn_graph *g = ctx->graph;
-  const ecnn_node *n = ctx->node;
-  const q8_priv *p = n->priv;
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
-  const void *x = ecnn_ctx_in(ctx, 0), *wd = w->data;
-  const int32_t *bias = ecnn_ctx_in(ctx, 2);
-  void *y = ecnn_ctx_out(ctx, 0);
-  const int32_t O = w->dims[0], I = w->dims[1];
-  const int64_t rows = ecnn_tensor_elements(in) / I;
-  for (int64_t r = 0; r < rows; r++)
-    for (int32_t o = 0; o < O; o++) {
-      int32_t acc = bias ? bias[o] : 0;
-      for (int32_t i = 0; i < I; i++)
-        acc += (ld(x, (size_t)r * I + i, in->dtype) - p->in_zp) *
-               (ld(wd, (size_t)o * I + i, w->dtype) - p->w_zp);
-      int32_t v = ecnn_mbqm(acc, p->ch[o], p->ch[p->nch + o]) + p->out_zp;
-      st8(y, (size_t)r * O + o, clampi(v, p->act_min, p->act_max), in->dtype);
-    }
   return ECNN_STATUS_OK;
 }
 
@@ -1009,7 +1013,7 @@ static ecnn_status copy_run(const ecnn_op_ctx *ctx) {
 const ecnn_op_desc ecnn_q8_ops[ECNN_OP_COUNT] = {
     E(CONV_2D, conv_prepare, conv_run),
     E(DEPTHWISE_CONV_2D, conv_prepare, conv_run),
-    E(FULLY_CONNECTED, conv_prepare, fc_run),
+    E(FULLY_CONNECTED, conv_prepare, conv_run),
     E(ADD, binary_prepare, binary_run),
     E(SUB, binary_prepare, binary_run),
     E(MUL, binary_prepare, binary_run),

@@ -533,6 +533,122 @@ START_TEST(test_fc_sweep) {
 }
 END_TEST
 
+/* ---- broadcasting ADD / SUB, against the per-element definition written out here ---- */
+
+/* out = a (op) b for a of shape da and b of shape db (TFLite's right-aligned broadcasting),
+ * on the scalar and the best path at 1 and 2 threads; counts the bytes that differ. */
+static void bcast_case(ecnn_op op, int32_t nda, const int32_t *da, int32_t ndb,
+                       const int32_t *db, bool u8, ecnn_activation act, ecnn_threadpool *pool2,
+                       size_t *bad) {
+  const int32_t nd = nda > ndb ? nda : ndb;
+  int32_t dout[ECNN_MAX_DIMS], ea[ECNN_MAX_DIMS], eb[ECNN_MAX_DIMS]; /* right-aligned */
+  int64_t total = 1, na = 1, nb = 1;
+  for (int32_t d = 0; d < nd; d++) {
+    ea[d] = d - (nd - nda) >= 0 ? da[d - (nd - nda)] : 1;
+    eb[d] = d - (nd - ndb) >= 0 ? db[d - (nd - ndb)] : 1;
+    dout[d] = ea[d] > eb[d] ? ea[d] : eb[d];
+    total *= dout[d], na *= ea[d], nb *= eb[d];
+  }
+  const ecnn_dtype dt = u8 ? ECNN_DTYPE_U8 : ECNN_DTYPE_I8;
+  const float sa = 0.05f, sb = 0.03f, so = 0.06f;
+  const int32_t za = u8 ? 120 : -7, zb = u8 ? 131 : 12, zo = u8 ? 125 : 3;
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  int32_t a = tensor(&t, dt, nda, da, NULL, sa, za);
+  int32_t b = tensor(&t, dt, ndb, db, NULL, sb, zb);
+  int32_t y = tensor(&t, dt, nd, dout, NULL, so, zo);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.activation = act;
+  const int32_t ins[2] = {a, b};
+  ck_assert_msg(node(&t, op, ins, 2, y, &p) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  uint8_t *xa = t.data[a], *xb = t.data[b], *yo = t.data[y];
+  for (int64_t i = 0; i < na; i++) xa[i] = (uint8_t)rnd8();
+  for (int64_t i = 0; i < nb; i++) xb[i] = (uint8_t)rnd8();
+  /* TFLite's ADD: both inputs to twice the larger scale, 20 bits up, then to the output */
+  const double twice = 2 * (sa > sb ? sa : sb);
+  int32_t qa, sha, qb, shb, qo, sho, lo, hi;
+  ecnn_quantize_multiplier(sa / twice, &qa, &sha);
+  ecnn_quantize_multiplier(sb / twice, &qb, &shb);
+  ecnn_quantize_multiplier(twice / ((double)(1 << 20) * so), &qo, &sho);
+  q8_clamp(act, u8, so, zo, &lo, &hi);
+  uint8_t *ref = malloc((size_t)total);
+  for (int64_t i = 0; i < total; i++) {
+    int64_t rest = i, ia = 0, ib = 0, stra = 1, strb = 1;
+    for (int32_t d = nd - 1; d >= 0; d--) {
+      const int64_t idx = rest % dout[d];
+      rest /= dout[d];
+      ia += (ea[d] == 1 ? 0 : idx) * stra, ib += (eb[d] == 1 ? 0 : idx) * strb;
+      stra *= ea[d], strb *= eb[d];
+    }
+    const int32_t x1 = ecnn_mbqm((q8_get(xa, (size_t)ia, u8) - za) * (1 << 20), qa, sha);
+    const int32_t x2 = ecnn_mbqm((q8_get(xb, (size_t)ib, u8) - zb) * (1 << 20), qb, shb);
+    const int32_t v = ecnn_mbqm(op == ECNN_OP_SUB ? x1 - x2 : x1 + x2, qo, sho) + zo;
+    ref[i] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
+  }
+  for (int path = 0; path < 4; path++) {
+    ecnn_isa_set(path / 2 ? ecnn_isa_best() : ECNN_ISA_SCALAR);
+    memset(yo, 0x5a, (size_t)total + 16);
+    run_on(&t, path % 2 ? pool2 : NULL);
+    size_t diff = 0;
+    for (int64_t i = 0; i < total; i++) diff += yo[i] != ref[i];
+    for (int64_t i = total; i < total + 16; i++) diff += yo[i] != 0x5a;
+    if (diff) {
+      char sha_[64] = "", shb_[64] = "";
+      for (int32_t d = 0; d < nda; d++)
+        snprintf(sha_ + strlen(sha_), sizeof sha_ - strlen(sha_), "%d,", (int)da[d]);
+      for (int32_t d = 0; d < ndb; d++)
+        snprintf(shb_ + strlen(shb_), sizeof shb_ - strlen(shb_), "%d,", (int)db[d]);
+      fprintf(stderr, "%s [%s] [%s] %s path %d: %zu bytes differ\n", ecnn_op_name(op), sha_, shb_,
+              u8 ? "u8" : "i8", path, diff);
+    }
+    *bad += diff;
+  }
+  ecnn_isa_set(ecnn_isa_best());
+  free(ref);
+  done(&t);
+}
+
+START_TEST(test_add_broadcast_paths) {
+  ecnn_threadpool *pool2 = NULL;
+  ck_assert_int_eq(ecnn_threadpool_create(2, &pool2), ECNN_STATUS_OK);
+  size_t bad = 0;
+  int v = 0;
+  /* channel counts under, at and over the kernels' 16 and the short runs' 32; odd ones */
+  const int32_t cs[] = {1, 3, 5, 8, 13, 16, 17, 31, 32, 33, 70};
+  for (size_t ci = 0; ci < sizeof cs / sizeof *cs; ci++) {
+    const int32_t C = cs[ci], H = 3 + (int32_t)ci % 3, W = 5 + (int32_t)ci % 4;
+    const int32_t full[4] = {1, H, W, C}, chan[4] = {1, 1, 1, C}, row[4] = {1, 1, W, C};
+    const int32_t col[4] = {1, H, 1, C}, pix[4] = {1, H, W, 1}, c1[1] = {C}, one[1] = {1};
+    const int32_t *shapes[6] = {chan, row, col, pix, c1, one};
+    const int32_t nds[6] = {4, 4, 4, 4, 1, 1};
+    for (int k = 0; k < 6; k++)
+      for (int order = 0; order < 2; order++, v++) {
+        const ecnn_op op = v % 3 ? ECNN_OP_ADD : ECNN_OP_SUB;
+        const bool u8 = v % 2;
+        const ecnn_activation act = v % 5 == 4 ? ECNN_ACT_RELU6 : ECNN_ACT_NONE;
+        if (order) bcast_case(op, nds[k], shapes[k], 4, full, u8, act, pool2, &bad);
+        else bcast_case(op, 4, full, nds[k], shapes[k], u8, act, pool2, &bad);
+      }
+    /* each input broadcast along a different dim, and the same shapes */
+    const int32_t a3[3] = {4, 1, C}, b3[3] = {1, 5, C};
+    bcast_case(ECNN_OP_ADD, 3, a3, 3, b3, ci % 2, ECNN_ACT_NONE, pool2, &bad);
+    bcast_case(ECNN_OP_SUB, 3, b3, 3, a3, ci % 2 == 0, ECNN_ACT_RELU, pool2, &bad);
+    bcast_case(ECNN_OP_ADD, 4, full, 4, full, ci % 2, ECNN_ACT_NONE, pool2, &bad);
+  }
+  /* several work items of 4096 elements, their edges inside runs and repeating periods */
+  const int32_t big[4] = {1, 20, 30, 17}, big_c[4] = {1, 1, 1, 17}, big_p[4] = {1, 20, 30, 1};
+  const int32_t rgb[4] = {1, 64, 65, 3}, rgb_c[1] = {3}, one[1] = {1};
+  bcast_case(ECNN_OP_ADD, 4, big, 4, big_c, false, ECNN_ACT_NONE, pool2, &bad);
+  bcast_case(ECNN_OP_SUB, 4, big_c, 4, big, true, ECNN_ACT_NONE, pool2, &bad);
+  bcast_case(ECNN_OP_ADD, 4, big, 4, big_p, true, ECNN_ACT_RELU, pool2, &bad);
+  bcast_case(ECNN_OP_SUB, 4, rgb, 1, rgb_c, false, ECNN_ACT_NONE, pool2, &bad);
+  bcast_case(ECNN_OP_ADD, 1, one, 4, rgb, false, ECNN_ACT_NONE, pool2, &bad);
+  ecnn_threadpool_free(pool2);
+  ck_assert_uint_eq(bad, 0);
+}
+END_TEST
+
 START_TEST(test_bad_quantization) {
   tg t = {0};
   ecnn_graph_init(&t.g);
@@ -568,6 +684,7 @@ int main(void) {
   tcase_add_test(tc, test_concat_requant_and_pad);
   tcase_add_test(tc, test_maxpool_pad_paths);
   tcase_add_test(tc, test_fc_sweep);
+  tcase_add_test(tc, test_add_broadcast_paths);
   tcase_add_test(tc, test_bad_quantization);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -13,9 +13,12 @@
  * else their scalar twins; all over the session's threads. The packing: DEPTHWISE (and NEON
  * CONV_2D / FULLY_CONNECTED) into that block at prepare; x86 CONV_2D / FULLY_CONNECTED once
  * the model is final (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights
- * tensor in place of the file's layout when no other node reads it. Same-shape ADD / SUB and QUANTIZE have AVX2 and
- * NEON kernels (q8_eltwise.h), MAX_POOL_2D with its windows inside the input and channel-only
- * PAD AVX2 ones (q8_pool.h).
+ * tensor in place of the file's layout when no other node reads it. ADD / SUB and QUANTIZE
+ * have AVX2 and NEON kernels (q8_eltwise.h; ADD / SUB on runs of at least 8 output elements
+ * along which the inputs are arrays or repeat a short pattern, which covers the same shapes and
+ * the common broadcasts: add_plan), MAX_POOL_2D with its windows inside the input and
+ * channel-only PAD AVX2 ones (q8_pool.h). MUL, MAXIMUM, MINIMUM and ADD / SUB broadcasting on
+ * shorter runs take one element at a time.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -496,42 +499,123 @@ static size_t bcast_offset(size_t i, const ecnn_tensor *out, const ecnn_tensor *
   return off;
 }
 
-/* ADD / SUB of two tensors of the output's shape (the residual connections): the kernels of
- * src/kernels/q8_eltwise.h (AVX2, NEON or scalar) on chunks of elements, over the session's
- * threads. */
+/* ADD / SUB: the kernels of src/kernels/q8_eltwise.h (AVX2, NEON or scalar) on runs of
+ * output elements along which both inputs are plain arrays, over the session's threads.
+ * add_plan reduces the shapes (the output's dims of size 1 dropped, neighbours that each
+ * input broadcasts alike merged) and takes the innermost reduced dim as the run: both inputs
+ * are contiguous along it, or one of them is constant along it (a broadcast scalar, or one
+ * value per pixel) and is repeated. When both inputs are contiguous along a short run (a few
+ * channels) and one of them is broadcast along the dim outside it ([1, H, W, C] +
+ * [1, 1, 1, C]), the run takes that dim in too, the broadcast input's C elements repeating
+ * along it. A repeating input is tiled into a small buffer, so the kernel sees two arrays;
+ * runs shorter than ADD_MIN_RUN stay with binary_run's per-element loop. */
+enum {
+  ADD_CHUNK = 4096, /* output elements per work item */
+  ADD_MIN_RUN = 8,  /* the shortest run handed to a kernel (the AVX2 one takes 16 at a time) */
+  ADD_SHORT = 32,   /* a run both inputs read that is shorter than this takes in the next dim */
+  ADD_TILE = 256,   /* bytes of the buffer a repeating input is tiled into (> 2 * ADD_SHORT) */
+};
+
 typedef struct add_job {
   ecnn_q8_add_params k;
   const uint8_t *a, *b;
   uint8_t *y;
   int64_t total;
+  int64_t run;     /* output elements per run (the output is a whole number of them) */
+  int32_t period;  /* 0: both inputs are contiguous along each run; else the input `rep_a`
+                    * names (a, or b) has `period` elements at the run's offset that repeat
+                    * along it (1, or the < ADD_SHORT channels of a widened run) */
+  bool rep_a;
+  int32_t nd;      /* reduced dims outside the run, then their sizes and the inputs' element */
+  int64_t dims[ECNN_MAX_DIMS], sa[ECNN_MAX_DIMS], sb[ECNN_MAX_DIMS]; /* strides (0: broadcast) */
   bool avx2, neon;
 } add_job;
 
-enum { ADD_CHUNK = 4096 }; /* elements per work item */
+/* Fills j's run, period, rep_a, nd, dims, sa and sb for out = ta (op) tb; returns whether the
+ * run is long enough for the kernels. */
+static bool add_plan(const ecnn_tensor *out, const ecnn_tensor *ta, const ecnn_tensor *tb,
+                     add_job *j) {
+  int64_t size[ECNN_MAX_DIMS];
+  bool fa[ECNN_MAX_DIMS], fb[ECNN_MAX_DIMS]; /* the input is full (not broadcast) along it */
+  int32_t k = 0;
+  for (int32_t d = 0; d < out->ndim; d++) {
+    const int32_t od = out->dims[d], da = d - (out->ndim - ta->ndim),
+                  db = d - (out->ndim - tb->ndim);
+    if (od == 1) continue;
+    const bool a_full = da >= 0 && ta->dims[da] == od, b_full = db >= 0 && tb->dims[db] == od;
+    if (k > 0 && fa[k - 1] == a_full && fb[k - 1] == b_full) {
+      size[k - 1] *= od;
+    } else {
+      size[k] = od, fa[k] = a_full, fb[k] = b_full;
+      k++;
+    }
+  }
+  if (k == 0) return false; /* one element */
+  int64_t sa[ECNN_MAX_DIMS], sb[ECNN_MAX_DIMS], na = 1, nb = 1;
+  for (int32_t d = k - 1; d >= 0; d--) {
+    sa[d] = fa[d] ? na : 0, sb[d] = fb[d] ? nb : 0;
+    na *= fa[d] ? size[d] : 1, nb *= fb[d] ? size[d] : 1;
+  }
+  int32_t inner = k - 1;
+  j->run = size[inner], j->period = 0, j->rep_a = false;
+  if (!fa[inner] || !fb[inner]) { /* (reduced dims have one input full) */
+    j->period = 1, j->rep_a = !fa[inner];
+  } else if (size[inner] < ADD_SHORT && inner > 0) { /* the next dim out broadcasts one */
+    j->period = (int32_t)size[inner], j->rep_a = !fa[inner - 1];
+    j->run *= size[--inner];
+  }
+  j->nd = inner;
+  for (int32_t d = 0; d < inner; d++) j->dims[d] = size[d], j->sa[d] = sa[d], j->sb[d] = sb[d];
+  return j->run >= ADD_MIN_RUN;
+}
+
+static void add_kernel(const add_job *j, const uint8_t *a, const uint8_t *b, uint8_t *y,
+                       int64_t n) {
+  if (j->avx2) ecnn_q8_add__avx2(&j->k, a, b, y, (size_t)n);
+#if HAVE_Q8_NEON
+  else if (j->neon) ecnn_q8_add__neon(&j->k, a, b, y, (size_t)n);
+#endif
+  else ecnn_q8_add__scalar(&j->k, a, b, y, (size_t)n);
+}
 
 static void add_items(void *arg, int64_t begin, int64_t end) {
   const add_job *j = arg;
-  const int64_t i0 = begin * ADD_CHUNK;
-  const int64_t i1 = end * ADD_CHUNK < j->total ? end * ADD_CHUNK : j->total;
-  if (j->avx2) ecnn_q8_add__avx2(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
-#if HAVE_Q8_NEON
-  else if (j->neon) ecnn_q8_add__neon(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
-#endif
-  else ecnn_q8_add__scalar(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
-}
-
-static void add_same_shape(const ecnn_op_ctx *ctx, const q8_priv *p, ecnn_dtype dt,
-                           int64_t total) {
-  const ecnn_isa isa = ecnn_isa_active();
-  add_job j = {.k = {.a_zp = p->in_zp, .b_zp = p->in2_zp, .out_zp = p->out_zp,
-                     .left_shift = p->left_shift, .a_mult = p->mult1, .a_shift = p->shift1,
-                     .b_mult = p->mult2, .b_shift = p->shift2, .out_mult = p->mult,
-                     .out_shift = p->shift, .out_min = p->act_min, .out_max = p->act_max,
-                     .sub = ctx->node->op == ECNN_OP_SUB, .u8 = dt == ECNN_DTYPE_U8},
-               .a = ecnn_ctx_in(ctx, 0), .b = ecnn_ctx_in(ctx, 1), .y = ecnn_ctx_out(ctx, 0),
-               .total = total, .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512,
-               .neon = isa == ECNN_ISA_NEON};
-  ecnn_parallel_for(ctx->pool, (total + ADD_CHUNK - 1) / ADD_CHUNK, 1, add_items, &j);
+  uint8_t tile[ADD_TILE];
+  const uint8_t *tiled = NULL; /* where the elements in tile come from */
+  int64_t tile_len = 0;        /* whole periods: the run's rounded up, at most ADD_TILE bytes */
+  const int64_t e1 = end * ADD_CHUNK < j->total ? end * ADD_CHUNK : j->total;
+  for (int64_t e = begin * ADD_CHUNK; e < e1;) { /* e: the output element; s: in its run */
+    int64_t r = e / j->run, oa = 0, ob = 0;
+    const int64_t s = e % j->run, n = j->run - s < e1 - e ? j->run - s : e1 - e;
+    for (int32_t d = j->nd - 1; d >= 0; d--) {
+      const int64_t i = r % j->dims[d];
+      r /= j->dims[d];
+      oa += i * j->sa[d], ob += i * j->sb[d];
+    }
+    if (!j->period) {
+      add_kernel(j, j->a + oa + s, j->b + ob + s, j->y + e, n);
+      e += n;
+      continue;
+    }
+    const uint8_t *rep = j->rep_a ? j->a + oa : j->b + ob;
+    const uint8_t *full = j->rep_a ? j->b + ob : j->a + oa;
+    const int64_t P = j->period;
+    if (rep != tiled) {
+      const int64_t whole = ADD_TILE / P * P, need = (j->run + P - 1) / P * P;
+      tile_len = need < whole ? need : whole;
+      if (P == 1) memset(tile, *rep, (size_t)tile_len);
+      else for (int64_t t = 0; t < tile_len; t += P) memcpy(tile + t, rep, (size_t)P);
+      tiled = rep;
+    }
+    for (int64_t at = s; at < s + n;) { /* the tile from the period's phase at `at` */
+      const int64_t phase = at % P, left = s + n - at;
+      const int64_t m = left < tile_len - phase ? left : tile_len - phase;
+      if (j->rep_a) add_kernel(j, tile + phase, full + at, j->y + e + (at - s), m);
+      else add_kernel(j, full + at, tile + phase, j->y + e + (at - s), m);
+      at += m;
+    }
+    e += n;
+  }
 }
 
 static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
@@ -544,12 +628,22 @@ static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
   void *y = ecnn_ctx_out(ctx, 0);
   const ecnn_dtype dt = out->dtype;
   const int64_t total = ecnn_tensor_elements(out);
-  /* inputs as large as the output broadcast nothing: element i of each is element i */
-  if ((n->op == ECNN_OP_ADD || n->op == ECNN_OP_SUB) && ecnn_tensor_elements(ta) == total &&
-      ecnn_tensor_elements(tb) == total) {
-    add_same_shape(ctx, p, dt, total);
-    return ECNN_STATUS_OK;
+  if (n->op == ECNN_OP_ADD || n->op == ECNN_OP_SUB) {
+    const ecnn_isa isa = ecnn_isa_active();
+    add_job j = {.k = {.a_zp = p->in_zp, .b_zp = p->in2_zp, .out_zp = p->out_zp,
+                       .left_shift = p->left_shift, .a_mult = p->mult1, .a_shift = p->shift1,
+                       .b_mult = p->mult2, .b_shift = p->shift2, .out_mult = p->mult,
+                       .out_shift = p->shift, .out_min = p->act_min, .out_max = p->act_max,
+                       .sub = n->op == ECNN_OP_SUB, .u8 = dt == ECNN_DTYPE_U8},
+                 .a = a, .b = b, .y = y, .total = total,
+                 .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512,
+                 .neon = isa == ECNN_ISA_NEON};
+    if (add_plan(out, ta, tb, &j)) {
+      ecnn_parallel_for(ctx->pool, (total + ADD_CHUNK - 1) / ADD_CHUNK, 1, add_items, &j);
+      return ECNN_STATUS_OK;
+    }
   }
+  /* MUL, MAXIMUM, MINIMUM, and ADD / SUB on runs too short for the kernels */
   for (int64_t i = 0; i < total; i++) {
     const int32_t va = ld(a, bcast_offset((size_t)i, out, ta), dt);
     const int32_t vb = ld(b, bcast_offset((size_t)i, out, tb), dt);

@@ -513,7 +513,8 @@ enum {
   ADD_CHUNK = 4096, /* output elements per work item */
   ADD_MIN_RUN = 8,  /* the shortest run handed to a kernel (the AVX2 one takes 16 at a time) */
   ADD_SHORT = 32,   /* a run both inputs read that is shorter than this takes in the next dim */
-  ADD_TILE = 256,   /* bytes of the buffer a repeating input is tiled into (> 2 * ADD_SHORT) */
+  ADD_TILE = 256,   /* bytes of the buffer a repeating input is tiled into (> ADD_SHORT: it
+                     * holds whole periods, several of them) */
 };
 
 typedef struct add_job {
@@ -526,8 +527,9 @@ typedef struct add_job {
                     * names (a, or b) has `period` elements at the run's offset that repeat
                     * along it (1, or the < ADD_SHORT channels of a widened run) */
   bool rep_a;
-  int32_t nd;      /* reduced dims outside the run, then their sizes and the inputs' element */
-  int64_t dims[ECNN_MAX_DIMS], sa[ECNN_MAX_DIMS], sb[ECNN_MAX_DIMS]; /* strides (0: broadcast) */
+  int32_t nd;                   /* reduced dims outside the run, */
+  int64_t dims[ECNN_MAX_DIMS];  /* their sizes, */
+  int64_t sa[ECNN_MAX_DIMS], sb[ECNN_MAX_DIMS]; /* the inputs' element strides (0: broadcast) */
   bool avx2, neon;
 } add_job;
 

@@ -227,8 +227,8 @@ static ecnn_status plan_unfused(ecnn_model *m) {
  * packed twin, the XNNPACK backend unpacks its own copy), so the weights tensor takes over the
  * packed copy and conv weights are in memory once, and the load never holds both layouts of
  * more than one layer. Weights another node also reads, and the CAM classifier's, keep their
- * layout (the node then holds the packed copy). The int8 CONV_2Ds' weights are packed here too
- * (AVX2), the same way. */
+ * layout (the node then holds the packed copy). The int8 CONV_2Ds' and FULLY_CONNECTEDs'
+ * weights are packed here too (AVX2 or AVX-512 VNNI; an FC as a 1x1 CONV_2D), the same way. */
 static ecnn_status pack_conv_weights(ecnn_model *m) {
   ecnn_graph *g = &m->graph;
   for (int32_t k = 0; k < g->num_nodes; k++) {
@@ -238,7 +238,7 @@ static ecnn_status pack_conv_weights(ecnn_model *m) {
     if (!n->quantized && n->priv) ecnn_conv2d_find_sparse(g, n);
     /* (an int8 node's priv is its requantization data, which may hold its packed weights) */
     if (n->quantized) {
-      if (n->op == ECNN_OP_CONV_2D &&
+      if ((n->op == ECNN_OP_CONV_2D || n->op == ECNN_OP_FULLY_CONNECTED) &&
           (st = ecnn_q8_conv2d_pack_weights(
                g, n, k != m->cam_node && only_read_by(g, m, n->inputs[1], k))) != ECNN_STATUS_OK)
         return st;

@@ -127,11 +127,11 @@ size_t ecnn_depthwise_fused_scratch(const ecnn_graph *g, const ecnn_node *conv,
  * for other nodes or when already packed). */
 bool ecnn_conv2d_packable(const ecnn_graph *g, const ecnn_node *n);
 ecnn_status ecnn_conv2d_pack(ecnn_graph *g, ecnn_node *n);
-/* Packs an int8 CONV_2D's weights for the AVX2 kernel (q8_ops.c; model.c, once the graph is
- * final; a no-op for other nodes, without AVX2, or when already packed): with `own` (no other
- * node reads the weights) the packed copy replaces the file's layout in the weights tensor
- * (ecnn_tensor.packed), so that the weights are in memory once, as int8; else the node keeps
- * it. */
+/* Packs an int8 CONV_2D's or FULLY_CONNECTED's (as a 1x1 CONV_2D) weights for the AVX2 or the
+ * AVX-512 VNNI kernel (q8_ops.c; model.c, once the graph is final; a no-op for other nodes,
+ * without AVX2, or when already packed): with `own` (no other node reads the weights) the
+ * packed copy replaces the file's layout in the weights tensor (ecnn_tensor.packed), so that
+ * the weights are in memory once, as int8; else the node keeps it. */
 ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own);
 /* After the pack: a 1x1 CONV_2D whose packed weights have at least a fifth of their rows zero
  * (a pruned model) gets its row index (node->sparse_rows) for the sparse AVX2 kernel. */

@@ -10,7 +10,9 @@
  * pool cuts them, and the requantization's edges; the int8 / uint8 ADD and SUB and the
  * float32 -> int8 QUANTIZE byte for byte against theirs (every tail length, left shifts,
  * rounding ties, saturation, out aliasing an input; NaN, infinities, -0 and huge values), with
- * the mismatches counted; then whole models given on the command line
+ * the mismatches counted; the int8 / uint8 FULLY_CONNECTED (on the CONV_2D kernels, plain and
+ * sdot) and broadcasting ADD / SUB as ops, on the NEON path at 1 and 2 threads and the scalar
+ * one, against their definitions written out here; then whole models given on the command line
  * on the NEON path against the scalar path: float ones within 1e-4 relative, int8 ones (after
  * --int8) bit for bit, with the plain and the sdot CONV_2D kernel, at 1 and 2 threads.
  *
@@ -27,12 +29,15 @@
 #include <time.h>
 
 #include "edgecnn.h"
+#include "graph.h"
 #include "kernels/conv.h"
 #include "kernels/eltwise.h"
 #include "kernels/isa.h"
 #include "kernels/q8_conv.h"
 #include "kernels/q8_eltwise.h"
+#include "ops/ops.h"
 #include "ops/q8/quant.h"
+#include "threadpool.h"
 #include "../q8_test_data.h"
 
 static int failures;
@@ -513,6 +518,235 @@ static void test_add_q8(void) {
          VARIANTS, left, ties, cases, elements, mismatches);
 }
 
+/* ---- int8 FULLY_CONNECTED and broadcasting ADD / SUB as ops (src/ops/q8/q8_ops.c) ---- */
+
+/* A one-node quantized graph, with a buffer (16 bytes spare) for each non-constant tensor. */
+typedef struct op_graph {
+  ecnn_graph g;
+  void *data[8];
+} op_graph;
+
+static int32_t og_tensor(op_graph *t, ecnn_dtype dt, int32_t nd, const int32_t *dims,
+                         const void *data, size_t bytes, int32_t nq, const float *scale,
+                         const int32_t *zp) {
+  const int32_t id = ecnn_graph_add_tensor(&t->g, "t", dt, nd, dims, data, bytes);
+  if (nq) ecnn_graph_set_quant(&t->g, id, nq, 0, scale, zp);
+  t->data[id] = data ? t->g.tensors[id].data : calloc(1, ecnn_tensor_bytes(&t->g.tensors[id]) + 16);
+  return id;
+}
+
+/* Adds the node (its non-constant inputs the graph's inputs) and prepares the graph. */
+static int og_node(op_graph *t, ecnn_op op, const int32_t *in, int32_t nin, int32_t out,
+                   const ecnn_op_params *p) {
+  ecnn_graph_add_node(&t->g, op, in, nin, &out, 1, p);
+  for (int32_t i = 0; i < nin; i++)
+    if (!t->g.tensors[in[i]].data) t->g.inputs[t->g.num_inputs++] = in[i];
+  t->g.outputs[t->g.num_outputs++] = out;
+  return ecnn_graph_prepare(&t->g) == ECNN_STATUS_OK;
+}
+
+static void og_free(op_graph *t) {
+  for (int32_t i = 0; i < t->g.num_tensors; i++)
+    if (!t->g.tensors[i].data) free(t->data[i]);
+  ecnn_graph_clear(&t->g);
+}
+
+/* The node run on the scalar path, then on the NEON path at 1 and 2 threads, each output
+ * (n bytes, none written past) against ref; returns the bytes that differ. */
+static long og_check(op_graph *t, int32_t y, const uint8_t *ref, size_t n, ecnn_threadpool *pool2,
+                     const char *what) {
+  long bad = 0;
+  for (int path = 0; path < 3; path++) {
+    ecnn_isa_set(path ? ECNN_ISA_NEON : ECNN_ISA_SCALAR);
+    uint8_t *got = t->data[y];
+    memset(got, 0x5a, n + 16);
+    ecnn_op_ctx ctx = {.graph = &t->g, .pool = path == 2 ? pool2 : NULL,
+                       .node = &t->g.nodes[0], .data = t->data};
+    CHECK(ecnn_q8_ops[t->g.nodes[0].op].run(&ctx) == ECNN_STATUS_OK, "%s: run: %s", what,
+          ecnn_last_error());
+    size_t d = count_diffs(got, ref, n), after = 0;
+    while (after < 16 && got[n + after] == 0x5a) after++;
+    CHECK(d == 0 && after == 16, "%s on the %s path (%d threads): %zu bytes differ%s", what,
+          path ? "NEON" : "scalar", path == 2 ? 2 : 1, d, after < 16 ? ", wrote past" : "");
+    bad += (long)d + (after < 16);
+  }
+  ecnn_isa_set(ECNN_ISA_NEON);
+  return bad;
+}
+
+/* A fused activation's clamp in the output's quantized domain (TFLite's). */
+static void act_clamp(ecnn_activation act, bool u8, float scale, int32_t zp, int32_t *lo,
+                      int32_t *hi) {
+  *lo = u8 ? 0 : -128, *hi = u8 ? 255 : 127;
+  if (act == ECNN_ACT_RELU || act == ECNN_ACT_RELU6) *lo = zp > *lo ? zp : *lo;
+  if (act == ECNN_ACT_RELU6) {
+    const int32_t six = zp + (int32_t)lroundf(6.0f / scale);
+    *hi = six < *hi ? six : *hi;
+  }
+}
+
+/* FULLY_CONNECTED [rows, I] x [O, I] as the NEON CONV_2D kernels run it (packed at prepare:
+ * sdot for int8 weights of zero point 0 when `dot`, else plain), against its definition. */
+static long fc_op_case(int32_t rows, int32_t I, int32_t O, int v, int dot,
+                       ecnn_threadpool *pool2) {
+  const bool u8 = v % 2, per_channel = v % 3 != 0;
+  const ecnn_activation act = v % 4 == 1 ? ECNN_ACT_RELU : v % 4 == 2 ? ECNN_ACT_RELU6
+                                                                      : ECNN_ACT_NONE;
+  const ecnn_dtype dt = u8 ? ECNN_DTYPE_U8 : ECNN_DTYPE_I8;
+  const int32_t w_zp = u8 ? (v % 5 < 3 ? 128 : 117) : (v % 5 < 4 ? 0 : 3);
+  const int32_t in_zp = u8 ? rnd_in(90, 160) : rnd_in(-30, 30);
+  const int32_t out_zp = u8 ? rnd_in(80, 170) : rnd_in(-40, 40);
+  const float in_s = 0.05f, out_s = v % 6 == 5 ? 0.0004f : 0.02f * sqrtf((float)I);
+  float ws[64];
+  int32_t wz[64];
+  for (int32_t o = 0; o < O; o++) ws[o] = 0.004f + 0.001f * (float)((o * 7 + v) % 17), wz[o] = w_zp;
+  uint8_t *w = malloc((size_t)O * I), *ref = malloc((size_t)rows * O);
+  int32_t bias[64];
+  fill8(w, (size_t)O * I);
+  for (int32_t o = 0; o < O; o++) bias[o] = rnd_in(-5000, 5000);
+  ecnn_q8_neon_dot_set(dot);
+  op_graph t;
+  memset(&t, 0, sizeof t);
+  ecnn_graph_init(&t.g);
+  const int32_t dx[2] = {rows, I}, dw[2] = {O, I}, db[1] = {O}, dy[2] = {rows, O};
+  const int32_t x = og_tensor(&t, dt, 2, dx, NULL, 0, 1, &in_s, &in_zp);
+  const int32_t wi = og_tensor(&t, dt, 2, dw, w, (size_t)O * I, per_channel ? O : 1, ws, wz);
+  const int32_t bi = og_tensor(&t, ECNN_DTYPE_I32, 1, db, bias, (size_t)O * 4, 0, NULL, NULL);
+  const int32_t y = og_tensor(&t, dt, 2, dy, NULL, 0, 1, &out_s, &out_zp);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.activation = act;
+  const int32_t ins[3] = {x, wi, bi};
+  long bad = 0;
+  if (!og_node(&t, ECNN_OP_FULLY_CONNECTED, ins, 3, y, &p)) {
+    CHECK(0, "fc prepare: %s", ecnn_last_error());
+    bad = 1;
+  } else {
+    uint8_t *xi = t.data[x];
+    fill8(xi, (size_t)rows * I);
+    int32_t lo, hi;
+    act_clamp(act, u8, out_s, out_zp, &lo, &hi);
+    for (int32_t r = 0; r < rows; r++)
+      for (int32_t o = 0; o < O; o++) {
+        int32_t acc = bias[o], q, sh;
+        for (int32_t i = 0; i < I; i++)
+          acc += ((u8 ? xi[r * I + i] : (int8_t)xi[r * I + i]) - in_zp) *
+                 ((u8 ? w[o * I + i] : (int8_t)w[o * I + i]) - w_zp);
+        ecnn_quantize_multiplier((double)in_s * ws[per_channel ? o : 0] / out_s, &q, &sh);
+        const int32_t val = ecnn_mbqm(acc, q, sh) + out_zp;
+        ref[r * O + o] = (uint8_t)(val < lo ? lo : val > hi ? hi : val);
+      }
+    char what[96];
+    snprintf(what, sizeof what, "fc rows %d I %d O %d %s (%s)", (int)rows, (int)I, (int)O,
+             u8 ? "u8" : "i8", dot ? "sdot" : "plain");
+    bad = og_check(&t, y, ref, (size_t)rows * O, pool2, what);
+  }
+  og_free(&t);
+  free(w), free(ref);
+  ecnn_q8_neon_dot_set(dot_ok);
+  return bad;
+}
+
+/* out = a (op) b with TFLite's broadcasting, against its definition. */
+static long bcast_op_case(ecnn_op op, int32_t nda, const int32_t *da, int32_t ndb,
+                          const int32_t *db, bool u8, ecnn_threadpool *pool2) {
+  const int32_t nd = nda > ndb ? nda : ndb;
+  int32_t dy[4], ea[4], eb[4];
+  size_t total = 1, na = 1, nb = 1;
+  for (int32_t d = 0; d < nd; d++) {
+    ea[d] = d >= nd - nda ? da[d - (nd - nda)] : 1;
+    eb[d] = d >= nd - ndb ? db[d - (nd - ndb)] : 1;
+    dy[d] = ea[d] > eb[d] ? ea[d] : eb[d];
+    total *= (size_t)dy[d], na *= (size_t)ea[d], nb *= (size_t)eb[d];
+  }
+  const ecnn_dtype dt = u8 ? ECNN_DTYPE_U8 : ECNN_DTYPE_I8;
+  const float sa = 0.05f, sb = 0.03f, so = 0.06f;
+  const int32_t za = u8 ? 120 : -7, zb = u8 ? 131 : 12, zo = u8 ? 125 : 3;
+  op_graph t;
+  memset(&t, 0, sizeof t);
+  ecnn_graph_init(&t.g);
+  const int32_t a = og_tensor(&t, dt, nda, da, NULL, 0, 1, &sa, &za);
+  const int32_t b = og_tensor(&t, dt, ndb, db, NULL, 0, 1, &sb, &zb);
+  const int32_t y = og_tensor(&t, dt, nd, dy, NULL, 0, 1, &so, &zo);
+  const int32_t ins[2] = {a, b};
+  long bad = 0;
+  if (!og_node(&t, op, ins, 2, y, NULL)) {
+    CHECK(0, "add prepare: %s", ecnn_last_error());
+    bad = 1;
+  } else {
+    uint8_t *xa = t.data[a], *xb = t.data[b], *ref = malloc(total);
+    fill8(xa, na), fill8(xb, nb);
+    const double twice = 2 * (double)(sa > sb ? sa : sb);
+    int32_t qa, sha, qb, shb, qo, sho;
+    ecnn_quantize_multiplier(sa / twice, &qa, &sha);
+    ecnn_quantize_multiplier(sb / twice, &qb, &shb);
+    ecnn_quantize_multiplier(twice / ((double)(1 << 20) * so), &qo, &sho);
+    for (size_t i = 0; i < total; i++) {
+      size_t rest = i, ia = 0, ib = 0, stra = 1, strb = 1;
+      for (int32_t d = nd - 1; d >= 0; d--) {
+        const size_t idx = rest % (size_t)dy[d];
+        rest /= (size_t)dy[d];
+        ia += (ea[d] == 1 ? 0 : idx) * stra, ib += (eb[d] == 1 ? 0 : idx) * strb;
+        stra *= (size_t)ea[d], strb *= (size_t)eb[d];
+      }
+      const int32_t va = u8 ? xa[ia] : (int8_t)xa[ia], vb = u8 ? xb[ib] : (int8_t)xb[ib];
+      const int32_t x1 = ecnn_mbqm((va - za) * (1 << 20), qa, sha);
+      const int32_t x2 = ecnn_mbqm((vb - zb) * (1 << 20), qb, shb);
+      const int32_t v = ecnn_mbqm(op == ECNN_OP_SUB ? x1 - x2 : x1 + x2, qo, sho) + zo;
+      const int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+      ref[i] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
+    }
+    char what[96];
+    snprintf(what, sizeof what, "%s [%d..%d] (%d dims) with [%d..%d] (%d dims) %s",
+             ecnn_op_name(op), (int)da[0], (int)da[nda - 1], (int)nda, (int)db[0],
+             (int)db[ndb - 1], (int)ndb, u8 ? "u8" : "i8");
+    bad = og_check(&t, y, ref, total, pool2, what);
+    free(ref);
+  }
+  og_free(&t);
+  return bad;
+}
+
+/* FULLY_CONNECTED over rows, inputs and outputs below / at / above the kernels' tiles (4
+ * pixels, 16 channels, 8 / 16 inputs), int8 and uint8, with the plain and (when the CPU has
+ * it) the sdot kernel; broadcasting ADD / SUB of [1, H, W, C] with [1, 1, 1, C], [1, 1, W, C],
+ * [1, H, 1, C], [1, H, W, 1] and a scalar, both orders, odd C, one of several work items. */
+static void test_ops_q8(void) {
+  static const int32_t rows[] = {1, 3, 4, 7, 13}, ins[] = {1, 5, 8, 16, 17, 33, 70},
+                       outs[] = {1, 15, 16, 17, 40}, cs[] = {3, 8, 17, 33};
+  ecnn_threadpool *pool2 = NULL;
+  CHECK(ecnn_threadpool_create(2, &pool2) == ECNN_STATUS_OK, "threadpool");
+  rng_state = 9;
+  long fc_cases = 0, fc_bad = 0, add_cases = 0, add_bad = 0;
+  int v = 0;
+  for (int dot = 0; dot <= dot_ok; dot++)
+    for (size_t r = 0; r < sizeof rows / sizeof *rows; r++)
+      for (size_t i = 0; i < sizeof ins / sizeof *ins; i++)
+        for (size_t o = 0; o < sizeof outs / sizeof *outs; o++, fc_cases++)
+          fc_bad += fc_op_case(rows[r], ins[i], outs[o], v++, dot, pool2);
+  for (size_t ci = 0; ci < sizeof cs / sizeof *cs; ci++) {
+    const int32_t C = cs[ci];
+    const int32_t full[4] = {1, 3, 5, C}, chan[4] = {1, 1, 1, C}, row[4] = {1, 1, 5, C},
+                  col[4] = {1, 3, 1, C}, pix[4] = {1, 3, 5, 1}, one[1] = {1};
+    const int32_t *other[5] = {chan, row, col, pix, one};
+    for (int k = 0; k < 5; k++, add_cases += 2) {
+      const int32_t nk = k == 4 ? 1 : 4;
+      add_bad += bcast_op_case(k % 2 ? ECNN_OP_SUB : ECNN_OP_ADD, 4, full, nk, other[k], ci % 2,
+                               pool2);
+      add_bad += bcast_op_case(k % 2 ? ECNN_OP_ADD : ECNN_OP_SUB, nk, other[k], 4, full,
+                               ci % 2 == 0, pool2);
+    }
+  }
+  const int32_t big[4] = {1, 20, 30, 17}, big_c[4] = {1, 1, 1, 17};
+  add_bad += bcast_op_case(ECNN_OP_SUB, 4, big, 4, big_c, false, pool2);
+  add_cases++;
+  ecnn_threadpool_free(pool2);
+  printf("neon: int8 FULLY_CONNECTED ops: %ld cases, %ld bytes differ; broadcasting ADD / SUB "
+         "ops: %ld cases, %ld bytes differ (NEON at 1 and 2 threads and scalar, against the "
+         "definitions)\n",
+         fc_cases, fc_bad, add_cases, add_bad);
+}
+
 /* ecnn_f32_quantize_i8__neon against ecnn_f32_quantize__scalar (int8): random values across
  * and far beyond the int8 range; exact ties x / scale = k + 0.5 of both signs (counted: the
  * quotient in double is checked to be one) and the floats either side of them; NaNs (both
@@ -748,6 +982,7 @@ int main(int argc, char **argv) {
   test_requant_q8();
   test_add_q8();
   test_quantize_q8();
+  test_ops_q8();
   int int8 = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--int8")) int8 = 1;

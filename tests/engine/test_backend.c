@@ -18,6 +18,7 @@
 #include "backend/xnnpack.h"
 #include "edgecnn.h"
 #include "graph.h"
+#include "kernels/isa.h"
 #include "kernels/q8_conv.h"
 #include "model.h"
 #include "test_util.h"
@@ -460,6 +461,13 @@ START_TEST(test_int8_ops) {
     delegated += want;
   }
   ck_assert_int_eq(delegated, mg->num_nodes - 2);
+  /* with AVX2 the model keeps the CONV_2D's and the FULLY_CONNECTED's weights packed only:
+   * what XNNPACK is given is unpacked from them */
+  const bool x86 = ecnn_isa_best() == ECNN_ISA_AVX2 || ecnn_isa_best() == ECNN_ISA_AVX512;
+  for (int32_t k = 0; k < mg->num_nodes; k++)
+    if (mg->nodes[k].op == ECNN_OP_CONV_2D || mg->nodes[k].op == ECNN_OP_FULLY_CONNECTED)
+      ck_assert_msg(mg->tensors[mg->nodes[k].inputs[1]].packed == x86, "%s weights",
+                    ecnn_op_name(mg->nodes[k].op));
   const size_t n = 8 * 8 * 3;
   float *x = malloc(n * sizeof *x);
   for (int32_t threads = 1; threads <= 2; threads++) {

@@ -6,6 +6,8 @@
  * comments.
  */
 #include <check.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include "ops/ops.h"
 #include "ops/q8/quant.h"
 #include "test_util.h"
+#include "threadpool.h"
 
 START_TEST(test_requant_helpers) {
   int32_t q, s;
@@ -397,6 +400,265 @@ START_TEST(test_maxpool_pad_paths) {
 }
 END_TEST
 
+/* ---- FULLY_CONNECTED on the CONV_2D kernels, against a loop written out here ---- */
+
+/* Tensor id's buffer (tensor() leaves 16 bytes spare) replaced by one of exactly `bytes`, so
+ * that ASan sees a read past the input. */
+static void exact_buffer(tg *t, int32_t id, size_t bytes) {
+  free(t->data[id]);
+  t->data[id] = malloc(bytes);
+}
+
+/* A graph's node run on `pool` (NULL: inline). */
+static void run_on(tg *t, ecnn_threadpool *pool) {
+  ecnn_op_ctx ctx = {.graph = &t->g, .pool = pool, .node = &t->g.nodes[0], .data = t->data};
+  ck_assert_msg(ecnn_q8_ops[t->g.nodes[0].op].run(&ctx) == ECNN_STATUS_OK, "%s",
+                ecnn_last_error());
+}
+
+/* The clamp of a fused activation in the output's quantized domain, as TFLite derives it. */
+static void q8_clamp(ecnn_activation act, bool u8, float scale, int32_t zp, int32_t *lo,
+                     int32_t *hi) {
+  *lo = u8 ? 0 : -128, *hi = u8 ? 255 : 127;
+  const int32_t z = zp, one = (int32_t)lroundf(1.0f / scale), six = (int32_t)lroundf(6.0f / scale);
+  if (act == ECNN_ACT_RELU || act == ECNN_ACT_RELU6) *lo = z > *lo ? z : *lo;
+  if (act == ECNN_ACT_RELU6) *hi = z + six < *hi ? z + six : *hi;
+  if (act == ECNN_ACT_RELU_N1_TO_1) {
+    *lo = z - one > *lo ? z - one : *lo;
+    *hi = z + one < *hi ? z + one : *hi;
+  }
+}
+
+static int32_t q8_get(const void *p, size_t i, bool u8) {
+  return u8 ? ((const uint8_t *)p)[i] : ((const int8_t *)p)[i];
+}
+
+/* One FULLY_CONNECTED of `rows` rows of I inputs to O outputs, case number v picking the
+ * rest (dtype, per-channel or per-tensor scales, zero points, bias or none, activation, the
+ * input's shape, whether the packed weights replace the file's), on the scalar and the best
+ * path at 1 and 2 threads; counts the output bytes that differ from the definition. */
+static void fc_case(int32_t rows, int32_t I, int32_t O, int v, ecnn_threadpool *pool2,
+                    size_t *bad) {
+  const bool u8 = v % 2, per_channel = v % 3 != 0, has_bias = v % 5 != 0;
+  const ecnn_activation acts[4] = {ECNN_ACT_NONE, ECNN_ACT_RELU, ECNN_ACT_RELU6,
+                                   ECNN_ACT_RELU_N1_TO_1};
+  const ecnn_activation act = acts[v % 4];
+  const ecnn_dtype dt = u8 ? ECNN_DTYPE_U8 : ECNN_DTYPE_I8;
+  /* weight zero points: int8 0 (TFLite; the AVX2 / NEON int8 layouts, VNNI, sdot) or 3,
+   * uint8 128 (int8 layout again) or 117 (int16) */
+  const int32_t w_zp = u8 ? (v % 7 < 4 ? 128 : 117) : (v % 7 < 5 ? 0 : 3);
+  const int32_t in_zp = u8 ? 100 + v % 50 : -20 + v % 41, out_zp = u8 ? 90 + v % 70 : -35 + v % 60;
+  const float in_s = 0.05f;
+  /* outputs a hundred quanta wide, so the clamps cut; every 6th case a tiny output scale
+   * (multipliers above 1: left shifts) */
+  const float out_s = v % 6 == 5 ? 0.0004f : 0.02f * sqrtf((float)I);
+  float ws[64];
+  int32_t wz[64];
+  for (int32_t o = 0; o < O; o++) ws[o] = 0.004f + 0.001f * (float)((o * 7 + v) % 17), wz[o] = w_zp;
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  uint8_t *wbytes = malloc((size_t)O * I);
+  int32_t *bias = malloc((size_t)O * sizeof(int32_t));
+  for (int32_t i = 0; i < O * I; i++) wbytes[i] = (uint8_t)rnd8();
+  for (int32_t o = 0; o < O; o++) bias[o] = (int32_t)(rnd8() * 37);
+  /* the input as [rows, I], [1, rows, I] with keep_num_dims, or flat [1, rows * I] */
+  const int shape = v % 3;
+  const int32_t d2[2] = {rows, I}, d3[3] = {1, rows, I}, dflat[2] = {1, rows * I};
+  const int32_t dwt[2] = {O, I}, db[1] = {O}, do2[2] = {rows, O}, do3[3] = {1, rows, O};
+  int32_t x = shape == 1   ? tensor(&t, dt, 3, d3, NULL, in_s, in_zp)
+              : shape == 2 ? tensor(&t, dt, 2, dflat, NULL, in_s, in_zp)
+                           : tensor(&t, dt, 2, d2, NULL, in_s, in_zp);
+  int32_t wi = tensor(&t, dt, 2, dwt, wbytes, 0, 0);
+  ck_assert_int_eq(ecnn_graph_set_quant(&t.g, wi, per_channel ? O : 1, 0, ws, wz),
+                   ECNN_STATUS_OK);
+  int32_t bi = tensor(&t, ECNN_DTYPE_I32, 1, db, bias, 0, 0);
+  int32_t y = shape == 1 ? tensor(&t, dt, 3, do3, NULL, out_s, out_zp)
+                         : tensor(&t, dt, 2, do2, NULL, out_s, out_zp);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.activation = act, p.keep_dims = shape == 1;
+  const int32_t ins[3] = {x, wi, bi};
+  ck_assert_msg(node(&t, ECNN_OP_FULLY_CONNECTED, ins, has_bias ? 3 : 2, y, &p) == ECNN_STATUS_OK,
+                "%s", ecnn_last_error());
+  /* what model.c does once the model is final (x86: packs for AVX2 / AVX-512 VNNI), the
+   * packed copy in place of the file's weights (own) or beside them */
+  const bool own = v % 4 < 2;
+  ck_assert_int_eq(ecnn_q8_conv2d_pack_weights(&t.g, &t.g.nodes[0], own), ECNN_STATUS_OK);
+  const bool x86 = ecnn_isa_best() == ECNN_ISA_AVX2 || ecnn_isa_best() == ECNN_ISA_AVX512;
+  ck_assert(t.g.tensors[wi].packed == (own && x86));
+  t.data[wi] = t.g.tensors[wi].data;
+  exact_buffer(&t, x, (size_t)rows * I);
+  uint8_t *xi = t.data[x], *yo = t.data[y];
+  for (int32_t i = 0; i < rows * I; i++) xi[i] = (uint8_t)rnd8();
+  int32_t lo, hi;
+  q8_clamp(act, u8, out_s, out_zp, &lo, &hi);
+  uint8_t *ref = malloc((size_t)rows * O);
+  for (int32_t r = 0; r < rows; r++)
+    for (int32_t o = 0; o < O; o++) {
+      int32_t acc = has_bias ? bias[o] : 0;
+      for (int32_t i = 0; i < I; i++)
+        acc += (q8_get(xi, (size_t)r * I + i, u8) - in_zp) *
+               (q8_get(wbytes, (size_t)o * I + i, u8) - w_zp);
+      int32_t q, sh;
+      ecnn_quantize_multiplier((double)in_s * ws[per_channel ? o : 0] / out_s, &q, &sh);
+      const int32_t val = ecnn_mbqm(acc, q, sh) + out_zp;
+      ref[r * O + o] = (uint8_t)(val < lo ? lo : val > hi ? hi : val);
+    }
+  for (int path = 0; path < 4; path++) {
+    ecnn_isa_set(path / 2 ? ecnn_isa_best() : ECNN_ISA_SCALAR);
+    memset(yo, 0x5a, (size_t)rows * O + 16);
+    run_on(&t, path % 2 ? pool2 : NULL);
+    size_t diff = 0;
+    for (int32_t i = 0; i < rows * O; i++) diff += yo[i] != ref[i];
+    for (int32_t i = rows * O; i < rows * O + 16; i++) diff += yo[i] != 0x5a; /* past the end */
+    if (diff)
+      fprintf(stderr, "FC rows %d I %d O %d case %d path %d: %zu bytes differ\n", (int)rows,
+              (int)I, (int)O, v, path, diff);
+    *bad += diff;
+  }
+  ecnn_isa_set(ecnn_isa_best());
+  free(ref), free(wbytes), free(bias);
+  done(&t);
+}
+
+START_TEST(test_fc_sweep) {
+  /* rows below, at and across the 6- and 8-pixel tiles and the 24-pixel work units; inputs
+   * odd, even, around the 8 and 16 of the vector loads and the 4 / 16 of the dot layouts;
+   * outputs around the 16-channel blocks */
+  const int32_t rows[] = {1, 2, 3, 5, 6, 7, 8, 12, 13, 30};
+  const int32_t ins[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 70};
+  const int32_t outs[] = {1, 5, 15, 16, 17, 31, 33, 40};
+  ecnn_threadpool *pool2 = NULL;
+  ck_assert_int_eq(ecnn_threadpool_create(2, &pool2), ECNN_STATUS_OK);
+  size_t bad = 0;
+  int v = 0;
+  for (size_t r = 0; r < sizeof rows / sizeof *rows; r++)
+    for (size_t i = 0; i < sizeof ins / sizeof *ins; i++)
+      for (size_t o = 0; o < sizeof outs / sizeof *outs; o++)
+        fc_case(rows[r], ins[i], outs[o], v++, pool2, &bad);
+  ecnn_threadpool_free(pool2);
+  ck_assert_uint_eq(bad, 0);
+}
+END_TEST
+
+/* ---- broadcasting ADD / SUB, against the per-element definition written out here ---- */
+
+/* out = a (op) b for a of shape da and b of shape db (TFLite's right-aligned broadcasting),
+ * on the scalar and the best path at 1 and 2 threads; counts the bytes that differ. */
+static void bcast_case(ecnn_op op, int32_t nda, const int32_t *da, int32_t ndb,
+                       const int32_t *db, bool u8, ecnn_activation act, ecnn_threadpool *pool2,
+                       size_t *bad) {
+  const int32_t nd = nda > ndb ? nda : ndb;
+  int32_t dout[ECNN_MAX_DIMS], ea[ECNN_MAX_DIMS], eb[ECNN_MAX_DIMS]; /* right-aligned */
+  int64_t total = 1, na = 1, nb = 1;
+  for (int32_t d = 0; d < nd; d++) {
+    ea[d] = d - (nd - nda) >= 0 ? da[d - (nd - nda)] : 1;
+    eb[d] = d - (nd - ndb) >= 0 ? db[d - (nd - ndb)] : 1;
+    dout[d] = ea[d] > eb[d] ? ea[d] : eb[d];
+    total *= dout[d], na *= ea[d], nb *= eb[d];
+  }
+  const ecnn_dtype dt = u8 ? ECNN_DTYPE_U8 : ECNN_DTYPE_I8;
+  const float sa = 0.05f, sb = 0.03f, so = 0.06f;
+  const int32_t za = u8 ? 120 : -7, zb = u8 ? 131 : 12, zo = u8 ? 125 : 3;
+  tg t = {0};
+  ecnn_graph_init(&t.g);
+  int32_t a = tensor(&t, dt, nda, da, NULL, sa, za);
+  int32_t b = tensor(&t, dt, ndb, db, NULL, sb, zb);
+  int32_t y = tensor(&t, dt, nd, dout, NULL, so, zo);
+  ecnn_op_params p;
+  ecnn_op_params_init(&p);
+  p.activation = act;
+  const int32_t ins[2] = {a, b};
+  ck_assert_msg(node(&t, op, ins, 2, y, &p) == ECNN_STATUS_OK, "%s", ecnn_last_error());
+  exact_buffer(&t, a, (size_t)na);
+  exact_buffer(&t, b, (size_t)nb);
+  uint8_t *xa = t.data[a], *xb = t.data[b], *yo = t.data[y];
+  for (int64_t i = 0; i < na; i++) xa[i] = (uint8_t)rnd8();
+  for (int64_t i = 0; i < nb; i++) xb[i] = (uint8_t)rnd8();
+  /* TFLite's ADD: both inputs to twice the larger scale, 20 bits up, then to the output */
+  const double twice = 2 * (sa > sb ? sa : sb);
+  int32_t qa, sha, qb, shb, qo, sho, lo, hi;
+  ecnn_quantize_multiplier(sa / twice, &qa, &sha);
+  ecnn_quantize_multiplier(sb / twice, &qb, &shb);
+  ecnn_quantize_multiplier(twice / ((double)(1 << 20) * so), &qo, &sho);
+  q8_clamp(act, u8, so, zo, &lo, &hi);
+  uint8_t *ref = malloc((size_t)total);
+  for (int64_t i = 0; i < total; i++) {
+    int64_t rest = i, ia = 0, ib = 0, stra = 1, strb = 1;
+    for (int32_t d = nd - 1; d >= 0; d--) {
+      const int64_t idx = rest % dout[d];
+      rest /= dout[d];
+      ia += (ea[d] == 1 ? 0 : idx) * stra, ib += (eb[d] == 1 ? 0 : idx) * strb;
+      stra *= ea[d], strb *= eb[d];
+    }
+    const int32_t x1 = ecnn_mbqm((q8_get(xa, (size_t)ia, u8) - za) * (1 << 20), qa, sha);
+    const int32_t x2 = ecnn_mbqm((q8_get(xb, (size_t)ib, u8) - zb) * (1 << 20), qb, shb);
+    const int32_t v = ecnn_mbqm(op == ECNN_OP_SUB ? x1 - x2 : x1 + x2, qo, sho) + zo;
+    ref[i] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
+  }
+  for (int path = 0; path < 4; path++) {
+    ecnn_isa_set(path / 2 ? ecnn_isa_best() : ECNN_ISA_SCALAR);
+    memset(yo, 0x5a, (size_t)total + 16);
+    run_on(&t, path % 2 ? pool2 : NULL);
+    size_t diff = 0;
+    for (int64_t i = 0; i < total; i++) diff += yo[i] != ref[i];
+    for (int64_t i = total; i < total + 16; i++) diff += yo[i] != 0x5a;
+    if (diff) {
+      char sha_[64] = "", shb_[64] = "";
+      for (int32_t d = 0; d < nda; d++)
+        snprintf(sha_ + strlen(sha_), sizeof sha_ - strlen(sha_), "%d,", (int)da[d]);
+      for (int32_t d = 0; d < ndb; d++)
+        snprintf(shb_ + strlen(shb_), sizeof shb_ - strlen(shb_), "%d,", (int)db[d]);
+      fprintf(stderr, "%s [%s] [%s] %s path %d: %zu bytes differ\n", ecnn_op_name(op), sha_, shb_,
+              u8 ? "u8" : "i8", path, diff);
+    }
+    *bad += diff;
+  }
+  ecnn_isa_set(ecnn_isa_best());
+  free(ref);
+  done(&t);
+}
+
+START_TEST(test_add_broadcast_paths) {
+  ecnn_threadpool *pool2 = NULL;
+  ck_assert_int_eq(ecnn_threadpool_create(2, &pool2), ECNN_STATUS_OK);
+  size_t bad = 0;
+  int v = 0;
+  /* channel counts under, at and over the kernels' 16 and the short runs' 32; odd ones */
+  const int32_t cs[] = {1, 3, 5, 8, 13, 16, 17, 31, 32, 33, 70};
+  for (size_t ci = 0; ci < sizeof cs / sizeof *cs; ci++) {
+    const int32_t C = cs[ci], H = 3 + (int32_t)ci % 3, W = 5 + (int32_t)ci % 4;
+    const int32_t full[4] = {1, H, W, C}, chan[4] = {1, 1, 1, C}, row[4] = {1, 1, W, C};
+    const int32_t col[4] = {1, H, 1, C}, pix[4] = {1, H, W, 1}, c1[1] = {C}, one[1] = {1};
+    const int32_t *shapes[6] = {chan, row, col, pix, c1, one};
+    const int32_t nds[6] = {4, 4, 4, 4, 1, 1};
+    for (int k = 0; k < 6; k++)
+      for (int order = 0; order < 2; order++, v++) {
+        const ecnn_op op = v % 3 ? ECNN_OP_ADD : ECNN_OP_SUB;
+        const bool u8 = v % 2;
+        const ecnn_activation act = v % 5 == 4 ? ECNN_ACT_RELU6 : ECNN_ACT_NONE;
+        if (order) bcast_case(op, nds[k], shapes[k], 4, full, u8, act, pool2, &bad);
+        else bcast_case(op, 4, full, nds[k], shapes[k], u8, act, pool2, &bad);
+      }
+    /* each input broadcast along a different dim, and the same shapes */
+    const int32_t a3[3] = {4, 1, C}, b3[3] = {1, 5, C};
+    bcast_case(ECNN_OP_ADD, 3, a3, 3, b3, ci % 2, ECNN_ACT_NONE, pool2, &bad);
+    bcast_case(ECNN_OP_SUB, 3, b3, 3, a3, ci % 2 == 0, ECNN_ACT_RELU, pool2, &bad);
+    bcast_case(ECNN_OP_ADD, 4, full, 4, full, ci % 2, ECNN_ACT_NONE, pool2, &bad);
+  }
+  /* several work items of 4096 elements, their edges inside runs and repeating periods */
+  const int32_t big[4] = {1, 20, 30, 17}, big_c[4] = {1, 1, 1, 17}, big_p[4] = {1, 20, 30, 1};
+  const int32_t rgb[4] = {1, 64, 65, 3}, rgb_c[1] = {3}, one[1] = {1};
+  bcast_case(ECNN_OP_ADD, 4, big, 4, big_c, false, ECNN_ACT_NONE, pool2, &bad);
+  bcast_case(ECNN_OP_SUB, 4, big_c, 4, big, true, ECNN_ACT_NONE, pool2, &bad);
+  bcast_case(ECNN_OP_ADD, 4, big, 4, big_p, true, ECNN_ACT_RELU, pool2, &bad);
+  bcast_case(ECNN_OP_SUB, 4, rgb, 1, rgb_c, false, ECNN_ACT_NONE, pool2, &bad);
+  bcast_case(ECNN_OP_ADD, 1, one, 4, rgb, false, ECNN_ACT_NONE, pool2, &bad);
+  ecnn_threadpool_free(pool2);
+  ck_assert_uint_eq(bad, 0);
+}
+END_TEST
+
 START_TEST(test_bad_quantization) {
   tg t = {0};
   ecnn_graph_init(&t.g);
@@ -431,6 +693,8 @@ int main(void) {
   tcase_add_test(tc, test_logistic_softmax);
   tcase_add_test(tc, test_concat_requant_and_pad);
   tcase_add_test(tc, test_maxpool_pad_paths);
+  tcase_add_test(tc, test_fc_sweep);
+  tcase_add_test(tc, test_add_broadcast_paths);
   tcase_add_test(tc, test_bad_quantization);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);

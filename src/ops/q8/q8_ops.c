@@ -5,16 +5,20 @@
  * nonlinearities use a 256-entry table computed in float at prepare (within one quantum of
  * TFLite); softmax and bilinear resize compute in float and round. prepare (after the float
  * prepare did shape inference) validates the quantization and stores what the run needs in
- * node->priv (one malloc'd block). CONV_2D and DEPTHWISE_CONV_2D run the kernels of
- * src/kernels/q8_conv.h: the AVX2 ones (x86-64; CONV_2D with AVX-512 VNNI instead when the CPU
- * has it and the weights are int8 with zero point 0) or the NEON ones (ARM64; CONV_2D with sdot
+ * node->priv (one malloc'd block). CONV_2D, FULLY_CONNECTED (as the 1x1 CONV_2D over its
+ * rows) and DEPTHWISE_CONV_2D run the kernels of src/kernels/q8_conv.h: the AVX2 ones (x86-64;
+ * CONV_2D and FULLY_CONNECTED with AVX-512 VNNI instead when the CPU has it and the weights
+ * are int8 with zero point 0) or the NEON ones (ARM64; CONV_2D and FULLY_CONNECTED with sdot
  * when the CPU has it) on packed weights (when the CPU has the ISA and the node qualifies),
  * else their scalar twins; all over the session's threads. The packing: DEPTHWISE (and NEON
- * CONV_2D) into that block at prepare; x86 CONV_2D once the model is final
- * (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights tensor in place of the
- * file's layout when no other node reads it. Same-shape ADD / SUB and QUANTIZE have AVX2 and
- * NEON kernels (q8_eltwise.h), MAX_POOL_2D with its windows inside the input and channel-only
- * PAD AVX2 ones (q8_pool.h).
+ * CONV_2D / FULLY_CONNECTED) into that block at prepare; x86 CONV_2D / FULLY_CONNECTED once
+ * the model is final (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights
+ * tensor in place of the file's layout when no other node reads it. ADD / SUB and QUANTIZE
+ * have AVX2 and NEON kernels (q8_eltwise.h; ADD / SUB on runs of at least 8 output elements
+ * along which the inputs are arrays or repeat a short pattern, which covers the same shapes and
+ * the common broadcasts: add_plan), MAX_POOL_2D with its windows inside the input and
+ * channel-only PAD AVX2 ones (q8_pool.h). MUL, MAXIMUM, MINIMUM and ADD / SUB broadcasting on
+ * shorter runs take one element at a time.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -40,12 +44,13 @@ typedef struct q8_priv {
   float in_scale, out_scale;
   bool same_params;              /* input and output share scale and zero point */
   uint8_t lut[256];              /* indexed by the raw byte */
-  ecnn_q8_packed *packed;        /* CONV_2D / DEPTHWISE: the AVX2 kernels' weights, in this
-                                  * block after ch[] (NULL: the scalar kernels run) */
+  ecnn_q8_packed *packed;        /* CONV_2D, FULLY_CONNECTED, DEPTHWISE: the AVX2 kernels'
+                                  * weights, in this block after ch[] (NULL: the scalar
+                                  * kernels run) */
   ecnn_q8_packed_neon *packed_neon; /* the same for the NEON kernels (ARM64) */
-  ecnn_q8_packed_vnni *packed_vnni; /* CONV_2D on a CPU with AVX-512 VNNI: that kernel's
-                                     * weights (instead of packed; it runs on the AVX512 path,
-                                     * the scalar kernel on the others) */
+  ecnn_q8_packed_vnni *packed_vnni; /* CONV_2D or FULLY_CONNECTED on a CPU with AVX-512 VNNI:
+                                     * that kernel's weights (instead of packed; it runs on the
+                                     * AVX512 path, the scalar kernel on the others) */
   int32_t nch;
   int32_t ch[];                  /* nch multipliers, then nch shifts */
 } q8_priv;
@@ -138,8 +143,12 @@ static ecnn_status act_range(const ecnn_node *n, const ecnn_tensor *out, int32_t
 
 /* ---- convolutions and fully connected ------------------------------------------------- */
 
-/* The kernels' view of CONV_2D / DEPTHWISE_CONV_2D node n (shapes from the float prepare);
- * the zero points and the clamp come from p when it is not NULL. */
+/* The kernels' view of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED node n (shapes from the
+ * float prepare); the zero points and the clamp come from p when it is not NULL. A
+ * FULLY_CONNECTED with weights [O, I] over rows = elements(input) / I is a 1x1 CONV_2D
+ * (stride 1, no padding) over one image row of `rows` pixels of I channels: its [O, I]
+ * weights are already that conv's [O, 1, 1, I], and its [rows, O] output (or the input's
+ * shape ending in O) that conv's NHWC output. */
 static void conv_params(const ecnn_graph *g, const ecnn_node *n, const q8_priv *p,
                         ecnn_q8_conv_params *k) {
   const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
@@ -147,15 +156,27 @@ static void conv_params(const ecnn_graph *g, const ecnn_node *n, const q8_priv *
   const ecnn_op_params *pp = &n->params;
   const bool dw = n->op == ECNN_OP_DEPTHWISE_CONV_2D;
   memset(k, 0, sizeof *k);
-  k->batch = in->dims[0], k->in_h = in->dims[1], k->in_w = in->dims[2], k->in_c = in->dims[3];
-  k->out_h = out->dims[1], k->out_w = out->dims[2], k->out_c = out->dims[3];
-  k->kernel_h = w->dims[1], k->kernel_w = w->dims[2];
-  k->stride_h = pp->stride_h, k->stride_w = pp->stride_w;
-  k->dilation_h = pp->dilation_h, k->dilation_w = pp->dilation_w;
-  ecnn_conv_out_size(k->in_h, k->kernel_h, k->stride_h, k->dilation_h, pp->padding, &k->pad_top);
-  ecnn_conv_out_size(k->in_w, k->kernel_w, k->stride_w, k->dilation_w, pp->padding, &k->pad_left);
-  k->groups = dw ? 1 : k->in_c / w->dims[3];
-  k->depth_multiplier = dw ? k->out_c / k->in_c : 1;
+  if (n->op == ECNN_OP_FULLY_CONNECTED) {
+    /* (the float prepare bounds the rows by ECNN_MAX_TENSOR_ELEMENTS: an int32) */
+    const int32_t rows = (int32_t)(ecnn_tensor_elements(in) / w->dims[1]);
+    k->batch = k->in_h = k->out_h = 1;
+    k->in_w = k->out_w = rows;
+    k->in_c = w->dims[1], k->out_c = w->dims[0];
+    k->kernel_h = k->kernel_w = k->stride_h = k->stride_w = k->dilation_h = k->dilation_w = 1;
+    k->groups = k->depth_multiplier = 1;
+  } else {
+    k->batch = in->dims[0], k->in_h = in->dims[1], k->in_w = in->dims[2], k->in_c = in->dims[3];
+    k->out_h = out->dims[1], k->out_w = out->dims[2], k->out_c = out->dims[3];
+    k->kernel_h = w->dims[1], k->kernel_w = w->dims[2];
+    k->stride_h = pp->stride_h, k->stride_w = pp->stride_w;
+    k->dilation_h = pp->dilation_h, k->dilation_w = pp->dilation_w;
+    ecnn_conv_out_size(k->in_h, k->kernel_h, k->stride_h, k->dilation_h, pp->padding,
+                       &k->pad_top);
+    ecnn_conv_out_size(k->in_w, k->kernel_w, k->stride_w, k->dilation_w, pp->padding,
+                       &k->pad_left);
+    k->groups = dw ? 1 : k->in_c / w->dims[3];
+    k->depth_multiplier = dw ? k->out_c / k->in_c : 1;
+  }
   k->u8 = in->dtype == ECNN_DTYPE_U8;
   k->w_u8 = w->dtype == ECNN_DTYPE_U8;
   if (p) {
@@ -173,10 +194,16 @@ static bool cpu_has_avx2(void) {
   return best == ECNN_ISA_AVX2 || best == ECNN_ISA_AVX512;
 }
 
-/* Whether CONV_2D k packs for the AVX-512 VNNI kernel: the CPU has it (the AVX512 path) and
- * the kernel takes k (int8 weights with zero point 0, groups 1). */
+/* Whether node n runs on the CONV_2D kernels: a CONV_2D, or a FULLY_CONNECTED as the 1x1
+ * CONV_2D of conv_params. */
+static bool conv2d_like(const ecnn_node *n) {
+  return n->op == ECNN_OP_CONV_2D || n->op == ECNN_OP_FULLY_CONNECTED;
+}
+
+/* Whether CONV_2D-like k packs for the AVX-512 VNNI kernel: the CPU has it (the AVX512 path)
+ * and the kernel takes k (int8 weights with zero point 0, groups 1). */
 static bool conv_vnni(const ecnn_node *n, const ecnn_q8_conv_params *k) {
-  return n->op == ECNN_OP_CONV_2D && ecnn_isa_best() == ECNN_ISA_AVX512 && ecnn_isa_has_vnni() &&
+  return conv2d_like(n) && ecnn_isa_best() == ECNN_ISA_AVX512 && ecnn_isa_has_vnni() &&
          ecnn_q8_conv2d_packed_bytes_vnni(k) != 0;
 }
 
@@ -205,21 +232,22 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
     return ecnn_error(ECNN_STATUS_UNSUPPORTED, OPFMT "bias must be %d int32 constants", OPARG,
                       (int)oc);
   /* the AVX2, AVX-512 VNNI or NEON kernels' packed weights go in the same block (NEON: for the
-   * sdot CONV_2D kernel when it is active now) */
+   * sdot CONV_2D kernel when it is active now; a FULLY_CONNECTED packs as its 1x1 CONV_2D) */
   ecnn_q8_conv_params k;
   size_t packed_bytes = 0;
   void *packed_at = NULL;
   bool neon = false;
-  /* (the AVX2 / VNNI CONV_2D's are packed once the model is final: ecnn_q8_conv2d_pack_weights) */
+  /* (the AVX2 / VNNI CONV_2D's and FULLY_CONNECTED's are packed once the model is final:
+   * ecnn_q8_conv2d_pack_weights) */
   if (n->op == ECNN_OP_DEPTHWISE_CONV_2D && cpu_has_avx2()) {
     conv_params(g, n, NULL, &k);
     packed_bytes = ecnn_q8_dwconv2d_packed_bytes(&k);
   }
 #if HAVE_Q8_NEON
-  if (n->op != ECNN_OP_FULLY_CONNECTED && ecnn_isa_best() == ECNN_ISA_NEON) {
+  if (ecnn_isa_best() == ECNN_ISA_NEON) {
     conv_params(g, n, NULL, &k);
     neon = true;
-    packed_bytes = n->op == ECNN_OP_CONV_2D
+    packed_bytes = conv2d_like(n)
                        ? ecnn_q8_conv2d_packed_bytes_neon(&k, ecnn_q8_neon_dot_active())
                        : ecnn_q8_dwconv2d_packed_bytes_neon(&k);
   }
@@ -244,7 +272,7 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
 #if HAVE_Q8_NEON
     if (neon)
       p->packed_neon =
-          n->op == ECNN_OP_CONV_2D
+          conv2d_like(n)
               ? ecnn_q8_conv2d_pack_neon(&k, w->data, bias, p->ch, p->ch + oc,
                                          ecnn_q8_neon_dot_active(), packed_at)
               : ecnn_q8_dwconv2d_pack_neon(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
@@ -256,7 +284,7 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
 
 ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
   q8_priv *p = n->priv;
-  if (!n->quantized || n->op != ECNN_OP_CONV_2D || !p || p->packed || p->packed_vnni ||
+  if (!n->quantized || !conv2d_like(n) || !p || p->packed || p->packed_vnni ||
       !cpu_has_avx2())
     return ECNN_STATUS_OK;
   ecnn_tensor *w = &g->tensors[n->inputs[1]];
@@ -288,10 +316,11 @@ ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own) {
   return ECNN_STATUS_OK;
 }
 
-/* One run of a CONV_2D / DEPTHWISE_CONV_2D node, as work items for the thread pool. CONV_2D's
- * items are a grid of pixel ranges (whole units of 24 pixels, a common multiple of the tiles'
- * pixels: AVX2 6 and 8, AVX-512 VNNI 8, NEON 4) x ranges of 16-channel blocks, numbered
- * pixel-major; DEPTHWISE's are output rows. */
+/* One run of a CONV_2D / FULLY_CONNECTED / DEPTHWISE_CONV_2D node, as work items for the
+ * thread pool. CONV_2D's (and FULLY_CONNECTED's, its rows the pixels) items are a grid of
+ * pixel ranges (whole units of 24 pixels, a common multiple of the tiles' pixels: AVX2 6 and
+ * 8, AVX-512 VNNI 8, NEON 4) x ranges of 16-channel blocks, numbered pixel-major; DEPTHWISE's
+ * are output rows. */
 typedef struct q8_conv_job {
   ecnn_q8_conv_params k;
   const q8_priv *p;
@@ -426,28 +455,6 @@ static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
   return ECNN_STATUS_OK;
 }
 
-static ecnn_status fc_run(const ecnn_op_ctx *ctx) {
-  const ecnn_graph *g = ctx->graph;
-  const ecnn_node *n = ctx->node;
-  const q8_priv *p = n->priv;
-  const ecnn_tensor *in = ecnn_in(g, n, 0), *w = ecnn_in(g, n, 1);
-  const void *x = ecnn_ctx_in(ctx, 0), *wd = w->data;
-  const int32_t *bias = ecnn_ctx_in(ctx, 2);
-  void *y = ecnn_ctx_out(ctx, 0);
-  const int32_t O = w->dims[0], I = w->dims[1];
-  const int64_t rows = ecnn_tensor_elements(in) / I;
-  for (int64_t r = 0; r < rows; r++)
-    for (int32_t o = 0; o < O; o++) {
-      int32_t acc = bias ? bias[o] : 0;
-      for (int32_t i = 0; i < I; i++)
-        acc += (ld(x, (size_t)r * I + i, in->dtype) - p->in_zp) *
-               (ld(wd, (size_t)o * I + i, w->dtype) - p->w_zp);
-      int32_t v = ecnn_mbqm(acc, p->ch[o], p->ch[p->nch + o]) + p->out_zp;
-      st8(y, (size_t)r * O + o, clampi(v, p->act_min, p->act_max), in->dtype);
-    }
-  return ECNN_STATUS_OK;
-}
-
 /* ---- elementwise binary ops with broadcasting ------------------------------------------ */
 
 static ecnn_status binary_prepare(ecnn_graph *g, ecnn_node *n) {
@@ -492,42 +499,125 @@ static size_t bcast_offset(size_t i, const ecnn_tensor *out, const ecnn_tensor *
   return off;
 }
 
-/* ADD / SUB of two tensors of the output's shape (the residual connections): the kernels of
- * src/kernels/q8_eltwise.h (AVX2, NEON or scalar) on chunks of elements, over the session's
- * threads. */
+/* ADD / SUB: the kernels of src/kernels/q8_eltwise.h (AVX2, NEON or scalar) on runs of
+ * output elements along which both inputs are plain arrays, over the session's threads.
+ * add_plan reduces the shapes (the output's dims of size 1 dropped, neighbours that each
+ * input broadcasts alike merged) and takes the innermost reduced dim as the run: both inputs
+ * are contiguous along it, or one of them is constant along it (a broadcast scalar, or one
+ * value per pixel) and is repeated. When both inputs are contiguous along a short run (a few
+ * channels) and one of them is broadcast along the dim outside it ([1, H, W, C] +
+ * [1, 1, 1, C]), the run takes that dim in too, the broadcast input's C elements repeating
+ * along it. A repeating input is tiled into a small buffer, so the kernel sees two arrays;
+ * runs shorter than ADD_MIN_RUN stay with binary_run's per-element loop. */
+enum {
+  ADD_CHUNK = 4096, /* output elements per work item */
+  ADD_MIN_RUN = 8,  /* the shortest run handed to a kernel (the AVX2 one takes 16 at a time) */
+  ADD_SHORT = 32,   /* a run both inputs read that is shorter than this takes in the next dim */
+  ADD_TILE = 256,   /* bytes of the buffer a repeating input is tiled into (> ADD_SHORT: it
+                     * holds whole periods, several of them) */
+};
+
 typedef struct add_job {
   ecnn_q8_add_params k;
   const uint8_t *a, *b;
   uint8_t *y;
   int64_t total;
+  int64_t run;     /* output elements per run (the output is a whole number of them) */
+  int32_t period;  /* 0: both inputs are contiguous along each run; else the input `rep_a`
+                    * names (a, or b) has `period` elements at the run's offset that repeat
+                    * along it (1, or the < ADD_SHORT channels of a widened run) */
+  bool rep_a;
+  int32_t nd;                   /* reduced dims outside the run, */
+  int64_t dims[ECNN_MAX_DIMS];  /* their sizes, */
+  int64_t sa[ECNN_MAX_DIMS], sb[ECNN_MAX_DIMS]; /* the inputs' element strides (0: broadcast) */
   bool avx2, neon;
 } add_job;
 
-enum { ADD_CHUNK = 4096 }; /* elements per work item */
+/* Fills j's run, period, rep_a, nd, dims, sa and sb for out = ta (op) tb; returns whether the
+ * run is long enough for the kernels. */
+static bool add_plan(const ecnn_tensor *out, const ecnn_tensor *ta, const ecnn_tensor *tb,
+                     add_job *j) {
+  int64_t size[ECNN_MAX_DIMS];
+  bool fa[ECNN_MAX_DIMS], fb[ECNN_MAX_DIMS]; /* the input is full (not broadcast) along it */
+  int32_t k = 0;
+  for (int32_t d = 0; d < out->ndim; d++) {
+    const int32_t od = out->dims[d], da = d - (out->ndim - ta->ndim),
+                  db = d - (out->ndim - tb->ndim);
+    if (od == 1) continue;
+    const bool a_full = da >= 0 && ta->dims[da] == od, b_full = db >= 0 && tb->dims[db] == od;
+    if (k > 0 && fa[k - 1] == a_full && fb[k - 1] == b_full) {
+      size[k - 1] *= od;
+    } else {
+      size[k] = od, fa[k] = a_full, fb[k] = b_full;
+      k++;
+    }
+  }
+  if (k == 0) return false; /* one element */
+  int64_t sa[ECNN_MAX_DIMS], sb[ECNN_MAX_DIMS], na = 1, nb = 1;
+  for (int32_t d = k - 1; d >= 0; d--) {
+    sa[d] = fa[d] ? na : 0, sb[d] = fb[d] ? nb : 0;
+    na *= fa[d] ? size[d] : 1, nb *= fb[d] ? size[d] : 1;
+  }
+  int32_t inner = k - 1;
+  j->run = size[inner], j->period = 0, j->rep_a = false;
+  if (!fa[inner] || !fb[inner]) { /* (reduced dims have one input full) */
+    j->period = 1, j->rep_a = !fa[inner];
+  } else if (size[inner] < ADD_SHORT && inner > 0) { /* the next dim out broadcasts one */
+    j->period = (int32_t)size[inner], j->rep_a = !fa[inner - 1];
+    j->run *= size[--inner];
+  }
+  j->nd = inner;
+  for (int32_t d = 0; d < inner; d++) j->dims[d] = size[d], j->sa[d] = sa[d], j->sb[d] = sb[d];
+  return j->run >= ADD_MIN_RUN;
+}
+
+static void add_kernel(const add_job *j, const uint8_t *a, const uint8_t *b, uint8_t *y,
+                       int64_t n) {
+  if (j->avx2) ecnn_q8_add__avx2(&j->k, a, b, y, (size_t)n);
+#if HAVE_Q8_NEON
+  else if (j->neon) ecnn_q8_add__neon(&j->k, a, b, y, (size_t)n);
+#endif
+  else ecnn_q8_add__scalar(&j->k, a, b, y, (size_t)n);
+}
 
 static void add_items(void *arg, int64_t begin, int64_t end) {
   const add_job *j = arg;
-  const int64_t i0 = begin * ADD_CHUNK;
-  const int64_t i1 = end * ADD_CHUNK < j->total ? end * ADD_CHUNK : j->total;
-  if (j->avx2) ecnn_q8_add__avx2(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
-#if HAVE_Q8_NEON
-  else if (j->neon) ecnn_q8_add__neon(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
-#endif
-  else ecnn_q8_add__scalar(&j->k, j->a + i0, j->b + i0, j->y + i0, (size_t)(i1 - i0));
-}
-
-static void add_same_shape(const ecnn_op_ctx *ctx, const q8_priv *p, ecnn_dtype dt,
-                           int64_t total) {
-  const ecnn_isa isa = ecnn_isa_active();
-  add_job j = {.k = {.a_zp = p->in_zp, .b_zp = p->in2_zp, .out_zp = p->out_zp,
-                     .left_shift = p->left_shift, .a_mult = p->mult1, .a_shift = p->shift1,
-                     .b_mult = p->mult2, .b_shift = p->shift2, .out_mult = p->mult,
-                     .out_shift = p->shift, .out_min = p->act_min, .out_max = p->act_max,
-                     .sub = ctx->node->op == ECNN_OP_SUB, .u8 = dt == ECNN_DTYPE_U8},
-               .a = ecnn_ctx_in(ctx, 0), .b = ecnn_ctx_in(ctx, 1), .y = ecnn_ctx_out(ctx, 0),
-               .total = total, .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512,
-               .neon = isa == ECNN_ISA_NEON};
-  ecnn_parallel_for(ctx->pool, (total + ADD_CHUNK - 1) / ADD_CHUNK, 1, add_items, &j);
+  uint8_t tile[ADD_TILE];
+  const uint8_t *tiled = NULL; /* where the elements in tile come from */
+  int64_t tile_len = 0;        /* whole periods: the run's rounded up, at most ADD_TILE bytes */
+  const int64_t e1 = end * ADD_CHUNK < j->total ? end * ADD_CHUNK : j->total;
+  for (int64_t e = begin * ADD_CHUNK; e < e1;) { /* e: the output element; s: in its run */
+    int64_t r = e / j->run, oa = 0, ob = 0;
+    const int64_t s = e % j->run, n = j->run - s < e1 - e ? j->run - s : e1 - e;
+    for (int32_t d = j->nd - 1; d >= 0; d--) {
+      const int64_t i = r % j->dims[d];
+      r /= j->dims[d];
+      oa += i * j->sa[d], ob += i * j->sb[d];
+    }
+    if (!j->period) {
+      add_kernel(j, j->a + oa + s, j->b + ob + s, j->y + e, n);
+      e += n;
+      continue;
+    }
+    const uint8_t *rep = j->rep_a ? j->a + oa : j->b + ob;
+    const uint8_t *full = j->rep_a ? j->b + ob : j->a + oa;
+    const int64_t P = j->period;
+    if (rep != tiled) {
+      const int64_t whole = ADD_TILE / P * P, need = (j->run + P - 1) / P * P;
+      tile_len = need < whole ? need : whole;
+      if (P == 1) memset(tile, *rep, (size_t)tile_len);
+      else for (int64_t t = 0; t < tile_len; t += P) memcpy(tile + t, rep, (size_t)P);
+      tiled = rep;
+    }
+    for (int64_t at = s; at < s + n;) { /* the tile from the period's phase at `at` */
+      const int64_t phase = at % P, left = s + n - at;
+      const int64_t m = left < tile_len - phase ? left : tile_len - phase;
+      if (j->rep_a) add_kernel(j, tile + phase, full + at, j->y + e + (at - s), m);
+      else add_kernel(j, full + at, tile + phase, j->y + e + (at - s), m);
+      at += m;
+    }
+    e += n;
+  }
 }
 
 static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
@@ -540,12 +630,22 @@ static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
   void *y = ecnn_ctx_out(ctx, 0);
   const ecnn_dtype dt = out->dtype;
   const int64_t total = ecnn_tensor_elements(out);
-  /* inputs as large as the output broadcast nothing: element i of each is element i */
-  if ((n->op == ECNN_OP_ADD || n->op == ECNN_OP_SUB) && ecnn_tensor_elements(ta) == total &&
-      ecnn_tensor_elements(tb) == total) {
-    add_same_shape(ctx, p, dt, total);
-    return ECNN_STATUS_OK;
+  if (n->op == ECNN_OP_ADD || n->op == ECNN_OP_SUB) {
+    const ecnn_isa isa = ecnn_isa_active();
+    add_job j = {.k = {.a_zp = p->in_zp, .b_zp = p->in2_zp, .out_zp = p->out_zp,
+                       .left_shift = p->left_shift, .a_mult = p->mult1, .a_shift = p->shift1,
+                       .b_mult = p->mult2, .b_shift = p->shift2, .out_mult = p->mult,
+                       .out_shift = p->shift, .out_min = p->act_min, .out_max = p->act_max,
+                       .sub = n->op == ECNN_OP_SUB, .u8 = dt == ECNN_DTYPE_U8},
+                 .a = a, .b = b, .y = y, .total = total,
+                 .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512,
+                 .neon = isa == ECNN_ISA_NEON};
+    if (add_plan(out, ta, tb, &j)) {
+      ecnn_parallel_for(ctx->pool, (total + ADD_CHUNK - 1) / ADD_CHUNK, 1, add_items, &j);
+      return ECNN_STATUS_OK;
+    }
   }
+  /* MUL, MAXIMUM, MINIMUM, and ADD / SUB on runs too short for the kernels */
   for (int64_t i = 0; i < total; i++) {
     const int32_t va = ld(a, bcast_offset((size_t)i, out, ta), dt);
     const int32_t vb = ld(b, bcast_offset((size_t)i, out, tb), dt);
@@ -1009,7 +1109,7 @@ static ecnn_status copy_run(const ecnn_op_ctx *ctx) {
 const ecnn_op_desc ecnn_q8_ops[ECNN_OP_COUNT] = {
     E(CONV_2D, conv_prepare, conv_run),
     E(DEPTHWISE_CONV_2D, conv_prepare, conv_run),
-    E(FULLY_CONNECTED, conv_prepare, fc_run),
+    E(FULLY_CONNECTED, conv_prepare, conv_run),
     E(ADD, binary_prepare, binary_run),
     E(SUB, binary_prepare, binary_run),
     E(MUL, binary_prepare, binary_run),

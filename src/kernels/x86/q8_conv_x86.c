@@ -294,8 +294,8 @@ size_t ecnn_q8_conv2d_scratch_elems(const ecnn_q8_conv_params *p) {
 
 /* ---- requantization (q8_avx2.h) with the per-channel constants of pk ---- */
 
-/* The 8 accumulators of channels c..c+7 of pk's arrays, requantized (before the zero point). */
-INLINE AVX2 __m256i requant8(__m256i acc, const ecnn_q8_packed *pk, size_t c, bool left) {
+/* The requantization constants of channels c..c+7 of pk's arrays. */
+INLINE AVX2 ecnn_q8_rq_avx2 rq_at(const ecnn_q8_packed *pk, size_t c) {
   ecnn_q8_rq_avx2 r;
   r.q = _mm256_loadu_si256((const __m256i *)(pk->mult + c));
   r.q_odd = _mm256_loadu_si256((const __m256i *)(pk->mult_odd + c));
@@ -303,6 +303,12 @@ INLINE AVX2 __m256i requant8(__m256i acc, const ecnn_q8_packed *pk, size_t c, bo
   r.e = _mm256_loadu_si256((const __m256i *)(pk->rshift + c));
   r.mask = _mm256_loadu_si256((const __m256i *)(pk->rmask + c));
   r.half = _mm256_loadu_si256((const __m256i *)(pk->rhalf + c));
+  return r;
+}
+
+/* The 8 accumulators of channels c..c+7 of pk's arrays, requantized (before the zero point). */
+INLINE AVX2 __m256i requant8(__m256i acc, const ecnn_q8_packed *pk, size_t c, bool left) {
+  const ecnn_q8_rq_avx2 r = rq_at(pk, c);
   return ecnn_q8_requant8_avx2(acc, &r, left);
 }
 
@@ -419,22 +425,29 @@ INLINE AVX2 void im2col(const ecnn_q8_conv_params *p, const uint8_t *in, int64_t
 INLINE AVX2 void tile_store(__m256i (*acc)[2], int32_t n, const ecnn_q8_packed *pk, int32_t c0,
                             int32_t cols, const out_consts *k, uint8_t *out, size_t ldo,
                             const int32_t MR, const int32_t NV, const bool left) {
+  /* the block's constants in locals, loaded once: read through pk, they would be loaded again
+   * after every store of output bytes (which may alias anything) */
+  ecnn_q8_rq_avx2 rq[2];
+  _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) rq[v] = rq_at(pk, (size_t)c0 + 8 * v);
+  const out_consts kk = *k;
   if (n == MR && cols >= 8 * NV) { /* the common case: no checks per pixel */
     _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) {
       uint8_t *o = out + (size_t)j * ldo;
       if (NV == 2)
-        _mm_storeu_si128((__m128i *)o, pack16(requant8(acc[j][0], pk, (size_t)c0, left),
-                                              requant8(acc[j][1], pk, (size_t)c0 + 8, left), k));
+        _mm_storeu_si128((__m128i *)o, pack16(ecnn_q8_requant8_avx2(acc[j][0], &rq[0], left),
+                                              ecnn_q8_requant8_avx2(acc[j][1], &rq[1], left),
+                                              &kk));
       else
-        _mm_storel_epi64((__m128i *)o, pack8(requant8(acc[j][0], pk, (size_t)c0, left), k));
+        _mm_storel_epi64((__m128i *)o,
+                         pack8(ecnn_q8_requant8_avx2(acc[j][0], &rq[0], left), &kk));
     }
     return;
   }
   for (int32_t j = 0; j < n; j++) {
     uint8_t *o = out + (size_t)j * ldo;
-    const __m128i r = NV == 2 ? pack16(requant8(acc[j][0], pk, (size_t)c0, left),
-                                       requant8(acc[j][1], pk, (size_t)c0 + 8, left), k)
-                              : pack8(requant8(acc[j][0], pk, (size_t)c0, left), k);
+    const __m128i r = NV == 2 ? pack16(ecnn_q8_requant8_avx2(acc[j][0], &rq[0], left),
+                                       ecnn_q8_requant8_avx2(acc[j][1], &rq[1], left), &kk)
+                              : pack8(ecnn_q8_requant8_avx2(acc[j][0], &rq[0], left), &kk);
     uint8_t buf[16];
     _mm_storeu_si128((__m128i *)buf, r);
     memcpy(o, buf, (size_t)(cols < 8 * NV ? cols : 8 * NV));

@@ -13,6 +13,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "kernels/blend.h"
+#include "kernels/isa.h"
 #include "pixel.h"
 #include "status.h"
 
@@ -139,12 +141,6 @@ static inline uint8_t mix(int a, int c, int32_t q) {
   return (uint8_t)(a + ((((c - a) * q) + 128 + 65536) >> 8) - 256);
 }
 
-/* orig + qn/65536 * diff, rounded and clamped (diff: a sum of colour - orig over a block). */
-static inline uint8_t mix_sum(int orig, int32_t diff, int32_t qn) {
-  return ecnn_clamp_u8(orig + (int)(((int64_t)diff * qn + 32768 + ((int64_t)1 << 40)) >> 16) -
-                       (1 << 24));
-}
-
 ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw, int32_t mh,
                                const ecnn_letterbox *region, ecnn_colormap cmap, float alpha,
                                float min_score) {
@@ -212,17 +208,34 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
   const int32_t keep = 256 - q;
   const int16_t *idx = idx0;
 
-  if (packed || f->format == ECNN_PIXEL_GRAY8) {
-    const int bpp = packed ? l.bpp : 1, oc0 = packed ? l.r : 0;
+  /* the luma (or grey) blend as a table entry per index + 1 (0: an untouched pixel): ty and
+   * the weight of the old value << 17 (untouched: 256 and 0, the value unchanged) */
+  int32_t ent[257];
+  ent[0] = 256 << 17;
+  for (int i = 0; i < 256; i++) ent[i + 1] = ty[i] | keep << 17;
+  const ecnn_isa isa = ecnn_isa_active();
+  void (*luma)(uint8_t *, const int16_t *, const int32_t *, int32_t) =
+      isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512 ? ecnn_blend_luma__avx2
+                                                      : ecnn_blend_luma__scalar;
+  void (*chroma)(uint8_t *, uint8_t *, int32_t, const int16_t *, const int16_t *,
+                 const int32_t *, int32_t, int32_t) =
+      isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512 ? ecnn_blend_chroma__avx2
+                                                      : ecnn_blend_chroma__scalar;
+
+  if (f->format == ECNN_PIXEL_GRAY8) {
+    for (int32_t y = yb; y < ye; y++)
+      if (row_indices(&b, y, idx0))
+        luma(f->planes[0] + (size_t)y * f->strides[0] + b.xb, idx0 + b.xb, ent + 1, b.xe - b.xb);
+  } else if (packed) {
     for (int32_t y = yb; y < ye; y++) {
       if (!row_indices(&b, y, idx0)) continue;
       uint8_t *row = f->planes[0] + (size_t)y * f->strides[0];
       for (int32_t x = b.xb; x < b.xe; x++) {
         const int i = idx[x];
         if (i < 0) continue;
-        uint8_t *p = row + (size_t)x * bpp;
-        p[oc0] = (uint8_t)((p[oc0] * keep + ty[i]) >> 8);
-        if (packed) p[l.g] = mix(p[l.g], c1[i], q), p[l.b] = mix(p[l.b], c2[i], q);
+        uint8_t *p = row + (size_t)x * l.bpp;
+        p[l.r] = (uint8_t)((p[l.r] * keep + ty[i]) >> 8);
+        p[l.g] = mix(p[l.g], c1[i], q), p[l.b] = mix(p[l.b], c2[i], q);
       }
     }
   } else if (f->format == ECNN_PIXEL_YUY2) {
@@ -242,66 +255,57 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
           su += c1[i], sv += c2[i], n++;
         }
         if (!n) continue;
-        p[1] = mix_sum(p[1], su - n * p[1], qn[nb]);
-        p[3] = mix_sum(p[3], sv - n * p[3], qn[nb]);
+        p[1] = ecnn_blend_mix_sum(p[1], su - n * p[1], qn[nb]);
+        p[3] = ecnn_blend_mix_sum(p[3], sv - n * p[3], qn[nb]);
       }
     }
   } else {
     /* I420 / NV12: Y per pixel; each U/V sample from the average over its 2x2 block (fewer
-     * pixels at odd edges): the block's two rows of indices first, then block by block, the
-     * sums in registers */
+     * pixels at odd edges). Per pair of rows: each row's indices and its luma (the luma
+     * kernel), then the chroma: the whole blocks of two rows by the chroma kernel, the others
+     * (a first or last column or row the region cuts) here */
     const int32_t qn[5] = {0, (int32_t)lroundf(alpha * 65536.0f), (int32_t)lroundf(alpha * 32768.0f),
                            0, (int32_t)lroundf(alpha * 16384.0f)};
     const bool nv12 = f->format == ECNN_PIXEL_NV12;
     const int32_t cb = b.xb / 2, ce = (b.xe + 1) / 2;
-    /* per index + 1 (0: an untouched pixel), for whole blocks: ent = ty | weight of the old
-     * luma << 17 (untouched: 256 and 0, the luma unchanged), uvn = U | V << 11 | 1 << 22 (four
-     * of them sum without carries: U, V and the count of touched pixels) */
-    int32_t ent[257], uvn[257];
-    ent[0] = 256 << 17, uvn[0] = 0;
-    for (int i = 0; i < 256; i++)
-      ent[i + 1] = ty[i] | keep << 17, uvn[i + 1] = c1[i] | c2[i] << 11 | 1 << 22;
+    /* the whole blocks: both their columns inside [xb, xe) */
+    const int32_t kb = (b.xb + 1) / 2, ke = b.xe / 2 > kb ? b.xe / 2 : kb;
+    /* per index + 1: U | V << 11 | 1 << 22 (four of them sum without carries: U, V and the
+     * count of touched pixels) */
+    int32_t uvn[257];
+    uvn[0] = 0;
+    for (int i = 0; i < 256; i++) uvn[i + 1] = c1[i] | c2[i] << 11 | 1 << 22;
+    const int32_t *s0 = uvn + 1;
     for (int32_t by = yb / 2; by <= (ye - 1) / 2; by++) {
       const int32_t y0 = 2 * by, bh = y0 + 1 < H ? 2 : 1;
       int16_t *ix[2] = {idx0, idx1};
-      uint8_t *ry[2] = {f->planes[0] + (size_t)y0 * f->strides[0], NULL};
       int rows_in = 0;
       for (int32_t k = 0; k < bh; k++) {
         const int32_t y = y0 + k;
         if (y < yb || y >= ye || !row_indices(&b, y, ix[rows_in])) continue;
-        ry[rows_in++] = f->planes[0] + (size_t)y * f->strides[0];
+        luma(f->planes[0] + (size_t)y * f->strides[0] + b.xb, ix[rows_in] + b.xb, ent + 1,
+             b.xe - b.xb);
+        rows_in++;
       }
       if (!rows_in) continue;
       uint8_t *pu = f->planes[1] + (size_t)by * f->strides[1];
       uint8_t *pv = nv12 ? pu + 1 : f->planes[2] + (size_t)by * f->strides[2];
       const int step = nv12 ? 2 : 1;
+      if (rows_in == 2)
+        chroma(pu + (size_t)kb * step, pv + (size_t)kb * step, step, ix[0] + 2 * kb,
+               ix[1] + 2 * kb, s0, qn[4], ke - kb);
       for (int32_t k = cb; k < ce; k++) {
+        if (rows_in == 2 && k >= kb && k < ke) continue; /* (done) */
         const int32_t x0 = 2 * k > b.xb ? 2 * k : b.xb, x1 = 2 * k + 2 < b.xe ? 2 * k + 2 : b.xe;
-        int32_t su = 0, sv = 0, n = 0;
-        if (rows_in == 2 && x1 - x0 == 2) { /* a whole block, without branches per pixel */
-          const int32_t *e0 = ent + 1, *s0 = uvn + 1;
-          const int i0 = ix[0][x0], i1 = ix[0][x0 + 1], i2 = ix[1][x0], i3 = ix[1][x0 + 1];
-          if ((i0 & i1 & i2 & i3) < 0) continue; /* none touched */
-          uint8_t *y0p = ry[0] + x0, *y1p = ry[1] + x0;
-#define BLEND_Y(P, I) (P) = (uint8_t)(((P) * (e0[I] >> 17) + (e0[I] & 0x1FFFF)) >> 8)
-          BLEND_Y(y0p[0], i0), BLEND_Y(y0p[1], i1), BLEND_Y(y1p[0], i2), BLEND_Y(y1p[1], i3);
-#undef BLEND_Y
-          const int32_t sum = s0[i0] + s0[i1] + s0[i2] + s0[i3];
-          su = sum & 2047, sv = (sum >> 11) & 2047, n = sum >> 22;
-        } else {
-          for (int rr = 0; rr < rows_in; rr++)
-            for (int32_t x = x0; x < x1; x++) {
-              const int i = ix[rr][x];
-              if (i < 0) continue;
-              ry[rr][x] = (uint8_t)((ry[rr][x] * keep + ty[i]) >> 8);
-              su += c1[i], sv += c2[i], n++;
-            }
-          if (!n) continue;
-        }
+        int32_t sum = 0;
+        for (int rr = 0; rr < rows_in; rr++)
+          for (int32_t x = x0; x < x1; x++) sum += s0[ix[rr][x]];
+        const int32_t n = sum >> 22;
+        if (!n) continue;
         const int nb = (2 * k + 1 < W ? 2 : 1) * bh;
         uint8_t *u = pu + (size_t)k * step, *v = pv + (size_t)k * step;
-        *u = mix_sum(*u, su - n * *u, qn[nb]);
-        *v = mix_sum(*v, sv - n * *v, qn[nb]);
+        *u = ecnn_blend_mix_sum(*u, (sum & 2047) - n * *u, qn[nb]);
+        *v = ecnn_blend_mix_sum(*v, ((sum >> 11) & 2047) - n * *v, qn[nb]);
       }
     }
   }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/blend.h"
 #include "kernels/conv.h"
 #include "kernels/isa.h"
 #include "ops/ops.h"
@@ -271,6 +272,54 @@ START_TEST(test_parallel_for) {
 }
 END_TEST
 
+/* The heatmap blend loops: the AVX2 ones byte for byte the scalar ones, over lengths that
+ * cross their 16-pixel and 8-block steps, indices -1..255 (untouched pixels among them), I420
+ * and NV12 chroma, several alphas; on a CPU without AVX2 the scalar ones against themselves. */
+START_TEST(test_blend_vs_scalar) {
+  const bool avx2 = ecnn_isa_best() == ECNN_ISA_AVX2 || ecnn_isa_best() == ECNN_ISA_AVX512;
+  uint32_t r = 12345;
+#define RND() (r = r * 1664525u + 1013904223u, r >> 8)
+  int32_t ent[257], uvn[257];
+  int16_t i0[200], i1[200];
+  uint8_t a[400], b[400], a2[400], b2[400];
+  int cases = 0;
+  for (int alpha = 0; alpha <= 256; alpha += 64) {
+    const int keep = 256 - alpha;
+    ent[0] = 256 << 17, uvn[0] = 0;
+    for (int i = 0; i < 256; i++) {
+      const int c0 = (int)(RND() % 256), c1 = (int)(RND() % 256), c2 = (int)(RND() % 256);
+      ent[i + 1] = (c0 * alpha + 128) | keep << 17;
+      uvn[i + 1] = c1 | c2 << 11 | 1 << 22;
+    }
+    for (int32_t n = 0; n <= 90; n++) {
+      for (int k = 0; k < 200; k++) {
+        /* runs of untouched pixels, as a min-score leaves them */
+        i0[k] = (int16_t)(RND() % 5 == 0 ? -1 : (int)(RND() % 256));
+        i1[k] = (int16_t)(RND() % 7 == 0 ? -1 : (int)(RND() % 256));
+      }
+      for (int k = 0; k < 400; k++) a[k] = a2[k] = (uint8_t)RND(), b[k] = b2[k] = (uint8_t)RND();
+      ecnn_blend_luma__scalar(a, i0, ent + 1, n);
+      if (avx2) ecnn_blend_luma__avx2(a2, i0, ent + 1, n);
+      else ecnn_blend_luma__scalar(a2, i0, ent + 1, n);
+      ck_assert_msg(!memcmp(a, a2, sizeof a), "luma, %d pixels, alpha %d", (int)n, alpha);
+      for (int step = 1; step <= 2; step++) {
+        const int32_t qn = alpha * 64; /* alpha / 4 in 1/65536: four pixels a block */
+        ecnn_blend_chroma__scalar(a, step == 2 ? a + 1 : b, step, i0, i1, uvn + 1, qn, n / 2);
+        if (avx2)
+          ecnn_blend_chroma__avx2(a2, step == 2 ? a2 + 1 : b2, step, i0, i1, uvn + 1, qn, n / 2);
+        else
+          ecnn_blend_chroma__scalar(a2, step == 2 ? a2 + 1 : b2, step, i0, i1, uvn + 1, qn, n / 2);
+        ck_assert_msg(!memcmp(a, a2, sizeof a) && !memcmp(b, b2, sizeof b),
+                      "chroma, %d blocks, step %d, alpha %d", (int)n / 2, step, alpha);
+        cases++;
+      }
+    }
+  }
+#undef RND
+  ck_assert_int_eq(cases, 5 * 91 * 2);
+}
+END_TEST
+
 START_TEST(test_isa_override) {
   ecnn_isa best = ecnn_isa_best();
   ck_assert_int_eq(ecnn_isa_set(ECNN_ISA_SCALAR), ECNN_ISA_SCALAR);
@@ -287,6 +336,7 @@ int main(void) {
   tcase_add_test(tc, test_dwconv_vs_scalar);
   tcase_add_test(tc, test_parallel_for);
   tcase_add_test(tc, test_pointwise_sparse);
+  tcase_add_test(tc, test_blend_vs_scalar);
   tcase_add_test(tc, test_isa_override);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);

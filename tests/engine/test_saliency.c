@@ -16,6 +16,7 @@
 
 #include "edgecnn.h"
 #include "graph.h"
+#include "kernels/isa.h"
 #include "model.h"
 #include "test_util.h"
 
@@ -496,13 +497,14 @@ static double check_blend(const tframe *o, const tframe *t, const float *map, in
   return worst;
 }
 
-START_TEST(test_blend_matches_oracle) {
-  /* a 7x5 map of varied values over a letterboxed region (bands above and below, a margin
-   * left), odd and even frame sizes, every format, every colour map */
+/* A 7x5 map of varied values over a letterboxed region (bands above and below, a margin
+ * left), odd and even frame sizes, every format, every colour map, blended on the ISA path
+ * active now, against the oracle. */
+static void blend_against_oracle(void) {
   float map[7 * 5];
   for (int i = 0; i < 35; i++) map[i] = (float)((i * 37) % 35) / 33.0f; /* 0..1.03 */
-  const int sizes[3][2] = {{40, 30}, {33, 21}, {5, 3}};
-  for (int s = 0; s < 3; s++) {
+  const int sizes[4][2] = {{40, 30}, {33, 21}, {5, 3}, {70, 44}};
+  for (int s = 0; s < 4; s++) {
     const int w = sizes[s][0], h = sizes[s][1];
     /* the tensor (16x16) covers frame x 2..w-2, y 3..h-3 */
     ecnn_letterbox r = {2.0f, 3.0f, 16.0f / (float)(w - 4), 16.0f / (float)(h - 6), 16, 16};
@@ -526,6 +528,15 @@ START_TEST(test_blend_matches_oracle) {
         free(t.mem);
       }
   }
+}
+
+START_TEST(test_blend_matches_oracle) {
+  /* with the scalar loops, and with the SIMD ones (src/kernels/blend.h) where the CPU has them */
+  const ecnn_isa best = ecnn_isa_best();
+  ecnn_isa_set(ECNN_ISA_SCALAR);
+  blend_against_oracle();
+  ecnn_isa_set(best);
+  blend_against_oracle();
 }
 END_TEST
 

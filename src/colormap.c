@@ -92,12 +92,17 @@ static void axis_table(int32_t n, float offset, float scale, int32_t tensor, int
 typedef struct blend {
   const float *map;
   int32_t mw;
-  const axis *cols, *rows;
+  const axis *rows;
+  const int32_t *ci0, *ci1; /* the columns' map indices and weights (axis_table's, apart) */
+  const float *cf;
   int32_t xb, xe; /* columns inside the region */
   float min_score;
   float *hrow[2]; /* two map rows interpolated horizontally to frame columns [xb, xe) */
   int32_t hkey[2]; /* the map row each holds, -1 for none */
   int32_t q;      /* alpha in 1/256 */
+  void (*hrow_fn)(float *, const float *, const int32_t *, const int32_t *, const float *,
+                  int32_t);
+  void (*index_fn)(int16_t *, const float *, const float *, float, float, int32_t);
 } blend;
 
 /* Map row i interpolated horizontally (frame columns [xb, xe)), from the two-row cache; `keep`
@@ -108,11 +113,9 @@ static const float *hrow_of(blend *b, int32_t i, int32_t keep) {
   if (b->hkey[1] == i) return b->hrow[1];
   const int s = b->hkey[0] == keep ? 1 : 0;
   float *h = b->hrow[s];
-  const float *m = b->map + (size_t)i * b->mw;
-  for (int32_t x = b->xb; x < b->xe; x++) {
-    const axis c = b->cols[x];
-    h[x] = m[c.i0] + c.f * (m[c.i1] - m[c.i0]);
-  }
+  const int32_t xb = b->xb;
+  b->hrow_fn(h + xb, b->map + (size_t)i * b->mw, b->ci0 + xb, b->ci1 + xb, b->cf + xb,
+             b->xe - xb);
   b->hkey[s] = i;
   return h;
 }
@@ -123,16 +126,8 @@ static bool row_indices(blend *b, int32_t y, int16_t *idx) {
   const axis r = b->rows[y];
   if (r.i0 < 0) return false;
   const float *h0 = hrow_of(b, r.i0, r.i1), *h1 = hrow_of(b, r.i1, r.i0);
-  const float f = r.f, lo = b->min_score;
-  for (int32_t x = b->xb; x < b->xe; x++) {
-    const float v = h0[x] + f * (h1[x] - h0[x]);
-    /* branch-free, so that it vectorizes: the clamp as comparisons (fminf / fmaxf are library
-     * calls), a NaN v clamped to 1 and then dropped by the v >= lo test */
-    float c = v < 1.0f ? v : 1.0f;
-    c = c > 0.0f ? c : 0.0f;
-    const int32_t i = (int32_t)(c * 255.0f + 0.5f);
-    idx[x] = (int16_t)(v >= lo ? i : -1);
-  }
+  const int32_t xb = b->xb;
+  b->index_fn(idx + xb, h0 + xb, h1 + xb, r.f, b->min_score, b->xe - xb);
   return true;
 }
 
@@ -168,15 +163,21 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
   if (q == 0) return ECNN_STATUS_OK;
 
   const int32_t W = f->width, H = f->height;
-  /* one allocation: cols, rows, two interpolated map rows, two rows of indices */
+  /* one allocation: cols, rows, two interpolated map rows, the columns' indices and weights
+   * apart, two rows of indices */
   const size_t bytes = (size_t)W * sizeof(axis) + (size_t)H * sizeof(axis) +
-                       2 * (size_t)W * sizeof(float) + 2 * (size_t)W * sizeof(int16_t);
+                       5 * (size_t)W * sizeof(float) + 2 * (size_t)W * sizeof(int16_t);
   unsigned char *mem = malloc(bytes);
   if (!mem) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, "heatmap: out of memory");
   axis *cols = (axis *)mem, *rows = cols + W;
-  float *hrows = (float *)(rows + H);
-  int16_t *idx0 = (int16_t *)(hrows + 2 * (size_t)W), *idx1 = idx0 + W;
-  blend b = {map, mw, cols, rows, 0, 0, min_score, {hrows, hrows + W}, {-1, -1}, q};
+  float *hrows = (float *)(rows + H), *cf = hrows + 2 * (size_t)W;
+  int32_t *ci0 = (int32_t *)(cf + W), *ci1 = ci0 + W;
+  int16_t *idx0 = (int16_t *)(ci1 + W), *idx1 = idx0 + W;
+  const ecnn_isa isa = ecnn_isa_active();
+  const bool avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512;
+  blend b = {map, mw, rows, ci0, ci1, cf, 0, 0, min_score, {hrows, hrows + W}, {-1, -1}, q,
+             avx2 ? ecnn_blend_hrow__avx2 : ecnn_blend_hrow__scalar,
+             avx2 ? ecnn_blend_index__avx2 : ecnn_blend_index__scalar};
   int32_t yb, ye;
   axis_table(W, r->offset_x, r->scale_x, r->tensor_width, mw, cols, &b.xb, &b.xe);
   axis_table(H, r->offset_y, r->scale_y, r->tensor_height, mh, rows, &yb, &ye);
@@ -184,6 +185,7 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
     free(mem);
     return ECNN_STATUS_OK;
   }
+  for (int32_t x = b.xb; x < b.xe; x++) ci0[x] = cols[x].i0, ci1[x] = cols[x].i1, cf[x] = cols[x].f;
 
   /* the colour table in the frame's own terms */
   uint8_t c0[256], c1[256], c2[256];
@@ -213,14 +215,11 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
   int32_t ent[257];
   ent[0] = 256 << 17;
   for (int i = 0; i < 256; i++) ent[i + 1] = ty[i] | keep << 17;
-  const ecnn_isa isa = ecnn_isa_active();
   void (*luma)(uint8_t *, const int16_t *, const int32_t *, int32_t) =
-      isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512 ? ecnn_blend_luma__avx2
-                                                      : ecnn_blend_luma__scalar;
+      avx2 ? ecnn_blend_luma__avx2 : ecnn_blend_luma__scalar;
   void (*chroma)(uint8_t *, uint8_t *, int32_t, const int16_t *, const int16_t *,
                  const int32_t *, int32_t, int32_t) =
-      isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512 ? ecnn_blend_chroma__avx2
-                                                      : ecnn_blend_chroma__scalar;
+      avx2 ? ecnn_blend_chroma__avx2 : ecnn_blend_chroma__scalar;
 
   if (f->format == ECNN_PIXEL_GRAY8) {
     for (int32_t y = yb; y < ye; y++)

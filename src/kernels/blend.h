@@ -1,13 +1,27 @@
 /*
- * blend.h — the per-pixel loops of the heatmap blend (src/colormap.c) for planar YUV frames:
- * the luma of a row and the chroma of a row of 2x2 blocks, each pixel's colour found by its
- * colour-table index (-1: a pixel the map leaves untouched). The scalar kernels are the
- * reference; the AVX2 twins give the same bytes.
+ * blend.h — the per-pixel loops of the heatmap blend (src/colormap.c): a map row interpolated
+ * to frame columns, a frame row's colour-table indices from two such rows, and for planar YUV
+ * frames the luma of a row and the chroma of a row of 2x2 blocks, each pixel's colour found
+ * by its index (-1: a pixel the map leaves untouched). The scalar kernels are the reference;
+ * the AVX2 twins give the same bytes (the same float operations, in the same order, no FMA).
  */
 #ifndef ECNN_KERNELS_BLEND_H
 #define ECNN_KERNELS_BLEND_H
 
 #include <stdint.h>
+
+/* n map samples interpolated to frame columns: h[x] = m[i0[x]] + f[x] * (m[i1[x]] - m[i0[x]]). */
+void ecnn_blend_hrow__scalar(float *h, const float *m, const int32_t *i0, const int32_t *i1,
+                             const float *f, int32_t n);
+void ecnn_blend_hrow__avx2(float *h, const float *m, const int32_t *i0, const int32_t *i1,
+                           const float *f, int32_t n);
+
+/* n colour-table indices: v = h0[x] + f * (h1[x] - h0[x]) clamped to 0..1 (NaN: 1), the index
+ * (int)(c * 255 + 0.5); -1 where !(v >= lo) (below the min-score, or NaN). */
+void ecnn_blend_index__scalar(int16_t *idx, const float *h0, const float *h1, float f, float lo,
+                              int32_t n);
+void ecnn_blend_index__avx2(int16_t *idx, const float *h0, const float *h1, float f, float lo,
+                            int32_t n);
 
 /* n luma samples: y[x] = (y[x] * (e >> 17) + (e & 0x1FFFF)) >> 8 with e = ent[idx[x]], idx[x]
  * in -1..255 (ent[-1] readable: the untouched entry, 256 << 17). With e = t | w << 17 for a

@@ -273,8 +273,9 @@ START_TEST(test_parallel_for) {
 END_TEST
 
 /* The heatmap blend loops: the AVX2 ones byte for byte the scalar ones, over lengths that
- * cross their 16-pixel and 8-block steps, indices -1..255 (untouched pixels among them), I420
- * and NV12 chroma, several alphas; on a CPU without AVX2 the scalar ones against themselves. */
+ * cross their 8- and 16-pixel and 8-block steps, indices -1..255 (untouched pixels among
+ * them), I420 and NV12 chroma, several alphas, map values outside 0..1 and NaN; on a CPU
+ * without AVX2 the scalar ones against themselves. */
 START_TEST(test_blend_vs_scalar) {
   const bool avx2 = ecnn_isa_best() == ECNN_ISA_AVX2 || ecnn_isa_best() == ECNN_ISA_AVX512;
   uint32_t r = 12345;
@@ -315,8 +316,32 @@ START_TEST(test_blend_vs_scalar) {
       }
     }
   }
+  /* the map interpolation and the indices (values below 0, above 1, NaN; min-scores 0 to 1) */
+  float m[64], h0[100], h1[100], fw[100], hs[100], hv[100];
+  int32_t c0[100], c1[100];
+  int16_t is[100], iv[100];
+  for (int k = 0; k < 64; k++) m[k] = (float)((int)(RND() % 2400) - 600) / 1000.0f;
+  for (int32_t n = 0; n <= 100; n++) {
+    for (int k = 0; k < 100; k++) {
+      c0[k] = (int32_t)(RND() % 63), c1[k] = c0[k] + 1, fw[k] = (float)(RND() % 1000) / 999.0f;
+      h0[k] = (float)((int)(RND() % 2400) - 600) / 1000.0f;
+      h1[k] = RND() % 23 == 0 ? NAN : (float)((int)(RND() % 2400) - 600) / 1000.0f;
+    }
+    memset(hs, 0, sizeof hs), memset(hv, 0, sizeof hv);
+    ecnn_blend_hrow__scalar(hs, m, c0, c1, fw, n);
+    (avx2 ? ecnn_blend_hrow__avx2 : ecnn_blend_hrow__scalar)(hv, m, c0, c1, fw, n);
+    ck_assert_msg(!memcmp(hs, hv, sizeof hs), "map row, %d columns", (int)n);
+    const float f = (float)(RND() % 1000) / 999.0f, lo = (float)(n % 5) / 4.0f;
+    memset(is, 0x55, sizeof is), memset(iv, 0x55, sizeof iv);
+    ecnn_blend_index__scalar(is, h0, h1, f, lo, n);
+    (avx2 ? ecnn_blend_index__avx2 : ecnn_blend_index__scalar)(iv, h0, h1, f, lo, n);
+    ck_assert_msg(!memcmp(is, iv, sizeof is), "indices, %d pixels, min-score %g", (int)n,
+                  (double)lo);
+    for (int32_t k = 0; k < n; k++) ck_assert(is[k] >= -1 && is[k] <= 255);
+    cases++;
+  }
 #undef RND
-  ck_assert_int_eq(cases, 5 * 91 * 2);
+  ck_assert_int_eq(cases, 5 * 91 * 2 + 101);
 }
 END_TEST
 

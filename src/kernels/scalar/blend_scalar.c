@@ -5,6 +5,24 @@
 
 #include <stddef.h>
 
+void ecnn_blend_hrow__scalar(float *h, const float *m, const int32_t *i0, const int32_t *i1,
+                             const float *f, int32_t n) {
+  for (int32_t x = 0; x < n; x++) h[x] = m[i0[x]] + f[x] * (m[i1[x]] - m[i0[x]]);
+}
+
+void ecnn_blend_index__scalar(int16_t *idx, const float *h0, const float *h1, float f, float lo,
+                              int32_t n) {
+  for (int32_t x = 0; x < n; x++) {
+    const float v = h0[x] + f * (h1[x] - h0[x]);
+    /* the clamp as comparisons (fminf / fmaxf are library calls): a NaN v clamped to 1, then
+     * dropped by the v >= lo test */
+    float c = v < 1.0f ? v : 1.0f;
+    c = c > 0.0f ? c : 0.0f;
+    const int32_t i = (int32_t)(c * 255.0f + 0.5f);
+    idx[x] = (int16_t)(v >= lo ? i : -1);
+  }
+}
+
 void ecnn_blend_luma__scalar(uint8_t *y, const int16_t *idx, const int32_t *ent, int32_t n) {
   for (int32_t x = 0; x < n; x++) {
     const int32_t e = ent[idx[x]];

@@ -2,8 +2,10 @@
 # Pipeline benchmark (not a test): a 1280x720 I420 stream made from astronaut.png, through
 #   cnnpreprocess ! cnninfer ! cnnoverlay ! cnnheatmap ! fakesink
 # with 1 and 2 inference threads, and the time each stage adds per frame (measured by adding
-# the stages one at a time). Every figure is steady state: the time 2N frames take minus the
-# time N frames take, so process start-up, model loading and the PNG decode cancel out.
+# the stages one at a time); then the whole pipeline with a queue before each stage, and so
+# with two frames in flight (cnninfer inflight=2 threads=1). Every figure is steady state:
+# the time 2N frames take minus the time N frames take, so process start-up, model loading
+# and the PNG decode cancel out.
 # Results go in docs/performance.md.
 #   bench/pipeline_bench.sh [BUILD_DIR] [FRAMES] [BACKEND] [MODEL] [PRECISION]
 # (MODEL: default the float SSD; an int8 one from `edgecnn quantize` with PRECISION int8)
@@ -48,7 +50,13 @@ for threads in 1 2; do
   inf=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision") || exit 1
   ovl=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision ! cnnoverlay") || exit 1
   all=$(steady "! cnnpreprocess model=$M ! cnninfer model=$M threads=$threads backend=$backend precision=$precision saliency=true ! cnnoverlay ! cnnheatmap") || exit 1
-  awk -v n="$frames" -v t="$threads" -v b="$base" -v p="$pre" -v i="$inf" -v o="$ovl" -v a="$all" 'BEGIN {
-    printf "threads %d: %.1f fps end to end; per frame: source %.2f ms, preprocess %.2f ms, infer %.2f ms, overlay %.2f ms, heatmap (+saliency) %.2f ms\n",
-      t, n / a, 1000 * b / n, 1000 * (p - b) / n, 1000 * (i - p) / n, 1000 * (o - i) / n, 1000 * (a - o) / n }'
+  # the same with a queue before each stage: each stage in its own streaming thread, so frame
+  # n + 1's preprocessing and frame n - 1's overlay and heatmap overlap frame n's inference
+  que=$(steady "! queue ! cnnpreprocess model=$M ! queue ! cnninfer model=$M threads=$threads backend=$backend precision=$precision saliency=true ! queue ! cnnoverlay ! cnnheatmap") || exit 1
+  awk -v n="$frames" -v t="$threads" -v b="$base" -v p="$pre" -v i="$inf" -v o="$ovl" -v a="$all" -v q="$que" 'BEGIN {
+    printf "threads %d: %.1f fps end to end (%.1f fps with queues); per frame: source %.2f ms, preprocess %.2f ms, infer %.2f ms, overlay %.2f ms, heatmap (+saliency) %.2f ms\n",
+      t, n / a, n / q, 1000 * b / n, 1000 * (p - b) / n, 1000 * (i - p) / n, 1000 * (o - i) / n, 1000 * (a - o) / n }'
 done
+# two frames in flight, one thread each (cnninfer inflight=2), with the queues
+fly=$(steady "! queue ! cnnpreprocess model=$M ! queue ! cnninfer model=$M threads=1 inflight=2 backend=$backend precision=$precision saliency=true ! queue ! cnnoverlay ! cnnheatmap") || exit 1
+awk -v n="$frames" -v f="$fly" 'BEGIN { printf "inflight=2 threads=1, with queues: %.1f fps end to end\n", n / f }'

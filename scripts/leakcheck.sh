@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The full pipeline under AddressSanitizer + LeakSanitizer over 300 frames, with the plugin and
-# engine built with -fsanitize=address,undefined (the build-asan directory of scripts/test.sh).
+# The full pipeline under AddressSanitizer + LeakSanitizer over 300 frames (also with frames in
+# flight), with the plugin and engine built with -fsanitize=address,undefined (the build-asan
+# directory of scripts/test.sh).
 # Fails if any ASan error appears or if a leak report has a frame in our code (gstcnn*, ecnn_*,
 # libedgecnn); leaks inside GLib/GStreamer's own one-time allocations are not ours.
 #   scripts/leakcheck.sh [ASAN_BUILD_DIR]
@@ -23,6 +24,9 @@ rm -f "$log".*
 run cnnpreprocess model=$M ! queue ! cnninfer model=$M interval=10 saliency=true json-file=/dev/null ! \
   queue ! cnnoverlay ! cnnheatmap
 run videoconvert ! video/x-raw,format=BGRx ! cnninfer model=$F ! cnnoverlay ! cnnheatmap
+# two frames in flight (two engines, their worker threads, frames held and let go in order)
+run cnnpreprocess model=$M ! queue ! cnninfer model=$M inflight=2 interval=5 saliency=true ! \
+  queue ! cnnoverlay ! cnnheatmap
 status=0
 for f in "$log".*; do
   [ -f "$f" ] || continue
@@ -34,5 +38,5 @@ for f in "$log".*; do
     echo "leakcheck: leak attributable to edgecnn in $f"; status=1
   fi
 done
-[ $status -eq 0 ] && echo "leakcheck: 2 pipelines x 300 frames, no ASan error and no leak in edgecnn code"
+[ $status -eq 0 ] && echo "leakcheck: 3 pipelines x 300 frames, no ASan error and no leak in edgecnn code"
 exit $status

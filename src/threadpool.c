@@ -6,9 +6,10 @@
  * left, so the caller never waits for a worker that is slow to wake (an idle virtual CPU can
  * take milliseconds). Workers spin briefly
  * for the next job (the ops of a run follow each other within microseconds), then sleep on a
- * condition variable; after a session's run (ecnn_threadpool_park) they sleep at once, since
- * the next job is a frame away and a spinning worker takes a core from the rest of a video
- * pipeline. The caller returns once every chunk is done.
+ * condition variable; after a session's run (ecnn_threadpool_park) they spin a tenth as long,
+ * since the next job is usually a frame away and a spinning worker takes a core from the rest
+ * of a video pipeline (sleeping at once cost the next run a wake-up when runs follow each
+ * other, as in a benchmark). The caller returns once every chunk is done.
  */
 #include "threadpool.h"
 
@@ -18,6 +19,7 @@
 #include "status.h"
 
 #define SPIN_ITERS 20000
+#define PARKED_SPIN_ITERS 2000 /* about 50 us: back-to-back runs (a benchmark) still meet it */
 #define MAX_PARTS 64
 
 struct ecnn_threadpool {
@@ -29,7 +31,7 @@ struct ecnn_threadpool {
   uint32_t claimed[MAX_PARTS]; /* per chunk: the generation of the job that last claimed it */
   int64_t done;        /* chunks finished in the current job */
   bool stop;
-  bool parked; /* no job soon: workers sleep instead of spinning (cleared by the next job) */
+  bool parked; /* no job soon: workers spin briefly, then sleep (cleared by the next job) */
   /* the current job (written under mu before the generation changes) */
   ecnn_task_fn fn;
   void *arg;
@@ -93,9 +95,10 @@ static void *worker(void *a) {
   free(wa);
   uint32_t seen = 0;
   for (;;) {
-    for (int i = 0; i < SPIN_ITERS && __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE) == seen &&
-                    !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) &&
-                    !__atomic_load_n(&p->parked, __ATOMIC_ACQUIRE);
+    for (int i = 0;
+         i < (__atomic_load_n(&p->parked, __ATOMIC_ACQUIRE) ? PARKED_SPIN_ITERS : SPIN_ITERS) &&
+         __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE) == seen &&
+         !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
          i++)
       cpu_relax();
     pthread_mutex_lock(&p->mu);
@@ -161,8 +164,8 @@ void ecnn_threadpool_free(ecnn_threadpool *p) {
 }
 
 void ecnn_threadpool_park(ecnn_threadpool *p) {
-  /* (a worker that reads the flag late sleeps after its spin; one that reads it after the next
-   * job cleared it spins on: both wait on the condition variable under mu, which rechecks the
+  /* (a worker that reads the flag late spins longer; one that reads it after the next job
+   * cleared it spins on: both wait on the condition variable under mu, which rechecks the
    * generation, so no job is missed) */
   if (p) __atomic_store_n(&p->parked, true, __ATOMIC_RELEASE);
 }

@@ -18,8 +18,9 @@ typedef void (*ecnn_task_fn)(void *arg, int64_t begin, int64_t end);
 /* threads >= 1 (1: no worker threads). *pool is NULL for 1 thread. */
 ecnn_status ecnn_threadpool_create(int32_t threads, ecnn_threadpool **pool);
 void ecnn_threadpool_free(ecnn_threadpool *pool);
-/* No job will follow for a while (a session's run is over; the next frame is milliseconds
- * away): idle workers sleep now instead of spinning for one. NULL: nothing to do. */
+/* No job will follow for a while, most likely (a session's run is over; the next frame is
+ * milliseconds away): idle workers spin a tenth as long before they sleep. NULL: nothing to
+ * do. */
 void ecnn_threadpool_park(ecnn_threadpool *pool);
 /* Number of threads (1 for NULL). */
 int32_t ecnn_threadpool_size(const ecnn_threadpool *pool);

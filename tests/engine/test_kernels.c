@@ -253,8 +253,8 @@ START_TEST(test_parallel_for) {
   }
   /* many short jobs back to back, of changing sizes: a worker still on the last job must
    * never run a chunk of the next one, nor the next job lose a chunk to it; now and then the
-   * pool is parked (as after a session's run), which sends workers to sleep mid-spin, and the
-   * next job must wake them (a lost wake-up would hang here) */
+   * pool is parked (as after a session's run), which cuts workers' spins short, and the next
+   * job must wake them (a lost wake-up would hang here) */
   ecnn_threadpool *pool = NULL;
   ck_assert_int_eq(ecnn_threadpool_create(3, &pool), ECNN_STATUS_OK);
   for (int rep = 0; rep < 20000; rep++) {

@@ -335,6 +335,24 @@ calibration_progress (void *user, guint index, guint count, const char *path)
   GST_INFO_OBJECT (user, "calibrating %u/%u: %s", index + 1, count, path);
 }
 
+/* How many of the model's ops compute in int8 (0: a float model). FALSE after posting an
+ * error. */
+static gboolean
+int8_op_count (GstCnnInfer * self, const gchar * bytes, gsize size, gint * count)
+{
+  ecnn_model *m = NULL;
+  ecnn_model_stats ms;
+  if (ecnn_model_load_buffer (bytes, size, &m) != ECNN_STATUS_OK) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot load model '%s': %s",
+            self->cfg.model_path, ecnn_last_error ()), (NULL));
+    return FALSE;
+  }
+  ecnn_model_get_stats (m, &ms);
+  ecnn_model_free (m);
+  *count = ms.quantized_ops;
+  return TRUE;
+}
+
 /* precision=int8 with calibration images: quantizes cfg's float model (unless it is int8
  * already) into the user cache folder, named by a hash of the model bytes and the image list,
  * and points cfg at it. FALSE after posting an error. */
@@ -349,23 +367,6 @@ quantize_at_start (GstCnnInfer * self)
             self->cfg.model_path, err->message), (NULL));
     g_error_free (err);
     return FALSE;
-  }
-  /* an int8 model runs as it is (the calibration images are for float models) */
-  ecnn_model *m = NULL;
-  ecnn_model_stats ms = { 0 };
-  if (ecnn_model_load_buffer (bytes, size, &m) != ECNN_STATUS_OK) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot load model '%s': %s",
-            self->cfg.model_path, ecnn_last_error ()), (NULL));
-    g_free (bytes);
-    return FALSE;
-  }
-  ecnn_model_get_stats (m, &ms);
-  ecnn_model_free (m);
-  if (ms.quantized_ops > 0) {
-    GST_INFO_OBJECT (self, "%s is int8 already (%d int8 ops): calibration ignored",
-        self->cfg.model_path, (int) ms.quantized_ops);
-    g_free (bytes);
-    return TRUE;
   }
   GPtrArray *files = cli_image_files (self->calibration);
   GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
@@ -390,9 +391,16 @@ quantize_at_start (GstCnnInfer * self)
   g_free (base);
   g_checksum_free (sum);
   gboolean ok = TRUE;
+  gint int8_ops = 0;
   ecnn_quantizer *q = NULL;
   if (g_file_test (int8_path, G_FILE_TEST_IS_REGULAR)) {
     GST_INFO_OBJECT (self, "int8 model from the cache: %s", int8_path);
+  } else if (!(ok = int8_op_count (self, bytes, size, &int8_ops)) || int8_ops > 0) {
+    /* an int8 model runs as it is (the calibration images are for float models) */
+    if (ok)
+      GST_INFO_OBJECT (self, "%s is int8 already (%d int8 ops): calibration ignored",
+          self->cfg.model_path, int8_ops);
+    g_clear_pointer (&int8_path, g_free);
   } else if (ecnn_quantizer_create (bytes, size, self->threads, &q) != ECNN_STATUS_OK) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Cannot quantize model "
             "'%s': %s", self->cfg.model_path, ecnn_last_error ()), (NULL));

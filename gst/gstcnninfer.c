@@ -142,6 +142,7 @@ struct _GstCnnInfer
   guint stats_frames;
   gint in_w, in_h;
   guint32 config_id;
+  gfloat sidecar_threshold;     /* what threshold=-1 means */
 
   /* inflight > 1: the frames inside, oldest first (streaming thread only), spare results,
    * the workers, and the lock and condition that guard `done` and `busy` */
@@ -190,10 +191,8 @@ gst_cnn_infer_set_property (GObject * object, guint prop_id,
       g_free (self->json_file);
       self->json_file = g_value_dup_string (value);
       break;
-    case PROP_THRESHOLD:
+    case PROP_THRESHOLD:     /* (each inference reads it: threshold_now) */
       self->threshold = g_value_get_double (value);
-      if (self->engines[0].detector && self->threshold >= 0)
-        self->cfg.decode.score_threshold = (float) self->threshold;
       break;
     case PROP_IOU_THRESHOLD:
       self->iou_threshold = g_value_get_double (value);
@@ -453,6 +452,7 @@ gst_cnn_infer_start (GstBaseTransform * trans)
   if (!ecnn_gst_load_config (GST_ELEMENT (self), self->model, self->config,
           self->labels, &self->cfg))
     return FALSE;
+  self->sidecar_threshold = self->cfg.decode.score_threshold;
   if (self->threshold >= 0)
     self->cfg.decode.score_threshold = (float) self->threshold;
   if (self->iou_threshold >= 0)
@@ -730,7 +730,7 @@ fill_input (GstCnnInfer * self, GstBuffer * buf, gfloat * input, ecnn_letterbox 
 /* Top-1 of a classifier's scores as one "detection" covering the model's view of the frame. */
 static void
 classify (GstCnnInfer * self, InferResult * r, const gfloat * v, gint k,
-    const ecnn_letterbox * map)
+    const ecnn_letterbox * map, gfloat threshold)
 {
   gint best = self->cfg.decode.ignore_class_0 && k > 1 ? 1 : 0;
   for (gint c = best + 1; c < k; c++)
@@ -747,7 +747,7 @@ classify (GstCnnInfer * self, InferResult * r, const gfloat * v, gint k,
   }
   r->n = 0;
   r->top_class = best;
-  if (p < self->cfg.decode.score_threshold)
+  if (p < threshold)
     return;
   ecnn_detection *d = &r->det[0];
   memset (d, 0, sizeof *d);
@@ -761,6 +761,16 @@ classify (GstCnnInfer * self, InferResult * r, const gfloat * v, gint k,
 
 /* Runs engine e on frame buf into r. FALSE after posting an error. Any thread: it reads only
  * what stays fixed while frames flow (cfg, info, the model's size). */
+/* The minimum score now: the property (changeable while playing), else the sidecar's. */
+static gfloat
+threshold_now (GstCnnInfer * self)
+{
+  GST_OBJECT_LOCK (self);
+  const gfloat t = self->threshold >= 0 ? (gfloat) self->threshold : self->sidecar_threshold;
+  GST_OBJECT_UNLOCK (self);
+  return t;
+}
+
 static gboolean
 infer (GstCnnInfer * self, InferEngine * e, GstBuffer * buf, InferResult * r)
 {
@@ -769,9 +779,11 @@ infer (GstCnnInfer * self, InferEngine * e, GstBuffer * buf, InferResult * r)
   ecnn_letterbox map;
   int32_t n = 0;
   ecnn_status st;
+  const gfloat threshold = threshold_now (self);
   if (!fill_input (self, buf, input, &map))
     return FALSE;
   if (e->detector) {
+    ecnn_detector_set_threshold (e->detector, threshold);
     st = ecnn_detector_detect_tensor (e->detector, input, &map, r->det, MAX_DETECTIONS, &n);
     r->n = n;
   } else {
@@ -787,7 +799,7 @@ infer (GstCnnInfer * self, InferEngine * e, GstBuffer * buf, InferResult * r)
   if (!e->detector) {
     ecnn_session_output (session, 0, &out, &oi);
     if (self->cfg.task == ECNN_TASK_CLASSIFY)
-      classify (self, r, out, oi.dims[oi.ndim - 1], &map);
+      classify (self, r, out, oi.dims[oi.ndim - 1], &map, threshold);
     else
       r->n = 0;
   }

@@ -149,5 +149,14 @@ const float *ecnn_detector_scores(const ecnn_detector *d, int32_t *num_anchors) 
 }
 
 const ecnn_config *ecnn_detector_config(const ecnn_detector *d) { return d ? &d->config : NULL; }
+
+ecnn_status ecnn_detector_set_threshold(ecnn_detector *d, float score_threshold) {
+  if (!d) return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "detector is NULL");
+  if (!(score_threshold >= 0.0f && score_threshold <= 1.0f))
+    return ecnn_error(ECNN_STATUS_INVALID_ARGUMENT, "score threshold %g not in 0..1",
+                      (double)score_threshold);
+  d->config.decode.score_threshold = score_threshold;
+  return ECNN_STATUS_OK;
+}
 const ecnn_model *ecnn_detector_model(const ecnn_detector *d) { return d ? d->model : NULL; }
 ecnn_session *ecnn_detector_session(ecnn_detector *d) { return d ? d->session : NULL; }

@@ -430,6 +430,9 @@ ecnn_status ecnn_detector_detect_tensor(ecnn_detector *detector, const float *te
 const float *ecnn_detector_scores(const ecnn_detector *detector, int32_t *num_anchors);
 /* The configuration the detector runs with (its copy). */
 const ecnn_config *ecnn_detector_config(const ecnn_detector *detector);
+/* Changes the minimum score of the detections from the next run on (0..1; the sidecar's
+ * value until then). Not while another thread runs the detector. */
+ecnn_status ecnn_detector_set_threshold(ecnn_detector *detector, float score_threshold);
 const ecnn_model *ecnn_detector_model(const ecnn_detector *detector);
 ecnn_session *ecnn_detector_session(ecnn_detector *detector);
 

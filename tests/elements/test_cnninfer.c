@@ -271,6 +271,33 @@ GST_START_TEST (test_inflight)
 }
 GST_END_TEST;
 
+/* threshold is changeable while playing: the next frame's detections follow it (0.99: none of
+ * the astronaut's; -1: the sidecar's again), for the detector as for a property set before. */
+GST_START_TEST (test_threshold_live)
+{
+  GstHarness *h = infer_harness (NULL);
+  GstCaps *caps;
+  GstBuffer *in = eu_photo ("astronaut.png", "RGB", 0, 0, &caps);
+  gst_harness_set_src_caps (h, caps);
+  GstElement *e = gst_harness_find_element (h, "cnninfer");
+  const gdouble thresholds[3] = { -1, 0.99, -1 };
+  guint counts[3];
+  for (int i = 0; i < 3; i++) {
+    g_object_set (e, "threshold", thresholds[i], NULL);
+    ck_assert_int_eq (gst_harness_push (h, gst_buffer_copy_deep (in)), GST_FLOW_OK);
+    GstBuffer *out = gst_harness_pull (h);
+    counts[i] = eu_roi_count (out);
+    gst_buffer_unref (out);
+  }
+  ck_assert_uint_gt (counts[0], 0);
+  ck_assert_uint_eq (counts[1], 0);
+  ck_assert_uint_eq (counts[2], counts[0]);
+  gst_object_unref (e);
+  gst_buffer_unref (in);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_json_and_saliency)
 {
   gchar *name = g_strdup_printf ("cnninfer_test_%d.jsonl", (int) getpid ());
@@ -466,6 +493,7 @@ cnninfer_suite (void)
   tcase_add_test (tc, test_tensor_meta_path);
   tcase_add_test (tc, test_face_keypoints);
   tcase_add_test (tc, test_interval);
+  tcase_add_test (tc, test_threshold_live);
   tcase_add_test (tc, test_inflight);
   tcase_add_test (tc, test_json_and_saliency);
   tcase_add_test (tc, test_segmentation_mask);

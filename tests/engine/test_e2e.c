@@ -55,6 +55,19 @@ static void expect_object(const char *rgb, int32_t w, int32_t h, const char *lab
       found++;
   }
   ck_assert_msg(found == 1, "%s: %d matching '%s' detections", rgb, found, label);
+  /* a threshold above every score leaves none; back at the sidecar's, the same detections */
+  const float sidecar = ecnn_detector_config(d)->decode.score_threshold;
+  ck_assert_int_eq(ecnn_detector_set_threshold(d, 0.999f), ECNN_STATUS_OK);
+  int32_t none = -1;
+  ck_assert_int_eq(ecnn_detector_detect(d, &im, dets, 64, &none), ECNN_STATUS_OK);
+  ck_assert_int_eq(none, 0);
+  ck_assert_int_eq(ecnn_detector_set_threshold(d, sidecar), ECNN_STATUS_OK);
+  int32_t again = -1;
+  ck_assert_int_eq(ecnn_detector_detect(d, &im, dets, 64, &again), ECNN_STATUS_OK);
+  ck_assert_int_eq(again, n);
+  ck_assert_int_eq(ecnn_detector_set_threshold(d, 1.5f), ECNN_STATUS_INVALID_ARGUMENT);
+  ck_assert_int_eq(ecnn_detector_set_threshold(d, NAN), ECNN_STATUS_INVALID_ARGUMENT);
+  ck_assert_int_eq(ecnn_detector_set_threshold(NULL, 0.5f), ECNN_STATUS_INVALID_ARGUMENT);
   free(u);
   ecnn_detector_free(d);
   ecnn_config_clear(&cfg);

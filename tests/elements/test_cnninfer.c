@@ -259,6 +259,31 @@ GST_START_TEST (test_inflight)
     g_free (p1);
     g_free (p3);
   }
+  /* new caps with frames inside: they leave first, described by the old caps (the person at
+   * its place in the 512x512 RGB frame), then the cup in the 640x426 I420 one */
+  {
+    GstHarness *h = infer_harness ("inflight=2 threads=1");
+    GstCaps *caps;
+    GstBuffer *in = eu_photo ("astronaut.png", "RGB", 0, 0, &caps);
+    gst_harness_set_src_caps (h, caps);
+    ck_assert_int_eq (gst_harness_push (h, in), GST_FLOW_OK);
+    in = eu_photo ("coffee.png", "I420", 640, 426, &caps);
+    gst_harness_set_src_caps (h, caps);
+    ck_assert_int_eq (gst_harness_push (h, in), GST_FLOW_OK);
+    ck_assert (gst_harness_push_event (h, gst_event_new_eos ()));
+    GstBuffer *out = gst_harness_pull (h);
+    expect_person (out, 512, 512);
+    /* (its box reaches below row 426: clamped to the old frame, not the new one) */
+    GstVideoRegionOfInterestMeta *person = eu_find_roi (out, "Person", NULL);
+    ck_assert_uint_gt (person->y + person->h, 426);
+    gst_buffer_unref (out);
+    out = gst_harness_pull (h);
+    GstVideoRegionOfInterestMeta *roi = eu_find_roi (out, "Coffee cup", NULL);
+    ck_assert_msg (roi != NULL && eu_iou (roi, 0.29, 0.05, 0.70, 0.81, 640, 426) >= 0.7,
+        "cup after new caps");
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
   /* a teardown (to NULL) with frames still inside */
   GstHarness *h = infer_harness ("inflight=2 threads=1");
   GstCaps *caps;

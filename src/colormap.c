@@ -185,7 +185,8 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
     free(mem);
     return ECNN_STATUS_OK;
   }
-  for (int32_t x = b.xb; x < b.xe; x++) ci0[x] = cols[x].i0, ci1[x] = cols[x].i1, cf[x] = cols[x].f;
+  for (int32_t x = b.xb; x < b.xe; x++)
+    ci0[x] = cols[x].i0, ci1[x] = cols[x].i1, cf[x] = cols[x].f;
 
   /* the colour table in the frame's own terms */
   uint8_t c0[256], c1[256], c2[256];

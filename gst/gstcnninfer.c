@@ -903,6 +903,16 @@ gst_cnn_infer_submit_input_buffer (GstBaseTransform * trans, gboolean discont,
     gst_buffer_unref (buf);
     return GST_FLOW_NOT_NEGOTIATED;
   }
+  /* a slow oldest frame holds the rest: past a few frames inside, wait for it (backpressure;
+   * it then leaves from generate_output) */
+  Pending *head = g_queue_peek_head (&self->pending);
+  if (head && g_queue_get_length (&self->pending) >=
+      (guint) (2 * self->n_engines + MAX (1, self->interval))) {
+    g_mutex_lock (&self->lock);
+    while (!head->done)
+      g_cond_wait (&self->cond, &self->lock);
+    g_mutex_unlock (&self->lock);
+  }
   Pending *p = g_new0 (Pending, 1);
   p->buf = buf;
   p->frame_index = self->frame_index++;

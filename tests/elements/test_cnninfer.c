@@ -220,6 +220,16 @@ run_stream (const gchar * model_name, const gchar * props, guint n, gchar ** lin
   return inferred;
 }
 
+/* Decodes a photo (eu_photo), sets its caps on h and pushes it. */
+static void
+push_photo (GstHarness * h, const gchar * name, const gchar * format, gint w, gint hgt)
+{
+  GstCaps *caps;
+  GstBuffer *in = eu_photo (name, format, w, hgt, &caps);
+  gst_harness_set_src_caps (h, caps);
+  ck_assert_int_eq (gst_harness_push (h, in), GST_FLOW_OK);
+}
+
 /* inflight=N gives every frame the results inflight=1 gives it, in order, with interval too,
  * for a detector and a segmentation model (saliency maps); frames still inside at EOS leave
  * then; the latency grows by N - 1 frames; a teardown with frames inside ends cleanly. */
@@ -263,13 +273,8 @@ GST_START_TEST (test_inflight)
    * its place in the 512x512 RGB frame), then the cup in the 640x426 I420 one */
   {
     GstHarness *h = infer_harness ("inflight=2 threads=1");
-    GstCaps *caps;
-    GstBuffer *in = eu_photo ("astronaut.png", "RGB", 0, 0, &caps);
-    gst_harness_set_src_caps (h, caps);
-    ck_assert_int_eq (gst_harness_push (h, in), GST_FLOW_OK);
-    in = eu_photo ("coffee.png", "I420", 640, 426, &caps);
-    gst_harness_set_src_caps (h, caps);
-    ck_assert_int_eq (gst_harness_push (h, in), GST_FLOW_OK);
+    push_photo (h, "astronaut.png", "RGB", 0, 0);
+    push_photo (h, "coffee.png", "I420", 640, 426);
     ck_assert (gst_harness_push_event (h, gst_event_new_eos ()));
     GstBuffer *out = gst_harness_pull (h);
     expect_person (out, 512, 512);

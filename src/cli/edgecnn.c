@@ -639,15 +639,17 @@ static int cmd_bench(int argc, char **argv) {
     double last = now_ms();
     /* Configurations take turns: the warm-up runs alternate, then each configuration runs
      * blocks of `block` consecutive timed runs (steady state, as in a video pipeline), each
-     * after one untimed run. Between configurations the process sleeps 50 ms, outside the
-     * timing, so the previous pool's spinning workers (XNNPACK's pthreadpool spins for
-     * milliseconds) do not steal this one's cores. */
+     * after one untimed run. Between configurations the process sleeps 250 ms, outside the
+     * timing, so the previous pool's spinning workers do not steal this one's cores: Debian's
+     * pthreadpool (XNNPACK's) keeps spinning for up to about 100 ms after its last job (perf,
+     * session 8: its samples filled the first 50-100 ms of our blocks after a 50 ms pause,
+     * none after 250 ms). */
     for (int r = 0; r < o.warmup && !rc; r++)
       for (int c = 0; c < nc && !rc; c++)
         if (ecnn_session_run(sess[c]) != ECNN_STATUS_OK) rc = fail("%s", ecnn_last_error());
     for (int r0 = 0; r0 < o.runs && !rc; r0 += o.block)
       for (int c = 0; c < nc && !rc; c++) {
-        if (nc > 1) usleep(50000);
+        if (nc > 1) usleep(250000);
         for (int r = r0 - 1; r < r0 + o.block && r < o.runs; r++) {
           double t0 = now_ms();
           if (ecnn_session_run(sess[c]) != ECNN_STATUS_OK) {

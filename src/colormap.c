@@ -300,12 +300,9 @@ ecnn_status ecnn_heatmap_blend(const ecnn_frame *f, const float *map, int32_t mw
         int32_t sum = 0;
         for (int rr = 0; rr < rows_in; rr++)
           for (int32_t x = x0; x < x1; x++) sum += s0[ix[rr][x]];
-        const int32_t n = sum >> 22;
-        if (!n) continue;
+        if (!(sum >> 22)) continue; /* none touched */
         const int nb = (2 * k + 1 < W ? 2 : 1) * bh;
-        uint8_t *u = pu + (size_t)k * step, *v = pv + (size_t)k * step;
-        *u = ecnn_blend_mix_sum(*u, (sum & 2047) - n * *u, qn[nb]);
-        *v = ecnn_blend_mix_sum(*v, ((sum >> 11) & 2047) - n * *v, qn[nb]);
+        ecnn_blend_chroma_pair(pu + (size_t)k * step, pv + (size_t)k * step, sum, qn[nb]);
       }
     }
   }

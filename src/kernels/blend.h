@@ -35,6 +35,14 @@ static inline uint8_t ecnn_blend_mix_sum(int orig, int32_t diff, int32_t qn) {
   return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
+/* A chroma sample pair from the packed sum s of its pixels' uvn entries (U in bits 0-10, V in
+ * 11-21, the count c of touched pixels from bit 22): *u and *v mixed toward U and V. */
+static inline void ecnn_blend_chroma_pair(uint8_t *u, uint8_t *v, int32_t s, int32_t qn) {
+  const int32_t c = s >> 22;
+  *u = ecnn_blend_mix_sum(*u, (s & 2047) - c * *u, qn);
+  *v = ecnn_blend_mix_sum(*v, ((s >> 11) & 2047) - c * *v, qn);
+}
+
 /* n whole 2x2 blocks of two rows: block k's pixels have indices i0[2k], i0[2k + 1], i1[2k],
  * i1[2k + 1] (-1..255); the sum s of their uvn[] entries (uvn[-1] readable: 0) holds U in bits
  * 0-10, V in 11-21 and the count of touched pixels c from bit 22; the samples u[k * step] and

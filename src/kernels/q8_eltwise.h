@@ -45,6 +45,55 @@ void ecnn_q8_add__avx2(const ecnn_q8_add_params *p, const void *a, const void *b
 void ecnn_q8_add__neon(const ecnn_q8_add_params *p, const void *a, const void *b, void *out,
                        size_t n);
 
+/* ---- ADD / SUB with one rounding ----------------------------------------------------------
+ *
+ * What the models' ADDs run when ecnn_q8_vadd_init takes their scales (every real model's):
+ * both inputs' products with 16-bit multipliers summed in int32 and rounded once,
+ *
+ *   acc = a * a_mult + b * b_mult + bias      (a, b the raw elements; bias holds the zero
+ *                                              points' products and 2^(shift - 1))
+ *   out = clamp((acc >> shift) + out_zp, out_min, out_max)      (>>: arithmetic, floor)
+ *
+ * with a_mult = round(a_scale / out_scale * 2^shift) (b_mult likewise, negated for SUB) and
+ * shift the largest in [10, 30] that keeps both below 2^15 (XNNPACK's QS8 ADD, which
+ * TensorFlow Lite runs on x86 and ARM, has the same shape). It is the exact sum rounded once,
+ * off by at most (|a - a_zp| + |b - b_zp|) / 2^(shift + 1) <= 1/4 of a quantum before that
+ * rounding, where TFLite's reference rounds three times at 2^-20 and once at the end: the two
+ * never differ by more than one quantum (tests/engine/test_kernels_q8.c checks every pair of
+ * bytes against the exact kernel above). One vpmaddwd takes an element pair of both inputs.
+ * The scalar kernel is the oracle, the AVX2 and NEON ones bit-identical to it. */
+typedef struct ecnn_q8_vadd_params {
+  int32_t bias;                /* 2^(shift - 1) - a_mult * a_zp - b_mult * b_zp */
+  int16_t a_mult, b_mult;      /* |.| <= 32767 */
+  int32_t shift;               /* 10..30 */
+  int32_t out_zp, out_min, out_max;
+  bool u8;                     /* uint8 elements (else int8) */
+} ecnn_q8_vadd_params;
+
+/* The parameters of out = a +/- b for a_ratio = a_scale / out_scale, b_ratio likewise (both
+ * positive and finite), the zero points and the clamp; false when a ratio is 32 or more (an
+ * output scale far below the inputs': the bound above would not hold), for the exact kernel. */
+bool ecnn_q8_vadd_init(double a_ratio, double b_ratio, int32_t a_zp, int32_t b_zp,
+                       int32_t out_zp, int32_t out_min, int32_t out_max, bool sub, bool u8,
+                       ecnn_q8_vadd_params *p);
+
+/* One element (both kernels' definition). */
+static inline int32_t ecnn_q8_vadd1(const ecnn_q8_vadd_params *p, int32_t a, int32_t b) {
+  const int32_t acc = a * p->a_mult + b * p->b_mult + p->bias; /* |acc| < 2^30 */
+  const int32_t v = (acc >> p->shift) + p->out_zp;
+  return v < p->out_min ? p->out_min : v > p->out_max ? p->out_max : v;
+}
+
+/* out[i] for i in [0, n); out may be a or b. */
+void ecnn_q8_vadd__scalar(const ecnn_q8_vadd_params *p, const void *a, const void *b,
+                          void *out, size_t n);
+/* The same with AVX2 (x86-64; call only when isa.h reports AVX2). */
+void ecnn_q8_vadd__avx2(const ecnn_q8_vadd_params *p, const void *a, const void *b, void *out,
+                        size_t n);
+/* The same with NEON (ARM64; call only when isa.h reports NEON). */
+void ecnn_q8_vadd__neon(const ecnn_q8_vadd_params *p, const void *a, const void *b, void *out,
+                        size_t n);
+
 /* QUANTIZE float32 -> int8 as ecnn_f32_quantize__scalar does it (eltwise.h): x / scale in
  * double, rounded half away from zero, + zero_point, saturated (NaN gives the zero point);
  * bit-identical, 8 at a time (x86-64 with AVX2). x and y are borrowed for the call. */

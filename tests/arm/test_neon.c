@@ -518,6 +518,51 @@ static void test_add_q8(void) {
          VARIANTS, left, ties, cases, elements, mismatches);
 }
 
+/* ecnn_q8_vadd__neon (the single-rounding ADD / SUB the models run) against
+ * ecnn_q8_vadd__scalar on q8_add_variant's parameter sets: every length 0..40 and longer
+ * ones, every (a, b) pair of bytes, out a third buffer (nothing written past it), out == a
+ * and out == b. */
+static void test_vadd_q8(void) {
+  static const size_t longer[] = {63, 64, 65, 100, 4099, 65536};
+  enum { SHORT = 41, VARIANTS = 70, PAIRS = 65536 };
+  rng_state = 13;
+  long cases = 0, mismatches = 0;
+  uint8_t *a = malloc(PAIRS), *b = malloc(PAIRS), *ref = malloc(PAIRS), *got = malloc(PAIRS + 16);
+  for (int v = 0; v < VARIANTS; v++) {
+    ecnn_q8_add_params exact;
+    ecnn_q8_vadd_params p;
+    double ratio[2];
+    q8_add_variant(v, &exact, &p, ratio);
+    for (size_t l = 0; l < SHORT + sizeof longer / sizeof *longer; l++) {
+      const size_t n = l < SHORT ? l : longer[l - SHORT];
+      if (n == PAIRS)
+        for (size_t i = 0; i < PAIRS; i++) a[i] = (uint8_t)i, b[i] = (uint8_t)(i >> 8);
+      else
+        fill8(a, n), fill8(b, n);
+      ecnn_q8_vadd__scalar(&p, a, b, ref, n);
+      for (int mode = 0; mode < 3; mode++) { /* out separate, out == a, out == b */
+        memset(got, 0x5a, n + 16);
+        if (mode) memcpy(got, mode == 1 ? a : b, n);
+        ecnn_q8_vadd__neon(&p, mode == 1 ? got : a, mode == 2 ? got : b, got, n);
+        const size_t d = count_diffs(got, ref, n);
+        mismatches += (long)d;
+        size_t after = 0;
+        while (after < 16 && got[n + after] == 0x5a) after++;
+        CHECK(after == 16, "vadd wrote past its output (n %zu)", n);
+        if (d) {
+          const size_t bad = first_diff(got, ref, n);
+          CHECK(0, "vadd variant %d n %zu mode %d: %zu mismatches; element %zu is %d, scalar %d",
+                v, n, mode, d, bad, got[bad], ref[bad]);
+        }
+        cases++;
+      }
+    }
+  }
+  free(a), free(b), free(ref), free(got);
+  printf("neon: single-rounding int8 add / sub: %d parameter sets, %ld cases, %ld mismatches\n",
+         VARIANTS, cases, mismatches);
+}
+
 /* ---- int8 FULLY_CONNECTED and broadcasting ADD / SUB as ops (src/ops/q8/q8_ops.c) ---- */
 
 /* A one-node quantized graph, with a buffer (16 bytes spare) for each non-constant tensor. */
@@ -647,7 +692,7 @@ static long fc_op_case(int32_t rows, int32_t I, int32_t O, int v, int dot,
   return bad;
 }
 
-/* out = a (op) b with TFLite's broadcasting, against its definition. */
+/* out = a (op) b with TFLite's broadcasting, against its definition (q8_add_reference). */
 static long bcast_op_case(ecnn_op op, int32_t nda, const int32_t *da, int32_t ndb,
                           const int32_t *db, bool u8, ecnn_threadpool *pool2) {
   const int32_t nd = nda > ndb ? nda : ndb;
@@ -676,11 +721,6 @@ static long bcast_op_case(ecnn_op op, int32_t nda, const int32_t *da, int32_t nd
   } else {
     uint8_t *xa = t.data[a], *xb = t.data[b], *ref = malloc(total);
     fill8(xa, na), fill8(xb, nb);
-    const double twice = 2 * (double)(sa > sb ? sa : sb);
-    int32_t qa, sha, qb, shb, qo, sho;
-    ecnn_quantize_multiplier(sa / twice, &qa, &sha);
-    ecnn_quantize_multiplier(sb / twice, &qb, &shb);
-    ecnn_quantize_multiplier(twice / ((double)(1 << 20) * so), &qo, &sho);
     for (size_t i = 0; i < total; i++) {
       size_t rest = i, ia = 0, ib = 0, stra = 1, strb = 1;
       for (int32_t d = nd - 1; d >= 0; d--) {
@@ -690,11 +730,11 @@ static long bcast_op_case(ecnn_op op, int32_t nda, const int32_t *da, int32_t nd
         stra *= (size_t)ea[d], strb *= (size_t)eb[d];
       }
       const int32_t va = u8 ? xa[ia] : (int8_t)xa[ia], vb = u8 ? xb[ib] : (int8_t)xb[ib];
-      const int32_t x1 = ecnn_mbqm((va - za) * (1 << 20), qa, sha);
-      const int32_t x2 = ecnn_mbqm((vb - zb) * (1 << 20), qb, shb);
-      const int32_t v = ecnn_mbqm(op == ECNN_OP_SUB ? x1 - x2 : x1 + x2, qo, sho) + zo;
-      const int32_t lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
-      ref[i] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
+      int32_t exact;
+      const int32_t once = q8_add_reference(op == ECNN_OP_SUB, u8, sa, sb, so, za, zb, zo,
+                                            u8 ? 0 : -128, u8 ? 255 : 127, va, vb, &exact);
+      CHECK(abs(once - exact) <= 1, "add single rounding %d, exact %d", once, exact);
+      ref[i] = (uint8_t)once;
     }
     char what[96];
     snprintf(what, sizeof what, "%s [%d..%d] (%d dims) with [%d..%d] (%d dims) %s",
@@ -981,6 +1021,7 @@ int main(int argc, char **argv) {
   test_dwconv_q8();
   test_requant_q8();
   test_add_q8();
+  test_vadd_q8();
   test_quantize_q8();
   test_ops_q8();
   int int8 = 0;

@@ -8,7 +8,8 @@
  * rows of 1-3 pixels and odd and even interiors, for the kernel's two-pixel tiles; half the
  * cases without left shifts, which int8 3x3 / 5x5 at strides 1 and 2 run on literal
  * variants), 5x5 dilated past its in_zp row and 7x7 (the per-pixel path);
- * ADD / SUB of same-shape tensors; MAX_POOL_2D and channel PAD; zero points across the range (-128,
+ * ADD / SUB of same-shape tensors (TFLite's exact one, and the single-rounding one within a
+ * quantum of it on every pair of bytes); MAX_POOL_2D and channel PAD; zero points across the range (-128,
  * 0, 127; uint8 too, with weight zero points), per-channel multipliers whose shifts go right
  * and left (ties of both roundings, saturation of the left shift), fused-activation clamps.
  * Then the whole int8 SSD and BlazeFace (quantized here on the two test photos, as
@@ -503,6 +504,90 @@ static void check_model(const qcase *c) {
 
 /* QUANTIZE float32 -> int8, AVX2 against the scalar twin byte for byte: ties in both
  * directions (x / scale exactly k + 0.5), saturation, NaN, infinities, -0, tails of 1-7. */
+/* The single-rounding ADD / SUB (ecnn_q8_vadd, what the int8 models' ADDs run): within one
+ * quantum of TFLite's three roundings (ecnn_q8_add__scalar on the same scales) and within 3/4
+ * of the real-valued result (a rounding, not a floor) on every pair of input bytes, for every variant of q8_add_variant (the multipliers' limits among them);
+ * the AVX2 kernel bit-identical to the scalar one on those 65536 elements and on lengths
+ * around its 16-element groups, out a separate buffer (nothing written past it) or in place. */
+START_TEST(test_vadd_q8) {
+  enum { PAIRS = 65536, VARIANTS = 210 };
+  static const size_t lens[] = {1, 7, 15, 16, 17, 31, 33, 100, 4099};
+  rng_state = 11;
+  uint8_t *a = malloc(PAIRS), *b = malloc(PAIRS), *exact = malloc(PAIRS), *once = malloc(PAIRS),
+          *got = malloc(PAIRS + 16);
+  long off_by_one = 0, checked = 0;
+  for (int v = 0; v < VARIANTS; v++) {
+    ecnn_q8_add_params pe;
+    ecnn_q8_vadd_params p;
+    double r[2];
+    q8_add_variant(v, &pe, &p, r);
+    ck_assert(p.shift >= 10 && p.shift <= 30);
+    for (size_t i = 0; i < PAIRS; i++) a[i] = (uint8_t)i, b[i] = (uint8_t)(i >> 8);
+    ecnn_q8_add__scalar(&pe, a, b, exact, PAIRS);
+    ecnn_q8_vadd__scalar(&p, a, b, once, PAIRS);
+    for (size_t i = 0; i < PAIRS; i++) {
+      const int32_t e = pe.u8 ? exact[i] : (int8_t)exact[i], o = pe.u8 ? once[i] : (int8_t)once[i];
+      ck_assert_msg(abs(e - o) <= 1, "variant %d: %s %d, %d: exact %d, single rounding %d", v,
+                    pe.sub ? "sub" : "add", pe.u8 ? a[i] : (int8_t)a[i],
+                    pe.u8 ? b[i] : (int8_t)b[i], e, o);
+      off_by_one += e != o;
+      /* one rounding of a sum within 1/4 of the real one: within 3/4 of it, clamped */
+      const double za = pe.u8 ? a[i] : (int8_t)a[i], zb = pe.u8 ? b[i] : (int8_t)b[i];
+      double x = r[0] * (za - pe.a_zp) + (pe.sub ? -r[1] : r[1]) * (zb - pe.b_zp) + pe.out_zp;
+      x = x < pe.out_min ? pe.out_min : x > pe.out_max ? pe.out_max : x;
+      ck_assert_msg(fabs(o - x) <= 0.75, "variant %d: %d, %d: %d for %.4f", v, (int)za, (int)zb,
+                    o, x);
+    }
+    if (!have_avx2()) continue;
+    for (size_t l = 0; l <= sizeof lens / sizeof *lens; l++) {
+      const size_t n = l < sizeof lens / sizeof *lens ? lens[l] : PAIRS;
+      if (n < PAIRS) fill8(a, n), fill8(b, n), ecnn_q8_vadd__scalar(&p, a, b, once, n);
+      for (int mode = 0; mode < 3; mode++) { /* out separate, out == a, out == b */
+        memset(got, 0x5a, n + 16);
+        if (mode) memcpy(got, mode == 1 ? a : b, n);
+        ecnn_q8_vadd__avx2(&p, mode == 1 ? got : a, mode == 2 ? got : b, got, n);
+        size_t bad = 0;
+        while (bad < n && got[bad] == once[bad]) bad++;
+        ck_assert_msg(bad == n, "variant %d n %zu mode %d: element %zu is %d, scalar %d", v, n,
+                      mode, bad, got[bad], once[bad]);
+        for (size_t i = n; i < n + 16; i++) ck_assert(got[i] == 0x5a);
+        checked++;
+      }
+    }
+  }
+  printf("kernels_q8: single-rounding add / sub: %d variants x 65536 pairs within 1 quantum "
+         "of TFLite's (%.2f%% off by one); %ld AVX2 cases bit-identical\n",
+         VARIANTS, 100.0 * (double)off_by_one / ((double)VARIANTS * PAIRS), checked);
+  free(a), free(b), free(exact), free(once), free(got);
+}
+END_TEST
+
+/* ecnn_q8_vadd_init refuses what its bound does not cover (a ratio of 32 or more, zero, NaN)
+ * and takes the ends it does. */
+START_TEST(test_vadd_init_limits) {
+  ecnn_q8_vadd_params p;
+  ck_assert(!ecnn_q8_vadd_init(32.0, 1.0, 0, 0, 0, -128, 127, false, false, &p));
+  ck_assert(!ecnn_q8_vadd_init(1.0, 40.0, 0, 0, 0, -128, 127, false, false, &p));
+  ck_assert(!ecnn_q8_vadd_init(0.0, 1.0, 0, 0, 0, -128, 127, false, false, &p));
+  ck_assert(!ecnn_q8_vadd_init(NAN, 1.0, 0, 0, 0, -128, 127, false, false, &p));
+  ck_assert(ecnn_q8_vadd_init(31.99, 0.5, -128, 127, 5, -128, 127, true, false, &p));
+  ck_assert_int_eq(p.shift, 10);
+  ck_assert_int_eq(p.a_mult, 32758); /* round(31.99 * 1024) */
+  ck_assert_int_eq(p.b_mult, -512);  /* SUB */
+  ck_assert_int_eq(p.bias, 512 + 32758 * 128 + 512 * 127);
+  ck_assert(ecnn_q8_vadd_init(0.5, 0.25, 0, 0, 0, 0, 255, false, true, &p));
+  ck_assert_int_eq(p.shift, 15); /* 0.5 * 2^16 = 32768 is one too many */
+  ck_assert_int_eq(p.a_mult, 16384);
+  ck_assert_int_eq(p.b_mult, 8192);
+  /* 1 + (-1) with scales 1, 1 -> 0 quantum; 100 + 27 saturates */
+  ck_assert(ecnn_q8_vadd_init(1.0, 1.0, 0, 0, 0, -128, 127, false, false, &p));
+  ck_assert_int_eq(ecnn_q8_vadd1(&p, 1, -1), 0);
+  ck_assert_int_eq(ecnn_q8_vadd1(&p, 100, 27), 127);
+  ck_assert_int_eq(ecnn_q8_vadd1(&p, 100, 28), 127);
+  ck_assert_int_eq(ecnn_q8_vadd1(&p, -100, -29), -128);
+}
+END_TEST
+
 START_TEST(test_quantize_f32_vs_scalar) {
   if (!have_avx2()) return;
   static const float scales[] = {0.0078125f, 0.1f, 0.02367f, 3.0f};
@@ -552,6 +637,8 @@ int main(void) {
   tcase_add_test(tc, test_dwconv_q8_vs_scalar);
   tcase_add_test(tc, test_requant_edges);
   tcase_add_test(tc, test_add_q8_vs_scalar);
+  tcase_add_test(tc, test_vadd_q8);
+  tcase_add_test(tc, test_vadd_init_limits);
   tcase_add_test(tc, test_quantize_f32_vs_scalar);
   tcase_add_test(tc, test_maxpool_q8_vs_scalar);
   tcase_add_test(tc, test_pad_channels_vs_scalar);

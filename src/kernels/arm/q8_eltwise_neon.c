@@ -115,6 +115,65 @@ void ecnn_q8_add__neon(const ecnn_q8_add_params *p, const void *a, const void *b
   }
 }
 
+/* ---- the single-rounding ADD (ecnn_q8_vadd) ---- */
+
+/* 8 elements widened to int16 (a, b) to 8 clamped int16 results: the products widened and
+ * summed in int32 (vmull / vmlal), the bias, the arithmetic right shift (vshlq by -shift:
+ * floor, as the twin's >>), the narrow and the zero point (exact: below 2^14 + 255). */
+ECNN_NEON_INLINE int16x8_t vadd8(int16x8_t a, int16x8_t b, int16_t am, int16_t bm,
+                                 int32x4_t bias, int32x4_t shift, int16x8_t zp) {
+  const int32x4_t lo = vmlal_n_s16(vmlal_n_s16(bias, vget_low_s16(a), am), vget_low_s16(b), bm);
+  const int32x4_t hi = vmlal_high_n_s16(vmlal_high_n_s16(bias, a, am), b, bm);
+  return vaddq_s16(vqmovn_high_s32(vqmovn_s32(vshlq_s32(lo, shift)), vshlq_s32(hi, shift)), zp);
+}
+
+ECNN_NEON_INLINE void vadd_loop(const ecnn_q8_vadd_params *p, const uint8_t *a,
+                                const uint8_t *b, uint8_t *out, size_t n, const bool u8) {
+  const int16_t am = p->a_mult, bm = p->b_mult;
+  const int32x4_t bias = vdupq_n_s32(p->bias), shift = vdupq_n_s32(-p->shift);
+  const int16x8_t zp = vdupq_n_s16((int16_t)p->out_zp);
+  const int16x8_t lo = vdupq_n_s16((int16_t)p->out_min), hi = vdupq_n_s16((int16_t)p->out_max);
+  uint8_t ba[16], bb[16], bo[16];
+  for (size_t i = 0; i < n; i += 16) {
+    const uint8_t *xa = a + i, *xb = b + i;
+    if (n - i < 16) {
+      memset(ba, 0, sizeof ba), memset(bb, 0, sizeof bb);
+      memcpy(ba, xa, n - i), memcpy(bb, xb, n - i);
+      xa = ba, xb = bb;
+    }
+    const uint8x16_t va = vld1q_u8(xa), vb = vld1q_u8(xb);
+    int16x8_t a0, a1, b0, b1;
+    if (u8) {
+      a0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(va)));
+      a1 = vreinterpretq_s16_u16(vmovl_high_u8(va));
+      b0 = vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(vb)));
+      b1 = vreinterpretq_s16_u16(vmovl_high_u8(vb));
+    } else {
+      a0 = vmovl_s8(vget_low_s8(vreinterpretq_s8_u8(va)));
+      a1 = vmovl_high_s8(vreinterpretq_s8_u8(va));
+      b0 = vmovl_s8(vget_low_s8(vreinterpretq_s8_u8(vb)));
+      b1 = vmovl_high_s8(vreinterpretq_s8_u8(vb));
+    }
+    const int16x8_t r0 = vminq_s16(vmaxq_s16(vadd8(a0, b0, am, bm, bias, shift, zp), lo), hi);
+    const int16x8_t r1 = vminq_s16(vmaxq_s16(vadd8(a1, b1, am, bm, bias, shift, zp), lo), hi);
+    /* in [out_min, out_max], inside the type: the narrows are exact */
+    const uint8x16_t r = u8 ? vcombine_u8(vqmovun_s16(r0), vqmovun_s16(r1))
+                            : vreinterpretq_u8_s8(vcombine_s8(vqmovn_s16(r0), vqmovn_s16(r1)));
+    if (n - i < 16) {
+      vst1q_u8(bo, r);
+      memcpy(out + i, bo, n - i);
+    } else {
+      vst1q_u8(out + i, r);
+    }
+  }
+}
+
+void ecnn_q8_vadd__neon(const ecnn_q8_vadd_params *p, const void *a, const void *b, void *out,
+                        size_t n) {
+  if (p->u8) vadd_loop(p, a, b, out, n, true);
+  else vadd_loop(p, a, b, out, n, false);
+}
+
 /* 4 floats to int32 lanes round(x / s) (saturated; NaN 0), before the zero point. */
 ECNN_NEON_INLINE int32x4_t quantize4(float32x4_t x, float64x2_t s) {
   const int64x2_t lo = vcvtaq_s64_f64(vdivq_f64(vcvt_f64_f32(vget_low_f32(x)), s));
@@ -153,6 +212,11 @@ void ecnn_q8_add__neon(const ecnn_q8_add_params *p, const void *a, const void *b
 void ecnn_f32_quantize_i8__neon(size_t n, const float *x, float scale, int32_t zero_point,
                                 int8_t *y) {
   (void)n, (void)x, (void)scale, (void)zero_point, (void)y;
+}
+
+void ecnn_q8_vadd__neon(const ecnn_q8_vadd_params *p, const void *a, const void *b, void *out,
+                        size_t n) {
+  (void)p, (void)a, (void)b, (void)out, (void)n;
 }
 
 #endif /* __aarch64__ */

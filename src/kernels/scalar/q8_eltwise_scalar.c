@@ -5,6 +5,8 @@
 #include "../../ops/q8/quant.h"
 #include "../q8_eltwise.h"
 
+#include <math.h>
+
 void ecnn_q8_add__scalar(const ecnn_q8_add_params *p, const void *a, const void *b, void *out,
                          size_t n) {
   for (size_t i = 0; i < n; i++) {
@@ -15,6 +17,36 @@ void ecnn_q8_add__scalar(const ecnn_q8_add_params *p, const void *a, const void 
     const uint32_t sum = p->sub ? (uint32_t)x1 - (uint32_t)x2 : (uint32_t)x1 + (uint32_t)x2;
     const int64_t v = (int64_t)ecnn_mbqm((int32_t)sum, p->out_mult, p->out_shift) + p->out_zp;
     const int32_t c = v < p->out_min ? p->out_min : v > p->out_max ? p->out_max : (int32_t)v;
+    if (p->u8) ((uint8_t *)out)[i] = (uint8_t)c;
+    else ((int8_t *)out)[i] = (int8_t)c;
+  }
+}
+
+bool ecnn_q8_vadd_init(double a_ratio, double b_ratio, int32_t a_zp, int32_t b_zp,
+                       int32_t out_zp, int32_t out_min, int32_t out_max, bool sub, bool u8,
+                       ecnn_q8_vadd_params *p) {
+  const double m = a_ratio > b_ratio ? a_ratio : b_ratio;
+  if (!(a_ratio > 0 && b_ratio > 0 && m < 32)) return false; /* (NaN too) */
+  int32_t shift = 30;
+  while (shift > 10 && m * (double)(1 << shift) >= 32767.5) shift--;
+  const double unit = (double)(1 << shift);
+  const int32_t am = (int32_t)lround(a_ratio * unit), bm = (int32_t)lround(b_ratio * unit);
+  if (am > 32767 || bm > 32767) return false;
+  p->a_mult = (int16_t)am;
+  p->b_mult = (int16_t)(sub ? -bm : bm);
+  p->shift = shift;
+  p->bias = (1 << (shift - 1)) - am * a_zp - p->b_mult * b_zp;
+  p->out_zp = out_zp, p->out_min = out_min, p->out_max = out_max;
+  p->u8 = u8;
+  return true;
+}
+
+void ecnn_q8_vadd__scalar(const ecnn_q8_vadd_params *p, const void *a, const void *b,
+                          void *out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const int32_t va = p->u8 ? ((const uint8_t *)a)[i] : ((const int8_t *)a)[i];
+    const int32_t vb = p->u8 ? ((const uint8_t *)b)[i] : ((const int8_t *)b)[i];
+    const int32_t c = ecnn_q8_vadd1(p, va, vb);
     if (p->u8) ((uint8_t *)out)[i] = (uint8_t)c;
     else ((int8_t *)out)[i] = (int8_t)c;
   }

@@ -41,6 +41,8 @@ typedef struct q8_priv {
   int32_t mult, shift;           /* single requantization */
   int32_t mult1, shift1, mult2, shift2; /* ADD / SUB inputs */
   int32_t left_shift;
+  bool vadd;                     /* ADD / SUB: run as vadd (else TFLite's three roundings) */
+  ecnn_q8_vadd_params vadd_params;
   float in_scale, out_scale;
   bool same_params;              /* input and output share scale and zero point */
   uint8_t lut[256];              /* indexed by the raw byte */
@@ -476,6 +478,11 @@ static ecnn_status binary_prepare(ecnn_graph *g, ecnn_node *n) {
     ecnn_quantize_multiplier(s1 / twice, &p->mult1, &p->shift1);
     ecnn_quantize_multiplier(s2 / twice, &p->mult2, &p->shift2);
     ecnn_quantize_multiplier(twice / ((double)(1 << 20) * so), &p->mult, &p->shift);
+    if ((st = act_range(n, out, &p->act_min, &p->act_max)) != ECNN_STATUS_OK) return st;
+    p->vadd = ecnn_q8_vadd_init(s1 / so, s2 / so, p->in_zp, p->in2_zp, p->out_zp, p->act_min,
+                                p->act_max, n->op == ECNN_OP_SUB, a->dtype == ECNN_DTYPE_U8,
+                                &p->vadd_params);
+    return ECNN_STATUS_OK;
   } else if (n->op == ECNN_OP_MUL) {
     ecnn_quantize_multiplier(s1 * s2 / so, &p->mult, &p->shift);
   } else if (s1 != so || s2 != so || p->in_zp != p->out_zp || p->in2_zp != p->out_zp) {
@@ -519,6 +526,7 @@ enum {
 
 typedef struct add_job {
   ecnn_q8_add_params k;
+  const ecnn_q8_vadd_params *v; /* the single-rounding kernels instead (NULL: k's) */
   const uint8_t *a, *b;
   uint8_t *y;
   int64_t total;
@@ -573,6 +581,14 @@ static bool add_plan(const ecnn_tensor *out, const ecnn_tensor *ta, const ecnn_t
 
 static void add_kernel(const add_job *j, const uint8_t *a, const uint8_t *b, uint8_t *y,
                        int64_t n) {
+  if (j->v) {
+    if (j->avx2) ecnn_q8_vadd__avx2(j->v, a, b, y, (size_t)n);
+#if HAVE_Q8_NEON
+    else if (j->neon) ecnn_q8_vadd__neon(j->v, a, b, y, (size_t)n);
+#endif
+    else ecnn_q8_vadd__scalar(j->v, a, b, y, (size_t)n);
+    return;
+  }
   if (j->avx2) ecnn_q8_add__avx2(&j->k, a, b, y, (size_t)n);
 #if HAVE_Q8_NEON
   else if (j->neon) ecnn_q8_add__neon(&j->k, a, b, y, (size_t)n);
@@ -637,6 +653,7 @@ static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
                        .b_mult = p->mult2, .b_shift = p->shift2, .out_mult = p->mult,
                        .out_shift = p->shift, .out_min = p->act_min, .out_max = p->act_max,
                        .sub = n->op == ECNN_OP_SUB, .u8 = dt == ECNN_DTYPE_U8},
+                 .v = p->vadd ? &p->vadd_params : NULL,
                  .a = a, .b = b, .y = y, .total = total,
                  .avx2 = isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512,
                  .neon = isa == ECNN_ISA_NEON};
@@ -653,6 +670,10 @@ static ecnn_status binary_run(const ecnn_op_ctx *ctx) {
     switch (n->op) {
     case ECNN_OP_ADD:
     case ECNN_OP_SUB: {
+      if (p->vadd) { /* (clamped already; clampi below keeps it) */
+        v = ecnn_q8_vadd1(&p->vadd_params, va, vb);
+        break;
+      }
       const int32_t x1 = ecnn_mbqm((va - p->in_zp) * (1 << p->left_shift), p->mult1, p->shift1);
       const int32_t x2 = ecnn_mbqm((vb - p->in2_zp) * (1 << p->left_shift), p->mult2, p->shift2);
       v = ecnn_mbqm(n->op == ECNN_OP_ADD ? x1 + x2 : x1 - x2, p->mult, p->shift) + p->out_zp;

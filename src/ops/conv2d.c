@@ -357,7 +357,6 @@ ecnn_status ecnn_op_conv2d_run(const ecnn_op_ctx *ctx) {
 }
 
 bool ecnn_conv2d_can_fuse_add(const ecnn_graph *g, const ecnn_node *conv, const ecnn_node *add) {
-  if (conv->quantized && add->quantized) return ecnn_q8_conv2d_can_fuse_add(g, conv, add);
   if (conv->op != ECNN_OP_CONV_2D || add->op != ECNN_OP_ADD || conv->quantized || add->quantized ||
       conv->num_outputs != 1 || add->num_inputs != 2 || add->num_outputs != 1 ||
       conv->params.activation != ECNN_ACT_NONE || add->params.activation == ECNN_ACT_TANH)

@@ -136,20 +136,14 @@ ecnn_status ecnn_q8_conv2d_pack_weights(ecnn_graph *g, ecnn_node *n, bool own);
 /* After the pack: a 1x1 CONV_2D whose packed weights have at least a fifth of their rows zero
  * (a pruned model) gets its row index (node->sparse_rows) for the sparse AVX2 kernel. */
 void ecnn_conv2d_find_sparse(const ecnn_graph *g, ecnn_node *n);
-/* Whether PAD / PADV2 node n only appends zero channels to a float or int8 / uint8 tensor
- * (every padding 0 but the last dimension's `after`; int8: the zero point); *in_channels =
- * the input's channel count (pad.c). */
+/* Whether PAD / PADV2 node n only appends zero channels to a float tensor (every padding 0
+ * but the last dimension's `after`); *in_channels = the input's channel count (pad.c). */
 bool ecnn_pad_channels_only(const ecnn_graph *g, const ecnn_node *n, int32_t *in_channels);
-/* Whether CONV_2D `conv` (no activation of its own) can compute the ADD `add` right after it
- * that adds conv's output to another tensor of the same shape (a residual connection): conv
- * then writes add's output, with add's activation (conv2d.c; int8 ones: q8_ops.c, through
- * ecnn_q8_conv2d_can_fuse_add). Graph-level conditions (conv's output used only by add) are
- * the caller's. */
+/* Whether float CONV_2D `conv` (no activation of its own) can compute the ADD `add` right
+ * after it that adds conv's output to another tensor of the same shape (a residual
+ * connection): conv then writes add's output, with add's activation (conv2d.c). Graph-level
+ * conditions (conv's output used only by add) are the caller's. */
 bool ecnn_conv2d_can_fuse_add(const ecnn_graph *g, const ecnn_node *conv, const ecnn_node *add);
-/* The same for an int8 / uint8 CONV_2D and ADD: the ADD runs on the single-rounding kernels
- * (q8_eltwise.h), applied to each work item's output while it is in cache. */
-bool ecnn_q8_conv2d_can_fuse_add(const ecnn_graph *g, const ecnn_node *conv,
-                                 const ecnn_node *add);
 /* Whether CONV_2D node n can run inside a fused depthwise's bands as its projection: float,
  * packed, pointwise (1x1, stride 1, no padding), a clamp activation (conv2d.c). */
 bool ecnn_conv2d_can_project(const ecnn_graph *g, const ecnn_node *n);

@@ -94,16 +94,13 @@ ecnn_status ecnn_op_padv2_run(const ecnn_op_ctx *ctx) { return pad_run(ctx); }
 bool ecnn_pad_channels_only(const ecnn_graph *g, const ecnn_node *n, int32_t *in_channels) {
   ecnn_pad_params p;
   const ecnn_tensor *in = n->num_inputs > 0 && n->inputs[0] >= 0 ? ecnn_in(g, n, 0) : NULL;
-  if ((n->op != ECNN_OP_PAD && n->op != ECNN_OP_PADV2) || n->num_inputs < 2 ||
-      n->num_outputs != 1 || !in || in->dtype != (n->quantized ? in->dtype : ECNN_DTYPE_F32) ||
-      !ecnn_in(g, n, 1) || geometry(g, n, &p) != ECNN_STATUS_OK)
+  if ((n->op != ECNN_OP_PAD && n->op != ECNN_OP_PADV2) || n->quantized || n->num_inputs < 2 ||
+      n->num_outputs != 1 || !in || in->dtype != ECNN_DTYPE_F32 || !ecnn_in(g, n, 1) ||
+      geometry(g, n, &p) != ECNN_STATUS_OK)
     return false;
-  /* PADV2's fill must be a constant 0: 0.0f, or an int8 PAD's zero point (its prepare made
-   * the input's and the output's quantization the same) */
-  const ecnn_tensor *value = ecnn_in(g, n, 2);
-  if (value && (!value->data || value->dtype != in->dtype ||
-                (n->quantized ? ((const uint8_t *)value->data)[0] != (uint8_t)in->quant.zero_point[0]
-                              : ((const float *)value->data)[0] != 0.0f)))
+  const ecnn_tensor *value = ecnn_in(g, n, 2); /* PADV2's fill: must be a constant 0 */
+  if (value &&
+      (!value->data || value->dtype != ECNN_DTYPE_F32 || ((const float *)value->data)[0] != 0.0f))
     return false;
   for (int32_t d = 0; d < p.ndim; d++)
     if (p.before[d] != 0 || (d < p.ndim - 1 && p.after[d] != 0)) return false;

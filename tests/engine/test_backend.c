@@ -106,10 +106,8 @@ static float *photo(const char *name, int32_t size) {
 
 static const char *const photos[] = {"astronaut", "coffee"};
 
-/* c's float model quantized with the public API, calibrated on the two photos, loaded as
- * usual and (*unfused) without load-time fusion, so that a session observer sees every
- * node's output. */
-static ecnn_model *quantized(const qcase *c, ecnn_model **unfused) {
+/* c's float model quantized with the public API, calibrated on the two photos. */
+static ecnn_model *quantized(const qcase *c) {
   size_t size = 0, qsize = 0;
   uint8_t *bytes = tu_read_file(tu_model_path(c->model), &size);
   ck_assert_msg(bytes, "cannot read %s", tu_model_path(c->model));
@@ -118,10 +116,6 @@ static ecnn_model *quantized(const qcase *c, ecnn_model **unfused) {
   ecnn_model *m = NULL;
   ck_assert_msg(ecnn_model_load_buffer(file, qsize, &m) == ECNN_STATUS_OK, "%s",
                 ecnn_last_error());
-  setenv("ECNN_NO_FUSION", "1", 1);
-  ck_assert_msg(ecnn_model_load_buffer(file, qsize, unfused) == ECNN_STATUS_OK, "%s",
-                ecnn_last_error());
-  unsetenv("ECNN_NO_FUSION");
   free(file);
   free(bytes);
   return m;
@@ -241,10 +235,9 @@ static ecnn_model *single_node(const ecnn_graph *g, const ecnn_node *n) {
   return m;
 }
 
-/* Every delegated node of c's int8 model (loaded without fusion: the observer reads every
- * node's output), alone in XNNPACK on the native run's inputs for it, within one quantum of
- * the native output (DEQUANTIZE: the same floats); returns the values off by one quantum and
- * counts them all in *total. */
+/* Every delegated node of c's int8 model, alone in XNNPACK on the native run's inputs for
+ * it, within one quantum of the native output (DEQUANTIZE: the same floats); returns the
+ * values off by one quantum and counts them all in *total. */
 static int64_t layer_by_layer(const ecnn_model *m, const float *x, size_t x_bytes,
                               int64_t *total) {
   const ecnn_graph *g = &m->graph;
@@ -258,7 +251,6 @@ static int64_t layer_by_layer(const ecnn_model *m, const float *x, size_t x_byte
   int64_t off = 0;
   for (int32_t k = 0; k < g->num_nodes; k++) {
     const ecnn_node *n = &g->nodes[k];
-    ck_assert_msg(!n->fused_away && !n->output_away, "node %d fused: load m unfused", (int)k);
     if (!ecnn_xnn_node_supported(g, k)) continue;
     ecnn_model *one = single_node(g, n);
     ecnn_session_options o; /* precision fp32: a lone QUANTIZE / DEQUANTIZE is no int8 model */
@@ -302,7 +294,7 @@ static int64_t layer_by_layer(const ecnn_model *m, const float *x, size_t x_byte
 }
 
 static void int8_model(const qcase *c) {
-  ecnn_model *unfused = NULL, *m = quantized(c, &unfused);
+  ecnn_model *m = quantized(c);
   const ecnn_graph *g = &m->graph;
   int32_t delegated = 0;
   for (int32_t k = 0; k < g->num_nodes; k++) {
@@ -317,7 +309,7 @@ static void int8_model(const qcase *c) {
   for (int p = 0; p < 2; p++) {
     float *x = photo(photos[p], c->size);
     int64_t total = 0;
-    const int64_t off = layer_by_layer(unfused, x, in_bytes, &total);
+    const int64_t off = layer_by_layer(m, x, in_bytes, &total);
     printf("backend int8: %s %s layer by layer: %lld of %lld values off by one quantum\n",
            c->model, photos[p], (long long)off, (long long)total);
     free(x);
@@ -335,7 +327,6 @@ static void int8_model(const qcase *c) {
     ecnn_session_free(nat);
     ecnn_session_free(xnn);
   }
-  ecnn_model_free(unfused);
   ecnn_model_free(m);
 }
 

@@ -4,9 +4,8 @@
  * CONV_2D before it (conv2d.c). Hand-built graphs over geometries that cross band edges
  * (stride 1 and 2, SAME and VALID, dilation 2, two images, fused RELU6) and channel blocks run
  * fused and unfused (ECNN_NO_FUSION=1) on every ISA path this CPU has, at 1 and 2 threads; the
- * outputs must agree. Tensors with a second reader and broadcasting ADDs are not fused. The
- * int8 CONV_2D with its residual ADD (and PAD) likewise, bit for bit. The SSD and BlazeFace
- * models, float and int8, fused vs unfused, with the number of fusions each gets.
+ * outputs must agree. Tensors with a second reader and broadcasting ADDs are not fused. The SSD
+ * and BlazeFace models, fused vs unfused, with the number of fusions each gets.
  */
 #include <check.h>
 #include <math.h>
@@ -276,99 +275,6 @@ START_TEST(test_conv_add_fused_equals_unfused) {
 }
 END_TEST
 
-/* The int8 version of build_conv_add: in (float) -> QUANTIZE -> CONV_2D kxk (int8 per-channel
- * weights, int32 bias) -> t ; [PAD of pad_c channels (the zero point)] ; ADD(t, other) or
- * ADD(other, t) with RELU6 -> DEQUANTIZE -> out (float). Each tensor has its own scale and
- * zero point; `uint8` makes the activations uint8. */
-static ecnn_model *build_conv_add_q8(int32_t h, int32_t w, int32_t c, int32_t k, int32_t pad_c,
-                                     bool swap, bool uint8, bool fusion) {
-  ecnn_graph g;
-  ecnn_graph_init(&g);
-  const int32_t co = c + pad_c;
-  const int32_t din[4] = {1, h, w, c}, dout[4] = {1, h, w, co}, dw[4] = {co, k, k, c};
-  const int32_t db[1] = {co}, dpads[2] = {4, 2}, pads[8] = {0, 0, 0, 0, 0, 0, 0, pad_c};
-  const size_t nw = (size_t)co * k * k * c;
-  const ecnn_dtype dt = uint8 ? ECNN_DTYPE_U8 : ECNN_DTYPE_I8;
-  int8_t *wt = malloc(nw);
-  int32_t *bias = malloc((size_t)co * 4);
-  float *wscale = malloc((size_t)co * 4);
-  int32_t *wzp = calloc((size_t)co, 4);
-  for (size_t i = 0; i < nw; i++) wt[i] = (int8_t)((i * 2654435761u >> 13) % 255 - 127);
-  for (int32_t o = 0; o < co; o++)
-    bias[o] = (int32_t)(o * 7919 % 4001) - 2000, wscale[o] = 0.002f + 0.0001f * (float)(o % 13);
-  const float s_in = 1.0f / 127, s_t = 0.05f, s_out = 0.04f;
-  const int32_t z8 = uint8 ? 128 : 0;
-  const int32_t z_in = z8 + 3, z_t = z8 - 9, z_out = z8 + 12;
-  int32_t fin = ecnn_graph_add_tensor(&g, "fin", ECNN_DTYPE_F32, 4, din, NULL, 0);
-  int32_t in = ecnn_graph_add_tensor(&g, "in", dt, 4, din, NULL, 0);
-  int32_t tw = ecnn_graph_add_tensor(&g, "w", ECNN_DTYPE_I8, 4, dw, wt, nw);
-  int32_t tb = ecnn_graph_add_tensor(&g, "b", ECNN_DTYPE_I32, 1, db, bias, (size_t)co * 4);
-  int32_t t = ecnn_graph_add_tensor(&g, "t", dt, 4, dout, NULL, 0);
-  int32_t out = ecnn_graph_add_tensor(&g, "out", dt, 4, dout, NULL, 0);
-  int32_t fout = ecnn_graph_add_tensor(&g, "fout", ECNN_DTYPE_F32, 4, dout, NULL, 0);
-  ecnn_graph_set_quant(&g, in, 1, 0, &s_in, &z_in);
-  ecnn_graph_set_quant(&g, tw, co, 0, wscale, wzp);
-  float *bscale = malloc((size_t)co * 4);
-  for (int32_t o = 0; o < co; o++) bscale[o] = s_in * wscale[o];
-  ecnn_graph_set_quant(&g, tb, co, 0, bscale, wzp);
-  ecnn_graph_set_quant(&g, t, 1, 0, &s_t, &z_t);
-  ecnn_graph_set_quant(&g, out, 1, 0, &s_out, &z_out);
-  free(wt), free(bias), free(wscale), free(bscale);
-  ecnn_op_params p;
-  ecnn_op_params_init(&p);
-  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_QUANTIZE, &fin, 1, &in, 1, &p), 0);
-  p.padding = ECNN_PADDING_SAME;
-  const int32_t i1[3] = {in, tw, tb};
-  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_CONV_2D, i1, 3, &t, 1, &p), 0);
-  int32_t other = in;
-  if (pad_c > 0) {
-    int32_t tp = ecnn_graph_add_tensor(&g, "pads", ECNN_DTYPE_I32, 2, dpads, pads, sizeof pads);
-    int32_t padded = ecnn_graph_add_tensor(&g, "padded", dt, 4, dout, NULL, 0);
-    ecnn_graph_set_quant(&g, padded, 1, 0, &s_in, &z_in);
-    const int32_t ip[2] = {in, tp};
-    ecnn_op_params_init(&p);
-    ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_PAD, ip, 2, &padded, 1, &p), 0);
-    other = padded;
-  }
-  const int32_t i2[2] = {swap ? other : t, swap ? t : other};
-  ecnn_op_params_init(&p);
-  p.activation = ECNN_ACT_RELU6;
-  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_ADD, i2, 2, &out, 1, &p), 0);
-  ecnn_op_params_init(&p);
-  ck_assert_int_ge(ecnn_graph_add_node(&g, ECNN_OP_DEQUANTIZE, &out, 1, &fout, 1, &p), 0);
-  g.num_inputs = 1, g.inputs[0] = fin, g.num_outputs = 1, g.outputs[0] = fout;
-  free(wzp);
-  return model_of(&g, fusion);
-}
-
-/* The int8 CONV_2D computing its residual ADD (q8_ops.c): bit-identical to the two nodes,
- * on every ISA path at 1 and 2 threads (where small layers split the channel blocks too). */
-START_TEST(test_conv_add_q8_fused_equals_unfused) {
-  for (int cfg = 0; cfg < 8; cfg++) {
-    /* 1x1 and 3x3; ADD operands either way round; 40 and 96 channels (partial blocks; the
-     * 8x8x96 layers' split of the blocks at 2 threads); a channel PAD of 4 and of 20 (past a
-     * 16-channel block); uint8 */
-    const int32_t h = cfg == 6 ? 8 : 13 + cfg, w = cfg == 6 ? 8 : 11;
-    const int32_t c = cfg == 3 ? 40 : cfg == 6 ? 88 : 24, k = cfg == 1 ? 3 : 1;
-    const int32_t pad_c = cfg == 4 || cfg == 7 ? 4 : cfg == 5 || cfg == 6 ? 20 : 0;
-    const bool swap = cfg == 2 || cfg == 5, u8 = cfg == 7;
-    ecnn_model *fused = build_conv_add_q8(h, w, c, k, pad_c, swap, u8, true);
-    ecnn_model *plain = build_conv_add_q8(h, w, c, k, pad_c, swap, u8, false);
-    const ecnn_node *nodes = fused->graph.nodes; /* QUANTIZE, CONV_2D, [PAD,] ADD */
-    const int32_t add = pad_c ? 3 : 2;
-    ck_assert_msg(nodes[1].fuses_next && nodes[1].fused_add == add && nodes[add].fused_away &&
-                      nodes[add].fused_by == 1, "cfg %d not fused", cfg);
-    ck_assert(!pad_c || (nodes[2].fused_away && nodes[2].output_away));
-    ck_assert(!plain->graph.nodes[1].fuses_next);
-    char what[32];
-    snprintf(what, sizeof what, "int8 conv+add cfg %d", cfg);
-    compare(plain, fused, (size_t)h * w * c * 4, 40 + (uint32_t)cfg, 0.0f, what);
-    ecnn_model_free(fused);
-    ecnn_model_free(plain);
-  }
-}
-END_TEST
-
 START_TEST(test_second_reader_not_fused) {
   const geom q = {1, 40, 40, 24, 192, 1, 1, ECNN_PADDING_SAME, 0, 0, 0};
   ecnn_model *m = build(&q, true, true);
@@ -377,33 +283,22 @@ START_TEST(test_second_reader_not_fused) {
 }
 END_TEST
 
-/* A real model fused (default) and unfused: counts, and the outputs on every ISA path
- * (int8: the model quantized on the test photos at `int8` pixels square, bit-identical). */
-static void check_model(const char *name, int32_t min_pairs, int32_t adds, int32_t int8) {
+/* A real model fused (default) and unfused: counts, and the outputs on every ISA path. */
+static void check_model(const char *name, int32_t min_pairs, int32_t adds) {
   ecnn_model *fused = NULL, *plain = NULL;
-  size_t size = 0, qsize = 0;
-  uint8_t *bytes = tu_read_file(tu_model_path(name), &size), *q = NULL;
-  ck_assert(bytes != NULL);
-  if (int8) {
-    q = tu_quantize_on_photos(bytes, size, int8, &qsize);
-    ck_assert_msg(q != NULL, "%s", ecnn_last_error());
-  }
-  ck_assert_int_eq(ecnn_model_load_buffer(int8 ? q : bytes, int8 ? qsize : size, &fused),
-                   ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(name), &fused), ECNN_STATUS_OK);
   setenv("ECNN_NO_FUSION", "1", 1);
-  ck_assert_int_eq(ecnn_model_load_buffer(int8 ? q : bytes, int8 ? qsize : size, &plain),
-                   ECNN_STATUS_OK);
+  ck_assert_int_eq(ecnn_model_load_file(tu_model_path(name), &plain), ECNN_STATUS_OK);
   unsetenv("ECNN_NO_FUSION");
-  free(bytes), free(q);
-  printf("fusion: %s%s: %d conv -> depthwise pairs (%d with their projection), %d residual "
-         "ADDs fused\n", name, int8 ? " (int8)" : "", (int)fused_pairs(fused),
-         (int)fused_projections(fused), (int)fused_adds(fused));
+  printf("fusion: %s: %d conv -> depthwise pairs (%d with their projection), %d residual "
+         "ADDs fused\n", name, (int)fused_pairs(fused), (int)fused_projections(fused),
+         (int)fused_adds(fused));
   ck_assert_int_ge(fused_pairs(fused), min_pairs);
   ck_assert_int_eq(fused_adds(fused), adds);
   ck_assert_int_eq(fused_pairs(plain) + fused_adds(plain), 0);
   ecnn_tensor_info in;
   ck_assert_int_eq(ecnn_model_input_info(fused, 0, &in), ECNN_STATUS_OK);
-  compare(plain, fused, in.bytes, 5, int8 ? 0.0f : 1e-5f, name);
+  compare(plain, fused, in.bytes, 5, 1e-5f, name);
   ecnn_model_free(fused);
   ecnn_model_free(plain);
 }
@@ -411,11 +306,8 @@ static void check_model(const char *name, int32_t min_pairs, int32_t adds, int32
 START_TEST(test_models_fused_equal_unfused) {
   /* SSD: the first 3x3 conv and the expansions at 150x150, 75x75 and 38x38 (at least), the 10
    * residual ADDs; BlazeFace: no expansion, 16 residual ADDs, 11 of them behind a channel PAD */
-  check_model(SSD, 4, 10, 0);
-  check_model("face_detection_short_range.tflite", 0, 16, 0);
-  /* int8: the residual ADDs (BlazeFace's through their PADs too); no band fusion yet */
-  check_model(SSD, 0, 10, 300);
-  check_model("face_detection_short_range.tflite", 0, 16, 128);
+  check_model(SSD, 4, 10);
+  check_model("face_detection_short_range.tflite", 0, 16);
 }
 END_TEST
 
@@ -426,7 +318,6 @@ int main(void) {
   tcase_add_test(tc, test_fused_equals_unfused);
   tcase_add_test(tc, test_second_reader_not_fused);
   tcase_add_test(tc, test_conv_add_fused_equals_unfused);
-  tcase_add_test(tc, test_conv_add_q8_fused_equals_unfused);
   tcase_add_test(tc, test_models_fused_equal_unfused);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);

@@ -149,8 +149,7 @@ int main(int argc, char **argv) {
   const int32_t T = g.num_tensors;
   ecnn_model *m = NULL;
   ecnn_session *s = NULL;
-  /* (without block fusion: the observer sees every node's output) */
-  if (ecnn_model_from_graph_fused(&g, true, false, &m) != ECNN_STATUS_OK ||
+  if (ecnn_model_from_graph(&g, &m) != ECNN_STATUS_OK ||
       ecnn_session_create(m, NULL, &s) != ECNN_STATUS_OK ||
       ecnn_session_set_input(s, 0, input, is) != ECNN_STATUS_OK) {
     fprintf(stderr, "q8_oracle_check: %s\n", ecnn_last_error());

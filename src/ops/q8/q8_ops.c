@@ -334,54 +334,9 @@ typedef struct q8_conv_job {
   int64_t npx, units;  /* flat output pixels; units of 24 of them */
   int32_t nb;          /* 16-channel blocks */
   int32_t psplit, bsplit; /* pixel ranges x block ranges */
-  /* a CONV_2D fused with its residual ADD (model.c): out is the ADD's output, to which each
-   * work item adds res ([pixels][res_c]; the channels past res_c its zero point) in place */
-  const ecnn_q8_vadd_params *add; /* NULL: no fused ADD */
-  const uint8_t *res;
-  int32_t res_c, res_zp;
-  bool conv_first; /* the conv's output is the ADD's first input */
 } q8_conv_job;
 
 enum { CONV_UNIT = 24 };
-
-/* The single-rounding ADD kernel of the active path (the AVX2 one on the AVX512 path). */
-static void vadd_kernel(const ecnn_q8_vadd_params *v, const void *a, const void *b, void *y,
-                        size_t n) {
-  const ecnn_isa isa = ecnn_isa_active();
-  if (isa == ECNN_ISA_AVX2 || isa == ECNN_ISA_AVX512) ecnn_q8_vadd__avx2(v, a, b, y, n);
-#if HAVE_Q8_NEON
-  else if (isa == ECNN_ISA_NEON) ecnn_q8_vadd__neon(v, a, b, y, n);
-#endif
-  else ecnn_q8_vadd__scalar(v, a, b, y, n);
-}
-
-/* The fused residual ADD over the output pixels [px0, px1) x channels [c0, c1) the conv has
- * just written (in cache). */
-static void conv_add_range(const q8_conv_job *j, int64_t px0, int64_t px1, int32_t c0,
-                           int32_t c1) {
-  const int32_t C = j->k.out_c, RC = j->res_c;
-  uint8_t *y = j->out;
-  if (c0 == 0 && c1 == C && RC == C) { /* one run */
-    const size_t at = (size_t)px0 * (size_t)C, n = (size_t)(px1 - px0) * (size_t)C;
-    if (j->conv_first) vadd_kernel(j->add, y + at, j->res + at, y + at, n);
-    else vadd_kernel(j->add, j->res + at, y + at, y + at, n);
-    return;
-  }
-  uint8_t zp[256]; /* the padded channels' operand */
-  memset(zp, j->res_zp, sizeof zp);
-  const int32_t cr = c1 < RC ? c1 : RC;
-  for (int64_t px = px0; px < px1; px++) {
-    uint8_t *row = y + (size_t)px * (size_t)C;
-    const uint8_t *r = j->res + (size_t)px * (size_t)RC;
-    for (int32_t c = c0; c < c1;) {
-      const int32_t e = c < cr ? cr : c1 - c > 256 ? c + 256 : c1;
-      const uint8_t *o = c < cr ? r + c : zp;
-      if (j->conv_first) vadd_kernel(j->add, row + c, o, row + c, (size_t)(e - c));
-      else vadd_kernel(j->add, o, row + c, row + c, (size_t)(e - c));
-      c = e;
-    }
-  }
-}
 
 static void conv_scalar_range(const q8_conv_job *j, int64_t px0, int64_t px1, int32_t nb0,
                               int32_t nb1) {
@@ -428,10 +383,6 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
 #endif
     else
       conv_scalar_range(j, px0, px1, nb0, nb1);
-    if (j->add) {
-      const int32_t c1 = nb1 * ECNN_Q8_CONV_NR;
-      conv_add_range(j, px0, px1, nb0 * ECNN_Q8_CONV_NR, c1 < j->k.out_c ? c1 : j->k.out_c);
-    }
   }
   free(scratch);
 }
@@ -480,16 +431,6 @@ static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
     return ECNN_STATUS_OK;
   }
   j.npx = (int64_t)j.k.batch * j.k.out_h * j.k.out_w;
-  if (n->fuses_next && !ctx->unfused) { /* the ADD's output instead, and its other operand */
-    const ecnn_node *add = &g->nodes[n->fused_add];
-    const q8_priv *ap = add->priv;
-    j.out = ctx->data[add->outputs[0]];
-    j.add = &ap->vadd_params;
-    j.conv_first = add->inputs[0] == n->outputs[0];
-    j.res = ctx->data[n->residual];
-    j.res_c = n->residual_c;
-    j.res_zp = j.conv_first ? ap->in2_zp : ap->in_zp;
-  }
   j.units = (j.npx + CONV_UNIT - 1) / CONV_UNIT;
   j.nb = (j.k.out_c + ECNN_Q8_CONV_NR - 1) / ECNN_Q8_CONV_NR;
   j.psplit = j.bsplit = 1;
@@ -514,24 +455,6 @@ static ecnn_status conv_run(const ecnn_op_ctx *ctx) {
   free(unpacked);
   if (j.no_memory) return ecnn_error(ECNN_STATUS_OUT_OF_MEMORY, OPFMT "out of memory", OPARG);
   return ECNN_STATUS_OK;
-}
-
-bool ecnn_q8_conv2d_can_fuse_add(const ecnn_graph *g, const ecnn_node *conv,
-                                 const ecnn_node *add) {
-  if (conv->op != ECNN_OP_CONV_2D || add->op != ECNN_OP_ADD || !conv->quantized ||
-      !add->quantized || !conv->priv || !add->priv || !((const q8_priv *)add->priv)->vadd ||
-      conv->num_outputs != 1 || add->num_inputs != 2 || add->num_outputs != 1 ||
-      conv->params.activation != ECNN_ACT_NONE)
-    return false;
-  const int32_t t = conv->outputs[0];
-  if ((add->inputs[0] == t) == (add->inputs[1] == t)) return false; /* exactly one is the conv */
-  const ecnn_tensor *a = &g->tensors[add->inputs[0]], *b = &g->tensors[add->inputs[1]];
-  const ecnn_tensor *o = &g->tensors[add->outputs[0]];
-  if (a->dtype != o->dtype || b->dtype != o->dtype || a->ndim != o->ndim || b->ndim != o->ndim)
-    return false;
-  for (int32_t d = 0; d < o->ndim; d++) /* no broadcasting */
-    if (a->dims[d] != o->dims[d] || b->dims[d] != o->dims[d]) return false;
-  return true;
 }
 
 /* ---- elementwise binary ops with broadcasting ------------------------------------------ */
@@ -659,7 +582,11 @@ static bool add_plan(const ecnn_tensor *out, const ecnn_tensor *ta, const ecnn_t
 static void add_kernel(const add_job *j, const uint8_t *a, const uint8_t *b, uint8_t *y,
                        int64_t n) {
   if (j->v) {
-    vadd_kernel(j->v, a, b, y, (size_t)n);
+    if (j->avx2) ecnn_q8_vadd__avx2(j->v, a, b, y, (size_t)n);
+#if HAVE_Q8_NEON
+    else if (j->neon) ecnn_q8_vadd__neon(j->v, a, b, y, (size_t)n);
+#endif
+    else ecnn_q8_vadd__scalar(j->v, a, b, y, (size_t)n);
     return;
   }
   if (j->avx2) ecnn_q8_add__avx2(&j->k, a, b, y, (size_t)n);

@@ -48,24 +48,28 @@ void ecnn_q8_add__neon(const ecnn_q8_add_params *p, const void *a, const void *b
 /* ---- ADD / SUB with one rounding ----------------------------------------------------------
  *
  * What the models' ADDs run when ecnn_q8_vadd_init takes their scales (every real model's):
- * both inputs' products with 16-bit multipliers summed in int32 and rounded once,
+ * both inputs' products with 21-bit multipliers summed in int32 and rounded once,
  *
  *   acc = a * a_mult + b * b_mult + bias      (a, b the raw elements; bias holds the zero
  *                                              points' products and 2^(shift - 1))
  *   out = clamp((acc >> shift) + out_zp, out_min, out_max)      (>>: arithmetic, floor)
  *
  * with a_mult = round(a_scale / out_scale * 2^shift) (b_mult likewise, negated for SUB) and
- * shift the largest in [10, 30] that keeps both below 2^15 (XNNPACK's QS8 ADD, which
+ * shift the largest in [16, 30] that keeps both below 2^21 (XNNPACK's QS8 ADD, which
  * TensorFlow Lite runs on x86 and ARM, has the same shape). It is the exact sum rounded once,
- * off by at most (|a - a_zp| + |b - b_zp|) / 2^(shift + 1) <= 1/4 of a quantum before that
+ * off by at most (|a - a_zp| + |b - b_zp|) / 2^(shift + 1) <= 1/256 of a quantum before that
  * rounding, where TFLite's reference rounds three times at 2^-20 and once at the end: the two
- * never differ by more than one quantum (tests/engine/test_kernels_q8.c checks every pair of
- * bytes against the exact kernel above). One vpmaddwd takes an element pair of both inputs.
- * The scalar kernel is the oracle, the AVX2 and NEON ones bit-identical to it. */
+ * differ by one quantum where the sum lies within about 1/256 of a rounding tie (ties
+ * themselves: TFLite rounds them away from zero, this up), never by more
+ * (tests/engine/test_kernels_q8.c checks every pair of bytes against the exact kernel above).
+ * acc's true value is below 2^31 in magnitude; a kernel may wrap on the way (the scalar one
+ * sums in uint32). The AVX2 kernel splits each multiplier into 11 low bits and the rest,
+ * both int16, so that two vpmaddwd take an element pair of both inputs. The scalar kernel is
+ * the oracle, the AVX2 and NEON ones bit-identical to it. */
 typedef struct ecnn_q8_vadd_params {
   int32_t bias;                /* 2^(shift - 1) - a_mult * a_zp - b_mult * b_zp */
-  int16_t a_mult, b_mult;      /* |.| <= 32767 */
-  int32_t shift;               /* 10..30 */
+  int32_t a_mult, b_mult;      /* |.| < 2^21 */
+  int32_t shift;               /* 16..30 */
   int32_t out_zp, out_min, out_max;
   bool u8;                     /* uint8 elements (else int8) */
 } ecnn_q8_vadd_params;
@@ -79,7 +83,8 @@ bool ecnn_q8_vadd_init(double a_ratio, double b_ratio, int32_t a_zp, int32_t b_z
 
 /* One element (both kernels' definition). */
 static inline int32_t ecnn_q8_vadd1(const ecnn_q8_vadd_params *p, int32_t a, int32_t b) {
-  const int32_t acc = a * p->a_mult + b * p->b_mult + p->bias; /* |acc| < 2^30 */
+  const int32_t acc = (int32_t)((uint32_t)a * (uint32_t)p->a_mult +
+                                (uint32_t)b * (uint32_t)p->b_mult + (uint32_t)p->bias);
   const int32_t v = (acc >> p->shift) + p->out_zp;
   return v < p->out_min ? p->out_min : v > p->out_max ? p->out_max : v;
 }

@@ -117,19 +117,25 @@ void ecnn_q8_add__neon(const ecnn_q8_add_params *p, const void *a, const void *b
 
 /* ---- the single-rounding ADD (ecnn_q8_vadd) ---- */
 
-/* 8 elements widened to int16 (a, b) to 8 clamped int16 results: the products widened and
- * summed in int32 (vmull / vmlal), the bias, the arithmetic right shift (vshlq by -shift:
- * floor, as the twin's >>), the narrow and the zero point (exact: below 2^14 + 255). */
-ECNN_NEON_INLINE int16x8_t vadd8(int16x8_t a, int16x8_t b, int16_t am, int16_t bm,
+/* 8 elements widened to int16 (a, b) to 8 int16 results before the clamp: both widened to
+ * int32, acc = bias + a a_mult + b b_mult in int32 lanes (vmlaq: wrapping, like the twin's
+ * uint32 sum), the arithmetic right shift (vshlq by -shift: floor, as the twin's >>), the
+ * narrow and the zero point (exact: below 2^14 + 255). */
+ECNN_NEON_INLINE int32x4_t vadd4(int16x4_t a, int16x4_t b, int32_t am, int32_t bm,
+                                 int32x4_t bias, int32x4_t shift) {
+  return vshlq_s32(vmlaq_n_s32(vmlaq_n_s32(bias, vmovl_s16(a), am), vmovl_s16(b), bm), shift);
+}
+
+ECNN_NEON_INLINE int16x8_t vadd8(int16x8_t a, int16x8_t b, int32_t am, int32_t bm,
                                  int32x4_t bias, int32x4_t shift, int16x8_t zp) {
-  const int32x4_t lo = vmlal_n_s16(vmlal_n_s16(bias, vget_low_s16(a), am), vget_low_s16(b), bm);
-  const int32x4_t hi = vmlal_high_n_s16(vmlal_high_n_s16(bias, a, am), b, bm);
-  return vaddq_s16(vqmovn_high_s32(vqmovn_s32(vshlq_s32(lo, shift)), vshlq_s32(hi, shift)), zp);
+  const int32x4_t lo = vadd4(vget_low_s16(a), vget_low_s16(b), am, bm, bias, shift);
+  const int32x4_t hi = vadd4(vget_high_s16(a), vget_high_s16(b), am, bm, bias, shift);
+  return vaddq_s16(vqmovn_high_s32(vqmovn_s32(lo), hi), zp);
 }
 
 ECNN_NEON_INLINE void vadd_loop(const ecnn_q8_vadd_params *p, const uint8_t *a,
                                 const uint8_t *b, uint8_t *out, size_t n, const bool u8) {
-  const int16_t am = p->a_mult, bm = p->b_mult;
+  const int32_t am = p->a_mult, bm = p->b_mult;
   const int32x4_t bias = vdupq_n_s32(p->bias), shift = vdupq_n_s32(-p->shift);
   const int16x8_t zp = vdupq_n_s16((int16_t)p->out_zp);
   const int16x8_t lo = vdupq_n_s16((int16_t)p->out_min), hi = vdupq_n_s16((int16_t)p->out_max);

@@ -25,17 +25,18 @@ void ecnn_q8_add__scalar(const ecnn_q8_add_params *p, const void *a, const void 
 bool ecnn_q8_vadd_init(double a_ratio, double b_ratio, int32_t a_zp, int32_t b_zp,
                        int32_t out_zp, int32_t out_min, int32_t out_max, bool sub, bool u8,
                        ecnn_q8_vadd_params *p) {
+  enum { LIMIT = 1 << 21 };
   const double m = a_ratio > b_ratio ? a_ratio : b_ratio;
   if (!(a_ratio > 0 && b_ratio > 0 && m < 32)) return false; /* (NaN too) */
   int32_t shift = 30;
-  while (shift > 10 && m * (double)(1 << shift) >= 32767.5) shift--;
+  while (shift > 16 && m * (double)(1 << shift) >= LIMIT - 0.5) shift--;
   const double unit = (double)(1 << shift);
   const int32_t am = (int32_t)lround(a_ratio * unit), bm = (int32_t)lround(b_ratio * unit);
-  if (am > 32767 || bm > 32767) return false;
-  p->a_mult = (int16_t)am;
-  p->b_mult = (int16_t)(sub ? -bm : bm);
+  if (am >= LIMIT || bm >= LIMIT) return false;
+  p->a_mult = am;
+  p->b_mult = sub ? -bm : bm;
   p->shift = shift;
-  p->bias = (1 << (shift - 1)) - am * a_zp - p->b_mult * b_zp;
+  p->bias = (int32_t)((uint32_t)1 << (shift - 1)) - am * a_zp - p->b_mult * b_zp;
   p->out_zp = out_zp, p->out_min = out_min, p->out_max = out_max;
   p->u8 = u8;
   return true;

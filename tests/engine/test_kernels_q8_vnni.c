@@ -38,6 +38,12 @@ size_t ecnn_q8_conv2d_scratch_bytes_vnni_emu(const ecnn_q8_conv_params *p,
 void ecnn_q8_conv2d__avx512vnni_emu(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                                     const void *in, void *out, int64_t px0, int64_t px1,
                                     int32_t nb0, int32_t nb1, void *scratch);
+size_t ecnn_q8_dwconv2d_packed_bytes_vnni_emu(const ecnn_q8_conv_params *p);
+ecnn_q8_packed_vnni *ecnn_q8_dwconv2d_pack_vnni_emu(const ecnn_q8_conv_params *p, const void *w,
+                                                    const int32_t *bias, const int32_t *mult,
+                                                    const int32_t *shift, void *dst);
+void ecnn_q8_dwconv2d__avx512vnni_emu(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                      const void *in, void *out, int32_t row0, int32_t row1);
 #define SAME_TYPE(a, b) __builtin_types_compatible_p(__typeof__(&a), __typeof__(&b))
 _Static_assert(SAME_TYPE(ecnn_q8_conv2d__avx512vnni, ecnn_q8_conv2d__avx512vnni_emu) &&
                    SAME_TYPE(ecnn_q8_conv2d_pack_vnni, ecnn_q8_conv2d_pack_vnni_emu) &&
@@ -45,7 +51,11 @@ _Static_assert(SAME_TYPE(ecnn_q8_conv2d__avx512vnni, ecnn_q8_conv2d__avx512vnni_
                    SAME_TYPE(ecnn_q8_conv2d_scratch_bytes_vnni,
                              ecnn_q8_conv2d_scratch_bytes_vnni_emu) &&
                    SAME_TYPE(ecnn_q8_conv2d_packed_bytes_vnni,
-                             ecnn_q8_conv2d_packed_bytes_vnni_emu),
+                             ecnn_q8_conv2d_packed_bytes_vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_dwconv2d__avx512vnni, ecnn_q8_dwconv2d__avx512vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_dwconv2d_pack_vnni, ecnn_q8_dwconv2d_pack_vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_dwconv2d_packed_bytes_vnni,
+                             ecnn_q8_dwconv2d_packed_bytes_vnni_emu),
                "the emulated build declares what q8_conv.h declares");
 
 /* One build of the kernel. */
@@ -58,14 +68,22 @@ typedef struct impl {
   size_t (*scratch_bytes)(const ecnn_q8_conv_params *, const ecnn_q8_packed_vnni *);
   void (*run)(const ecnn_q8_conv_params *, const ecnn_q8_packed_vnni *, const void *, void *,
               int64_t, int64_t, int32_t, int32_t, void *);
+  size_t (*dw_packed_bytes)(const ecnn_q8_conv_params *);
+  ecnn_q8_packed_vnni *(*dw_pack)(const ecnn_q8_conv_params *, const void *, const int32_t *,
+                                  const int32_t *, const int32_t *, void *);
+  void (*dw_run)(const ecnn_q8_conv_params *, const ecnn_q8_packed_vnni *, const void *, void *,
+                 int32_t, int32_t);
 } impl;
 
 static const impl impls[2] = {
     {"emulated", ecnn_q8_conv2d_packed_bytes_vnni_emu, ecnn_q8_conv2d_pack_vnni_emu,
      ecnn_q8_conv2d_unpack_vnni_emu, ecnn_q8_conv2d_scratch_bytes_vnni_emu,
-     ecnn_q8_conv2d__avx512vnni_emu},
+     ecnn_q8_conv2d__avx512vnni_emu, ecnn_q8_dwconv2d_packed_bytes_vnni_emu,
+     ecnn_q8_dwconv2d_pack_vnni_emu, ecnn_q8_dwconv2d__avx512vnni_emu},
     {"native", ecnn_q8_conv2d_packed_bytes_vnni, ecnn_q8_conv2d_pack_vnni,
-     ecnn_q8_conv2d_unpack_vnni, ecnn_q8_conv2d_scratch_bytes_vnni, ecnn_q8_conv2d__avx512vnni},
+     ecnn_q8_conv2d_unpack_vnni, ecnn_q8_conv2d_scratch_bytes_vnni, ecnn_q8_conv2d__avx512vnni,
+     ecnn_q8_dwconv2d_packed_bytes_vnni, ecnn_q8_dwconv2d_pack_vnni,
+     ecnn_q8_dwconv2d__avx512vnni},
 };
 
 /* The builds this machine runs: the emulated one, and the native one with AVX-512 VNNI. */
@@ -277,7 +295,159 @@ START_TEST(test_requant_edges) {
 }
 END_TEST
 
-/* What the kernel declines: groups, uint8 weights, weight zero points. */
+/* ---- DEPTHWISE_CONV_2D ---- */
+
+/* One depthwise configuration on every build and every way of cutting the rows
+ * (tu_row_ranges), against the scalar kernel. `extreme`: inputs and weights at their types'
+ * ends only (the largest products and sums). Returns the runs compared. */
+static int check_dw(const ecnn_q8_conv_params *p, int left, bool extreme, const char *what) {
+  const size_t ni = (size_t)p->batch * p->in_h * p->in_w * p->in_c;
+  const size_t nw = (size_t)p->kernel_h * p->kernel_w * p->out_c;
+  const size_t no = (size_t)p->batch * p->out_h * p->out_w * p->out_c;
+  const int32_t rows = p->batch * p->out_h;
+  /* the input at the end of its allocation: a read past it is caught by ASan */
+  uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
+  int32_t *bias = malloc((size_t)p->out_c * 4), *mult = malloc((size_t)p->out_c * 4);
+  int32_t *shift = malloc((size_t)p->out_c * 4), (*ranges)[2] = malloc(((size_t)rows + 1) * 8);
+  fill8(in, ni), fill_weights8(w, nw, p->w_u8), fill_bias32(bias, p->out_c);
+  if (extreme) {
+    for (size_t i = 0; i < ni; i++) in[i] = rnd() % 2 ? (p->u8 ? 255 : 0x7f) : (p->u8 ? 0 : 0x80);
+    for (size_t i = 0; i < nw; i++) w[i] = rnd() % 2 ? (p->w_u8 ? 255 : 0x7f) : (p->w_u8 ? 0 : 0x80);
+  }
+  q8_multipliers(mult, shift, p->out_c, left);
+  const bool no_bias = rnd() % 8 == 0;
+  ecnn_q8_dwconv2d__scalar(p, in, w, no_bias ? NULL : bias, mult, shift, ref, 0, rows);
+  int runs = 0;
+  for (int i = 0; i < n_impls(); i++) {
+    const impl *im = &impls[i];
+    const size_t bytes = im->dw_packed_bytes(p);
+    ck_assert(bytes > 0);
+    void *block = packed_alloc(bytes);
+    const ecnn_q8_packed_vnni *pk = im->dw_pack(p, w, no_bias ? NULL : bias, mult, shift, block);
+    for (int split = 0; split < TU_ROW_SPLITS; split++) {
+      memset(got, 0x5a, no);
+      got[no] = 0xa5; /* a sentinel after the output: must stay */
+      const int32_t n = tu_row_ranges(rows, split, ranges);
+      for (int32_t r = 0; r < n; r++) im->dw_run(p, pk, in, got, ranges[r][0], ranges[r][1]);
+      size_t bad = 0;
+      while (bad < no && got[bad] == ref[bad]) bad++;
+      ck_assert_msg(bad == no,
+                    "%s: dw %s: c %d %dx%d in %dx%d batch %d stride %d,%d dil %d,%d pad %d,%d "
+                    "%s w %s zp %d/%d/%d clamp [%d, %d] bias %s split %d: output %zu (pixel %zu "
+                    "channel %zu) is %d, scalar %d",
+                    im->name, what, (int)p->out_c, (int)p->kernel_h, (int)p->kernel_w,
+                    (int)p->in_h, (int)p->in_w, (int)p->batch, (int)p->stride_h,
+                    (int)p->stride_w, (int)p->dilation_h, (int)p->dilation_w, (int)p->pad_top,
+                    (int)p->pad_left, p->u8 ? "u8" : "i8", p->w_u8 ? "u8" : "i8", (int)p->in_zp,
+                    (int)p->w_zp, (int)p->out_zp, (int)p->out_min, (int)p->out_max,
+                    no_bias ? "none" : "yes", split, bad, bad / (size_t)p->out_c,
+                    bad % (size_t)p->out_c, p->u8 ? got[bad] : (int8_t)got[bad],
+                    p->u8 ? ref[bad] : (int8_t)ref[bad]);
+      ck_assert_msg(got[no] == 0xa5, "%s: dw %s: wrote past the output", im->name, what);
+      runs++;
+    }
+    free(block);
+  }
+  free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(ranges);
+  return runs;
+}
+
+/* The depthwise sweep: tu_q8_dw_case's kernels, strides, dilations and paddings over
+ * tu_q8_dw_sizes' images (one and two of them), channels below, at and above the 16-channel
+ * block (partial last blocks, C < 16), every quantization variant, shifts left in half. */
+START_TEST(test_dwconv_vnni_vs_scalar) {
+  static const int32_t cs[] = {1, 3, 8, 15, 16, 17, 24, 31, 32, 33, 40, 48};
+  rng_state = 21;
+  int configs = 0, runs = 0, variant = 0;
+  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
+    for (int sz = 0; sz < TU_Q8_DW_SIZES; sz++)
+      for (int cfg = 0; cfg < TU_Q8_DW_CONFIGS; cfg++) {
+        const int32_t batch = 1 + (cfg + sz) % 2;
+        ecnn_q8_conv_params p = tu_q8_dw_case(cfg, batch, tu_q8_dw_sizes[sz][0],
+                                              tu_q8_dw_sizes[sz][1], cs[a]);
+        if (p.out_h < 1 || p.out_w < 1) continue;
+        tu_q8_dw_quantization(&p, variant++);
+        runs += check_dw(&p, (variant / 2) % 2, variant % 5 == 0, "sweep");
+        configs++;
+      }
+  printf("kernels_q8_vnni: %d depthwise configurations, %d runs bit-identical\n", configs, runs);
+}
+END_TEST
+
+/* Larger depthwise layers: MobileNetV2's (144 and 960 channels: whole blocks; 136 and 88: a
+ * partial last one; the 960-channel one with every row padded reading the in_zp row across
+ * its widest tile), BlazeFace's 5x5 ones, two images of a VALID 3x3. */
+START_TEST(test_dwconv_vnni_layers) {
+  rng_state = 22;
+  int runs = 0;
+  for (int u8 = 0; u8 < 2; u8++) {
+    static const int32_t layers[][8] = {
+        /* h, w, c, k, stride, SAME, batch */
+        {19, 19, 144, 3, 1, 1, 1}, {20, 21, 136, 3, 2, 1, 1}, {5, 5, 960, 3, 1, 1, 1},
+        {3, 12, 960, 5, 2, 1, 1},  {16, 16, 88, 5, 1, 1, 1},  {17, 17, 24, 5, 2, 1, 1},
+        {9, 12, 40, 3, 1, 0, 2},
+    };
+    for (size_t i = 0; i < sizeof layers / sizeof *layers; i++) {
+      const int32_t *l = layers[i];
+      ecnn_q8_conv_params p =
+          tu_q8_dw_geometry(l[6], l[0], l[1], l[2], l[3], l[3], l[4], l[4], 1, 1, l[5] != 0);
+      tu_q8_dw_quantization(&p, (int)i * 5 + u8 * 2);
+      runs += check_dw(&p, (int)i % 2, false, "layer");
+    }
+  }
+  printf("kernels_q8_vnni: %d depthwise layer runs bit-identical\n", runs);
+}
+END_TEST
+
+/* The requantization's edges through the depthwise kernel: a 1x1 depthwise over the 256
+ * input values (pixel i holds i in every channel), weights +-1, so acc = bias +- (x - in_zp)
+ * hits the roundings' ties, the left shift's saturation and the int32 ends. */
+START_TEST(test_dw_requant_edges) {
+  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
+                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
+                                   -77777, 3 << 24, 1000, -1000, INT32_MAX, INT32_MIN};
+  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250};
+  static const int32_t shifts[] = {-31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30, 31, 32};
+  const int32_t oc = (int32_t)(sizeof biases / sizeof *biases);
+  int checked = 0;
+  for (int i = 0; i < n_impls(); i++) {
+    const impl *im = &impls[i];
+    for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
+      for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++)
+        for (int zv = 0; zv < 4; zv++) {
+          ecnn_q8_conv_params p = tu_q8_dw_geometry(1, 16, 16, oc, 1, 1, 1, 1, 1, 1, false);
+          p.u8 = zv == 3;
+          p.in_zp = p.u8 ? 131 : zv == 1 ? 0 : -128;
+          p.out_zp = zv == 0 ? -128 : zv == 1 ? 0 : zv == 2 ? 127 : 200;
+          p.out_min = p.u8 ? 0 : -128, p.out_max = p.u8 ? 255 : 127;
+          uint8_t in1[256], in[256 * 64], w[64], ref[256 * 64], got[256 * 64];
+          int32_t mult[64], shift[64];
+          tu_q8_requant_edge_case(oc, mults[m], shifts[s], in1, w, mult, shift);
+          for (int32_t px = 0; px < 256; px++) memset(in + px * oc, in1[px], (size_t)oc);
+          ecnn_q8_dwconv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 16);
+          void *block = packed_alloc(im->dw_packed_bytes(&p));
+          const ecnn_q8_packed_vnni *pk = im->dw_pack(&p, w, biases, mult, shift, block);
+          im->dw_run(&p, pk, in, got, 0, 16);
+          size_t bad = 0;
+          while (bad < (size_t)256 * oc && got[bad] == ref[bad]) bad++;
+          ck_assert_msg(bad == (size_t)256 * oc,
+                        "%s: dw mult %d shift %d in_zp %d out_zp %d: pixel %zu channel %zu "
+                        "(bias %d) is %d, scalar %d",
+                        im->name, (int)mults[m], (int)shift[bad % (size_t)oc], (int)p.in_zp,
+                        (int)p.out_zp, bad / (size_t)oc, bad % (size_t)oc,
+                        (int)biases[bad % (size_t)oc], p.u8 ? got[bad] : (int8_t)got[bad],
+                        p.u8 ? ref[bad] : (int8_t)ref[bad]);
+          free(block);
+          checked++;
+        }
+  }
+  printf("kernels_q8_vnni: %d depthwise requantization edge sets bit-identical\n", checked);
+}
+END_TEST
+
+/* What the kernels decline: CONV_2D groups, uint8 weights, weight zero points; DEPTHWISE
+ * depth multipliers other than 1 and kernels over 64 taps (it takes weights of any type and
+ * zero point). */
 START_TEST(test_vnni_declines) {
   for (int i = 0; i < 2; i++) { /* (packing is plain C: the native build runs anywhere) */
     const impl *im = &impls[i];
@@ -292,6 +462,14 @@ START_TEST(test_vnni_declines) {
     ck_assert_uint_eq(im->packed_bytes(&p), 0);
     p.w_zp = 0, p.w_u8 = true;
     ck_assert_uint_eq(im->packed_bytes(&p), 0);
+    p = tu_q8_dw_geometry(1, 9, 9, 16, 8, 8, 1, 1, 1, 1, true);
+    tu_q8_dw_quantization(&p, 1); /* uint8 weights with a zero point: taken */
+    ck_assert(im->dw_packed_bytes(&p) > 0);
+    p = tu_q8_dw_geometry(1, 9, 9, 16, 9, 9, 1, 1, 1, 1, true); /* 81 taps */
+    ck_assert_uint_eq(im->dw_packed_bytes(&p), 0);
+    p = tu_q8_dw_geometry(1, 9, 9, 8, 3, 3, 1, 1, 1, 1, true);
+    p.out_c = 16, p.depth_multiplier = 2;
+    ck_assert_uint_eq(im->dw_packed_bytes(&p), 0);
   }
 }
 END_TEST
@@ -303,6 +481,9 @@ int main(void) {
   tcase_add_test(tc, test_conv_vnni_vs_scalar);
   tcase_add_test(tc, test_conv_vnni_layers);
   tcase_add_test(tc, test_requant_edges);
+  tcase_add_test(tc, test_dwconv_vnni_vs_scalar);
+  tcase_add_test(tc, test_dwconv_vnni_layers);
+  tcase_add_test(tc, test_dw_requant_edges);
   tcase_add_test(tc, test_vnni_declines);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);

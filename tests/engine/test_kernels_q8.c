@@ -14,8 +14,8 @@
  * and left (ties of both roundings, saturation of the left shift), fused-activation clamps.
  * Then the whole int8 SSD and BlazeFace (quantized here on the two test photos, as
  * test_quantize does) give the same outputs bit for bit on the scalar and AVX2 paths, at 1
- * and 2 threads, and on the AVX-512 path (its CONV_2D the VNNI kernel where the CPU has VNNI)
- * where the CPU has AVX-512. Skipped without AVX2.
+ * and 2 threads, and on the AVX-512 path (its CONV_2D and DEPTHWISE the VNNI kernels where
+ * the CPU has VNNI) where the CPU has AVX-512. Skipped without AVX2.
  */
 #include <check.h>
 #include <math.h>

@@ -1,12 +1,20 @@
 /*
- * test_kernels_q8_vnni.c — the AVX-512 VNNI int8 CONV_2D (src/kernels/x86/q8_conv_vnni.c)
- * against ecnn_q8_conv2d__scalar, bit for bit, on machines without AVX-512: the kernel's
- * source is compiled a second time for this test with -DECNN_Q8_VNNI_EMULATE, which takes its
+ * test_kernels_q8_vnni.c — the AVX-512 VNNI int8 CONV_2D and DEPTHWISE_CONV_2D
+ * (src/kernels/x86/q8_conv_vnni.c, q8_dwconv_vnni.c) against ecnn_q8_conv2d__scalar and
+ * ecnn_q8_dwconv2d__scalar, bit for bit, on machines without AVX-512: the kernels' sources are
+ * compiled a second time for this test with -DECNN_Q8_VNNI_EMULATE, which takes their
  * AVX-512 intrinsics from SIMDe (portable C; run on x86-64 here, it also compiles for ARM64)
- * and names its functions *_emu; that build always runs, and the native one (in libedgecnn)
+ * and names their functions *_emu; that build always runs, and the native one (in libedgecnn)
  * too when the CPU has AVX-512 VNNI.
  *
- * Cases: output channels below, at and above the 16-channel block and the 32-channel tile
+ * DEPTHWISE: the sweep shared with the AVX2 test (test_util's tu_q8_dw_case: 22 kernels,
+ * strides, dilations and paddings over 11 image sizes from 1x1, 1xN and Nx1 up, one and two
+ * images) at channel counts below, at and above the 16-channel block, every int8 / uint8
+ * pairing of activations and weights with zero points, a fifth of the cases with inputs and
+ * weights at their types' ends only, row ranges cut four ways (tu_row_ranges); larger
+ * MobileNetV2 and BlazeFace layers; the requantization's edges through a 1x1 depthwise.
+ *
+ * CONV_2D cases: output channels below, at and above the 16-channel block and the 32-channel tile
  * (partial last blocks), input depths that are and are not multiples of 4 and 16 (the
  * first layer's 3), odd widths (tiles of fewer than 8 pixels), 1x1 / 3x3 / 5x5 kernels,
  * strides 1 and 2, dilation, SAME and VALID padding, two images, a deep 3x3 (small chunks),

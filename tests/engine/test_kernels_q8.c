@@ -131,55 +131,52 @@ START_TEST(test_dwconv_q8_vs_scalar) {
   if (!have_avx2()) return;
   static const int32_t cs[] = {1, 7, 8, 15, 16, 17, 20, 24, 28, 33, 36, 42, 46, 96};
   rng_state = 2;
-  int checked = 0, variant = 0;
-  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
-    for (int sz = 0; sz < TU_Q8_DW_SIZES; sz++)
-      for (int cfg = 0; cfg < TU_Q8_DW_CONFIGS; cfg++) {
-        const int32_t batch = 1 + (cfg + sz) % 2;
-        ecnn_q8_conv_params p = tu_q8_dw_case(cfg, batch, tu_q8_dw_sizes[sz][0],
-                                              tu_q8_dw_sizes[sz][1], cs[a]);
-        if (p.out_h < 1 || p.out_w < 1) continue;
-        tu_q8_dw_quantization(&p, variant++);
-        /* every other configuration without left shifts: the kernels' variant for them (with
-         * int8: the literal 3x3 / 5x5, stride 1 / 2 ones) */
-        const int left = (variant / 2) % 2;
-        const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
-        const size_t nw = (size_t)p.kernel_h * p.kernel_w * p.out_c;
-        const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
-        const int32_t rows = p.batch * p.out_h;
-        /* the input at the end of its allocation: a read past it is caught by ASan */
-        uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
-        int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
-        int32_t *shift = malloc((size_t)p.out_c * 4), (*ranges)[2] = malloc((rows + 1) * 8u);
-        fill8(in, ni), fill_weights8(w, nw, p.w_u8), fill_bias32(bias, p.out_c);
-        q8_multipliers(mult, shift, p.out_c, left);
-        ecnn_q8_dwconv2d__scalar(&p, in, w, bias, mult, shift, ref, 0, rows);
-        const size_t bytes = ecnn_q8_dwconv2d_packed_bytes(&p);
-        ck_assert(bytes > 0);
-        void *block = packed_alloc(bytes);
-        const ecnn_q8_packed *pk = ecnn_q8_dwconv2d_pack(&p, w, bias, mult, shift, block);
-        for (int split = 0; split < TU_ROW_SPLITS; split++) {
-          memset(got, 0x5a, no);
-          got[no] = 0xa5;
-          const int32_t n = tu_row_ranges(rows, split, ranges);
-          for (int32_t r = 0; r < n; r++)
-            ecnn_q8_dwconv2d__avx2(&p, pk, in, got, ranges[r][0], ranges[r][1]);
-          size_t bad = 0;
-          while (bad < no && got[bad] == ref[bad]) bad++;
-          ck_assert_msg(bad == no,
-                        "dwconv c %d %dx%d in %dx%d batch %d cfg %d %s w %s left %d zp %d/%d/%d "
-                        "clamp [%d, %d] split %d: output %zu (channel %zu) is %d, scalar %d",
-                        (int)p.out_c, (int)p.kernel_h, (int)p.kernel_w, (int)p.in_h,
-                        (int)p.in_w, (int)p.batch, cfg, p.u8 ? "u8" : "i8", p.w_u8 ? "u8" : "i8",
-                        left, (int)p.in_zp, (int)p.w_zp, (int)p.out_zp, (int)p.out_min,
-                        (int)p.out_max, split, bad, bad % (size_t)p.out_c,
-                        p.u8 ? got[bad] : (int8_t)got[bad], p.u8 ? ref[bad] : (int8_t)ref[bad]);
-          ck_assert(got[no] == 0xa5);
-        }
-        free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(block);
-        free(ranges);
-        checked++;
-      }
+  int checked = 0;
+  tu_q8_dw_sweep sweep = {cs, (int32_t)(sizeof cs / sizeof *cs), 0, 0};
+  ecnn_q8_conv_params p;
+  while (tu_q8_dw_sweep_next(&sweep, &p)) {
+    /* every other configuration without left shifts: the kernels' variant for them (with
+     * int8: the literal 3x3 / 5x5, stride 1 / 2 ones) */
+    const int left = (sweep.variant / 2) % 2;
+    const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+    const size_t nw = (size_t)p.kernel_h * p.kernel_w * p.out_c;
+    const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
+    const int32_t rows = p.batch * p.out_h;
+    /* the input at the end of its allocation: a read past it is caught by ASan */
+    uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
+    int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
+    int32_t *shift = malloc((size_t)p.out_c * 4), (*ranges)[2] = malloc((rows + 1) * 8u);
+    fill8(in, ni), fill_weights8(w, nw, p.w_u8), fill_bias32(bias, p.out_c);
+    q8_multipliers(mult, shift, p.out_c, left);
+    ecnn_q8_dwconv2d__scalar(&p, in, w, bias, mult, shift, ref, 0, rows);
+    const size_t bytes = ecnn_q8_dwconv2d_packed_bytes(&p);
+    ck_assert(bytes > 0);
+    void *block = packed_alloc(bytes);
+    const ecnn_q8_packed *pk = ecnn_q8_dwconv2d_pack(&p, w, bias, mult, shift, block);
+    for (int split = 0; split < TU_ROW_SPLITS; split++) {
+      memset(got, 0x5a, no);
+      got[no] = 0xa5;
+      const int32_t n = tu_row_ranges(rows, split, ranges);
+      for (int32_t r = 0; r < n; r++)
+        ecnn_q8_dwconv2d__avx2(&p, pk, in, got, ranges[r][0], ranges[r][1]);
+      size_t bad = 0;
+      while (bad < no && got[bad] == ref[bad]) bad++;
+      ck_assert_msg(bad == no,
+                    "dwconv c %d %dx%d in %dx%d batch %d stride %d,%d dil %d,%d %s w %s left %d "
+                    "zp %d/%d/%d clamp [%d, %d] split %d: output %zu (channel %zu) is %d, "
+                    "scalar %d",
+                    (int)p.out_c, (int)p.kernel_h, (int)p.kernel_w, (int)p.in_h, (int)p.in_w,
+                    (int)p.batch, (int)p.stride_h, (int)p.stride_w, (int)p.dilation_h,
+                    (int)p.dilation_w, p.u8 ? "u8" : "i8", p.w_u8 ? "u8" : "i8", left,
+                    (int)p.in_zp, (int)p.w_zp, (int)p.out_zp, (int)p.out_min, (int)p.out_max,
+                    split, bad, bad % (size_t)p.out_c, p.u8 ? got[bad] : (int8_t)got[bad],
+                    p.u8 ? ref[bad] : (int8_t)ref[bad]);
+      ck_assert(got[no] == 0xa5);
+    }
+    free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(block);
+    free(ranges);
+    checked++;
+  }
   printf("kernels_q8: %d depthwise configurations bit-identical\n", checked);
 }
 END_TEST

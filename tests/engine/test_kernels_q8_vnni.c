@@ -12,7 +12,7 @@
  * images) at channel counts below, at and above the 16-channel block, every int8 / uint8
  * pairing of activations and weights with zero points, a fifth of the cases with inputs and
  * weights at their types' ends only, row ranges cut four ways (tu_row_ranges); larger
- * MobileNetV2 and BlazeFace layers; the requantization's edges through a 1x1 depthwise.
+ * MobileNetV2 and BlazeFace layers; the requantization's edges (with CONV_2D's).
  *
  * CONV_2D cases: output channels below, at and above the 16-channel block and the 32-channel tile
  * (partial last blocks), input depths that are and are not multiples of 4 and 16 (the
@@ -255,11 +255,27 @@ START_TEST(test_conv_vnni_layers) {
 }
 END_TEST
 
+/* The 256 x oc outputs of a requantization-edge case against the scalar kernel's. */
+static void check_edges(const impl *im, const char *what, const ecnn_q8_conv_params *p,
+                        const uint8_t *got, const uint8_t *ref, const int32_t *biases,
+                        const int32_t *mult, const int32_t *shift) {
+  const size_t n = (size_t)256 * p->out_c, oc = (size_t)p->out_c;
+  size_t bad = 0;
+  while (bad < n && got[bad] == ref[bad]) bad++;
+  ck_assert_msg(bad == n,
+                "%s: %s: mult %d shift %d in_zp %d out_zp %d: pixel %zu channel %zu (bias %d) "
+                "is %d, scalar %d",
+                im->name, what, (int)mult[bad % oc], (int)shift[bad % oc], (int)p->in_zp,
+                (int)p->out_zp, bad / oc, bad % oc, (int)biases[bad % oc],
+                p->u8 ? got[bad] : (int8_t)got[bad], p->u8 ? ref[bad] : (int8_t)ref[bad]);
+}
+
 /* The requantization's edges one accumulator at a time: a 1x1 conv of one input channel with
  * weight +-1 makes acc = bias +- (x - in_zp), so every pixel x in -128..127 and every channel's
  * bias and multiplier put an accumulator where the roundings tie, the left shift saturates or
- * the int32 ends are near. Shifts up to 32 (the scalar oracle's int64 product overflows beyond,
- * where the kernels, clamping the shift to 32, saturate). */
+ * the int32 ends are near; then the same accumulators through the depthwise kernel (a 1x1
+ * depthwise whose pixel x holds x in every channel). Shifts up to 32 (the scalar oracle's
+ * int64 product overflows beyond, where the kernels, clamping the shift to 32, saturate). */
 START_TEST(test_requant_edges) {
   static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
                                    -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
@@ -286,20 +302,23 @@ START_TEST(test_requant_edges) {
           const ecnn_q8_packed_vnni *pk = im->pack(&p, w, biases, mult, shift, block);
           void *scratch = malloc(im->scratch_bytes(&p, pk));
           im->run(&p, pk, in, got, 0, 256, 0, (oc + 15) / 16, scratch);
-          size_t bad = 0;
-          while (bad < (size_t)256 * oc && got[bad] == ref[bad]) bad++;
-          ck_assert_msg(bad == (size_t)256 * oc,
-                        "%s: mult %d shift %d in_zp %d out_zp %d: pixel %zu channel %zu (bias "
-                        "%d) is %d, scalar %d",
-                        im->name, (int)mults[m], (int)shift[bad % (size_t)oc], (int)p.in_zp,
-                        (int)p.out_zp, bad / (size_t)oc, bad % (size_t)oc,
-                        (int)biases[bad % (size_t)oc], p.u8 ? got[bad] : (int8_t)got[bad],
-                        p.u8 ? ref[bad] : (int8_t)ref[bad]);
+          check_edges(im, "conv", &p, got, ref, biases, mult, shift);
           free(block), free(scratch);
+          ecnn_q8_conv_params d = tu_q8_dw_geometry(1, 16, 16, oc, 1, 1, 1, 1, 1, 1, false);
+          d.u8 = p.u8, d.in_zp = p.in_zp, d.out_zp = p.out_zp;
+          d.out_min = p.out_min, d.out_max = p.out_max;
+          uint8_t in_dw[256 * 64];
+          for (int32_t px = 0; px < 256; px++) memset(in_dw + px * oc, in[px], (size_t)oc);
+          ecnn_q8_dwconv2d__scalar(&d, in_dw, w, biases, mult, shift, ref, 0, 16);
+          block = packed_alloc(im->dw_packed_bytes(&d));
+          im->dw_run(&d, im->dw_pack(&d, w, biases, mult, shift, block), in_dw, got, 0, 16);
+          check_edges(im, "depthwise", &d, got, ref, biases, mult, shift);
+          free(block);
           checked++;
         }
   }
-  printf("kernels_q8_vnni: %d requantization edge sets bit-identical\n", checked);
+  printf("kernels_q8_vnni: %d requantization edge sets bit-identical (conv and depthwise)\n",
+         checked);
 }
 END_TEST
 
@@ -366,18 +385,13 @@ static int check_dw(const ecnn_q8_conv_params *p, int left, bool extreme, const 
 START_TEST(test_dwconv_vnni_vs_scalar) {
   static const int32_t cs[] = {1, 3, 8, 15, 16, 17, 24, 31, 32, 33, 40, 48};
   rng_state = 21;
-  int configs = 0, runs = 0, variant = 0;
-  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
-    for (int sz = 0; sz < TU_Q8_DW_SIZES; sz++)
-      for (int cfg = 0; cfg < TU_Q8_DW_CONFIGS; cfg++) {
-        const int32_t batch = 1 + (cfg + sz) % 2;
-        ecnn_q8_conv_params p = tu_q8_dw_case(cfg, batch, tu_q8_dw_sizes[sz][0],
-                                              tu_q8_dw_sizes[sz][1], cs[a]);
-        if (p.out_h < 1 || p.out_w < 1) continue;
-        tu_q8_dw_quantization(&p, variant++);
-        runs += check_dw(&p, (variant / 2) % 2, variant % 5 == 0, "sweep");
-        configs++;
-      }
+  int configs = 0, runs = 0;
+  tu_q8_dw_sweep sweep = {cs, (int32_t)(sizeof cs / sizeof *cs), 0, 0};
+  ecnn_q8_conv_params p;
+  while (tu_q8_dw_sweep_next(&sweep, &p)) {
+    runs += check_dw(&p, (sweep.variant / 2) % 2, sweep.variant % 5 == 0, "sweep");
+    configs++;
+  }
   printf("kernels_q8_vnni: %d depthwise configurations, %d runs bit-identical\n", configs, runs);
 }
 END_TEST
@@ -404,52 +418,6 @@ START_TEST(test_dwconv_vnni_layers) {
     }
   }
   printf("kernels_q8_vnni: %d depthwise layer runs bit-identical\n", runs);
-}
-END_TEST
-
-/* The requantization's edges through the depthwise kernel: a 1x1 depthwise over the 256
- * input values (pixel i holds i in every channel), weights +-1, so acc = bias +- (x - in_zp)
- * hits the roundings' ties, the left shift's saturation and the int32 ends. */
-START_TEST(test_dw_requant_edges) {
-  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
-                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
-                                   -77777, 3 << 24, 1000, -1000, INT32_MAX, INT32_MIN};
-  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250};
-  static const int32_t shifts[] = {-31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30, 31, 32};
-  const int32_t oc = (int32_t)(sizeof biases / sizeof *biases);
-  int checked = 0;
-  for (int i = 0; i < n_impls(); i++) {
-    const impl *im = &impls[i];
-    for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
-      for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++)
-        for (int zv = 0; zv < 4; zv++) {
-          ecnn_q8_conv_params p = tu_q8_dw_geometry(1, 16, 16, oc, 1, 1, 1, 1, 1, 1, false);
-          p.u8 = zv == 3;
-          p.in_zp = p.u8 ? 131 : zv == 1 ? 0 : -128;
-          p.out_zp = zv == 0 ? -128 : zv == 1 ? 0 : zv == 2 ? 127 : 200;
-          p.out_min = p.u8 ? 0 : -128, p.out_max = p.u8 ? 255 : 127;
-          uint8_t in1[256], in[256 * 64], w[64], ref[256 * 64], got[256 * 64];
-          int32_t mult[64], shift[64];
-          tu_q8_requant_edge_case(oc, mults[m], shifts[s], in1, w, mult, shift);
-          for (int32_t px = 0; px < 256; px++) memset(in + px * oc, in1[px], (size_t)oc);
-          ecnn_q8_dwconv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 16);
-          void *block = packed_alloc(im->dw_packed_bytes(&p));
-          const ecnn_q8_packed_vnni *pk = im->dw_pack(&p, w, biases, mult, shift, block);
-          im->dw_run(&p, pk, in, got, 0, 16);
-          size_t bad = 0;
-          while (bad < (size_t)256 * oc && got[bad] == ref[bad]) bad++;
-          ck_assert_msg(bad == (size_t)256 * oc,
-                        "%s: dw mult %d shift %d in_zp %d out_zp %d: pixel %zu channel %zu "
-                        "(bias %d) is %d, scalar %d",
-                        im->name, (int)mults[m], (int)shift[bad % (size_t)oc], (int)p.in_zp,
-                        (int)p.out_zp, bad / (size_t)oc, bad % (size_t)oc,
-                        (int)biases[bad % (size_t)oc], p.u8 ? got[bad] : (int8_t)got[bad],
-                        p.u8 ? ref[bad] : (int8_t)ref[bad]);
-          free(block);
-          checked++;
-        }
-  }
-  printf("kernels_q8_vnni: %d depthwise requantization edge sets bit-identical\n", checked);
 }
 END_TEST
 
@@ -491,7 +459,6 @@ int main(void) {
   tcase_add_test(tc, test_requant_edges);
   tcase_add_test(tc, test_dwconv_vnni_vs_scalar);
   tcase_add_test(tc, test_dwconv_vnni_layers);
-  tcase_add_test(tc, test_dw_requant_edges);
   tcase_add_test(tc, test_vnni_declines);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);

@@ -165,8 +165,10 @@ void tu_q8_requant_edge_case(int32_t oc, int32_t mult, int32_t shift, uint8_t in
   }
 }
 
+enum { DW_CONFIGS = 22, DW_SIZES = 11 };
+
 /* kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, SAME */
-static const int32_t dw_cases[TU_Q8_DW_CONFIGS][7] = {
+static const int32_t dw_cases[DW_CONFIGS][7] = {
     {3, 3, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1}, {3, 3, 1, 1, 1, 1, 0}, {3, 3, 2, 1, 1, 1, 1},
     {3, 3, 1, 1, 2, 1, 1}, {3, 3, 1, 2, 1, 1, 0}, {5, 5, 1, 1, 1, 1, 1}, {5, 5, 2, 2, 1, 1, 1},
     {5, 5, 1, 1, 1, 1, 0}, {5, 5, 2, 1, 2, 1, 1}, {3, 3, 1, 1, 2, 2, 1}, {5, 5, 1, 1, 2, 2, 1},
@@ -175,12 +177,23 @@ static const int32_t dw_cases[TU_Q8_DW_CONFIGS][7] = {
     {5, 3, 3, 2, 1, 2, 0}, {4, 2, 1, 3, 1, 1, 1},
 };
 
-const int32_t tu_q8_dw_sizes[TU_Q8_DW_SIZES][2] = {{1, 1}, {1, 7}, {7, 1}, {2, 3},  {3, 2},  {4, 5},
-                                                   {5, 4}, {6, 9}, {3, 13}, {9, 8}, {5, 16}};
+/* {h, w} */
+static const int32_t dw_sizes[DW_SIZES][2] = {{1, 1}, {1, 7}, {7, 1}, {2, 3},  {3, 2},  {4, 5},
+                                              {5, 4}, {6, 9}, {3, 13}, {9, 8}, {5, 16}};
 
-ecnn_q8_conv_params tu_q8_dw_case(int32_t cfg, int32_t batch, int32_t h, int32_t w, int32_t c) {
-  const int32_t *k = dw_cases[cfg];
-  return tu_q8_dw_geometry(batch, h, w, c, k[0], k[1], k[2], k[3], k[4], k[5], k[6] != 0);
+bool tu_q8_dw_sweep_next(tu_q8_dw_sweep *s, ecnn_q8_conv_params *p) {
+  for (; s->at < s->ncs * DW_SIZES * DW_CONFIGS; s->at++) {
+    const int32_t cfg = s->at % DW_CONFIGS, sz = s->at / DW_CONFIGS % DW_SIZES;
+    const int32_t *k = dw_cases[cfg];
+    *p = tu_q8_dw_geometry(1 + (cfg + sz) % 2, dw_sizes[sz][0], dw_sizes[sz][1],
+                           s->cs[s->at / (DW_CONFIGS * DW_SIZES)], k[0], k[1], k[2], k[3], k[4],
+                           k[5], k[6] != 0);
+    if (p->out_h < 1 || p->out_w < 1) continue;
+    tu_q8_dw_quantization(p, s->variant++);
+    s->at++;
+    return true;
+  }
+  return false;
 }
 
 void tu_q8_dw_quantization(ecnn_q8_conv_params *p, int v) {

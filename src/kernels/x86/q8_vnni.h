@@ -29,20 +29,21 @@ static inline __m512i ecnn_emu_srav_epi32(__m512i a, __m512i n) {
 }
 #define _mm512_srav_epi32 ecnn_emu_srav_epi32
 #endif
+/* vpmovsxbd / vpmovzxbd on zmm: bytes 0-7 and 8-15 by the ymm one */
+#define ECNN_EMU_WIDEN8(CVT)                                                                   \
+  static inline __m512i ecnn_emu##CVT(__m128i a) {                                             \
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256##CVT(a)),                          \
+                              _mm256##CVT(_mm_srli_si128(a, 8)), 1);                           \
+  }
 #if !defined(_mm512_cvtepi8_epi32)
-static inline __m512i ecnn_emu_cvtepi8_epi32(__m128i a) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_cvtepi8_epi32(a)),
-                            _mm256_cvtepi8_epi32(_mm_srli_si128(a, 8)), 1);
-}
+ECNN_EMU_WIDEN8(_cvtepi8_epi32)
 #define _mm512_cvtepi8_epi32 ecnn_emu_cvtepi8_epi32
 #endif
 #if !defined(_mm512_cvtepu8_epi32)
-static inline __m512i ecnn_emu_cvtepu8_epi32(__m128i a) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_cvtepu8_epi32(a)),
-                            _mm256_cvtepu8_epi32(_mm_srli_si128(a, 8)), 1);
-}
+ECNN_EMU_WIDEN8(_cvtepu8_epi32)
 #define _mm512_cvtepu8_epi32 ecnn_emu_cvtepu8_epi32
 #endif
+#undef ECNN_EMU_WIDEN8
 typedef simde__mmask16 ecnn_mask16;
 #else
 #include <immintrin.h>

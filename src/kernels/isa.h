@@ -24,8 +24,9 @@ ecnn_isa ecnn_isa_best(void);
  * call before creating sessions. */
 ecnn_isa ecnn_isa_set(ecnn_isa isa);
 const char *ecnn_isa_name(ecnn_isa isa);
-/* Whether the CPU has AVX-512 VNNI (with AVX-512F: what the int8 CONV_2D kernel
- * ecnn_q8_conv2d__avx512vnni needs); false off x86. It runs on the AVX512 path. */
+/* Whether the CPU has AVX-512 VNNI (with AVX-512F: what the int8 CONV_2D and DEPTHWISE
+ * kernels ecnn_q8_conv2d__avx512vnni and ecnn_q8_dwconv2d__avx512vnni need); false off x86.
+ * They run on the AVX512 path. */
 bool ecnn_isa_has_vnni(void);
 
 #endif

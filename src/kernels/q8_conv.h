@@ -11,8 +11,8 @@
  * 2^32 (the SIMD kernels' int32 lanes do; real models stay far inside int32), and the zero
  * point is added exactly before the clamp. The scalar kernels (suffix __scalar,
  * src/kernels/scalar/q8_conv_scalar.c) are the oracle; the AVX2 kernels (suffix __avx2,
- * src/kernels/x86/q8_conv_x86.c), the AVX-512 VNNI CONV_2D (suffix __avx512vnni,
- * src/kernels/x86/q8_conv_vnni.c) and the ARM64 NEON kernels (suffixes __neon and __neondot,
+ * src/kernels/x86/q8_conv_x86.c), the AVX-512 VNNI kernels (suffix __avx512vnni,
+ * src/kernels/x86/q8_conv_vnni.c and q8_dwconv_vnni.c) and the ARM64 NEON kernels (suffixes __neon and __neondot,
  * src/kernels/arm/q8_conv_neon.c) are bit-identical to them on every input.
  *
  * Layouts: activations dense NHWC; CONV_2D weights [out_c, kernel_h, kernel_w, in_c / groups];
@@ -143,26 +143,39 @@ void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *
 
 /* ---- AVX-512 VNNI kernels (x86-64; call only when ecnn_isa_has_vnni, isa.h) ---- */
 
-/* CONV_2D weights repacked once per model for ecnn_q8_conv2d__avx512vnni (vpdpbusd), with the
- * per-channel requantization in channel order; every array padded with zeros to whole blocks
- * of 16 channels and 64-byte aligned. One block (see ecnn_q8_conv2d_pack_vnni). Taken only by
- * int8 weights with zero point 0 (TFLite's int8 models); int8 or uint8 activations. */
+/* Weights repacked once per model for the AVX-512 VNNI kernels, with the per-channel
+ * requantization; every array padded with zeros to whole blocks of 16 channels and 64-byte
+ * aligned. One block (see ecnn_q8_*_pack_vnni). CONV_2D (ecnn_q8_conv2d__avx512vnni,
+ * vpdpbusd): int8 weights with zero point 0 only (TFLite's int8 models), the constants in
+ * channel order. DEPTHWISE (ecnn_q8_dwconv2d__avx512vnni, vpdpwssd): weights of either type
+ * and any zero point, each block's constants after its weights. Both: int8 or uint8
+ * activations. */
 typedef struct ecnn_q8_packed_vnni {
   uint32_t tag;    /* ECNN_Q8_PACKED_VNNI */
   int32_t out_c;   /* channels */
-  int32_t k;       /* kernel_h * kernel_w * in_c */
-  int32_t kp;      /* k rounded up to a multiple of 4 (the padding's weights are 0) */
+  int32_t k;       /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
+  int32_t kp;      /* CONV_2D: k rounded up to a multiple of 4 (the padding's weights are 0);
+                    * DEPTHWISE: weight vectors per block, ceil(kernel_h / 2) * kernel_w */
   bool left;       /* some channel shifts left (shift > 0) */
-  int8_t *w;       /* [out_c / 16][kp / 4][16][4] of w: input r of channel o at block o / 16,
-                    * (r / 4, o % 16, r % 4); one 64-byte vector per 4 inputs of a block */
-  int32_t *bias;   /* bias - zx * sum of the channel's w (modulo 2^32), zx the input zero point
-                    * as the kernel reads the input: in_zp + 128 for int8 (read with the top
-                    * bit flipped, as uint8), in_zp for uint8 */
-  int32_t *mult;   /* Q31 multipliers */
+  int8_t *w;       /* CONV_2D: [out_c / 16][kp / 4][16][4] of w: input r of channel o at block
+                    * o / 16, (r / 4, o % 16, r % 4); one 64-byte vector per 4 inputs of a
+                    * block (DEPTHWISE: NULL) */
+  int32_t *bias;   /* CONV_2D: bias - zx * sum of the channel's w (modulo 2^32), zx the input
+                    * zero point as the kernel reads the input: in_zp + 128 for int8 (read with
+                    * the top bit flipped, as uint8), in_zp for uint8 (DEPTHWISE: NULL) */
+  int32_t *mult;   /* CONV_2D: Q31 multipliers (DEPTHWISE: NULL, as the four below) */
   int32_t *lshift; /* min(max(shift, 0), 32) */
   int32_t *rshift; /* min(-shift, 31) when shift < 0, else 0 */
   int32_t *rmask;  /* (1 << rshift) - 1 */
   int32_t *rhalf;  /* rmask >> 1 */
+  int32_t *dw;     /* DEPTHWISE: per block of 16 channels (the last one the last 16 channels,
+                    * or for fewer than 16 all, zero-padded), kp vectors of 16 int32, each lane
+                    * two int16 weights (w - w_zp) of one channel: low half tap (2r, x), high
+                    * half tap (2r + 1, x) for vector r kernel_w + x, r < kernel_h / 2; for an
+                    * odd kernel_h then the last row's taps x alone (high half 0); after them
+                    * the block's bias - in_zp * sum of (w - w_zp) (modulo 2^32), multipliers,
+                    * lshift, rshift, rmask, rhalf, 16 int32 each (see q8_dwconv_vnni.c) */
+  uint8_t *zp_row; /* DEPTHWISE: in_zp repeated, for padded taps and padded input rows */
 } ecnn_q8_packed_vnni;
 
 /* Bytes the VNNI packed block of p needs; 0 when the kernel does not take p: groups other than
@@ -188,6 +201,23 @@ size_t ecnn_q8_conv2d_scratch_bytes_vnni(const ecnn_q8_conv_params *p,
 void ecnn_q8_conv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                                 const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
                                 int32_t nb1, void *scratch);
+
+/* Bytes the DEPTHWISE VNNI packed block of p needs; 0 when the kernel does not take p: a depth
+ * multiplier other than 1 or over 64 taps (what the AVX2 kernel declines too). Plain C, any
+ * target. */
+size_t ecnn_q8_dwconv2d_packed_bytes_vnni(const ecnn_q8_conv_params *p);
+/* Packs into dst (packed_bytes_vnni of room, 64-byte aligned; the result points into dst,
+ * which must outlive its use; it also holds in_zp's padding row). w, bias (may be NULL), mult
+ * and shift as for the scalar kernel; read only during the call. Returns the header at the
+ * start of dst. */
+ecnn_q8_packed_vnni *ecnn_q8_dwconv2d_pack_vnni(const ecnn_q8_conv_params *p, const void *w,
+                                                const int32_t *bias, const int32_t *mult,
+                                                const int32_t *shift, void *dst);
+/* DEPTHWISE_CONV_2D (multiplier 1) on the output rows [row0, row1) of batch * out_h, pk packed
+ * by ecnn_q8_dwconv2d_pack_vnni. Disjoint ranges may run concurrently. Bit-identical to
+ * ecnn_q8_dwconv2d__scalar. */
+void ecnn_q8_dwconv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                  const void *in, void *out, int32_t row0, int32_t row1);
 
 /* ---- NEON kernels (ARM64; call only when isa.h reports NEON) ---- */
 

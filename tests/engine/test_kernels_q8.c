@@ -4,18 +4,19 @@
  * the 16-channel block and the 8-channel tile, input depths that are and are not multiples of
  * 8 and 16, odd widths, 1x1 / 3x3 / 5x5 kernels, strides 1 and 2, dilation, SAME and VALID
  * padding, two images, pixel and block ranges as a thread pool cuts them; DEPTHWISE_CONV_2D
- * 3x3 and 5x5 likewise (channel counts whose last block is partial, up to and past 8 of it;
- * rows of 1-3 pixels and odd and even interiors, for the kernel's two-pixel tiles; half the
- * cases without left shifts, which int8 3x3 / 5x5 at strides 1 and 2 run on literal
- * variants), 5x5 dilated past its in_zp row and 7x7 (the per-pixel path);
+ * on the shared sweep of test_util (tu_q8_dw_case: 3x3 and 5x5 at strides 1 and 2, VALID and
+ * dilated, and 1x1 to 7x7 kernels, square and not, strides up to 3, over images from 1x1 to
+ * 16 wide; channel counts whose last block is partial, up to and past 8 of it; half the cases
+ * without left shifts, which int8 3x3 / 5x5 at strides 1 and 2 run on literal variants;
+ * activations and weights int8 or uint8 with zero points; row ranges cut four ways);
  * ADD / SUB of same-shape tensors (TFLite's exact one, and the single-rounding one within a
- * quantum of it on every pair of bytes); MAX_POOL_2D and channel PAD; zero points across the range (-128,
- * 0, 127; uint8 too, with weight zero points), per-channel multipliers whose shifts go right
+ * quantum of it on every pair of bytes); MAX_POOL_2D and channel PAD; zero points across the
+ * range (-128, 0, 127; uint8 too, with weight zero points), per-channel multipliers whose shifts go right
  * and left (ties of both roundings, saturation of the left shift), fused-activation clamps.
  * Then the whole int8 SSD and BlazeFace (quantized here on the two test photos, as
  * test_quantize does) give the same outputs bit for bit on the scalar and AVX2 paths, at 1
- * and 2 threads, and on the AVX-512 path (its CONV_2D the VNNI kernel where the CPU has VNNI)
- * where the CPU has AVX-512. Skipped without AVX2.
+ * and 2 threads, and on the AVX-512 path (its CONV_2D and DEPTHWISE the VNNI kernels where
+ * the CPU has VNNI) where the CPU has AVX-512. Skipped without AVX2.
  */
 #include <check.h>
 #include <math.h>
@@ -130,66 +131,53 @@ END_TEST
 START_TEST(test_dwconv_q8_vs_scalar) {
   if (!have_avx2()) return;
   static const int32_t cs[] = {1, 7, 8, 15, 16, 17, 20, 24, 28, 33, 36, 42, 46, 96};
-  /* rows of 1-3 pixels (no interior: edge pixels only), even and odd counts of interior
-   * pixels (the rows path's pairs and its odd one) */
-  static const int32_t widths[] = {1, 2, 3, 4, 5, 9, 13};
   rng_state = 2;
-  int checked = 0, variant = 0;
-  for (size_t a = 0; a < sizeof cs / sizeof *cs; a++)
-    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
-      for (int cfg = 0; cfg < 10; cfg++) {
-        /* 0-4: 3x3 (SAME, stride 2, VALID, dilation 2, stride 2 odd height); 5-7: 5x5 (SAME,
-         * stride 2, VALID); 8: 5x5 dilation 2 (its padded rows too long for the in_zp row: the
-         * per-pixel tap pointers); 9: 7x7 SAME (the kernel of any size) */
-        const int32_t s = cfg == 1 || cfg == 4 || cfg == 6 ? 2 : 1;
-        const int32_t d = cfg == 3 || cfg == 8 ? 2 : 1;
-        const int32_t k = cfg == 9 ? 7 : cfg >= 5 ? 5 : 3, w0 = widths[wi];
-        const int32_t batch = 1 + (int32_t)(wi & 1);
-        ecnn_q8_conv_params p =
-            tu_q8_conv_geometry(batch, w0 + 1 + (cfg == 4), w0, cs[a], cs[a], k, s, d,
-                                cfg != 2 && cfg != 7);
-        if (p.out_h < 1 || p.out_w < 1) continue;
-        quantization(&p, variant++);
-        /* every other configuration without left shifts: the kernels' variant for them (with
-         * int8: the literal 3x3 / 5x5, stride 1 / 2 ones) */
-        const int left = (variant / 2) % 2;
-        const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
-        const size_t nw = (size_t)k * k * p.out_c;
-        const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
-        const int32_t rows = p.batch * p.out_h;
-        /* the input at the end of its allocation: a read past it is caught by ASan */
-        uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
-        int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
-        int32_t *shift = malloc((size_t)p.out_c * 4);
-        fill8(in, ni), fill_weights8(w, nw, p.w_u8), fill_bias32(bias, p.out_c);
-        q8_multipliers(mult, shift, p.out_c, left);
-        ecnn_q8_dwconv2d__scalar(&p, in, w, bias, mult, shift, ref, 0, rows);
-        const size_t bytes = ecnn_q8_dwconv2d_packed_bytes(&p);
-        ck_assert(bytes > 0);
-        void *block = packed_alloc(bytes);
-        const ecnn_q8_packed *pk = ecnn_q8_dwconv2d_pack(&p, w, bias, mult, shift, block);
-        for (int split = 0; split < 2; split++) {
-          memset(got, 0x5a, no);
-          got[no] = 0xa5;
-          if (!split)
-            ecnn_q8_dwconv2d__avx2(&p, pk, in, got, 0, rows);
-          else /* a row at a time, last first */
-            for (int32_t r = rows - 1; r >= 0; r--)
-              ecnn_q8_dwconv2d__avx2(&p, pk, in, got, r, r + 1);
-          size_t bad = 0;
-          while (bad < no && got[bad] == ref[bad]) bad++;
-          ck_assert_msg(bad == no,
-                        "dwconv c %d w %d batch %d cfg %d %s left %d zp %d/%d/%d clamp [%d, %d] "
-                        "split %d: output %zu (channel %zu) is %d, scalar %d",
-                        (int)p.out_c, (int)p.in_w, (int)p.batch, cfg, p.u8 ? "u8" : "i8", left,
-                        (int)p.in_zp, (int)p.w_zp, (int)p.out_zp, (int)p.out_min, (int)p.out_max,
-                        split, bad, bad % (size_t)p.out_c, p.u8 ? got[bad] : (int8_t)got[bad],
-                        p.u8 ? ref[bad] : (int8_t)ref[bad]);
-          ck_assert(got[no] == 0xa5);
-        }
-        free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(block);
-        checked++;
-      }
+  int checked = 0;
+  tu_q8_dw_sweep sweep = {cs, (int32_t)(sizeof cs / sizeof *cs), 0, 0};
+  ecnn_q8_conv_params p;
+  while (tu_q8_dw_sweep_next(&sweep, &p)) {
+    /* every other configuration without left shifts: the kernels' variant for them (with
+     * int8: the literal 3x3 / 5x5, stride 1 / 2 ones) */
+    const int left = (sweep.variant / 2) % 2;
+    const size_t ni = (size_t)p.batch * p.in_h * p.in_w * p.in_c;
+    const size_t nw = (size_t)p.kernel_h * p.kernel_w * p.out_c;
+    const size_t no = (size_t)p.batch * p.out_h * p.out_w * p.out_c;
+    const int32_t rows = p.batch * p.out_h;
+    /* the input at the end of its allocation: a read past it is caught by ASan */
+    uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
+    int32_t *bias = malloc((size_t)p.out_c * 4), *mult = malloc((size_t)p.out_c * 4);
+    int32_t *shift = malloc((size_t)p.out_c * 4), (*ranges)[2] = malloc((rows + 1) * 8u);
+    fill8(in, ni), fill_weights8(w, nw, p.w_u8), fill_bias32(bias, p.out_c);
+    q8_multipliers(mult, shift, p.out_c, left);
+    ecnn_q8_dwconv2d__scalar(&p, in, w, bias, mult, shift, ref, 0, rows);
+    const size_t bytes = ecnn_q8_dwconv2d_packed_bytes(&p);
+    ck_assert(bytes > 0);
+    void *block = packed_alloc(bytes);
+    const ecnn_q8_packed *pk = ecnn_q8_dwconv2d_pack(&p, w, bias, mult, shift, block);
+    for (int split = 0; split < TU_ROW_SPLITS; split++) {
+      memset(got, 0x5a, no);
+      got[no] = 0xa5;
+      const int32_t n = tu_row_ranges(rows, split, ranges);
+      for (int32_t r = 0; r < n; r++)
+        ecnn_q8_dwconv2d__avx2(&p, pk, in, got, ranges[r][0], ranges[r][1]);
+      size_t bad = 0;
+      while (bad < no && got[bad] == ref[bad]) bad++;
+      ck_assert_msg(bad == no,
+                    "dwconv c %d %dx%d in %dx%d batch %d stride %d,%d dil %d,%d %s w %s left %d "
+                    "zp %d/%d/%d clamp [%d, %d] split %d: output %zu (channel %zu) is %d, "
+                    "scalar %d",
+                    (int)p.out_c, (int)p.kernel_h, (int)p.kernel_w, (int)p.in_h, (int)p.in_w,
+                    (int)p.batch, (int)p.stride_h, (int)p.stride_w, (int)p.dilation_h,
+                    (int)p.dilation_w, p.u8 ? "u8" : "i8", p.w_u8 ? "u8" : "i8", left,
+                    (int)p.in_zp, (int)p.w_zp, (int)p.out_zp, (int)p.out_min, (int)p.out_max,
+                    split, bad, bad % (size_t)p.out_c, p.u8 ? got[bad] : (int8_t)got[bad],
+                    p.u8 ? ref[bad] : (int8_t)ref[bad]);
+      ck_assert(got[no] == 0xa5);
+    }
+    free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(block);
+    free(ranges);
+    checked++;
+  }
   printf("kernels_q8: %d depthwise configurations bit-identical\n", checked);
 }
 END_TEST

@@ -1,12 +1,20 @@
 /*
- * test_kernels_q8_vnni.c — the AVX-512 VNNI int8 CONV_2D (src/kernels/x86/q8_conv_vnni.c)
- * against ecnn_q8_conv2d__scalar, bit for bit, on machines without AVX-512: the kernel's
- * source is compiled a second time for this test with -DECNN_Q8_VNNI_EMULATE, which takes its
+ * test_kernels_q8_vnni.c — the AVX-512 VNNI int8 CONV_2D and DEPTHWISE_CONV_2D
+ * (src/kernels/x86/q8_conv_vnni.c, q8_dwconv_vnni.c) against ecnn_q8_conv2d__scalar and
+ * ecnn_q8_dwconv2d__scalar, bit for bit, on machines without AVX-512: the kernels' sources are
+ * compiled a second time for this test with -DECNN_Q8_VNNI_EMULATE, which takes their
  * AVX-512 intrinsics from SIMDe (portable C; run on x86-64 here, it also compiles for ARM64)
- * and names its functions *_emu; that build always runs, and the native one (in libedgecnn)
+ * and names their functions *_emu; that build always runs, and the native one (in libedgecnn)
  * too when the CPU has AVX-512 VNNI.
  *
- * Cases: output channels below, at and above the 16-channel block and the 32-channel tile
+ * DEPTHWISE: the sweep shared with the AVX2 test (test_util's tu_q8_dw_case: 22 kernels,
+ * strides, dilations and paddings over 11 image sizes from 1x1, 1xN and Nx1 up, one and two
+ * images) at channel counts below, at and above the 16-channel block, every int8 / uint8
+ * pairing of activations and weights with zero points, a fifth of the cases with inputs and
+ * weights at their types' ends only, row ranges cut four ways (tu_row_ranges); larger
+ * MobileNetV2 and BlazeFace layers; the requantization's edges (with CONV_2D's).
+ *
+ * CONV_2D cases: output channels below, at and above the 16-channel block and the 32-channel tile
  * (partial last blocks), input depths that are and are not multiples of 4 and 16 (the
  * first layer's 3), odd widths (tiles of fewer than 8 pixels), 1x1 / 3x3 / 5x5 kernels,
  * strides 1 and 2, dilation, SAME and VALID padding, two images, a deep 3x3 (small chunks),
@@ -38,6 +46,12 @@ size_t ecnn_q8_conv2d_scratch_bytes_vnni_emu(const ecnn_q8_conv_params *p,
 void ecnn_q8_conv2d__avx512vnni_emu(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                                     const void *in, void *out, int64_t px0, int64_t px1,
                                     int32_t nb0, int32_t nb1, void *scratch);
+size_t ecnn_q8_dwconv2d_packed_bytes_vnni_emu(const ecnn_q8_conv_params *p);
+ecnn_q8_packed_vnni *ecnn_q8_dwconv2d_pack_vnni_emu(const ecnn_q8_conv_params *p, const void *w,
+                                                    const int32_t *bias, const int32_t *mult,
+                                                    const int32_t *shift, void *dst);
+void ecnn_q8_dwconv2d__avx512vnni_emu(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                      const void *in, void *out, int32_t row0, int32_t row1);
 #define SAME_TYPE(a, b) __builtin_types_compatible_p(__typeof__(&a), __typeof__(&b))
 _Static_assert(SAME_TYPE(ecnn_q8_conv2d__avx512vnni, ecnn_q8_conv2d__avx512vnni_emu) &&
                    SAME_TYPE(ecnn_q8_conv2d_pack_vnni, ecnn_q8_conv2d_pack_vnni_emu) &&
@@ -45,7 +59,11 @@ _Static_assert(SAME_TYPE(ecnn_q8_conv2d__avx512vnni, ecnn_q8_conv2d__avx512vnni_
                    SAME_TYPE(ecnn_q8_conv2d_scratch_bytes_vnni,
                              ecnn_q8_conv2d_scratch_bytes_vnni_emu) &&
                    SAME_TYPE(ecnn_q8_conv2d_packed_bytes_vnni,
-                             ecnn_q8_conv2d_packed_bytes_vnni_emu),
+                             ecnn_q8_conv2d_packed_bytes_vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_dwconv2d__avx512vnni, ecnn_q8_dwconv2d__avx512vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_dwconv2d_pack_vnni, ecnn_q8_dwconv2d_pack_vnni_emu) &&
+                   SAME_TYPE(ecnn_q8_dwconv2d_packed_bytes_vnni,
+                             ecnn_q8_dwconv2d_packed_bytes_vnni_emu),
                "the emulated build declares what q8_conv.h declares");
 
 /* One build of the kernel. */
@@ -58,14 +76,22 @@ typedef struct impl {
   size_t (*scratch_bytes)(const ecnn_q8_conv_params *, const ecnn_q8_packed_vnni *);
   void (*run)(const ecnn_q8_conv_params *, const ecnn_q8_packed_vnni *, const void *, void *,
               int64_t, int64_t, int32_t, int32_t, void *);
+  size_t (*dw_packed_bytes)(const ecnn_q8_conv_params *);
+  ecnn_q8_packed_vnni *(*dw_pack)(const ecnn_q8_conv_params *, const void *, const int32_t *,
+                                  const int32_t *, const int32_t *, void *);
+  void (*dw_run)(const ecnn_q8_conv_params *, const ecnn_q8_packed_vnni *, const void *, void *,
+                 int32_t, int32_t);
 } impl;
 
 static const impl impls[2] = {
     {"emulated", ecnn_q8_conv2d_packed_bytes_vnni_emu, ecnn_q8_conv2d_pack_vnni_emu,
      ecnn_q8_conv2d_unpack_vnni_emu, ecnn_q8_conv2d_scratch_bytes_vnni_emu,
-     ecnn_q8_conv2d__avx512vnni_emu},
+     ecnn_q8_conv2d__avx512vnni_emu, ecnn_q8_dwconv2d_packed_bytes_vnni_emu,
+     ecnn_q8_dwconv2d_pack_vnni_emu, ecnn_q8_dwconv2d__avx512vnni_emu},
     {"native", ecnn_q8_conv2d_packed_bytes_vnni, ecnn_q8_conv2d_pack_vnni,
-     ecnn_q8_conv2d_unpack_vnni, ecnn_q8_conv2d_scratch_bytes_vnni, ecnn_q8_conv2d__avx512vnni},
+     ecnn_q8_conv2d_unpack_vnni, ecnn_q8_conv2d_scratch_bytes_vnni, ecnn_q8_conv2d__avx512vnni,
+     ecnn_q8_dwconv2d_packed_bytes_vnni, ecnn_q8_dwconv2d_pack_vnni,
+     ecnn_q8_dwconv2d__avx512vnni},
 };
 
 /* The builds this machine runs: the emulated one, and the native one with AVX-512 VNNI. */
@@ -229,11 +255,27 @@ START_TEST(test_conv_vnni_layers) {
 }
 END_TEST
 
+/* The 256 x oc outputs of a requantization-edge case against the scalar kernel's. */
+static void check_edges(const impl *im, const char *what, const ecnn_q8_conv_params *p,
+                        const uint8_t *got, const uint8_t *ref, const int32_t *biases,
+                        const int32_t *mult, const int32_t *shift) {
+  const size_t n = (size_t)256 * p->out_c, oc = (size_t)p->out_c;
+  size_t bad = 0;
+  while (bad < n && got[bad] == ref[bad]) bad++;
+  ck_assert_msg(bad == n,
+                "%s: %s: mult %d shift %d in_zp %d out_zp %d: pixel %zu channel %zu (bias %d) "
+                "is %d, scalar %d",
+                im->name, what, (int)mult[bad % oc], (int)shift[bad % oc], (int)p->in_zp,
+                (int)p->out_zp, bad / oc, bad % oc, (int)biases[bad % oc],
+                p->u8 ? got[bad] : (int8_t)got[bad], p->u8 ? ref[bad] : (int8_t)ref[bad]);
+}
+
 /* The requantization's edges one accumulator at a time: a 1x1 conv of one input channel with
  * weight +-1 makes acc = bias +- (x - in_zp), so every pixel x in -128..127 and every channel's
  * bias and multiplier put an accumulator where the roundings tie, the left shift saturates or
- * the int32 ends are near. Shifts up to 32 (the scalar oracle's int64 product overflows beyond,
- * where the kernels, clamping the shift to 32, saturate). */
+ * the int32 ends are near; then the same accumulators through the depthwise kernel (a 1x1
+ * depthwise whose pixel x holds x in every channel). Shifts up to 32 (the scalar oracle's
+ * int64 product overflows beyond, where the kernels, clamping the shift to 32, saturate). */
 START_TEST(test_requant_edges) {
   static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
                                    -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
@@ -260,24 +302,128 @@ START_TEST(test_requant_edges) {
           const ecnn_q8_packed_vnni *pk = im->pack(&p, w, biases, mult, shift, block);
           void *scratch = malloc(im->scratch_bytes(&p, pk));
           im->run(&p, pk, in, got, 0, 256, 0, (oc + 15) / 16, scratch);
-          size_t bad = 0;
-          while (bad < (size_t)256 * oc && got[bad] == ref[bad]) bad++;
-          ck_assert_msg(bad == (size_t)256 * oc,
-                        "%s: mult %d shift %d in_zp %d out_zp %d: pixel %zu channel %zu (bias "
-                        "%d) is %d, scalar %d",
-                        im->name, (int)mults[m], (int)shift[bad % (size_t)oc], (int)p.in_zp,
-                        (int)p.out_zp, bad / (size_t)oc, bad % (size_t)oc,
-                        (int)biases[bad % (size_t)oc], p.u8 ? got[bad] : (int8_t)got[bad],
-                        p.u8 ? ref[bad] : (int8_t)ref[bad]);
+          check_edges(im, "conv", &p, got, ref, biases, mult, shift);
           free(block), free(scratch);
+          ecnn_q8_conv_params d = tu_q8_dw_geometry(1, 16, 16, oc, 1, 1, 1, 1, 1, 1, false);
+          d.u8 = p.u8, d.in_zp = p.in_zp, d.out_zp = p.out_zp;
+          d.out_min = p.out_min, d.out_max = p.out_max;
+          uint8_t in_dw[256 * 64];
+          for (int32_t px = 0; px < 256; px++) memset(in_dw + px * oc, in[px], (size_t)oc);
+          ecnn_q8_dwconv2d__scalar(&d, in_dw, w, biases, mult, shift, ref, 0, 16);
+          block = packed_alloc(im->dw_packed_bytes(&d));
+          im->dw_run(&d, im->dw_pack(&d, w, biases, mult, shift, block), in_dw, got, 0, 16);
+          check_edges(im, "depthwise", &d, got, ref, biases, mult, shift);
+          free(block);
           checked++;
         }
   }
-  printf("kernels_q8_vnni: %d requantization edge sets bit-identical\n", checked);
+  printf("kernels_q8_vnni: %d requantization edge sets bit-identical (conv and depthwise)\n",
+         checked);
 }
 END_TEST
 
-/* What the kernel declines: groups, uint8 weights, weight zero points. */
+/* ---- DEPTHWISE_CONV_2D ---- */
+
+/* One depthwise configuration on every build and every way of cutting the rows
+ * (tu_row_ranges), against the scalar kernel. `extreme`: inputs and weights at their types'
+ * ends only (the largest products and sums). Returns the runs compared. */
+static int check_dw(const ecnn_q8_conv_params *p, int left, bool extreme, const char *what) {
+  const size_t ni = (size_t)p->batch * p->in_h * p->in_w * p->in_c;
+  const size_t nw = (size_t)p->kernel_h * p->kernel_w * p->out_c;
+  const size_t no = (size_t)p->batch * p->out_h * p->out_w * p->out_c;
+  const int32_t rows = p->batch * p->out_h;
+  /* the input at the end of its allocation: a read past it is caught by ASan */
+  uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
+  int32_t *bias = malloc((size_t)p->out_c * 4), *mult = malloc((size_t)p->out_c * 4);
+  int32_t *shift = malloc((size_t)p->out_c * 4), (*ranges)[2] = malloc(((size_t)rows + 1) * 8);
+  fill8(in, ni), fill_weights8(w, nw, p->w_u8), fill_bias32(bias, p->out_c);
+  if (extreme) {
+    for (size_t i = 0; i < ni; i++) in[i] = rnd() % 2 ? (p->u8 ? 255 : 0x7f) : (p->u8 ? 0 : 0x80);
+    for (size_t i = 0; i < nw; i++) w[i] = rnd() % 2 ? (p->w_u8 ? 255 : 0x7f) : (p->w_u8 ? 0 : 0x80);
+  }
+  q8_multipliers(mult, shift, p->out_c, left);
+  const bool no_bias = rnd() % 8 == 0;
+  ecnn_q8_dwconv2d__scalar(p, in, w, no_bias ? NULL : bias, mult, shift, ref, 0, rows);
+  int runs = 0;
+  for (int i = 0; i < n_impls(); i++) {
+    const impl *im = &impls[i];
+    const size_t bytes = im->dw_packed_bytes(p);
+    ck_assert(bytes > 0);
+    void *block = packed_alloc(bytes);
+    const ecnn_q8_packed_vnni *pk = im->dw_pack(p, w, no_bias ? NULL : bias, mult, shift, block);
+    for (int split = 0; split < TU_ROW_SPLITS; split++) {
+      memset(got, 0x5a, no);
+      got[no] = 0xa5; /* a sentinel after the output: must stay */
+      const int32_t n = tu_row_ranges(rows, split, ranges);
+      for (int32_t r = 0; r < n; r++) im->dw_run(p, pk, in, got, ranges[r][0], ranges[r][1]);
+      size_t bad = 0;
+      while (bad < no && got[bad] == ref[bad]) bad++;
+      ck_assert_msg(bad == no,
+                    "%s: dw %s: c %d %dx%d in %dx%d batch %d stride %d,%d dil %d,%d pad %d,%d "
+                    "%s w %s zp %d/%d/%d clamp [%d, %d] bias %s split %d: output %zu (pixel %zu "
+                    "channel %zu) is %d, scalar %d",
+                    im->name, what, (int)p->out_c, (int)p->kernel_h, (int)p->kernel_w,
+                    (int)p->in_h, (int)p->in_w, (int)p->batch, (int)p->stride_h,
+                    (int)p->stride_w, (int)p->dilation_h, (int)p->dilation_w, (int)p->pad_top,
+                    (int)p->pad_left, p->u8 ? "u8" : "i8", p->w_u8 ? "u8" : "i8", (int)p->in_zp,
+                    (int)p->w_zp, (int)p->out_zp, (int)p->out_min, (int)p->out_max,
+                    no_bias ? "none" : "yes", split, bad, bad / (size_t)p->out_c,
+                    bad % (size_t)p->out_c, p->u8 ? got[bad] : (int8_t)got[bad],
+                    p->u8 ? ref[bad] : (int8_t)ref[bad]);
+      ck_assert_msg(got[no] == 0xa5, "%s: dw %s: wrote past the output", im->name, what);
+      runs++;
+    }
+    free(block);
+  }
+  free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(ranges);
+  return runs;
+}
+
+/* The depthwise sweep: tu_q8_dw_case's kernels, strides, dilations and paddings over
+ * tu_q8_dw_sizes' images (one and two of them), channels below, at and above the 16-channel
+ * block (partial last blocks, C < 16), every quantization variant, shifts left in half. */
+START_TEST(test_dwconv_vnni_vs_scalar) {
+  static const int32_t cs[] = {1, 3, 8, 15, 16, 17, 24, 31, 32, 33, 40, 48};
+  rng_state = 21;
+  int configs = 0, runs = 0;
+  tu_q8_dw_sweep sweep = {cs, (int32_t)(sizeof cs / sizeof *cs), 0, 0};
+  ecnn_q8_conv_params p;
+  while (tu_q8_dw_sweep_next(&sweep, &p)) {
+    runs += check_dw(&p, (sweep.variant / 2) % 2, sweep.variant % 5 == 0, "sweep");
+    configs++;
+  }
+  printf("kernels_q8_vnni: %d depthwise configurations, %d runs bit-identical\n", configs, runs);
+}
+END_TEST
+
+/* Larger depthwise layers: MobileNetV2's (144 and 960 channels: whole blocks; 136 and 88: a
+ * partial last one; the 960-channel one with every row padded reading the in_zp row across
+ * its widest tile), BlazeFace's 5x5 ones, two images of a VALID 3x3. */
+START_TEST(test_dwconv_vnni_layers) {
+  rng_state = 22;
+  int runs = 0;
+  for (int u8 = 0; u8 < 2; u8++) {
+    static const int32_t layers[][8] = {
+        /* h, w, c, k, stride, SAME, batch */
+        {19, 19, 144, 3, 1, 1, 1}, {20, 21, 136, 3, 2, 1, 1}, {5, 5, 960, 3, 1, 1, 1},
+        {3, 12, 960, 5, 2, 1, 1},  {16, 16, 88, 5, 1, 1, 1},  {17, 17, 24, 5, 2, 1, 1},
+        {9, 12, 40, 3, 1, 0, 2},
+    };
+    for (size_t i = 0; i < sizeof layers / sizeof *layers; i++) {
+      const int32_t *l = layers[i];
+      ecnn_q8_conv_params p =
+          tu_q8_dw_geometry(l[6], l[0], l[1], l[2], l[3], l[3], l[4], l[4], 1, 1, l[5] != 0);
+      tu_q8_dw_quantization(&p, (int)i * 5 + u8 * 2);
+      runs += check_dw(&p, (int)i % 2, false, "layer");
+    }
+  }
+  printf("kernels_q8_vnni: %d depthwise layer runs bit-identical\n", runs);
+}
+END_TEST
+
+/* What the kernels decline: CONV_2D groups, uint8 weights, weight zero points; DEPTHWISE
+ * depth multipliers other than 1 and kernels over 64 taps (it takes weights of any type and
+ * zero point). */
 START_TEST(test_vnni_declines) {
   for (int i = 0; i < 2; i++) { /* (packing is plain C: the native build runs anywhere) */
     const impl *im = &impls[i];
@@ -292,6 +438,14 @@ START_TEST(test_vnni_declines) {
     ck_assert_uint_eq(im->packed_bytes(&p), 0);
     p.w_zp = 0, p.w_u8 = true;
     ck_assert_uint_eq(im->packed_bytes(&p), 0);
+    p = tu_q8_dw_geometry(1, 9, 9, 16, 8, 8, 1, 1, 1, 1, true);
+    tu_q8_dw_quantization(&p, 1); /* uint8 weights with a zero point: taken */
+    ck_assert(im->dw_packed_bytes(&p) > 0);
+    p = tu_q8_dw_geometry(1, 9, 9, 16, 9, 9, 1, 1, 1, 1, true); /* 81 taps */
+    ck_assert_uint_eq(im->dw_packed_bytes(&p), 0);
+    p = tu_q8_dw_geometry(1, 9, 9, 8, 3, 3, 1, 1, 1, 1, true);
+    p.out_c = 16, p.depth_multiplier = 2;
+    ck_assert_uint_eq(im->dw_packed_bytes(&p), 0);
   }
 }
 END_TEST
@@ -303,6 +457,8 @@ int main(void) {
   tcase_add_test(tc, test_conv_vnni_vs_scalar);
   tcase_add_test(tc, test_conv_vnni_layers);
   tcase_add_test(tc, test_requant_edges);
+  tcase_add_test(tc, test_dwconv_vnni_vs_scalar);
+  tcase_add_test(tc, test_dwconv_vnni_layers);
   tcase_add_test(tc, test_vnni_declines);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);

@@ -40,13 +40,13 @@
  *
  * Testing without the hardware: compiled a second time with -DECNN_Q8_VNNI_EMULATE (the test
  * build does; tests/engine/test_kernels_q8_vnni.c), this file takes its AVX-512 intrinsics from
- * SIMDe (<simde/x86/avx512.h>, portable C with the instructions' semantics), drops the target
+ * SIMDe (<simde/x86/avx512.h>, portable C with the instructions' semantics; the setup and the
+ * requantization are shared with the depthwise kernel in q8_vnni.h), drops the target
  * attributes and names its functions with the suffix _emu, so the same source runs on any CPU
  * against the scalar kernel; the native build runs there too when the CPU has AVX-512 VNNI.
- * Hence intrinsics only (no inline assembly), and only ones SIMDe 0.7.4 (Debian 12) has, but
- * vpsravd on zmm: under emulation it is made of SIMDe's two ymm vpsravd (same lanes, same
- * semantics). The output step above (vpmovsdb, where vpmovdb is missing) was chosen with that
- * list in mind.
+ * Hence intrinsics only (no inline assembly), and only ones SIMDe 0.7.4 (Debian 12) has (or
+ * q8_vnni.h makes of its ymm twins). The output step above (vpmovsdb, where vpmovdb is
+ * missing) was chosen with that list in mind.
  */
 #include <string.h>
 
@@ -153,103 +153,17 @@ size_t ecnn_q8_conv2d_scratch_bytes_vnni(const ecnn_q8_conv_params *p,
 
 #if defined(__x86_64__) || defined(ECNN_Q8_VNNI_EMULATE)
 
-#if defined(ECNN_Q8_VNNI_EMULATE)
-#define SIMDE_ENABLE_NATIVE_ALIASES
-#include <simde/x86/avx512.h>
-#define VNNI
-#if !defined(_mm512_srav_epi32) /* (SIMDe 0.7.4 lacks it; its ymm twin, half by half) */
-static inline __m512i emu_srav_epi32(__m512i a, __m512i n) {
-  const __m256i lo = _mm256_srav_epi32(_mm512_castsi512_si256(a), _mm512_castsi512_si256(n));
-  const __m256i hi =
-      _mm256_srav_epi32(_mm512_extracti64x4_epi64(a, 1), _mm512_extracti64x4_epi64(n, 1));
-  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
-#define _mm512_srav_epi32 emu_srav_epi32
-#endif
-typedef simde__mmask16 mask16;
-#else
-#include <immintrin.h>
-#define VNNI __attribute__((target("avx512f,avx512vnni")))
-typedef __mmask16 mask16;
-#endif
+#include "q8_vnni.h"
 
-/* Natively the helpers are forced inline and the tile loops unrolled (the accumulators are then
- * registers); the emulated build leaves both to the compiler: SIMDe's C inlined and unrolled
- * into every variant takes GCC minutes and a gigabyte to compile. */
-#if defined(ECNN_Q8_VNNI_EMULATE)
-#define INLINE static inline
-#define UNROLL(n)
-#else
-#define INLINE __attribute__((always_inline)) static inline
-#define UNROLL(n) _Pragma(#n)
-#endif
+#define VNNI ECNN_VNNI
+#define INLINE ECNN_VNNI_INLINE
+#define UNROLL ECNN_VNNI_UNROLL
 
-/* ---- requantization and output ---- */
+/* ---- requantization and output (q8_vnni.h) ---- */
 
-/* The per-channel requantization of 16 lanes. */
-typedef struct rq16 {
-  __m512i q, l, e, mask, half;
-} rq16;
-
-INLINE VNNI rq16 rq_load(const ecnn_q8_packed_vnni *pk, size_t c) {
-  rq16 r;
-  r.q = _mm512_loadu_si512((const void *)(pk->mult + c));
-  r.l = _mm512_loadu_si512((const void *)(pk->lshift + c));
-  r.e = _mm512_loadu_si512((const void *)(pk->rshift + c));
-  r.mask = _mm512_loadu_si512((const void *)(pk->rmask + c));
-  r.half = _mm512_loadu_si512((const void *)(pk->rhalf + c));
-  return r;
-}
-
-/* ecnn_mbqm of 16 lanes, bit for bit (the file comment; q8_avx2.h says why each step is exact):
- * with `left`, lanes whose shift back does not give x saturate; then bits 31..62 of
- * x * q + 2^30 (even lanes from vpmuldq of x and q, odd ones of both shifted down 32 bits;
- * q >= 0); then the right shift by e rounded with ties away from zero: + 1 where the remainder
- * passes half the divisor (plus one for negative values). */
-INLINE VNNI __m512i requant16(__m512i x, const rq16 *r, const bool left) {
-  const __m512i zero = _mm512_setzero_si512();
-  if (left) {
-    const __m512i s = _mm512_sllv_epi32(x, r->l);
-    const mask16 ok = _mm512_cmpeq_epi32_mask(_mm512_srav_epi32(s, r->l), x);
-    const mask16 neg = _mm512_cmpgt_epi32_mask(zero, x);
-    const __m512i sat =
-        _mm512_mask_blend_epi32(neg, _mm512_set1_epi32(INT32_MAX), _mm512_set1_epi32(INT32_MIN));
-    x = _mm512_mask_blend_epi32(ok, sat, s);
-  }
-  const __m512i rnd = _mm512_set1_epi64((int64_t)1 << 30);
-  const __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(x, r->q), rnd);
-  const __m512i po = _mm512_add_epi64(
-      _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r->q, 32)), rnd);
-  /* even lanes: bits 31..62 shifted down to their low half; odd lanes: up to their high half */
-  const __m512i h =
-      _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 31), _mm512_slli_epi64(po, 1));
-  const __m512i rem = _mm512_and_si512(h, r->mask);
-  const __m512i thr = _mm512_add_epi32(r->half, _mm512_srli_epi32(h, 31));
-  const __m512i y = _mm512_srav_epi32(h, r->e);
-  return _mm512_mask_add_epi32(y, _mm512_cmpgt_epi32_mask(rem, thr), y, _mm512_set1_epi32(1));
-}
-
-/* The output constants: the clamp moved before the zero point, the zero point as added. */
-typedef struct out_consts {
-  __m512i lo, hi, zp;
-  bool u8;
-} out_consts;
-
-INLINE VNNI out_consts make_out_consts(const ecnn_q8_conv_params *p) {
-  out_consts k;
-  k.lo = _mm512_set1_epi32(p->out_min - p->out_zp);
-  k.hi = _mm512_set1_epi32(p->out_max - p->out_zp);
-  k.zp = _mm512_set1_epi32(p->out_zp - (p->u8 ? 128 : 0));
-  k.u8 = p->u8;
-  return k;
-}
-
-/* 16 requantized lanes to 16 output bytes: clamp(y + out_zp, out_min, out_max) exactly (y is
- * clamped to the bounds minus out_zp first, so the add cannot wrap), narrowed to bytes. */
-INLINE VNNI __m128i finish16(__m512i y, const out_consts *k, const bool u8) {
-  y = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(y, k->lo), k->hi), k->zp);
-  const __m128i b = _mm512_cvtsepi32_epi8(y); /* in range: exact */
-  return u8 ? _mm_xor_si128(b, _mm_set1_epi8((char)0x80)) : b;
+INLINE VNNI ecnn_q8_rq16 rq_load(const ecnn_q8_packed_vnni *pk, size_t c) {
+  return ecnn_q8_rq16_load(pk->mult + c, pk->lshift + c, pk->rshift + c, pk->rmask + c,
+                           pk->rhalf + c);
 }
 
 /* ---- im2col ---- */
@@ -333,7 +247,7 @@ INLINE VNNI __m512i bcast4(const uint8_t *a) {
  * first `cols` of those channels stored (pixel j at out + j * ldo). NV and left literals. */
 INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, int32_t kp,
                       const ecnn_q8_packed_vnni *pk, int32_t c0, int32_t cols,
-                      const out_consts *k, uint8_t *out, size_t ldo, const int32_t NV,
+                      const ecnn_q8_out16 *k, uint8_t *out, size_t ldo, const int32_t NV,
                       const bool left, const bool u8) {
   const uint8_t *ar[MR];
   UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) ar[j] =
@@ -355,12 +269,13 @@ INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, 
   }
   UNROLL(GCC unroll 2) for (int32_t v = 0; v < NV; v++) {
     const int32_t cv = cols - NB * v; /* this block's channels to store */
-    const rq16 r = rq_load(pk, (size_t)c0 + NB * v);
+    const ecnn_q8_rq16 r = rq_load(pk, (size_t)c0 + NB * v);
     const __m512i bias = _mm512_loadu_si512((const void *)(pk->bias + c0 + NB * v));
     uint8_t *o = out + NB * v;
     UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) {
       if (j >= n) break;
-      const __m128i y = finish16(requant16(_mm512_add_epi32(acc[j][v], bias), &r, left), k, u8);
+      const __m128i y = ecnn_q8_finish16(
+          ecnn_q8_requant16(_mm512_add_epi32(acc[j][v], bias), &r, left), k, u8);
       if (cv >= NB) {
         _mm_storeu_si128((__m128i *)(void *)(o + (size_t)j * ldo), y);
       } else {
@@ -378,7 +293,7 @@ INLINE VNNI void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vn
                            int32_t nb1, void *scratch, const bool u8, const bool left) {
   const size_t lda = (size_t)pk->kp;
   const int32_t chunk = conv_chunk(lda), OC = p->out_c;
-  const out_consts k = make_out_consts(p);
+  const ecnn_q8_out16 k = ecnn_q8_out16_set(p->out_zp, p->out_min, p->out_max, u8);
   uint8_t *rows = scratch;
   for (int64_t c = px0; c < px1; c += chunk) {
     const int32_t n = px1 - c < chunk ? (int32_t)(px1 - c) : chunk;

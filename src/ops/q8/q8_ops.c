@@ -7,9 +7,9 @@
  * prepare did shape inference) validates the quantization and stores what the run needs in
  * node->priv (one malloc'd block). CONV_2D, FULLY_CONNECTED (as the 1x1 CONV_2D over its
  * rows) and DEPTHWISE_CONV_2D run the kernels of src/kernels/q8_conv.h: the AVX2 ones (x86-64;
- * CONV_2D and FULLY_CONNECTED with AVX-512 VNNI instead when the CPU has it and the weights
- * are int8 with zero point 0) or the NEON ones (ARM64; CONV_2D and FULLY_CONNECTED with sdot
- * when the CPU has it) on packed weights (when the CPU has the ISA and the node qualifies),
+ * with AVX-512 VNNI instead when the CPU has it: DEPTHWISE of depth multiplier 1, CONV_2D and
+ * FULLY_CONNECTED when the weights are int8 with zero point 0) or the NEON ones (ARM64;
+ * CONV_2D and FULLY_CONNECTED with sdot when the CPU has it) on packed weights (when the CPU has the ISA and the node qualifies),
  * else their scalar twins; all over the session's threads. The packing: DEPTHWISE (and NEON
  * CONV_2D / FULLY_CONNECTED) into that block at prepare; x86 CONV_2D / FULLY_CONNECTED once
  * the model is final (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights
@@ -50,9 +50,9 @@ typedef struct q8_priv {
                                   * weights, in this block after ch[] (NULL: the scalar
                                   * kernels run) */
   ecnn_q8_packed_neon *packed_neon; /* the same for the NEON kernels (ARM64) */
-  ecnn_q8_packed_vnni *packed_vnni; /* CONV_2D or FULLY_CONNECTED on a CPU with AVX-512 VNNI:
-                                     * that kernel's weights (instead of packed; it runs on the
-                                     * AVX512 path, the scalar kernel on the others) */
+  ecnn_q8_packed_vnni *packed_vnni; /* on a CPU with AVX-512 VNNI: that kernel's weights
+                                     * (instead of packed; it runs on the AVX512 path, the
+                                     * scalar kernel on the others) */
   int32_t nch;
   int32_t ch[];                  /* nch multipliers, then nch shifts */
 } q8_priv;
@@ -202,11 +202,15 @@ static bool conv2d_like(const ecnn_node *n) {
   return n->op == ECNN_OP_CONV_2D || n->op == ECNN_OP_FULLY_CONNECTED;
 }
 
-/* Whether CONV_2D-like k packs for the AVX-512 VNNI kernel: the CPU has it (the AVX512 path)
- * and the kernel takes k (int8 weights with zero point 0, groups 1). */
+/* Whether this CPU runs the AVX-512 VNNI kernels (on the AVX512 path). */
+static bool cpu_has_vnni(void) {
+  return ecnn_isa_best() == ECNN_ISA_AVX512 && ecnn_isa_has_vnni();
+}
+
+/* Whether CONV_2D-like k packs for the AVX-512 VNNI kernel: the CPU has it and the kernel
+ * takes k (int8 weights with zero point 0, groups 1). */
 static bool conv_vnni(const ecnn_node *n, const ecnn_q8_conv_params *k) {
-  return conv2d_like(n) && ecnn_isa_best() == ECNN_ISA_AVX512 && ecnn_isa_has_vnni() &&
-         ecnn_q8_conv2d_packed_bytes_vnni(k) != 0;
+  return conv2d_like(n) && cpu_has_vnni() && ecnn_q8_conv2d_packed_bytes_vnni(k) != 0;
 }
 
 /* The NEON kernels (src/kernels/arm/q8_*_neon.c) compile to nothing off ARM64, hence the
@@ -238,12 +242,14 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
   ecnn_q8_conv_params k;
   size_t packed_bytes = 0;
   void *packed_at = NULL;
-  bool neon = false;
+  bool neon = false, dw_vnni = false;
   /* (the AVX2 / VNNI CONV_2D's and FULLY_CONNECTED's are packed once the model is final:
    * ecnn_q8_conv2d_pack_weights) */
   if (n->op == ECNN_OP_DEPTHWISE_CONV_2D && cpu_has_avx2()) {
     conv_params(g, n, NULL, &k);
-    packed_bytes = ecnn_q8_dwconv2d_packed_bytes(&k);
+    if (cpu_has_vnni()) packed_bytes = ecnn_q8_dwconv2d_packed_bytes_vnni(&k);
+    dw_vnni = packed_bytes != 0;
+    if (!dw_vnni) packed_bytes = ecnn_q8_dwconv2d_packed_bytes(&k);
   }
 #if HAVE_Q8_NEON
   if (ecnn_isa_best() == ECNN_ISA_NEON) {
@@ -279,7 +285,11 @@ static ecnn_status conv_prepare(ecnn_graph *g, ecnn_node *n) {
                                          ecnn_q8_neon_dot_active(), packed_at)
               : ecnn_q8_dwconv2d_pack_neon(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
 #endif
-    if (!neon) p->packed = ecnn_q8_dwconv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
+    if (dw_vnni)
+      p->packed_vnni =
+          ecnn_q8_dwconv2d_pack_vnni(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
+    else if (!neon)
+      p->packed = ecnn_q8_dwconv2d_pack(&k, w->data, bias, p->ch, p->ch + oc, packed_at);
   }
   return ECNN_STATUS_OK;
 }
@@ -389,7 +399,10 @@ static void conv_items(void *arg, int64_t begin, int64_t end) {
 
 static void dw_items(void *arg, int64_t begin, int64_t end) {
   const q8_conv_job *j = arg;
-  if (j->avx2)
+  if (j->vnni)
+    ecnn_q8_dwconv2d__avx512vnni(&j->k, j->p->packed_vnni, j->in, j->out, (int32_t)begin,
+                                 (int32_t)end);
+  else if (j->avx2)
     ecnn_q8_dwconv2d__avx2(&j->k, j->p->packed, j->in, j->out, (int32_t)begin, (int32_t)end);
 #if HAVE_Q8_NEON
   else if (j->neon)

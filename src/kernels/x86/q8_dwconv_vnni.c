@@ -1,0 +1,375 @@
+/*
+ * q8_dwconv_vnni.c — the AVX-512 VNNI kernel of quantized DEPTHWISE_CONV_2D (depth multiplier
+ * 1; int8 or uint8 activations, int8 or uint8 weights with any zero point: what the AVX2
+ * kernel takes), bit-identical to ecnn_q8_dwconv2d__scalar, and the weight packing it reads
+ * (plain C, built on every target).
+ *
+ * The instruction: vpdpwssd multiplies int16 pairs and adds both products to an int32 lane,
+ * AVX2's vpmaddwd + vpaddd in one, on 16 lanes. Inputs are widened as they are, not minus
+ * in_zp: |x| <= 255 and |w - w_zp| <= 255, so every product and pair sum is exact, and the
+ * packed bias takes in_zp * (the sum of the channel's w - w_zp) off once; taps in the padding
+ * read a row of in_zp and so add nothing, exactly the scalar kernel's sum modulo 2^32.
+ * vpdpbusd (u8 x s8 quads, the CONV_2D kernel's) was not taken: here a lane is one channel,
+ * so its 4 bytes would be 4 taps of it from 4 input pixels, a 4 x 16 byte transpose per
+ * vector (about 11 shuffles per 64 products, against 2 per 32 below), 3x3's 9 taps in 12
+ * slots, and only for weights whose w - w_zp fits int8.
+ *
+ * Layout: blocks of 16 channels, one zmm of int32 accumulators each; a partial last block of
+ * C > 16 channels is the last 16 channels (their first ones computed twice, stored twice the
+ * same), and C < 16 one block zero-padded. Per block, vectors of 16 tap pairs, a pair being
+ * rows 2r and 2r + 1 of kernel column x: the two input rows' 16 bytes at that column widened
+ * to int32 lanes (vpmovsxbd / vpmovzxbd, the load folded), the second shifted up 16 bits
+ * (vpslld) and merged (vpternlogd) make the lanes vpdpwssd takes. An odd kernel's last row
+ * goes tap by tap (its weight in the low half, 0 in the high one, which meets the widened
+ * tap's sign bits): one vpmovsxbd a vector. After a block's weights come its bias and
+ * requantization constants (one pointer walks everything a block reads).
+ *
+ * Tile: 3x3 and 5x5 kernels at stride_w 1 or 2 (literal variants; dilation_w 1) run 4
+ * neighbouring output pixels of a row at a time, from one pointer per kernel row (the in_zp
+ * row for a padded row). Vertical pairs make a pair a property of an input column, so the
+ * tile interleaves each of its columns once and feeds it to every pixel whose kernel covers
+ * it: per block and row pair, kernel_w weight loads, per input column 2 vpmovsxbd + vpslld +
+ * vpternlogd (3x3 stride 1: 6 columns for the 4 pixels' 12 pairs; stride 2: 9), per pixel and
+ * kernel column one vpdpwssd. That is the AVX2 kernel's two-pixel tile (its two pixels at
+ * stride 1 share the pairs of their common columns) widened to what 32 zmm registers hold:
+ * 4 accumulators, kernel_w weight vectors, a pair and the block's 6 constants, loaded once
+ * per block and tile. The last tile of a row overlaps the one before (its pixels computed
+ * again, the same); pixels whose taps reach into the left or right padding, rows with fewer
+ * than 4 other pixels, other kernels, strides and dilations, and C < 16 go one pixel at a
+ * time with a tap pointer each (the in_zp row for padded taps), on the same packed layout;
+ * with C < 16, a tap whose 16-byte read would pass the input's end is read through a copy,
+ * and C bytes are stored.
+ *
+ * The end is q8_vnni.h's (shared with the CONV_2D kernel): TFLite's requantization on 16 lanes
+ * and the exact clamp and narrowing. Its speed is not measured: no CPU here has AVX-512. Like
+ * the CONV_2D kernel, compiled a second time with -DECNN_Q8_VNNI_EMULATE it runs on SIMDe
+ * (functions suffixed _emu) against the scalar kernel in tests/engine/test_kernels_q8_vnni.c.
+ */
+#include <string.h>
+
+#if defined(ECNN_Q8_VNNI_EMULATE)
+#define ecnn_q8_dwconv2d_packed_bytes_vnni ecnn_q8_dwconv2d_packed_bytes_vnni_emu
+#define ecnn_q8_dwconv2d_pack_vnni ecnn_q8_dwconv2d_pack_vnni_emu
+#define ecnn_q8_dwconv2d__avx512vnni ecnn_q8_dwconv2d__avx512vnni_emu
+#endif
+
+#include "../q8_conv.h"
+
+enum {
+  NB = 16,        /* channels of a block */
+  MAX_TAPS = 64,  /* the AVX2 kernel's limit too */
+  RQ_VECS = 6,    /* after a block's weights: bias, mult, lshift, rshift, rmask, rhalf */
+  NP = 4,         /* output pixels of a row tile */
+  ZP_PIXELS = 11, /* the in_zp row's pixels: a row tile's span, (NP - 1) * 2 + 5 at most */
+};
+
+static size_t up64(size_t x) { return (x + 63) & ~(size_t)63; }
+
+/* Weight vectors per block: kernel_h / 2 rows of pairs and an odd kernel's last row, each
+ * kernel_w vectors. */
+static size_t dw_vecs(int32_t kh, int32_t kw) { return (size_t)(kh + 1) / 2 * (size_t)kw; }
+
+static size_t dw_blocks(int32_t c) { return ((size_t)c + NB - 1) / NB; }
+
+/* int32 elements of one packed block. */
+static size_t block_elems(size_t vecs) { return (vecs + RQ_VECS) * NB; }
+
+/* The first channel of block b of C: 16 b, the last 16 channels for a partial last block, 0
+ * when C < 16. */
+static inline size_t block_start(int32_t b, int32_t c) {
+  return c < NB ? 0 : (size_t)(b * NB < c - NB ? b * NB : c - NB);
+}
+
+static size_t zp_bytes(int32_t c) { return (size_t)ZP_PIXELS * (size_t)c + 64; }
+
+/* ---- packing (plain C) -------------------------------------------------------------------- */
+
+size_t ecnn_q8_dwconv2d_packed_bytes_vnni(const ecnn_q8_conv_params *p) {
+  if (p->depth_multiplier != 1 || p->in_c != p->out_c ||
+      (size_t)p->kernel_h * p->kernel_w > MAX_TAPS)
+    return 0;
+  const size_t vecs = dw_vecs(p->kernel_h, p->kernel_w);
+  return up64(sizeof(ecnn_q8_packed_vnni)) +
+         dw_blocks(p->out_c) * block_elems(vecs) * sizeof(int32_t) + up64(zp_bytes(p->out_c));
+}
+
+static inline int32_t wval(const ecnn_q8_conv_params *p, const void *w, size_t i) {
+  return (p->w_u8 ? ((const uint8_t *)w)[i] : ((const int8_t *)w)[i]) - p->w_zp;
+}
+
+ecnn_q8_packed_vnni *ecnn_q8_dwconv2d_pack_vnni(const ecnn_q8_conv_params *p, const void *w,
+                                                const int32_t *bias, const int32_t *mult,
+                                                const int32_t *shift, void *dst) {
+  const int32_t C = p->out_c, KH = p->kernel_h, KW = p->kernel_w, taps = KH * KW;
+  const int32_t pairs = KH / 2 * KW; /* vectors of two taps */
+  const size_t vecs = dw_vecs(KH, KW), nb = dw_blocks(C);
+  ecnn_q8_packed_vnni *pk = dst;
+  memset(pk, 0, sizeof *pk);
+  pk->tag = ECNN_Q8_PACKED_VNNI;
+  pk->out_c = C;
+  pk->k = taps;
+  pk->kp = (int32_t)vecs;
+  pk->dw = (int32_t *)(void *)((char *)dst + up64(sizeof *pk));
+  pk->zp_row = (uint8_t *)(pk->dw + nb * block_elems(vecs));
+  for (size_t b = 0; b < nb; b++) {
+    int32_t *blk = pk->dw + b * block_elems(vecs), *rq = blk + vecs * NB;
+    for (size_t l = 0; l < NB; l++) {
+      const size_t c = block_start((int32_t)b, C) + l;
+      if (c >= (size_t)C) { /* (C < 16) */
+        for (size_t v = 0; v < vecs + RQ_VECS; v++) blk[v * NB + l] = 0;
+        continue;
+      }
+      /* vector v < pairs: taps (2 (v / KW), v % KW) and the one below; then the last row's */
+      for (int32_t v = 0; v < (int32_t)vecs; v++) {
+        const int32_t t = v < pairs ? v / KW * 2 * KW + v % KW : (KH - 1) * KW + v - pairs;
+        const int32_t lo = wval(p, w, (size_t)t * C + c);
+        const int32_t hi = v < pairs ? wval(p, w, (size_t)(t + KW) * C + c) : 0;
+        blk[(size_t)v * NB + l] = (int32_t)((uint32_t)(uint16_t)lo | (uint32_t)(uint16_t)hi << 16);
+      }
+      int64_t sum = 0; /* the padded taps read in_zp: take in_zp times every weight off */
+      for (int32_t t = 0; t < taps; t++) sum += wval(p, w, (size_t)t * C + c);
+      const int64_t bc = (int64_t)(bias ? bias[c] : 0) - (int64_t)p->in_zp * sum;
+      const int32_t s = shift[c], right = ecnn_q8_right_shift(s);
+      const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
+      const int32_t consts[RQ_VECS] = {(int32_t)(uint32_t)(uint64_t)bc, /* modulo 2^32 */
+                                       mult[c], ecnn_q8_left_shift(s), right, mask, mask >> 1};
+      for (size_t j = 0; j < RQ_VECS; j++) rq[j * NB + l] = consts[j];
+      if (s > 0) pk->left = true;
+    }
+  }
+  memset(pk->zp_row, (uint8_t)p->in_zp, zp_bytes(C));
+  return pk;
+}
+
+/* ---- the kernel --------------------------------------------------------------------------- */
+
+#if defined(__x86_64__) || defined(ECNN_Q8_VNNI_EMULATE)
+
+#include "q8_vnni.h"
+
+#define VNNI ECNN_VNNI
+#define INLINE ECNN_VNNI_INLINE
+#define UNROLL ECNN_VNNI_UNROLL
+
+/* The 16 channels at x widened to int32 lanes (int8 sign-extended, uint8 zero-extended). */
+INLINE VNNI __m512i widen(const uint8_t *x, const bool u8) {
+  const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)x);
+  return u8 ? _mm512_cvtepu8_epi32(b) : _mm512_cvtepi8_epi32(b);
+}
+
+/* The same for C < 16 channels (the others garbage), reading only C bytes where 16 would pass
+ * `end`, the input's end (a tap in the in_zp row compares as anything: it has room for 16). */
+INLINE VNNI __m512i widen_part(const uint8_t *x, size_t C, const uint8_t *end, const bool u8) {
+  if ((uintptr_t)end - (uintptr_t)x >= 16) return widen(x, u8);
+  uint8_t buf[16] = {0};
+  memcpy(buf, x, C);
+  return widen(buf, u8);
+}
+
+/* Two taps' widened lanes as vpdpwssd's pairs: a's in the low 16 bits, b's in the high ones. */
+INLINE VNNI __m512i pair(__m512i a, __m512i b) {
+  /* bitwise select (imm 0xE4): the mask's bits from a, the others from b << 16 */
+  return _mm512_ternarylogic_epi32(a, _mm512_slli_epi32(b, 16), _mm512_set1_epi32(0xFFFF),
+                                   0xE4);
+}
+
+/* A block's constants after its `vecs` weight vectors at w. */
+typedef struct block_rq {
+  __m512i bias;
+  ecnn_q8_rq16 rq;
+} block_rq;
+
+INLINE VNNI block_rq block_rq_load(const int32_t *w, size_t vecs) {
+  const int32_t *q = w + vecs * NB;
+  block_rq r;
+  r.bias = _mm512_load_si512((const void *)q);
+  r.rq = ecnn_q8_rq16_load(q + NB, q + 2 * NB, q + 3 * NB, q + 4 * NB, q + 5 * NB);
+  return r;
+}
+
+INLINE VNNI __m128i block_out(__m512i acc, const block_rq *r, const ecnn_q8_out16 *k,
+                              const bool u8, const bool left) {
+  return ecnn_q8_finish16(ecnn_q8_requant16(_mm512_add_epi32(acc, r->bias), &r->rq, left), k,
+                          u8);
+}
+
+/* One row tile: the NP output pixels from o on (C channels apart) of a KS x KS kernel at
+ * stride_w S (literals; dilation_w 1), every tap inside the input row; row[ky] is kernel row
+ * ky's input at the first pixel's first column (the in_zp row for a padded row). */
+INLINE VNNI void tile(const ecnn_q8_packed_vnni *pk, const uint8_t *const *row, size_t C,
+                      int32_t nb, const ecnn_q8_out16 *k, uint8_t *o, const int32_t KS,
+                      const int32_t S, const bool u8, const bool left) {
+  const int32_t span = (NP - 1) * S + KS; /* the tile's input columns */
+  const size_t vecs = dw_vecs(KS, KS);
+  const uint8_t *r[5];
+  UNROLL(GCC unroll 5) for (int32_t ky = 0; ky < KS; ky++) r[ky] = row[ky];
+  const int32_t *w = pk->dw;
+  for (int32_t b = 0; b < nb; b++, w += block_elems(vecs)) {
+    const size_t c0 = block_start(b, (int32_t)C);
+    __m512i acc[NP];
+    UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++) acc[p] = _mm512_setzero_si512();
+    UNROLL(GCC unroll 3) for (int32_t rr = 0; rr < (KS + 1) / 2; rr++) {
+      const bool two = 2 * rr + 1 < KS; /* a pair of rows, else the odd last row */
+      __m512i wv[5];
+      UNROLL(GCC unroll 5) for (int32_t kx = 0; kx < KS; kx++) wv[kx] =
+          _mm512_load_si512((const void *)(w + (size_t)(rr * KS + kx) * NB));
+      const uint8_t *ra = r[2 * rr] + c0, *rb = two ? r[2 * rr + 1] + c0 : ra;
+      UNROLL(GCC unroll 11) for (int32_t j = 0; j < span; j++) {
+        const __m512i xa = widen(ra + (size_t)j * C, u8);
+        const __m512i x = two ? pair(xa, widen(rb + (size_t)j * C, u8)) : xa;
+        UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++) {
+          const int32_t kx = j - p * S; /* pixel p's kernel column at input column j */
+          if (kx >= 0 && kx < KS) acc[p] = _mm512_dpwssd_epi32(acc[p], x, wv[kx]);
+        }
+      }
+    }
+    const block_rq q = block_rq_load(w, vecs);
+    UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++)
+        _mm_storeu_si128((__m128i *)(void *)(o + (size_t)p * C + c0),
+                         block_out(acc[p], &q, k, u8, left));
+  }
+}
+
+/* One output pixel from its tap pointers x (kernel_h * kernel_w, row-major; the in_zp row for
+ * padded taps), at o: any kernel, C < 16 too. */
+INLINE VNNI void pixel(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                       const uint8_t *const *x, const uint8_t *end, int32_t nb,
+                       const ecnn_q8_out16 *k, uint8_t *o, const bool u8, const bool left) {
+  const int32_t KH = p->kernel_h, KW = p->kernel_w, C = p->in_c;
+  const size_t vecs = (size_t)pk->kp;
+  const int32_t *w = pk->dw;
+  for (int32_t b = 0; b < nb; b++, w += block_elems(vecs)) {
+    const size_t c0 = block_start(b, C);
+    const int32_t *wv = w;
+    /* two accumulators taking turns (two dependency chains), summed at the end */
+    __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
+    for (int32_t ky = 0; ky < KH; ky += 2)
+      for (int32_t kx = 0; kx < KW; kx++, wv += NB) {
+        const uint8_t *const *xt = x + ky * KW + kx; /* the tap, and the one below it */
+        __m512i xv = C < NB ? widen_part(xt[0], (size_t)C, end, u8) : widen(xt[0] + c0, u8);
+        if (ky + 1 < KH)
+          xv = pair(xv, C < NB ? widen_part(xt[KW], (size_t)C, end, u8)
+                               : widen(xt[KW] + c0, u8));
+        const __m512i s = _mm512_dpwssd_epi32(a1, xv, _mm512_load_si512((const void *)wv));
+        a1 = a0, a0 = s;
+      }
+    const block_rq q = block_rq_load(w, vecs);
+    const __m128i y = block_out(_mm512_add_epi32(a0, a1), &q, k, u8, left);
+    if (C >= NB) {
+      _mm_storeu_si128((__m128i *)(void *)(o + c0), y);
+    } else {
+      uint8_t buf[16];
+      _mm_storeu_si128((__m128i *)(void *)buf, y);
+      memcpy(o, buf, (size_t)C);
+    }
+  }
+}
+
+/* The tap pointers of the output pixel whose kernel starts at input (iy0, ix0) of img, at x
+ * (the in_zp row for the padded taps). */
+INLINE void fill_taps(const uint8_t **x, const ecnn_q8_conv_params *p, const uint8_t *img,
+                      const uint8_t *zrow, int32_t iy0, int32_t ix0) {
+  for (int32_t ky = 0; ky < p->kernel_h; ky++) {
+    const int64_t iy = iy0 + (int64_t)ky * p->dilation_h;
+    for (int32_t kx = 0; kx < p->kernel_w; kx++) {
+      const int64_t ix = ix0 + (int64_t)kx * p->dilation_w;
+      x[ky * p->kernel_w + kx] = iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w
+                                     ? zrow
+                                     : img + ((size_t)iy * p->in_w + (size_t)ix) * p->in_c;
+    }
+  }
+}
+
+/* Output rows [row0, row1). KS (3 or 5) and S (1 or 2): literals of a kernel the row tiles
+ * take (KS x KS, stride_w S, dilation_w 1, C >= 16); KS 0: one pixel at a time. Per row, the
+ * pixels whose taps lie inside the input row [xl, xr) in row tiles when there are NP of them,
+ * the others one at a time. */
+INLINE VNNI void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                         const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
+                         const int32_t KS, const int32_t S, const bool u8, const bool left) {
+  const int32_t W = p->in_w, C = p->in_c, OW = p->out_w, nb = (int32_t)dw_blocks(C);
+  const size_t image = (size_t)p->in_h * W * C;
+  const uint8_t *end = in8 + (size_t)p->batch * image, *zrow = pk->zp_row;
+  const ecnn_q8_out16 k = ecnn_q8_out16_set(p->out_zp, p->out_min, p->out_max, u8);
+  int32_t xl = 0, xr = 0;
+  if (KS) {
+    const int32_t last = W - KS + p->pad_left; /* interior pixels: pad_left <= ox S <= last */
+    xr = last >= 0 ? last / S + 1 : 0;
+    xr = xr < OW ? xr : OW;
+    xl = (p->pad_left + S - 1) / S;
+    xl = xl < xr ? xl : xr;
+    if (xr - xl < NP) xl = xr = 0;
+  }
+  const uint8_t *x[MAX_TAPS];
+  for (int32_t r = row0; r < row1; r++) {
+    const int32_t iy0 = r % p->out_h * p->stride_h - p->pad_top;
+    const uint8_t *img = in8 + (size_t)(r / p->out_h) * image;
+    uint8_t *orow = out + (size_t)r * OW * C;
+    if (xr > xl) {
+      const uint8_t *rp[5]; /* the kernel rows' input rows, NULL where padded */
+      for (int32_t ky = 0; ky < KS; ky++) {
+        const int32_t iy = iy0 + ky * p->dilation_h;
+        rp[ky] = iy >= 0 && iy < p->in_h ? img + (size_t)iy * W * C : NULL;
+      }
+      for (int32_t ox = xl; ox < xr; ox += NP) {
+        const int32_t o = ox + NP <= xr ? ox : xr - NP; /* (the last overlaps the one before) */
+        const size_t ix0 = (size_t)(o * S - p->pad_left);
+        const uint8_t *rr[5];
+        for (int32_t ky = 0; ky < KS; ky++) rr[ky] = rp[ky] ? rp[ky] + ix0 * C : zrow;
+        tile(pk, rr, (size_t)C, nb, &k, orow + (size_t)o * C, KS, S, u8, left);
+      }
+    }
+    for (int32_t ox = 0; ox < OW; ox++) {
+      if (ox == xl && xr > xl) ox = xr;
+      if (ox >= OW) break;
+      fill_taps(x, p, img, zrow, iy0, ox * p->stride_w - p->pad_left);
+      pixel(p, pk, x, end, nb, &k, orow + (size_t)ox * C, u8, left);
+    }
+  }
+}
+
+/* The kernel with the input type and the left shifts as literals: the row tiles' kernels, or
+ * one pixel at a time. */
+INLINE VNNI void dw_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                         const void *in, void *out, int32_t row0, int32_t row1, const bool u8,
+                         const bool left) {
+  const int32_t ks = p->kernel_h == p->kernel_w ? p->kernel_h : 0, s = p->stride_w;
+  const bool tiles = p->in_c >= NB && p->dilation_w == 1 && (s == 1 || s == 2);
+#define DW_CASE(KS, S)                                                                         \
+  if (tiles && ks == KS && s == S) {                                                           \
+    dw_rows(p, pk, in, out, row0, row1, KS, S, u8, left);                                      \
+    return;                                                                                    \
+  }
+  DW_CASE(3, 1)
+  DW_CASE(3, 2)
+  DW_CASE(5, 1)
+  DW_CASE(5, 2)
+#undef DW_CASE
+  dw_rows(p, pk, in, out, row0, row1, 0, 1, u8, left);
+}
+
+#define DW_VARIANT(NAME, U8, LEFT)                                                             \
+  VNNI static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,           \
+                        const void *in, void *out, int32_t row0, int32_t row1) {               \
+    dw_body(p, pk, in, out, row0, row1, U8, LEFT);                                             \
+  }
+DW_VARIANT(dw_i8, false, false)
+DW_VARIANT(dw_i8_left, false, true)
+DW_VARIANT(dw_u8, true, false)
+DW_VARIANT(dw_u8_left, true, true)
+#undef DW_VARIANT
+
+VNNI void ecnn_q8_dwconv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                       const void *in, void *out, int32_t row0, int32_t row1) {
+  if (p->u8) (pk->left ? dw_u8_left : dw_u8)(p, pk, in, out, row0, row1);
+  else (pk->left ? dw_i8_left : dw_i8)(p, pk, in, out, row0, row1);
+}
+
+#else /* not x86-64: isa.c never reports VNNI */
+
+void ecnn_q8_dwconv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
+                                  const void *in, void *out, int32_t row0, int32_t row1) {
+  (void)p, (void)pk, (void)in, (void)out, (void)row0, (void)row1;
+}
+
+#endif

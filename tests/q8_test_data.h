@@ -66,6 +66,23 @@ static inline void fill_bias32(int32_t *b, int32_t n) {
   if (n > 4) b[4] = INT32_MIN + 3000; /* and the bottom */
 }
 
+/* The ADD / SUB parameters every variant v has, for uint8 elements or int8, ADD or SUB: zero
+ * points across the range (the ends among them: v % 7 == 0 or 1), the clamp (none; v % 4 ==
+ * 1: a RELU; 2: a narrow one); the multipliers 0. */
+static inline ecnn_q8_add_params q8_add_base(int v, bool u8, bool sub) {
+  ecnn_q8_add_params p;
+  memset(&p, 0, sizeof p);
+  p.u8 = u8, p.sub = sub;
+  const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
+  p.a_zp = rnd_in(lo, hi), p.b_zp = rnd_in(lo, hi), p.out_zp = rnd_in(lo, hi);
+  if (v % 7 == 0) p.a_zp = lo, p.b_zp = hi, p.out_zp = hi;
+  if (v % 7 == 1) p.a_zp = hi, p.b_zp = lo, p.out_zp = lo;
+  p.out_min = lo, p.out_max = hi;
+  if (v % 4 == 1) p.out_min = p.out_zp; /* a RELU */
+  if (v % 4 == 2) p.out_min = lo + 30, p.out_max = hi - 17;
+  return p;
+}
+
 /* An ADD / SUB of variant v as the int8 prepare makes it: random scales, zero points across
  * the range (the ends among them), clamps (none, a RELU, a narrow one), int8 and uint8, ADD
  * and SUB; every fifth variant's output scale near the single-rounding kernel's limit (input
@@ -75,16 +92,7 @@ static inline void fill_bias32(int32_t *b, int32_t n) {
  * ratio[0], ratio[1]: the input scales over the output's. */
 static inline void q8_add_variant(int v, ecnn_q8_add_params *exact, ecnn_q8_vadd_params *once,
                                   double ratio[2]) {
-  ecnn_q8_add_params p;
-  memset(&p, 0, sizeof p);
-  p.u8 = v % 5 == 4, p.sub = v % 3 == 1;
-  const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
-  p.a_zp = rnd_in(lo, hi), p.b_zp = rnd_in(lo, hi), p.out_zp = rnd_in(lo, hi);
-  if (v % 7 == 0) p.a_zp = lo, p.b_zp = hi, p.out_zp = hi;
-  if (v % 7 == 1) p.a_zp = hi, p.b_zp = lo, p.out_zp = lo;
-  p.out_min = lo, p.out_max = hi;
-  if (v % 4 == 1) p.out_min = p.out_zp; /* a RELU */
-  if (v % 4 == 2) p.out_min = lo + 30, p.out_max = hi - 17;
+  ecnn_q8_add_params p = q8_add_base(v, v % 5 == 4, v % 3 == 1);
   const double s1 = 0.001 + (double)(rnd() % 1000) * 1e-4;
   const double s2 = 0.001 + (double)(rnd() % 1000) * 1e-4;
   double so = 0.001 + (double)(rnd() % 1000) * 2e-4;

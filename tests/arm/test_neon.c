@@ -432,16 +432,7 @@ static size_t count_diffs(const uint8_t *got, const uint8_t *ref, size_t n) {
  * ties of the rounding shift; -31, -40, 0; left shifts 1-3 and 20 with INT32_MAX, which
  * saturate) independently for a, b and the output. */
 static ecnn_q8_add_params add_variant(int v) {
-  ecnn_q8_add_params p;
-  memset(&p, 0, sizeof p);
-  p.u8 = v % 2, p.sub = (v / 2) % 2;
-  const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
-  p.a_zp = rnd_in(lo, hi), p.b_zp = rnd_in(lo, hi), p.out_zp = rnd_in(lo, hi);
-  if (v % 7 == 0) p.a_zp = lo, p.b_zp = hi, p.out_zp = hi;
-  if (v % 7 == 1) p.a_zp = hi, p.b_zp = lo, p.out_zp = lo;
-  p.out_min = lo, p.out_max = hi;
-  if (v % 4 == 1) p.out_min = p.out_zp; /* a RELU */
-  if (v % 4 == 2) p.out_min = lo + 30, p.out_max = hi - 17;
+  ecnn_q8_add_params p = q8_add_base(v, v % 2, (v / 2) % 2);
   p.left_shift = v % 5 == 3 ? rnd_in(0, 20) : v % 5 == 4 ? (v % 2 ? 0 : 20) : 20;
   if (v % 3 == 0) {
     const double s1 = 0.001 + (double)(rnd() % 1000) * 1e-4;

@@ -232,15 +232,7 @@ START_TEST(test_add_q8_vs_scalar) {
   rng_state = 3;
   int checked = 0;
   for (int v = 0; v < 120; v++) {
-    ecnn_q8_add_params p;
-    memset(&p, 0, sizeof p);
-    p.u8 = v % 5 == 4, p.sub = v % 3 == 1;
-    const int32_t lo = p.u8 ? 0 : -128, hi = p.u8 ? 255 : 127;
-    p.a_zp = rnd_in(lo, hi), p.b_zp = rnd_in(lo, hi), p.out_zp = rnd_in(lo, hi);
-    if (v % 7 == 0) p.a_zp = lo, p.b_zp = hi, p.out_zp = hi;
-    p.out_min = lo, p.out_max = hi;
-    if (v % 4 == 1) p.out_min = p.out_zp; /* a RELU */
-    if (v % 4 == 2) p.out_min = lo + 30, p.out_max = hi - 17;
+    ecnn_q8_add_params p = q8_add_base(v, v % 5 == 4, v % 3 == 1);
     p.left_shift = 20;
     if (v % 2 == 0) { /* from scales, as binary_prepare makes them */
       const double s1 = 0.001 + (double)(rnd() % 1000) * 1e-4;

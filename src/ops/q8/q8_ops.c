@@ -9,11 +9,13 @@
  * rows) and DEPTHWISE_CONV_2D run the kernels of src/kernels/q8_conv.h: the AVX2 ones (x86-64;
  * with AVX-512 VNNI instead when the CPU has it: DEPTHWISE of depth multiplier 1, CONV_2D and
  * FULLY_CONNECTED when the weights are int8 with zero point 0) or the NEON ones (ARM64;
- * CONV_2D and FULLY_CONNECTED with sdot when the CPU has it) on packed weights (when the CPU has the ISA and the node qualifies),
- * else their scalar twins; all over the session's threads. The packing: DEPTHWISE (and NEON
- * CONV_2D / FULLY_CONNECTED) into that block at prepare; x86 CONV_2D / FULLY_CONNECTED once
- * the model is final (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights
- * tensor in place of the file's layout when no other node reads it. ADD / SUB and QUANTIZE
+ * CONV_2D and FULLY_CONNECTED with sdot when the CPU has it) on packed weights (when the CPU
+ * has the ISA and the node qualifies), else their scalar twins; all over the session's
+ * threads. The packing: DEPTHWISE (and NEON CONV_2D / FULLY_CONNECTED) into that block at
+ * prepare; x86 CONV_2D / FULLY_CONNECTED once the model is final
+ * (ecnn_q8_conv2d_pack_weights, called by model.c), into the weights tensor in place of the
+ * file's layout when no other node reads it. ADD / SUB (rounding once: ecnn_q8_vadd, or
+ * TFLite's three roundings for scales it does not take) and QUANTIZE
  * have AVX2 and NEON kernels (q8_eltwise.h; ADD / SUB on runs of at least 8 output elements
  * along which the inputs are arrays or repeat a short pattern, which covers the same shapes and
  * the common broadcasts: add_plan), MAX_POOL_2D with its windows inside the input and

@@ -28,9 +28,10 @@ static inline int32_t rnd_in(int32_t lo, int32_t hi) {
 }
 
 /* Per-channel multipliers: mostly ones that keep outputs in range (shift -4..-15), with Q31
- * halves (ties of the doubling high multiply), one-bit right shifts (ties of the rounding
- * shift), left shifts (saturating ones among them), the largest right shift and 0; with
- * `left` 0 no shift goes left (the kernels' other variant). */
+ * halves (ties of the doubling high multiply; as a conv's scale, a power of two: ties of the
+ * single-precision rounding), one-bit right shifts (ties of the rounding shift), left shifts
+ * (scales >= 1, saturating ones among them: the conv kernels' `big` variant), the largest
+ * right shift and 0; with `left` 0 no shift goes left (the kernels' other variant). */
 static inline void q8_multipliers(int32_t *mult, int32_t *shift, int32_t n, int left) {
   for (int32_t c = 0; c < n; c++) {
     mult[c] = (int32_t)((1u << 30) + (rnd() % (1u << 30)));

@@ -4,9 +4,10 @@
  * struct, already validated by the op's prepare (src/ops/q8/q8_ops.c).
  *
  *   acc = bias[o] + sum over the taps inside the input of (x - in_zp) * (w - w_zp)
- *   out = clamp(mbqm(acc, mult[o], shift[o]) + out_zp, out_min, out_max)
+ *   out = clamp(fround(acc, fscale(mult[o], shift[o])) + out_zp, out_min, out_max)
  *
- * mbqm is TFLite's MultiplyByQuantizedMultiplier (src/ops/q8/quant.h); taps in the padding
+ * fround and fscale are the convolutions' single-precision requantization of
+ * src/ops/q8/quant.h (as TensorFlow Lite's XNNPACK path computes it); taps in the padding
  * contribute nothing (as if the input were padded with in_zp). The accumulator wraps modulo
  * 2^32 (the SIMD kernels' int32 lanes do; real models stay far inside int32), and the zero
  * point is added exactly before the clamp. The scalar kernels (suffix __scalar,
@@ -49,7 +50,7 @@ typedef struct ecnn_q8_conv_params {
 /* The scalar kernels' requantization of one accumulator (see the file comment). */
 static inline int32_t ecnn_q8_requantize(int32_t acc, int32_t mult, int32_t shift,
                                          const ecnn_q8_conv_params *p) {
-  const int64_t v = (int64_t)ecnn_mbqm(acc, mult, shift) + p->out_zp;
+  const int64_t v = (int64_t)ecnn_q8_fround(acc, ecnn_q8_fscale(mult, shift)) + p->out_zp;
   return v < p->out_min ? p->out_min : v > p->out_max ? p->out_max : (int32_t)v;
 }
 
@@ -71,8 +72,8 @@ void ecnn_q8_dwconv2d__scalar(const ecnn_q8_conv_params *p, const void *in, cons
 /* Output channels per packed CONV_2D weight block. */
 #define ECNN_Q8_CONV_NR 16
 
-/* Weights repacked once per model for the AVX2 kernels, with the per-channel requantization
- * data in the order the kernels read it (CONV_2D: channel order; DEPTHWISE: each block of 16
+/* Weights repacked once per model for the AVX2 kernels, with the per-channel bias and scale
+ * in the order the kernels read it (CONV_2D: channel order; DEPTHWISE: each block of 16
  * as its accumulator lanes hold it, channels 0-3, 8-11, 4-7, 12-15). One block (see
  * ecnn_q8_*_pack); every array is padded with zeros to the block width and 64-byte aligned. */
 /* The first member of every packed CONV_2D block, saying whose layout it holds (a model keeps
@@ -84,7 +85,7 @@ typedef struct ecnn_q8_packed {
   int32_t out_c;    /* channels */
   int32_t k;        /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
   int32_t kp;       /* CONV_2D: k rounded up to even; DEPTHWISE: taps rounded up to even */
-  bool left;        /* some channel shifts left (shift > 0) */
+  bool big;         /* some channel's scale is >= 1 (a left shift): y is clamped below 2^31 */
   int16_t *w;       /* CONV_2D when w8 is NULL: [out_c / NR][kp / 2][NR][2] of (w - w_zp);
                      * DEPTHWISE: per 16 channels, [kp / 2][32] tap pairs, then the block's
                      * bias and requantization constants (see q8_conv_x86.c) */
@@ -94,13 +95,7 @@ typedef struct ecnn_q8_packed {
   int32_t w_zp;     /* CONV_2D: the weights' zero point and type (ecnn_q8_conv2d_unpack) */
   bool w_u8;
   int32_t *bias;    /* CONV_2D: bias; DEPTHWISE: bias - in_zp * sum of (w - w_zp) */
-  int32_t *mult;    /* Q31 multipliers */
-  int32_t *mult_odd; /* mult_odd[i] = mult[i + 1] for even i (what vpmuldq reads for the
-                      * odd lanes), else 0 */
-  int32_t *lshift;  /* max(shift, 0) */
-  int32_t *rshift;  /* min(-shift, 31) when shift < 0, else 0 */
-  int32_t *rmask;   /* (1 << rshift) - 1 */
-  int32_t *rhalf;   /* rmask >> 1 */
+  float *scale;     /* ecnn_q8_fscale of each channel's multiplier and shift */
   int8_t *zp_row;   /* DEPTHWISE: in_zp repeated (8 pixels of padded out_c, + 32 bytes), for
                      * padded taps and padded input rows */
 } ecnn_q8_packed;
@@ -144,37 +139,34 @@ void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *
 /* ---- AVX-512 VNNI kernels (x86-64; call only when ecnn_isa_has_vnni, isa.h) ---- */
 
 /* Weights repacked once per model for the AVX-512 VNNI kernels, with the per-channel
- * requantization; every array padded with zeros to whole blocks of 16 channels and 64-byte
- * aligned. One block (see ecnn_q8_*_pack_vnni). CONV_2D (ecnn_q8_conv2d__avx512vnni,
- * vpdpbusd): int8 weights with zero point 0 only (TFLite's int8 models), the constants in
- * channel order. DEPTHWISE (ecnn_q8_dwconv2d__avx512vnni, vpdpwssd): weights of either type
- * and any zero point, each block's constants after its weights. Both: int8 or uint8
- * activations. */
+ * requantization as a float scale (ecnn_q8_fscale of mult and shift, quant.h); every array
+ * padded with zeros to whole blocks of 16 channels and 64-byte aligned. One block (see
+ * ecnn_q8_*_pack_vnni). CONV_2D (ecnn_q8_conv2d__avx512vnni, vpdpbusd): int8 weights with zero
+ * point 0 only (TFLite's int8 models), the constants in channel order. DEPTHWISE
+ * (ecnn_q8_dwconv2d__avx512vnni, vpdpwssd): weights of either type and any zero point, each
+ * block's constants after its weights. Both: int8 or uint8 activations. */
 typedef struct ecnn_q8_packed_vnni {
   uint32_t tag;    /* ECNN_Q8_PACKED_VNNI */
   int32_t out_c;   /* channels */
   int32_t k;       /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
   int32_t kp;      /* CONV_2D: k rounded up to a multiple of 4 (the padding's weights are 0);
                     * DEPTHWISE: weight vectors per block, ceil(kernel_h / 2) * kernel_w */
-  bool left;       /* some channel shifts left (shift > 0) */
+  bool big;        /* some channel's scale is >= 1.0f (also one rounded up to it: mult near
+                    * 2^31, shift 0): the kernels clamp y to ECNN_Q8_FMAX before converting */
   int8_t *w;       /* CONV_2D: [out_c / 16][kp / 4][16][4] of w: input r of channel o at block
                     * o / 16, (r / 4, o % 16, r % 4); one 64-byte vector per 4 inputs of a
                     * block (DEPTHWISE: NULL) */
   int32_t *bias;   /* CONV_2D: bias - zx * sum of the channel's w (modulo 2^32), zx the input
                     * zero point as the kernel reads the input: in_zp + 128 for int8 (read with
                     * the top bit flipped, as uint8), in_zp for uint8 (DEPTHWISE: NULL) */
-  int32_t *mult;   /* CONV_2D: Q31 multipliers (DEPTHWISE: NULL, as the four below) */
-  int32_t *lshift; /* min(max(shift, 0), 32) */
-  int32_t *rshift; /* min(-shift, 31) when shift < 0, else 0 */
-  int32_t *rmask;  /* (1 << rshift) - 1 */
-  int32_t *rhalf;  /* rmask >> 1 */
+  float *scale;    /* CONV_2D: ecnn_q8_fscale(mult, shift) per channel (DEPTHWISE: NULL) */
   int32_t *dw;     /* DEPTHWISE: per block of 16 channels (the last one the last 16 channels,
                     * or for fewer than 16 all, zero-padded), kp vectors of 16 int32, each lane
                     * two int16 weights (w - w_zp) of one channel: low half tap (2r, x), high
                     * half tap (2r + 1, x) for vector r kernel_w + x, r < kernel_h / 2; for an
                     * odd kernel_h then the last row's taps x alone (high half 0); after them
-                    * the block's bias - in_zp * sum of (w - w_zp) (modulo 2^32), multipliers,
-                    * lshift, rshift, rmask, rhalf, 16 int32 each (see q8_dwconv_vnni.c) */
+                    * the block's bias - in_zp * sum of (w - w_zp) (modulo 2^32) and its
+                    * scales (float bits), 16 int32 each (see q8_dwconv_vnni.c) */
   uint8_t *zp_row; /* DEPTHWISE: in_zp repeated, for padded taps and padded input rows */
 } ecnn_q8_packed_vnni;
 
@@ -229,16 +221,14 @@ typedef struct ecnn_q8_packed_neon {
   int32_t k;       /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
   int32_t kp;      /* CONV_2D: k rounded up to 8 (plain) or 16 (dot); DEPTHWISE: k */
   bool dot;        /* CONV_2D packed for ecnn_q8_conv2d__neondot (else ecnn_q8_conv2d__neon) */
-  bool left;       /* some channel shifts left (shift > 0) */
+  bool big;        /* some channel's scale is >= 1.0f: y is clamped to ECNN_Q8_FMAX */
   void *w;         /* plain CONV_2D: int16 [out_c / 16][kp][16] of (w - w_zp);
                     * dot CONV_2D: int8 [out_c / 16][kp / 4][16][4] of w (w_zp is 0);
                     * DEPTHWISE: int16 [out_c / 16][k][16] of (w - w_zp) */
   int32_t *bias;   /* dot CONV_2D: bias - zx * sum of w, zx the input zero point as the kernel
                     * reads the input (in_zp; in_zp - 128 for uint8, read with the top bit
                     * flipped); else bias */
-  int32_t *mult;   /* Q31 multipliers */
-  int32_t *lshift; /* min(max(shift, 0), 32) */
-  int32_t *rshift; /* -min(-shift, 31) when shift < 0, else 0: vrshlq's (negative) count */
+  float *scale;    /* ecnn_q8_fscale of each channel's multiplier and shift */
   uint8_t *zp_row; /* DEPTHWISE: in_zp repeated (padded out_c + 16 bytes), for padded taps */
 } ecnn_q8_packed_neon;
 

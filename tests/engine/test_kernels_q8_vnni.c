@@ -18,11 +18,11 @@
  * (partial last blocks), input depths that are and are not multiples of 4 and 16 (the
  * first layer's 3), odd widths (tiles of fewer than 8 pixels), 1x1 / 3x3 / 5x5 kernels,
  * strides 1 and 2, dilation, SAME and VALID padding, two images, a deep 3x3 (small chunks),
- * int8 and uint8 inputs with zero points across their range, per-channel multipliers whose
- * shifts go right and left (ties of both roundings, saturation), clamps; pixel and block
- * ranges as a thread pool cuts them and ones that start and end mid-way (block pairs from an
- * odd block). Then the requantization's edges one accumulator at a time, the unpacked weights
- * against the originals, and which parameters the kernel declines.
+ * int8 and uint8 inputs with zero points across their range, per-channel scales below and
+ * above 1 (power-of-two ones, whose products tie; ones whose y passes ECNN_Q8_FMAX), clamps;
+ * pixel and block ranges as a thread pool cuts them and ones that start and end mid-way
+ * (block pairs from an odd block). Then the requantization's edges one accumulator at a time,
+ * the unpacked weights against the originals, and which parameters the kernel declines.
  */
 #include <check.h>
 #include <stdio.h>
@@ -272,10 +272,10 @@ static void check_edges(const impl *im, const char *what, const ecnn_q8_conv_par
 
 /* The requantization's edges one accumulator at a time: a 1x1 conv of one input channel with
  * weight +-1 makes acc = bias +- (x - in_zp), so every pixel x in -128..127 and every channel's
- * bias and multiplier put an accumulator where the roundings tie, the left shift saturates or
- * the int32 ends are near; then the same accumulators through the depthwise kernel (a 1x1
- * depthwise whose pixel x holds x in every channel). Shifts up to 32 (the scalar oracle's
- * int64 product overflows beyond, where the kernels, clamping the shift to 32, saturate). */
+ * bias and scale put an accumulator where the rounding ties (power-of-two scales), y passes
+ * ECNN_Q8_FMAX or -2^31 (scales >= 1, among them INT32_MAX at shift 0, whose float scale
+ * rounds up to exactly 1) or the int32 ends are near; then the same accumulators through the
+ * depthwise kernel (a 1x1 depthwise whose pixel x holds x in every channel). */
 START_TEST(test_requant_edges) {
   static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
                                    -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,

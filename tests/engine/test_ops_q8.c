@@ -48,6 +48,37 @@ START_TEST(test_requant_helpers) {
   ck_assert_int_eq(ecnn_rdbpot(22, 2), 6);
   ck_assert_int_eq(ecnn_rdbpot(-22, 2), -6);
   ck_assert_int_eq(ecnn_rdbpot(-21, 2), -5);
+  /* the convolutions' single-precision requantization: one rounding, ties to even */
+  ecnn_quantize_multiplier(0.25, &q, &s);
+  ck_assert(ecnn_q8_fscale(q, s) == 0.25f);
+  ck_assert_int_eq(ecnn_q8_fround(5, 0.25f), 1);   /* 1.25 (mbqm: 2, rounding twice) */
+  ck_assert_int_eq(ecnn_q8_fround(6, 0.25f), 2);   /* 1.5 -> 2 */
+  ck_assert_int_eq(ecnn_q8_fround(10, 0.25f), 2);  /* 2.5 -> 2 (mbqm: 3) */
+  ck_assert_int_eq(ecnn_q8_fround(-6, 0.25f), -2); /* -1.5 -> -2 */
+  ck_assert_int_eq(ecnn_q8_fround(-10, 0.25f), -2); /* -2.5 -> -2 */
+  ck_assert_int_eq(ecnn_q8_fround(7, 0.25f), 2);   /* 1.75 */
+  ck_assert_int_eq(ecnn_q8_fround(-7, 0.25f), -2);
+  ecnn_quantize_multiplier(0.75, &q, &s);
+  ck_assert(ecnn_q8_fscale(q, s) == 0.75f);
+  ck_assert_int_eq(ecnn_q8_fround(4, 0.75f), 3);
+  /* the scale rounded to float: 1/3 is 0x3eaaaaab, a little above */
+  ecnn_quantize_multiplier(1.0 / 3.0, &q, &s);
+  ck_assert(ecnn_q8_fscale(q, s) == 1.0f / 3.0f);
+  ck_assert_int_eq(ecnn_q8_fround(3000000, 1.0f / 3.0f), 1000000);
+  /* a multiplier just below 1 rounds up to scale 1.0f (the kernels' `big` case) */
+  ck_assert(ecnn_q8_fscale(INT32_MAX, 0) == 1.0f);
+  /* float(acc) rounds: 2^24 + 1 is 2^24 in float */
+  ck_assert_int_eq(ecnn_q8_fround((1 << 24) + 1, 1.0f), 1 << 24);
+  /* past 2^31 the clamp: INT32_MAX becomes 2^31 in float, then the largest float below */
+  ck_assert_int_eq(ecnn_q8_fround(INT32_MAX, 1.0f), 2147483520);
+  ck_assert_int_eq(ecnn_q8_fround(1 << 30, ecnn_q8_fscale(1 << 30, 3)), 2147483520);
+  ck_assert_int_eq(ecnn_q8_fround(INT32_MIN, 2.0f), INT32_MIN);
+  ck_assert_int_eq(ecnn_q8_fround(-3, 0.0f), 0);
+  /* shifts beyond any model's stay finite: no NaN from 0 x inf */
+  ck_assert(ecnn_q8_fscale(INT32_MAX, 500) == 0x1p95f);
+  ck_assert_int_eq(ecnn_q8_fround(0, ecnn_q8_fscale(INT32_MAX, 500)), 0);
+  ck_assert_int_eq(ecnn_q8_fround(-1, ecnn_q8_fscale(INT32_MAX, 500)), INT32_MIN);
+  ck_assert(ecnn_q8_fscale(1 << 30, -2000) == 0.0f);
 }
 END_TEST
 
@@ -120,12 +151,12 @@ static void conv1x1(ecnn_activation act, const int8_t *expect) {
 }
 
 START_TEST(test_conv_per_channel) {
-  /* out[c] = mbqm(bias[c] + 2|-3 * q, 0.5 * ws[c] / 1) - 5:
-   * q=10: 24*.125=3 -> -2, -36*.25=-9 -> -14; q=20: 5.5 -> 6 -> 1, -16.5 -> -17 -> -22;
-   * q=-30: -7 -> -12, 21 -> 16; q=40: 10.5 -> 11 -> 6, -31.5 -> -32 -> -37 */
-  const int8_t none[8] = {-2, -14, 1, -22, -12, 16, 6, -37};
+  /* out[c] = fround(bias[c] + 2|-3 * q, 0.5 * ws[c] / 1) - 5, ties to even:
+   * q=10: 24*.125=3 -> -2, -36*.25=-9 -> -14; q=20: 5.5 -> 6 -> 1, -16.5 -> -16 -> -21;
+   * q=-30: -7 -> -12, 21 -> 16; q=40: 10.5 -> 10 -> 5, -31.5 -> -32 -> -37 */
+  const int8_t none[8] = {-2, -14, 1, -21, -12, 16, 5, -37};
   conv1x1(ECNN_ACT_NONE, none);
-  const int8_t relu[8] = {-2, -5, 1, -5, -5, 16, 6, -5}; /* RELU clamps at the zero point -5 */
+  const int8_t relu[8] = {-2, -5, 1, -5, -5, 16, 5, -5}; /* RELU clamps at the zero point -5 */
   conv1x1(ECNN_ACT_RELU, relu);
 }
 END_TEST
@@ -503,7 +534,7 @@ static void fc_case(int32_t rows, int32_t I, int32_t O, int v, ecnn_threadpool *
                (q8_get(wbytes, (size_t)o * I + i, u8) - w_zp);
       int32_t q, sh;
       ecnn_quantize_multiplier((double)in_s * ws[per_channel ? o : 0] / out_s, &q, &sh);
-      const int32_t val = ecnn_mbqm(acc, q, sh) + out_zp;
+      const int32_t val = ecnn_q8_fround(acc, ecnn_q8_fscale(q, sh)) + out_zp;
       ref[r * O + o] = (uint8_t)(val < lo ? lo : val > hi ? hi : val);
     }
   for (int path = 0; path < 4; path++) {

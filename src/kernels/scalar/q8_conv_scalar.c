@@ -1,7 +1,8 @@
 /*
  * q8_conv_scalar.c — the plain-C quantized CONV_2D and DEPTHWISE_CONV_2D (q8_conv.h): TFLite's
- * integer arithmetic written for clarity, one output at a time. They are the oracle of the
- * AVX2 kernels and the int8 path on CPUs without them (and under ECNN_ISA=scalar). The
+ * integer accumulation and the single-precision requantization of quant.h, written for
+ * clarity, one output at a time. They are the oracle of the SIMD kernels and the int8 path on
+ * CPUs without them (and under ECNN_ISA=scalar). The
  * accumulator is a uint32_t so that its wrap-around is defined; it is exact whenever the sum
  * fits in int32, which every real model's does.
  */

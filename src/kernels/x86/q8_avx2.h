@@ -1,6 +1,7 @@
 /*
  * q8_avx2.h — the AVX2 pieces every quantized (int8 / uint8) kernel ends with: TFLite's
- * requantization (MultiplyByQuantizedMultiplier) of 8 int32 lanes, exactly, and the packing
+ * requantization (MultiplyByQuantizedMultiplier) of 8 int32 lanes, exactly, the convolutions'
+ * single-precision one (quant.h's ecnn_q8_fround), and the packing
  * of requantized lanes to clamped output bytes. Header-only, static inline with AVX2 target
  * attributes: include it only from x86-64 kernel files (q8_conv_x86.c, q8_eltwise_x86.c) and
  * call it only from AVX2 functions.
@@ -49,6 +50,17 @@ ECNN_INLINE ECNN_AVX2 __m256i ecnn_q8_requant8_avx2(__m256i x, const ecnn_q8_rq_
   const __m256i rem = _mm256_and_si256(h, r->mask);
   const __m256i thr = _mm256_add_epi32(r->half, _mm256_srli_epi32(h, 31));
   return _mm256_sub_epi32(_mm256_srav_epi32(h, r->e), _mm256_cmpgt_epi32(rem, thr));
+}
+
+/* The convolutions' single-precision requantization (quant.h's ecnn_q8_fround) of 8 lanes at
+ * the scales s, bit for bit: vcvtdq2ps and vmulps round to nearest even as the C conversion
+ * and product do; with `big` (some scale >= 1) y is clamped below 2^31 first; vcvtps2dq rounds
+ * to nearest even and turns y < -2^31 into INT32_MIN, as the scalar clamp does. Without `big`
+ * y cannot pass 2^31 - 128: |float(acc)| <= 2^31 and s <= 1 - 2^-24. */
+ECNN_INLINE ECNN_AVX2 __m256i ecnn_q8_fround8_avx2(__m256i x, __m256 s, bool big) {
+  __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(x), s);
+  if (big) y = _mm256_min_ps(y, _mm256_set1_ps(ECNN_Q8_FMAX));
+  return _mm256_cvtps_epi32(y);
 }
 
 /* The constants of one multiplier for every lane. */

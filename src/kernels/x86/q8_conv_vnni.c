@@ -30,10 +30,11 @@
  * broadcasts well inside the 32 zmm registers; 8 pixels divide the ops' 24-pixel work units.
  * Its speed is not measured: no CPU here has AVX-512.
  *
- * The end is TFLite's requantization (MultiplyByQuantizedMultiplier) on 16 lanes, the AVX2
- * one (q8_avx2.h) ported to zmm: the saturating left shift, the 64-bit products of even and
- * odd lanes (vpmuldq) + 2^30 and their bits 31..62, the rounding right shift with ties away
- * from zero. Then the clamp in int32 (to [out_min - out_zp, out_max - out_zp], so that adding
+ * The end is quant.h's single-precision requantization on 16 lanes (q8_vnni.h): the
+ * accumulator plus bias to float (vcvtdq2ps), times the channel's float scale (packed as
+ * ecnn_q8_fscale computes it), clamped to ECNN_Q8_FMAX only in the variants for scales >= 1,
+ * rounded to int32 with ties to even (vcvtps2dq): 3 operations for 16 outputs, 4 with the
+ * clamp. Then the clamp in int32 (to [out_min - out_zp, out_max - out_zp], so that adding
  * out_zp afterwards is exact: the scalar kernel's exact add and clamp), + out_zp, and vpmovsdb
  * to bytes (uint8 outputs: + out_zp - 128 and the top bit flipped back, so the signed
  * saturating narrow is exact too); a partial block's store goes through a buffer.
@@ -45,7 +46,7 @@
  * attributes and names its functions with the suffix _emu, so the same source runs on any CPU
  * against the scalar kernel; the native build runs there too when the CPU has AVX-512 VNNI.
  * Hence intrinsics only (no inline assembly), and only ones SIMDe 0.7.4 (Debian 12) has (or
- * q8_vnni.h makes of its ymm twins). The output step above (vpmovsdb, where vpmovdb is
+ * q8_vnni.h makes of its narrower twins). The output step above (vpmovsdb, where vpmovdb is
  * missing) was chosen with that list in mind.
  */
 #include <string.h>
@@ -68,7 +69,7 @@ static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 /* ---- packing (plain C) -------------------------------------------------------------------- */
 
 static size_t layout_bytes(size_t wbytes, size_t cp) {
-  return up64(sizeof(ecnn_q8_packed_vnni)) + up64(wbytes) + 6 * up64(cp * sizeof(int32_t));
+  return up64(sizeof(ecnn_q8_packed_vnni)) + up64(wbytes) + 2 * up64(cp * sizeof(int32_t));
 }
 
 size_t ecnn_q8_conv2d_packed_bytes_vnni(const ecnn_q8_conv_params *p) {
@@ -93,11 +94,9 @@ ecnn_q8_packed_vnni *ecnn_q8_conv2d_pack_vnni(const ecnn_q8_conv_params *p, cons
   char *at = (char *)dst + up64(sizeof *pk);
   pk->w = (int8_t *)at;
   at += up64(cp * kp);
-  int32_t **arrays[] = {&pk->bias, &pk->mult, &pk->lshift, &pk->rshift, &pk->rmask, &pk->rhalf};
-  for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
-    *arrays[i] = (int32_t *)(void *)at;
-    at += up64(cp * sizeof(int32_t));
-  }
+  pk->bias = (int32_t *)(void *)at;
+  at += up64(cp * sizeof(int32_t));
+  pk->scale = (float *)(void *)at; /* (the padding's 0.0f: all bits zero) */
   pk->tag = ECNN_Q8_PACKED_VNNI;
   pk->out_c = p->out_c;
   pk->k = (int32_t)k;
@@ -111,15 +110,9 @@ ecnn_q8_packed_vnni *ecnn_q8_conv2d_pack_vnni(const ecnn_q8_conv_params *p, cons
       sum += w8[o * k + r];
     }
     const int64_t b = (int64_t)(bias ? bias[o] : 0) - zx * sum;
-    const int32_t s = shift[o];
-    const int32_t right = ecnn_q8_right_shift(s);
     pk->bias[o] = (int32_t)(uint32_t)(uint64_t)b; /* modulo 2^32, as the accumulators */
-    pk->mult[o] = mult[o];
-    pk->lshift[o] = ecnn_q8_left_shift(s);
-    pk->rshift[o] = right;
-    pk->rmask[o] = (int32_t)(((int64_t)1 << right) - 1);
-    pk->rhalf[o] = pk->rmask[o] >> 1;
-    if (s > 0) pk->left = true;
+    pk->scale[o] = ecnn_q8_fscale(mult[o], shift[o]);
+    if (pk->scale[o] >= 1.0f) pk->big = true; /* (also 1.0f rounded up from below) */
   }
   return pk;
 }
@@ -158,13 +151,6 @@ size_t ecnn_q8_conv2d_scratch_bytes_vnni(const ecnn_q8_conv_params *p,
 #define VNNI ECNN_VNNI
 #define INLINE ECNN_VNNI_INLINE
 #define UNROLL ECNN_VNNI_UNROLL
-
-/* ---- requantization and output (q8_vnni.h) ---- */
-
-INLINE VNNI ecnn_q8_rq16 rq_load(const ecnn_q8_packed_vnni *pk, size_t c) {
-  return ecnn_q8_rq16_load(pk->mult + c, pk->lshift + c, pk->rshift + c, pk->rmask + c,
-                           pk->rhalf + c);
-}
 
 /* ---- im2col ---- */
 
@@ -244,11 +230,11 @@ INLINE VNNI __m512i bcast4(const uint8_t *a) {
 /* One tile: n (<= MR) pixels' rows at a (stride lda; rows past n repeat row 0, computed and
  * not stored) x NV (1 or 2) blocks of 16 channels from block weights w (kp / 4 steps of 64
  * bytes a block, blocks kp * 16 bytes apart), whose channels start at c0 of pk's arrays; the
- * first `cols` of those channels stored (pixel j at out + j * ldo). NV and left literals. */
+ * first `cols` of those channels stored (pixel j at out + j * ldo). NV and big literals. */
 INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, int32_t kp,
                       const ecnn_q8_packed_vnni *pk, int32_t c0, int32_t cols,
                       const ecnn_q8_out16 *k, uint8_t *out, size_t ldo, const int32_t NV,
-                      const bool left, const bool u8) {
+                      const bool big, const bool u8) {
   const uint8_t *ar[MR];
   UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) ar[j] =
       a + (size_t)(j < n ? j : 0) * lda;
@@ -269,13 +255,13 @@ INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, 
   }
   UNROLL(GCC unroll 2) for (int32_t v = 0; v < NV; v++) {
     const int32_t cv = cols - NB * v; /* this block's channels to store */
-    const ecnn_q8_rq16 r = rq_load(pk, (size_t)c0 + NB * v);
+    const __m512 scale = _mm512_loadu_ps(pk->scale + c0 + NB * v);
     const __m512i bias = _mm512_loadu_si512((const void *)(pk->bias + c0 + NB * v));
     uint8_t *o = out + NB * v;
     UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) {
       if (j >= n) break;
       const __m128i y = ecnn_q8_finish16(
-          ecnn_q8_requant16(_mm512_add_epi32(acc[j][v], bias), &r, left), k, u8);
+          ecnn_q8_fround16(_mm512_add_epi32(acc[j][v], bias), scale, big), k, u8);
       if (cv >= NB) {
         _mm_storeu_si128((__m128i *)(void *)(o + (size_t)j * ldo), y);
       } else {
@@ -287,10 +273,10 @@ INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, 
   }
 }
 
-/* The kernel with the input type and the left shifts as literals. */
+/* The kernel with the input type and `big` (the clamp before the conversion) as literals. */
 INLINE VNNI void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                            const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
-                           int32_t nb1, void *scratch, const bool u8, const bool left) {
+                           int32_t nb1, void *scratch, const bool u8, const bool big) {
   const size_t lda = (size_t)pk->kp;
   const int32_t chunk = conv_chunk(lda), OC = p->out_c;
   const ecnn_q8_out16 k = ecnn_q8_out16_set(p->out_zp, p->out_min, p->out_max, u8);
@@ -305,33 +291,33 @@ INLINE VNNI void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vn
       if (nb + 1 < nb1) {
         for (int32_t t = 0; t < n; t += MR)
           tile(rows + (size_t)t * lda, lda, n - t < MR ? n - t : MR, wb, pk->kp, pk, c0, cols, &k,
-               ob + (size_t)t * OC, (size_t)OC, 2, left, u8);
+               ob + (size_t)t * OC, (size_t)OC, 2, big, u8);
       } else {
         for (int32_t t = 0; t < n; t += MR)
           tile(rows + (size_t)t * lda, lda, n - t < MR ? n - t : MR, wb, pk->kp, pk, c0, cols, &k,
-               ob + (size_t)t * OC, (size_t)OC, 1, left, u8);
+               ob + (size_t)t * OC, (size_t)OC, 1, big, u8);
       }
     }
   }
 }
 
-#define CONV_VARIANT(NAME, U8, LEFT)                                                           \
+#define CONV_VARIANT(NAME, U8, BIG)                                                            \
   VNNI static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,           \
                         const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,      \
                         int32_t nb1, void *scratch) {                                          \
-    conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8, LEFT);                          \
+    conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8, BIG);                           \
   }
 CONV_VARIANT(conv_i8, false, false)
-CONV_VARIANT(conv_i8_left, false, true)
+CONV_VARIANT(conv_i8_big, false, true)
 CONV_VARIANT(conv_u8, true, false)
-CONV_VARIANT(conv_u8_left, true, true)
+CONV_VARIANT(conv_u8_big, true, true)
 #undef CONV_VARIANT
 
 VNNI void ecnn_q8_conv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                                      const void *in, void *out, int64_t px0, int64_t px1,
                                      int32_t nb0, int32_t nb1, void *scratch) {
-  if (p->u8) (pk->left ? conv_u8_left : conv_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
-  else (pk->left ? conv_i8_left : conv_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  if (p->u8) (pk->big ? conv_u8_big : conv_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  else (pk->big ? conv_i8_big : conv_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
 }
 
 #else /* not x86-64: isa.c never reports VNNI */

@@ -23,21 +23,21 @@
  * (vpunpck*wd) so one vpmaddwd adds both taps of 8 channels; the pair's weight vectors serve
  * both pixels, whose accumulators and requantizations are independent chains that interleave.
  * Padded taps read a row of in_zp, which the bias already subtracts (bias - in_zp * sum of the
- * channel's weights). 3x3 and 5x5 kernels (literal variants for int8 without left shifts at
+ * channel's weights). 3x3 and 5x5 kernels (literal variants for int8 with all scales below 1 at
  * strides 1 and 2) address a tile's taps from one pointer per kernel row, constant multiples
  * of C apart, padded rows reading a longer in_zp row; their taps pair vertically (rows 2r and
  * 2r + 1 of a column), so at stride 1 two neighbouring pixels share the interleaved pairs of
  * their common columns. The first and last pixels of a row (left / right padding) go in tiles
  * with per-pixel tap pointers. A partial last block of C > 16 channels is the last 16 channels
- * again, packed as one more block; each block carries its bias and requantization constants
- * after its weights, so one pointer walks all a block reads. The full blocks run at about 19
- * GMAC/s on Zen 3 (about 24 cycles per block of a pixel; the int32 requantization is nearly
- * half of the vector operations).
+ * again, packed as one more block; each block carries its bias and scales after its weights,
+ * so one pointer walks all a block reads.
  *
- * Both end in the requantization of q8_avx2.h (TFLite's MultiplyByQuantizedMultiplier,
- * exactly), about 15 vector operations for 8 outputs: with few input channels (the 16-32
- * channel expansions, the depthwise's 9 taps) it costs as much as the products. The output
- * type and the left shifts are literals in each variant of the kernels.
+ * Both end in the convolutions' single-precision requantization (quant.h's ecnn_q8_fround,
+ * q8_avx2.h's ecnn_q8_fround8_avx2): 3 vector operations for 8 outputs (4 with `big`, some
+ * scale >= 1). TFLite's fixed-point MultiplyByQuantizedMultiplier took about 14 here (AVX2
+ * has no 64-bit arithmetic shift nor 32-bit high multiply), as much as the products with few
+ * input channels (the 16-32 channel expansions, the depthwise's 9 taps): 16% of the SSD's
+ * time. The output type and `big` are literals in each variant of the kernels.
  */
 #include <string.h>
 
@@ -54,34 +54,27 @@ static ecnn_q8_packed *layout(void *dst, size_t wbytes, size_t cp, size_t zp_byt
   char *at = (char *)dst + up64(sizeof *pk);
   pk->w = (int16_t *)at;
   at += up64(wbytes);
-  int32_t **arrays[] = {&pk->bias,   &pk->mult,  &pk->mult_odd, &pk->lshift,
-                        &pk->rshift, &pk->rmask, &pk->rhalf};
-  for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
-    *arrays[i] = (int32_t *)at;
-    memset(at, 0, cp * sizeof(int32_t));
-    at += up64(cp * sizeof(int32_t));
-  }
+  pk->bias = (int32_t *)at;
+  memset(at, 0, cp * sizeof(int32_t));
+  at += up64(cp * sizeof(int32_t));
+  pk->scale = (float *)at;
+  memset(at, 0, cp * sizeof(float));
+  at += up64(cp * sizeof(float));
   pk->zp_row = zp_bytes ? (int8_t *)at : NULL;
   return pk;
 }
 
 static size_t layout_bytes(size_t wbytes, size_t cp, size_t zp_bytes) {
-  return up64(sizeof(ecnn_q8_packed)) + up64(wbytes) + 7 * up64(cp * sizeof(int32_t)) +
+  return up64(sizeof(ecnn_q8_packed)) + up64(wbytes) + 2 * up64(cp * sizeof(int32_t)) +
          up64(zp_bytes);
 }
 
-/* Channel `at` of the per-channel arrays gets channel c's requantization. */
+/* Channel `at` of the per-channel arrays gets a channel's bias and requantization scale. */
 static void set_channel(ecnn_q8_packed *pk, size_t at, int32_t bias, int32_t mult,
                         int32_t shift) {
-  const int32_t left = ecnn_q8_left_shift(shift), right = ecnn_q8_right_shift(shift);
   pk->bias[at] = bias;
-  pk->mult[at] = mult;
-  if (at % 2) pk->mult_odd[at - 1] = mult; /* (the array starts zeroed) */
-  pk->lshift[at] = left;
-  pk->rshift[at] = right;
-  pk->rmask[at] = (int32_t)(((int64_t)1 << right) - 1);
-  pk->rhalf[at] = pk->rmask[at] >> 1;
-  if (left > 0) pk->left = true;
+  pk->scale[at] = ecnn_q8_fscale(mult, shift);
+  if (pk->scale[at] >= 1.0f) pk->big = true;
 }
 
 static inline int32_t wval(const ecnn_q8_conv_params *p, const void *w, size_t i) {
@@ -156,7 +149,7 @@ static const int32_t dw_perm[16] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13
 /* DW_ZP_PIXELS: the in_zp row's length in (padded) pixels: the rows path reads a padded
  * input row there as if it were an image row, up to (kernel_w - 1) * dilation_w + stride_w
  * pixels to the right (see dw_rows_k). */
-enum { DW_MAX_TAPS = 64, DW_ZP_PIXELS = 8, DW_RQ_VECS = 7 };
+enum { DW_MAX_TAPS = 64, DW_ZP_PIXELS = 8, DW_RQ_VECS = 2 };
 
 /* int16 elements of one block of 16 channels in the packed weights: tp tap pairs of 32, then
  * (for the rows path: one pointer walks everything a block reads) its bias and requantization
@@ -239,20 +232,16 @@ ecnn_q8_packed *ecnn_q8_dwconv2d_pack(const ecnn_q8_conv_params *p, const void *
       const int64_t b = (int64_t)(bias ? bias[c] : 0) - (int64_t)p->in_zp * sum;
       set_channel(pk, cb * 16 + l, (int32_t)(uint32_t)(uint64_t)b, mult[c], shift[c]);
     }
-  const int32_t *rq[DW_RQ_VECS] = {pk->bias,   pk->mult,  pk->mult_odd, pk->lshift,
-                                   pk->rshift, pk->rmask, pk->rhalf};
+  const void *rq[DW_RQ_VECS] = {pk->bias, pk->scale}; /* 4-byte lanes both */
   for (size_t cb = 0; cb < nb; cb++)
     for (size_t l = 0; l < 16; l++) {
       /* channel c sits at position dw_perm[c % 16] of its block (dw_perm is its own inverse) */
       const size_t c = cb < cp / 16 ? cb * 16 + (size_t)dw_perm[l] : dw_extra_channel(C, l);
       const size_t at = c / 16 * 16 + (size_t)dw_perm[c % 16];
       for (size_t j = 0; j < DW_RQ_VECS; j++)
-        ((int32_t *)(pk->w + cb * dw_block_elems(tp) + (tp + j) * 32))[l] = rq[j][at];
+        memcpy(pk->w + cb * dw_block_elems(tp) + (tp + j) * 32 + 2 * l,
+               (const char *)rq[j] + 4 * at, 4);
     }
-  for (size_t cb = 0; cb < nb; cb++) { /* mult_odd from the block's own lanes (the extra one's) */
-    int32_t *q = (int32_t *)(pk->w + cb * dw_block_elems(tp) + (tp + 1) * 32);
-    for (size_t l = 0; l < 16; l++) q[16 + l] = l % 2 ? 0 : q[l + 1];
-  }
   memset(pk->zp_row, p->in_zp, dw_zp_bytes(cp));
   return pk;
 }
@@ -292,24 +281,11 @@ size_t ecnn_q8_conv2d_scratch_elems(const ecnn_q8_conv_params *p) {
   return (size_t)conv_chunk(p) * conv_lda(p) + 16;
 }
 
-/* ---- requantization (q8_avx2.h) with the per-channel constants of pk ---- */
-
-/* The requantization constants of channels c..c+7 of pk's arrays. */
-INLINE AVX2 ecnn_q8_rq_avx2 rq_at(const ecnn_q8_packed *pk, size_t c) {
-  ecnn_q8_rq_avx2 r;
-  r.q = _mm256_loadu_si256((const __m256i *)(pk->mult + c));
-  r.q_odd = _mm256_loadu_si256((const __m256i *)(pk->mult_odd + c));
-  r.l = _mm256_loadu_si256((const __m256i *)(pk->lshift + c));
-  r.e = _mm256_loadu_si256((const __m256i *)(pk->rshift + c));
-  r.mask = _mm256_loadu_si256((const __m256i *)(pk->rmask + c));
-  r.half = _mm256_loadu_si256((const __m256i *)(pk->rhalf + c));
-  return r;
-}
+/* ---- requantization (q8_avx2.h's ecnn_q8_fround8_avx2) at the scales of pk ---- */
 
 /* The 8 accumulators of channels c..c+7 of pk's arrays, requantized (before the zero point). */
-INLINE AVX2 __m256i requant8(__m256i acc, const ecnn_q8_packed *pk, size_t c, bool left) {
-  const ecnn_q8_rq_avx2 r = rq_at(pk, c);
-  return ecnn_q8_requant8_avx2(acc, &r, left);
+INLINE AVX2 __m256i requant8(__m256i acc, const ecnn_q8_packed *pk, size_t c, bool big) {
+  return ecnn_q8_fround8_avx2(acc, _mm256_loadu_ps(pk->scale + c), big);
 }
 
 typedef ecnn_q8_out_avx2 out_consts;
@@ -421,33 +397,33 @@ INLINE AVX2 void im2col(const ecnn_q8_conv_params *p, const uint8_t *in, int64_t
 
 /* The end of a tile: MR x NV accumulators requantized, the first n pixels stored (pixel j at
  * out + j * ldo), `cols` channels of each (all NV * 8 but in a block's last tile). k->u8 and
- * `left` are literals in every caller (conv_run's variants). */
+ * `big` are literals in every caller (conv_run's variants). */
 INLINE AVX2 void tile_store(__m256i (*acc)[2], int32_t n, const ecnn_q8_packed *pk, int32_t c0,
                             int32_t cols, const out_consts *k, uint8_t *out, size_t ldo,
-                            const int32_t MR, const int32_t NV, const bool left) {
+                            const int32_t MR, const int32_t NV, const bool big) {
   /* the block's constants in locals, loaded once: read through pk, they would be loaded again
    * after every store of output bytes (which may alias anything) */
-  ecnn_q8_rq_avx2 rq[2];
-  _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) rq[v] = rq_at(pk, (size_t)c0 + 8 * v);
+  __m256 rq[2];
+  _Pragma("GCC unroll 2") for (int32_t v = 0; v < NV; v++) rq[v] = _mm256_loadu_ps(pk->scale + c0 + 8 * v);
   const out_consts kk = *k;
   if (n == MR && cols >= 8 * NV) { /* the common case: no checks per pixel */
     _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) {
       uint8_t *o = out + (size_t)j * ldo;
       if (NV == 2)
-        _mm_storeu_si128((__m128i *)o, pack16(ecnn_q8_requant8_avx2(acc[j][0], &rq[0], left),
-                                              ecnn_q8_requant8_avx2(acc[j][1], &rq[1], left),
+        _mm_storeu_si128((__m128i *)o, pack16(ecnn_q8_fround8_avx2(acc[j][0], rq[0], big),
+                                              ecnn_q8_fround8_avx2(acc[j][1], rq[1], big),
                                               &kk));
       else
         _mm_storel_epi64((__m128i *)o,
-                         pack8(ecnn_q8_requant8_avx2(acc[j][0], &rq[0], left), &kk));
+                         pack8(ecnn_q8_fround8_avx2(acc[j][0], rq[0], big), &kk));
     }
     return;
   }
   for (int32_t j = 0; j < n; j++) {
     uint8_t *o = out + (size_t)j * ldo;
-    const __m128i r = NV == 2 ? pack16(ecnn_q8_requant8_avx2(acc[j][0], &rq[0], left),
-                                       ecnn_q8_requant8_avx2(acc[j][1], &rq[1], left), &kk)
-                              : pack8(ecnn_q8_requant8_avx2(acc[j][0], &rq[0], left), &kk);
+    const __m128i r = NV == 2 ? pack16(ecnn_q8_fround8_avx2(acc[j][0], rq[0], big),
+                                       ecnn_q8_fround8_avx2(acc[j][1], rq[1], big), &kk)
+                              : pack8(ecnn_q8_fround8_avx2(acc[j][0], rq[0], big), &kk);
     uint8_t buf[16];
     _mm_storeu_si128((__m128i *)buf, r);
     memcpy(o, buf, (size_t)(cols < 8 * NV ? cols : 8 * NV));
@@ -466,7 +442,7 @@ INLINE AVX2 __m256i bcast_pair(const int16_t *p) {
 INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const void *w,
                            int32_t kp2, const ecnn_q8_packed *pk, int32_t c0, int32_t cols,
                            const out_consts *k, uint8_t *out, size_t ldo, const int32_t MR,
-                           const int32_t NV, const bool left, const bool W8) {
+                           const int32_t NV, const bool big, const bool W8) {
   const int16_t *ar[8];
   _Pragma("GCC unroll 8") for (int32_t j = 0; j < MR; j++) ar[j] =
       a + (size_t)(j < n ? j : 0) * lda;
@@ -488,7 +464,7 @@ INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const void *
           _mm256_add_epi32(acc[j][v], _mm256_madd_epi16(xv, wv[v]));
     }
   }
-  tile_store(acc, n, pk, c0, cols, k, out, ldo, MR, NV, left);
+  tile_store(acc, n, pk, c0, cols, k, out, ldo, MR, NV, big);
 }
 
 /* A full 6 x 16 tile, its k loop in assembly: GCC's code for the loop above keeps one of the
@@ -539,7 +515,7 @@ INLINE AVX2 void conv_tile(const int16_t *a, size_t lda, int32_t n, const void *
 INLINE AVX2 void conv_tile_6x16_full(const int16_t *a, size_t lda, const void *w,
                                      int32_t kp2, const ecnn_q8_packed *pk, int32_t c0,
                                      int32_t cols, const out_consts *k, uint8_t *out,
-                                     size_t ldo, const bool left, const bool W8) {
+                                     size_t ldo, const bool big, const bool W8) {
   __m256i acc[6][2];
   const int16_t *a3 = a + 3 * lda;
   size_t steps = (size_t)kp2;
@@ -549,16 +525,16 @@ INLINE AVX2 void conv_tile_6x16_full(const int16_t *a, size_t lda, const void *w
   else
     T6Q_ASM("vmovdqa (%[w]), %%ymm14\n\t"
             "vmovdqa 32(%[w]), %%ymm15\n\t", 64);
-  tile_store(acc, 6, pk, c0, cols, k, out, ldo, 6, 2, left);
+  tile_store(acc, 6, pk, c0, cols, k, out, ldo, 6, 2, big);
 }
 #undef T6Q_ASM
 #undef T6Q_ST
 #undef T6Q_ROW
 
-/* The kernel with the output type and the left shifts as literals (conv2d__avx2's variants). */
+/* The kernel with the output type and `big` as literals (conv2d__avx2's variants). */
 INLINE AVX2 void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                            const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
-                           int32_t nb1, int16_t *scratch, const bool u8, const bool left,
+                           int32_t nb1, int16_t *scratch, const bool u8, const bool big,
                            const bool W8) {
   const size_t lda = conv_lda(p);
   const int32_t chunk = conv_chunk(p), kp2 = pk->kp / 2, OC = p->out_c;
@@ -578,14 +554,14 @@ INLINE AVX2 void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed *p
         int32_t t = 0;
         for (; t + CONV_MR <= n; t += CONV_MR)
           conv_tile_6x16_full(scratch + (size_t)t * lda, lda, wb, kp2, pk, c0, cols, &k,
-                              ob + (size_t)t * OC, (size_t)OC, left, W8);
+                              ob + (size_t)t * OC, (size_t)OC, big, W8);
         if (t < n)
           conv_tile(scratch + (size_t)t * lda, lda, n - t, wb, kp2, pk, c0, cols, &k,
-                    ob + (size_t)t * OC, (size_t)OC, CONV_MR, 2, left, W8);
+                    ob + (size_t)t * OC, (size_t)OC, CONV_MR, 2, big, W8);
       } else {
         for (int32_t t = 0; t < n; t += CONV_MR8)
           conv_tile(scratch + (size_t)t * lda, lda, n - t < CONV_MR8 ? n - t : CONV_MR8, wb, kp2,
-                    pk, c0, cols, &k, ob + (size_t)t * OC, (size_t)OC, CONV_MR8, 1, left, W8);
+                    pk, c0, cols, &k, ob + (size_t)t * OC, (size_t)OC, CONV_MR8, 1, big, W8);
       }
     }
   }
@@ -598,13 +574,13 @@ INLINE AVX2 void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed *p
     conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8, LEFT, W8);                      \
   }
 CONV_VARIANT(conv_i8, false, false, true)
-CONV_VARIANT(conv_i8_left, false, true, true)
+CONV_VARIANT(conv_i8_big, false, true, true)
 CONV_VARIANT(conv_u8, true, false, true)
-CONV_VARIANT(conv_u8_left, true, true, true)
+CONV_VARIANT(conv_u8_big, true, true, true)
 CONV_VARIANT(conv_i8_w16, false, false, false)
-CONV_VARIANT(conv_i8_left_w16, false, true, false)
+CONV_VARIANT(conv_i8_big_w16, false, true, false)
 CONV_VARIANT(conv_u8_w16, true, false, false)
-CONV_VARIANT(conv_u8_left_w16, true, true, false)
+CONV_VARIANT(conv_u8_big_w16, true, true, false)
 #undef CONV_VARIANT
 
 AVX2 void ecnn_q8_conv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
@@ -612,11 +588,11 @@ AVX2 void ecnn_q8_conv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packe
                                int32_t nb1, int16_t *scratch) {
   typedef void (*fn)(const ecnn_q8_conv_params *, const ecnn_q8_packed *, const void *, void *,
                      int64_t, int64_t, int32_t, int32_t, int16_t *);
-  /* [w16][u8][left] */
-  static const fn variants[2][2][2] = {{{conv_i8, conv_i8_left}, {conv_u8, conv_u8_left}},
-                                       {{conv_i8_w16, conv_i8_left_w16},
-                                        {conv_u8_w16, conv_u8_left_w16}}};
-  variants[pk->w8 == NULL][p->u8][pk->left](p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  /* [w16][u8][big] */
+  static const fn variants[2][2][2] = {{{conv_i8, conv_i8_big}, {conv_u8, conv_u8_big}},
+                                       {{conv_i8_w16, conv_i8_big_w16},
+                                        {conv_u8_w16, conv_u8_big_w16}}};
+  variants[pk->w8 == NULL][p->u8][pk->big](p, pk, in, out, px0, px1, nb0, nb1, scratch);
 }
 
 /* ---- DEPTHWISE_CONV_2D ---- */
@@ -637,8 +613,8 @@ INLINE AVX2 __m256i dw_widen_part(const uint8_t *x, size_t rest, bool u8) {
 /* A block's requantization and store: lo holds channels 0-3, 8-11, hi 4-7, 12-15, which
  * vpackssdw puts back in order. */
 INLINE AVX2 __m128i dw_finish(__m256i lo, __m256i hi, const ecnn_q8_packed *pk, size_t c,
-                              const out_consts *k, bool left) {
-  return finish16(_mm256_packs_epi32(requant8(lo, pk, c, left), requant8(hi, pk, c + 8, left)),
+                              const out_consts *k, bool big) {
+  return finish16(_mm256_packs_epi32(requant8(lo, pk, c, big), requant8(hi, pk, c + 8, big)),
                   k);
 }
 
@@ -667,7 +643,7 @@ INLINE const uint8_t *dw_tap(const uint8_t *const *src, const dw_geom g, int32_t
  * would pass `end` (the input's end) read only their channels. */
 INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, const dw_geom g,
                          int32_t px, int32_t tp, int32_t c, int32_t C, const uint8_t *end,
-                         const out_consts *k, uint8_t *o, bool left, bool u8) {
+                         const out_consts *k, uint8_t *o, bool big, bool u8) {
   const size_t rest = (size_t)(C - c);
   const int16_t *w = pk->w + (size_t)c / 16 * dw_block_elems((size_t)tp);
   __m256i lo = _mm256_loadu_si256((const __m256i *)(pk->bias + c));
@@ -685,22 +661,19 @@ INLINE AVX2 void dw_tail(const ecnn_q8_packed *pk, const uint8_t *const *x, cons
                                                 _mm256_load_si256((const __m256i *)(w + 16))));
   }
   uint8_t buf[16];
-  _mm_storeu_si128((__m128i *)buf, dw_finish(lo, hi, pk, (size_t)c, k, left));
+  _mm_storeu_si128((__m128i *)buf, dw_finish(lo, hi, pk, (size_t)c, k, big));
   memcpy(o + c, buf, rest);
 }
 
 /* A block's requantization constants after its tap pairs (dw_block_elems): vector j of the
- * DW_RQ_VECS (0: the bias, then mult, mult_odd, lshift, rshift, rmask, rhalf), half h (0:
+ * DW_RQ_VECS (0: the bias, 1: the scales, floats), half h (0:
  * the lanes of lo, 1: of hi). */
 INLINE AVX2 __m256i dw_rq_at(const int16_t *q, int32_t j, int32_t h) {
   return _mm256_load_si256((const __m256i *)(q + j * 32 + h * 16));
 }
 
-INLINE AVX2 ecnn_q8_rq_avx2 dw_rq(const int16_t *q, int32_t h) {
-  ecnn_q8_rq_avx2 r;
-  r.q = dw_rq_at(q, 1, h), r.q_odd = dw_rq_at(q, 2, h), r.l = dw_rq_at(q, 3, h);
-  r.e = dw_rq_at(q, 4, h), r.mask = dw_rq_at(q, 5, h), r.half = dw_rq_at(q, 6, h);
-  return r;
+INLINE AVX2 __m256 dw_rq(const int16_t *q, int32_t h) {
+  return _mm256_castsi256_ps(dw_rq_at(q, 1, h));
 }
 
 /* The 16-channel blocks [c0, c1) of a tile of NP (1 or 2, a literal) output pixels, stored
@@ -711,7 +684,7 @@ INLINE AVX2 ecnn_q8_rq_avx2 dw_rq(const int16_t *q, int32_t h) {
  * pixels' 32 bytes leave through one vpacksswb. */
 INLINE AVX2 void dw_tile(const int16_t *w, const uint8_t *const *src, const dw_geom g,
                          const int32_t NP, const int32_t tp, int32_t c0, int32_t c1,
-                         const out_consts *k, uint8_t *o0, uint8_t *o1, bool left, bool u8) {
+                         const out_consts *k, uint8_t *o0, uint8_t *o1, bool big, bool u8) {
   for (int32_t c = c0; c < c1; c += 16) {
     const int16_t *q = w + tp * 32; /* the block's constants */
     __m256i lo[2], hi[2];
@@ -730,20 +703,20 @@ INLINE AVX2 void dw_tile(const int16_t *w, const uint8_t *const *src, const dw_g
     w += dw_block_elems((size_t)tp);
     /* lo holds channels 0-3, 8-11, hi 4-7, 12-15: vpackssdw puts them in order */
     if (NP == 1) {
-      const ecnn_q8_rq_avx2 rl = dw_rq(q, 0), rh = dw_rq(q, 1);
-      const __m256i s = _mm256_packs_epi32(ecnn_q8_requant8_avx2(lo[0], &rl, left),
-                                           ecnn_q8_requant8_avx2(hi[0], &rh, left));
+      const __m256 rl = dw_rq(q, 0), rh = dw_rq(q, 1);
+      const __m256i s = _mm256_packs_epi32(ecnn_q8_fround8_avx2(lo[0], rl, big),
+                                           ecnn_q8_fround8_avx2(hi[0], rh, big));
       _mm_storeu_si128((__m128i *)(o0 + c), finish16(s, k));
       continue;
     }
-    const ecnn_q8_rq_avx2 rl = dw_rq(q, 0);
-    const __m256i l0 = ecnn_q8_requant8_avx2(lo[0], &rl, left);
-    const __m256i l1 = ecnn_q8_requant8_avx2(lo[1], &rl, left);
-    const ecnn_q8_rq_avx2 rh = dw_rq(q, 1);
+    const __m256 rl = dw_rq(q, 0);
+    const __m256i l0 = ecnn_q8_fround8_avx2(lo[0], rl, big);
+    const __m256i l1 = ecnn_q8_fround8_avx2(lo[1], rl, big);
+    const __m256 rh = dw_rq(q, 1);
     const __m256i s0 = _mm256_adds_epi16(
-        _mm256_packs_epi32(l0, ecnn_q8_requant8_avx2(hi[0], &rh, left)), k->zp);
+        _mm256_packs_epi32(l0, ecnn_q8_fround8_avx2(hi[0], rh, big)), k->zp);
     const __m256i s1 = _mm256_adds_epi16(
-        _mm256_packs_epi32(l1, ecnn_q8_requant8_avx2(hi[1], &rh, left)), k->zp);
+        _mm256_packs_epi32(l1, ecnn_q8_fround8_avx2(hi[1], rh, big)), k->zp);
     /* [pixel 0 channels 0-7, pixel 1 0-7 | pixel 0 8-15, pixel 1 8-15] */
     const __m256i lo8 = _mm256_broadcastsi128_si256(k->lo);
     const __m256i hi8 = _mm256_broadcastsi128_si256(k->hi);
@@ -762,7 +735,7 @@ INLINE AVX2 void dw_tile(const int16_t *w, const uint8_t *const *src, const dw_g
  * in order in its lane. */
 INLINE AVX2 void dw_half(const int16_t *w, const uint8_t *const *src, const dw_geom g,
                          const int32_t NP, const int32_t tp, int32_t C, const out_consts *k,
-                         uint8_t *o0, uint8_t *o1, bool left, bool u8) {
+                         uint8_t *o0, uint8_t *o1, bool big, bool u8) {
   const int16_t *q = w + tp * 32;
   __m256i lo = dw_rq_at(q, 0, 0), hi = dw_rq_at(q, 0, 1);
   _Pragma("GCC unroll 13") for (int32_t t = 0; t < tp; t++) {
@@ -781,9 +754,9 @@ INLINE AVX2 void dw_half(const int16_t *w, const uint8_t *const *src, const dw_g
     lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), wl));
     hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), wh));
   }
-  const ecnn_q8_rq_avx2 rl = dw_rq(q, 0), rh = dw_rq(q, 1);
-  const __m256i s = _mm256_adds_epi16(_mm256_packs_epi32(ecnn_q8_requant8_avx2(lo, &rl, left),
-                                                         ecnn_q8_requant8_avx2(hi, &rh, left)),
+  const __m256 rl = dw_rq(q, 0), rh = dw_rq(q, 1);
+  const __m256i s = _mm256_adds_epi16(_mm256_packs_epi32(ecnn_q8_fround8_avx2(lo, rl, big),
+                                                         ecnn_q8_fround8_avx2(hi, rh, big)),
                                       k->zp);
   const __m256i lo8 = _mm256_broadcastsi128_si256(k->lo);
   const __m256i hi8 = _mm256_broadcastsi128_si256(k->hi);
@@ -800,21 +773,21 @@ INLINE AVX2 void dw_half(const int16_t *w, const uint8_t *const *src, const dw_g
 INLINE AVX2 void dw_tile_all(const ecnn_q8_packed *pk, const uint8_t *const *src,
                              const dw_geom g, const int32_t NP, const int32_t tp, int32_t full,
                              int32_t C, const uint8_t *end, const out_consts *k, uint8_t *o0,
-                             uint8_t *o1, bool left, bool u8) {
-  dw_tile(pk->w, src, g, NP, tp, 0, full, k, o0, o1, left, u8);
+                             uint8_t *o1, bool big, bool u8) {
+  dw_tile(pk->w, src, g, NP, tp, 0, full, k, o0, o1, big, u8);
   if (full == C) return;
   if (C > 16 && C - full <= 8) {
     dw_half(pk->w + (size_t)(full / 16 + 1) * dw_block_elems((size_t)tp), src, g, NP, tp, C, k,
-            o0, o1, left, u8);
+            o0, o1, big, u8);
     return;
   }
   if (C > 16) {
     const int16_t *w = pk->w + (size_t)(full / 16 + 1) * dw_block_elems((size_t)tp);
-    dw_tile(w, src, g, NP, tp, C - 16, C, k, o0, o1, left, u8);
+    dw_tile(w, src, g, NP, tp, C - 16, C, k, o0, o1, big, u8);
     return;
   }
-  dw_tail(pk, src, g, 0, tp, 0, C, end, k, o0, left, u8);
-  if (NP == 2) dw_tail(pk, src, g, 1, tp, 0, C, end, k, o1, left, u8);
+  dw_tail(pk, src, g, 0, tp, 0, C, end, k, o0, big, u8);
+  if (NP == 2) dw_tail(pk, src, g, 1, tp, 0, C, end, k, o1, big, u8);
 }
 
 /* The tap pointers of the output pixel whose kernel starts at input (iy0, ix0) of img, at x
@@ -839,7 +812,7 @@ INLINE void dw_fill(const uint8_t **x, const ecnn_q8_conv_params *p, const uint8
  * of a row whose padding does not fit the in_zp row) in pairs with per-pixel tap pointers. */
 INLINE AVX2 void dw_rows_k(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                            const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
-                           const int32_t KS, const int32_t S, const int32_t DIL, bool left,
+                           const int32_t KS, const int32_t S, const int32_t DIL, bool big,
                            bool u8) {
   const int32_t H = p->in_h, W = p->in_w, C = p->in_c, OW = p->out_w;
   const int32_t taps = KS * KS, tp = (taps + 1) / 2, full = C / 16 * 16;
@@ -876,9 +849,9 @@ INLINE AVX2 void dw_rows_k(const ecnn_q8_conv_params *p, const ecnn_q8_packed *p
       for (int32_t ky = 0; ky < KS; ky++) rr[ky] = rp[ky] ? rp[ky] + ix0 * C : zrow;
       uint8_t *o = orow + (size_t)ox * C;
       if (ox + 1 < ir)
-        dw_tile_all(pk, rr, by_rows, 2, tp, full, C, end, &k, o, o + C, left, u8);
+        dw_tile_all(pk, rr, by_rows, 2, tp, full, C, end, &k, o, o + C, big, u8);
       else
-        dw_tile_all(pk, rr, by_rows, 1, tp, full, C, end, &k, o, o, left, u8);
+        dw_tile_all(pk, rr, by_rows, 1, tp, full, C, end, &k, o, o, big, u8);
     }
     int32_t pend = -1; /* an edge pixel waiting for its partner */
     for (int32_t ox = 0; ox < OW; ox++) {
@@ -891,12 +864,12 @@ INLINE AVX2 void dw_rows_k(const ecnn_q8_conv_params *p, const ecnn_q8_packed *p
         continue;
       }
       dw_tile_all(pk, x, by_taps, 2, tp, full, C, end, &k, orow + (size_t)pend * C,
-                  orow + (size_t)ox * C, left, u8);
+                  orow + (size_t)ox * C, big, u8);
       pend = -1;
     }
     if (pend >= 0)
       dw_tile_all(pk, x, by_taps, 1, tp, full, C, end, &k, orow + (size_t)pend * C,
-                  orow + (size_t)pend * C, left, u8);
+                  orow + (size_t)pend * C, big, u8);
   }
 }
 
@@ -904,7 +877,7 @@ INLINE AVX2 void dw_rows_k(const ecnn_q8_conv_params *p, const ecnn_q8_packed *p
  * its tap pointers (the in_zp row for padded taps). */
 INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                          const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
-                         const int32_t tp, bool left, bool u8) {
+                         const int32_t tp, bool big, bool u8) {
   const int32_t C = p->in_c, KH = p->kernel_h, KW = p->kernel_w, full = C / 16 * 16;
   const size_t image = (size_t)p->in_h * p->in_w * C;
   const uint8_t *end = in8 + (size_t)p->batch * image;
@@ -920,7 +893,7 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
     for (int32_t ox = 0; ox < p->out_w; ox++) {
       dw_fill(x, p, in8 + b * image, zrow, iy0, ox * p->stride_w - p->pad_left, KH, KW);
       uint8_t *o = orow + (size_t)ox * C;
-      dw_tile_all(pk, x, g, 1, tp, full, C, end, &k, o, o, left, u8);
+      dw_tile_all(pk, x, g, 1, tp, full, C, end, &k, o, o, big, u8);
     }
   }
 }
@@ -928,8 +901,8 @@ INLINE AVX2 void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
 AVX2 void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_packed *pk,
                                  const void *in, void *out, int32_t row0, int32_t row1) {
   const int32_t tp = pk->kp / 2, ks = p->kernel_h == p->kernel_w ? p->kernel_h : 0;
-  const bool left = pk->left, plain = !left && !p->u8 && p->dilation_w == 1;
-  /* 3x3 and 5x5, int8, no left shifts, strides 1 and 2: the common cases, all literal */
+  const bool big = pk->big, plain = !big && !p->u8 && p->dilation_w == 1;
+  /* 3x3 and 5x5, int8, all scales below 1, strides 1 and 2: the common cases, all literal */
 #define DW_CASE(KS, S)                                                                         \
   if (ks == KS && plain && p->stride_w == S) {                                                 \
     dw_rows_k(p, pk, in, out, row0, row1, KS, S, 1, false, false);                             \
@@ -941,14 +914,14 @@ AVX2 void ecnn_q8_dwconv2d__avx2(const ecnn_q8_conv_params *p, const ecnn_q8_pac
   DW_CASE(5, 2)
 #undef DW_CASE
   if (ks == 3) {
-    dw_rows_k(p, pk, in, out, row0, row1, 3, p->stride_w, p->dilation_w, left, p->u8);
+    dw_rows_k(p, pk, in, out, row0, row1, 3, p->stride_w, p->dilation_w, big, p->u8);
     return;
   }
   if (ks == 5) {
-    dw_rows_k(p, pk, in, out, row0, row1, 5, p->stride_w, p->dilation_w, left, p->u8);
+    dw_rows_k(p, pk, in, out, row0, row1, 5, p->stride_w, p->dilation_w, big, p->u8);
     return;
   }
-  dw_rows(p, pk, in, out, row0, row1, tp, left, p->u8);
+  dw_rows(p, pk, in, out, row0, row1, tp, big, p->u8);
 }
 
 #else /* not x86-64: isa.c never selects these */

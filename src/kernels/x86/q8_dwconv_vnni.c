@@ -21,8 +21,8 @@
  * to int32 lanes (vpmovsxbd / vpmovzxbd, the load folded), the second shifted up 16 bits
  * (vpslld) and merged (vpternlogd) make the lanes vpdpwssd takes. An odd kernel's last row
  * goes tap by tap (its weight in the low half, 0 in the high one, which meets the widened
- * tap's sign bits): one vpmovsxbd a vector. After a block's weights come its bias and
- * requantization constants (one pointer walks everything a block reads).
+ * tap's sign bits): one vpmovsxbd a vector. After a block's weights come its bias and its
+ * channels' float scales (one pointer walks everything a block reads).
  *
  * Tile: 3x3 and 5x5 kernels at stride_w 1 or 2 (literal variants; dilation_w 1) run 4
  * neighbouring output pixels of a row at a time, from one pointer per kernel row (the in_zp
@@ -32,7 +32,7 @@
  * vpternlogd (3x3 stride 1: 6 columns for the 4 pixels' 12 pairs; stride 2: 9), per pixel and
  * kernel column one vpdpwssd. That is the AVX2 kernel's two-pixel tile (its two pixels at
  * stride 1 share the pairs of their common columns) widened to what 32 zmm registers hold:
- * 4 accumulators, kernel_w weight vectors, a pair and the block's 6 constants, loaded once
+ * 4 accumulators, kernel_w weight vectors, a pair and the block's bias and scales, loaded once
  * per block and tile. The last tile of a row overlaps the one before (its pixels computed
  * again, the same); pixels whose taps reach into the left or right padding, rows with fewer
  * than 4 other pixels, other kernels, strides and dilations, and C < 16 go one pixel at a
@@ -40,10 +40,12 @@
  * with C < 16, a tap whose 16-byte read would pass the input's end is read through a copy,
  * and C bytes are stored.
  *
- * The end is q8_vnni.h's (shared with the CONV_2D kernel): TFLite's requantization on 16 lanes
- * and the exact clamp and narrowing. Its speed is not measured: no CPU here has AVX-512. Like
- * the CONV_2D kernel, compiled a second time with -DECNN_Q8_VNNI_EMULATE it runs on SIMDe
- * (functions suffixed _emu) against the scalar kernel in tests/engine/test_kernels_q8_vnni.c.
+ * The end is q8_vnni.h's (shared with the CONV_2D kernel): quant.h's single-precision
+ * requantization on 16 lanes (3 operations for 16 outputs, 4 in the variants for scales >= 1,
+ * which clamp y first) and the exact clamp and narrowing. Its speed is not measured: no CPU
+ * here has AVX-512. Like the CONV_2D kernel, compiled a second time with
+ * -DECNN_Q8_VNNI_EMULATE it runs on SIMDe (functions suffixed _emu) against the scalar kernel
+ * in tests/engine/test_kernels_q8_vnni.c.
  */
 #include <string.h>
 
@@ -58,7 +60,7 @@
 enum {
   NB = 16,        /* channels of a block */
   MAX_TAPS = 64,  /* the AVX2 kernel's limit too */
-  RQ_VECS = 6,    /* after a block's weights: bias, mult, lshift, rshift, rmask, rhalf */
+  RQ_VECS = 2,    /* after a block's weights: bias, scale (float bits) */
   NP = 4,         /* output pixels of a row tile */
   ZP_PIXELS = 11, /* the in_zp row's pixels: a row tile's span, (NP - 1) * 2 + 5 at most */
 };
@@ -129,12 +131,10 @@ ecnn_q8_packed_vnni *ecnn_q8_dwconv2d_pack_vnni(const ecnn_q8_conv_params *p, co
       int64_t sum = 0; /* the padded taps read in_zp: take in_zp times every weight off */
       for (int32_t t = 0; t < taps; t++) sum += wval(p, w, (size_t)t * C + c);
       const int64_t bc = (int64_t)(bias ? bias[c] : 0) - (int64_t)p->in_zp * sum;
-      const int32_t s = shift[c], right = ecnn_q8_right_shift(s);
-      const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
-      const int32_t consts[RQ_VECS] = {(int32_t)(uint32_t)(uint64_t)bc, /* modulo 2^32 */
-                                       mult[c], ecnn_q8_left_shift(s), right, mask, mask >> 1};
-      for (size_t j = 0; j < RQ_VECS; j++) rq[j * NB + l] = consts[j];
-      if (s > 0) pk->left = true;
+      const float scale = ecnn_q8_fscale(mult[c], shift[c]);
+      rq[l] = (int32_t)(uint32_t)(uint64_t)bc; /* modulo 2^32 */
+      memcpy(&rq[NB + l], &scale, sizeof scale);
+      if (scale >= 1.0f) pk->big = true; /* (also 1.0f rounded up from below) */
     }
   }
   memset(pk->zp_row, (uint8_t)p->in_zp, zp_bytes(C));
@@ -173,23 +173,23 @@ INLINE VNNI __m512i pair(__m512i a, __m512i b) {
                                    0xE4);
 }
 
-/* A block's constants after its `vecs` weight vectors at w. */
+/* A block's constants after its `vecs` weight vectors at w: bias and scale. */
 typedef struct block_rq {
   __m512i bias;
-  ecnn_q8_rq16 rq;
+  __m512 scale;
 } block_rq;
 
 INLINE VNNI block_rq block_rq_load(const int32_t *w, size_t vecs) {
   const int32_t *q = w + vecs * NB;
   block_rq r;
   r.bias = _mm512_load_si512((const void *)q);
-  r.rq = ecnn_q8_rq16_load(q + NB, q + 2 * NB, q + 3 * NB, q + 4 * NB, q + 5 * NB);
+  r.scale = _mm512_castsi512_ps(_mm512_load_si512((const void *)(q + NB)));
   return r;
 }
 
 INLINE VNNI __m128i block_out(__m512i acc, const block_rq *r, const ecnn_q8_out16 *k,
-                              const bool u8, const bool left) {
-  return ecnn_q8_finish16(ecnn_q8_requant16(_mm512_add_epi32(acc, r->bias), &r->rq, left), k,
+                              const bool u8, const bool big) {
+  return ecnn_q8_finish16(ecnn_q8_fround16(_mm512_add_epi32(acc, r->bias), r->scale, big), k,
                           u8);
 }
 
@@ -198,7 +198,7 @@ INLINE VNNI __m128i block_out(__m512i acc, const block_rq *r, const ecnn_q8_out1
  * ky's input at the first pixel's first column (the in_zp row for a padded row). */
 INLINE VNNI void tile(const ecnn_q8_packed_vnni *pk, const uint8_t *const *row, size_t C,
                       int32_t nb, const ecnn_q8_out16 *k, uint8_t *o, const int32_t KS,
-                      const int32_t S, const bool u8, const bool left) {
+                      const int32_t S, const bool u8, const bool big) {
   const int32_t span = (NP - 1) * S + KS; /* the tile's input columns */
   const size_t vecs = dw_vecs(KS, KS);
   const uint8_t *r[5];
@@ -226,7 +226,7 @@ INLINE VNNI void tile(const ecnn_q8_packed_vnni *pk, const uint8_t *const *row, 
     const block_rq q = block_rq_load(w, vecs);
     UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++)
         _mm_storeu_si128((__m128i *)(void *)(o + (size_t)p * C + c0),
-                         block_out(acc[p], &q, k, u8, left));
+                         block_out(acc[p], &q, k, u8, big));
   }
 }
 
@@ -234,7 +234,7 @@ INLINE VNNI void tile(const ecnn_q8_packed_vnni *pk, const uint8_t *const *row, 
  * padded taps), at o: any kernel, C < 16 too. */
 INLINE VNNI void pixel(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                        const uint8_t *const *x, const uint8_t *end, int32_t nb,
-                       const ecnn_q8_out16 *k, uint8_t *o, const bool u8, const bool left) {
+                       const ecnn_q8_out16 *k, uint8_t *o, const bool u8, const bool big) {
   const int32_t KH = p->kernel_h, KW = p->kernel_w, C = p->in_c;
   const size_t vecs = (size_t)pk->kp;
   const int32_t *w = pk->dw;
@@ -254,7 +254,7 @@ INLINE VNNI void pixel(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *
         a1 = a0, a0 = s;
       }
     const block_rq q = block_rq_load(w, vecs);
-    const __m128i y = block_out(_mm512_add_epi32(a0, a1), &q, k, u8, left);
+    const __m128i y = block_out(_mm512_add_epi32(a0, a1), &q, k, u8, big);
     if (C >= NB) {
       _mm_storeu_si128((__m128i *)(void *)(o + c0), y);
     } else {
@@ -286,7 +286,7 @@ INLINE void fill_taps(const uint8_t **x, const ecnn_q8_conv_params *p, const uin
  * the others one at a time. */
 INLINE VNNI void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                          const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
-                         const int32_t KS, const int32_t S, const bool u8, const bool left) {
+                         const int32_t KS, const int32_t S, const bool u8, const bool big) {
   const int32_t W = p->in_w, C = p->in_c, OW = p->out_w, nb = (int32_t)dw_blocks(C);
   const size_t image = (size_t)p->in_h * W * C;
   const uint8_t *end = in8 + (size_t)p->batch * image, *zrow = pk->zp_row;
@@ -316,28 +316,28 @@ INLINE VNNI void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni
         const size_t ix0 = (size_t)(o * S - p->pad_left);
         const uint8_t *rr[5];
         for (int32_t ky = 0; ky < KS; ky++) rr[ky] = rp[ky] ? rp[ky] + ix0 * C : zrow;
-        tile(pk, rr, (size_t)C, nb, &k, orow + (size_t)o * C, KS, S, u8, left);
+        tile(pk, rr, (size_t)C, nb, &k, orow + (size_t)o * C, KS, S, u8, big);
       }
     }
     for (int32_t ox = 0; ox < OW; ox++) {
       if (ox == xl && xr > xl) ox = xr;
       if (ox >= OW) break;
       fill_taps(x, p, img, zrow, iy0, ox * p->stride_w - p->pad_left);
-      pixel(p, pk, x, end, nb, &k, orow + (size_t)ox * C, u8, left);
+      pixel(p, pk, x, end, nb, &k, orow + (size_t)ox * C, u8, big);
     }
   }
 }
 
-/* The kernel with the input type and the left shifts as literals: the row tiles' kernels, or
- * one pixel at a time. */
+/* The kernel with the input type and `big` (the clamp before the conversion) as literals: the
+ * row tiles' kernels, or one pixel at a time. */
 INLINE VNNI void dw_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                          const void *in, void *out, int32_t row0, int32_t row1, const bool u8,
-                         const bool left) {
+                         const bool big) {
   const int32_t ks = p->kernel_h == p->kernel_w ? p->kernel_h : 0, s = p->stride_w;
   const bool tiles = p->in_c >= NB && p->dilation_w == 1 && (s == 1 || s == 2);
 #define DW_CASE(KS, S)                                                                         \
   if (tiles && ks == KS && s == S) {                                                           \
-    dw_rows(p, pk, in, out, row0, row1, KS, S, u8, left);                                      \
+    dw_rows(p, pk, in, out, row0, row1, KS, S, u8, big);                                       \
     return;                                                                                    \
   }
   DW_CASE(3, 1)
@@ -345,24 +345,24 @@ INLINE VNNI void dw_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni
   DW_CASE(5, 1)
   DW_CASE(5, 2)
 #undef DW_CASE
-  dw_rows(p, pk, in, out, row0, row1, 0, 1, u8, left);
+  dw_rows(p, pk, in, out, row0, row1, 0, 1, u8, big);
 }
 
-#define DW_VARIANT(NAME, U8, LEFT)                                                             \
+#define DW_VARIANT(NAME, U8, BIG)                                                              \
   VNNI static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,           \
                         const void *in, void *out, int32_t row0, int32_t row1) {               \
-    dw_body(p, pk, in, out, row0, row1, U8, LEFT);                                             \
+    dw_body(p, pk, in, out, row0, row1, U8, BIG);                                              \
   }
 DW_VARIANT(dw_i8, false, false)
-DW_VARIANT(dw_i8_left, false, true)
+DW_VARIANT(dw_i8_big, false, true)
 DW_VARIANT(dw_u8, true, false)
-DW_VARIANT(dw_u8_left, true, true)
+DW_VARIANT(dw_u8_big, true, true)
 #undef DW_VARIANT
 
 VNNI void ecnn_q8_dwconv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                                        const void *in, void *out, int32_t row0, int32_t row1) {
-  if (p->u8) (pk->left ? dw_u8_left : dw_u8)(p, pk, in, out, row0, row1);
-  else (pk->left ? dw_i8_left : dw_i8)(p, pk, in, out, row0, row1);
+  if (p->u8) (pk->big ? dw_u8_big : dw_u8)(p, pk, in, out, row0, row1);
+  else (pk->big ? dw_i8_big : dw_i8)(p, pk, in, out, row0, row1);
 }
 
 #else /* not x86-64: isa.c never reports VNNI */

@@ -7,6 +7,7 @@
 #ifndef ECNN_QUANT_H
 #define ECNN_QUANT_H
 
+#include <math.h>
 #include <stdint.h>
 
 /* Splits m (>= 0) into *q (Q31, in [2^30, 2^31) or 0) and *shift with m = q * 2^(shift - 31).
@@ -46,6 +47,38 @@ static inline int32_t ecnn_mbqm(int32_t x, int32_t q, int32_t shift) {
   if (xs > INT32_MAX) xs = INT32_MAX;
   if (xs < INT32_MIN) xs = INT32_MIN;
   return ecnn_rdbpot(ecnn_srdhm((int32_t)xs, q), right > 31 ? 31 : right);
+}
+
+/* ---- the convolutions' requantization (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) ----
+ *
+ * Their int32 accumulators are requantized in single precision, as TensorFlow Lite's XNNPACK
+ * path (its default on x86 and ARM, and the oracle's) does it: y = float(acc) * scale with
+ * scale = float(q * 2^(shift - 31)), both roundings to nearest even, then y rounded to the
+ * nearest integer, ties to even, and clamped into int32 (every SIMD conversion saturates the
+ * same way). One rounding of the real product instead of mbqm's two; see docs/design.md for
+ * why (on AVX2 it is 4 vector operations for 8 outputs instead of 14). Every kernel computes
+ * exactly these float operations, so the results are identical on every ISA. */
+
+/* q * 2^(shift - 31) as a float (q >= 0; ecnn_quantize_multiplier makes shifts in -31..30):
+ * the double is exact, its rounding to float the one rounding. Shifts are taken into
+ * -900..95, so the scale is finite (at most 2^95, where every nonzero acc saturates and 0
+ * stays 0: no NaN). */
+static inline float ecnn_q8_fscale(int32_t q, int32_t shift) {
+  shift = shift < -900 ? -900 : shift > 95 ? 95 : shift;
+  union { uint64_t u; double d; } p2 = {(uint64_t)(1023 + shift - 31) << 52};
+  return (float)((double)q * p2.d);
+}
+
+/* The largest float below 2^31: y is clamped to it before the conversion (the SIMD
+ * conversions turn larger values into INT32_MIN). */
+#define ECNN_Q8_FMAX 2147483520.0f
+
+/* The requantized value of acc at `scale` (the file comment above), before the zero point. */
+static inline int32_t ecnn_q8_fround(int32_t acc, float scale) {
+  float y = (float)acc * scale;
+  if (y > ECNN_Q8_FMAX) y = ECNN_Q8_FMAX;
+  if (y < -2147483648.0f) y = -2147483648.0f;
+  return (int32_t)lrintf(y); /* the default rounding mode: nearest, ties to even */
 }
 
 #endif

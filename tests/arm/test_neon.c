@@ -669,7 +669,7 @@ static long fc_op_case(int32_t rows, int32_t I, int32_t O, int v, int dot,
           acc += ((u8 ? xi[r * I + i] : (int8_t)xi[r * I + i]) - in_zp) *
                  ((u8 ? w[o * I + i] : (int8_t)w[o * I + i]) - w_zp);
         ecnn_quantize_multiplier((double)in_s * ws[per_channel ? o : 0] / out_s, &q, &sh);
-        const int32_t val = ecnn_mbqm(acc, q, sh) + out_zp;
+        const int32_t val = ecnn_q8_fround(acc, ecnn_q8_fscale(q, sh)) + out_zp;
         ref[r * O + o] = (uint8_t)(val < lo ? lo : val > hi ? hi : val);
       }
     char what[96];

@@ -29,10 +29,9 @@
  * 5x5 get literal tap counts (any stride and dilation), other sizes up to 64 taps the general
  * loop.
  *
- * Both end in TFLite's requantization, which NEON has as instructions (vqshlq_s32,
- * vqrdmulhq_s32, vrshlq_s32 with a fixup for ties of negative values), and the saturating
- * narrows to clamped bytes: q8_neon.h, shared with the ADD / SUB kernel (q8_eltwise_neon.c),
- * says why that is ecnn_mbqm bit for bit.
+ * Both end in the convolutions' single-precision requantization (quant.h's ecnn_q8_fround:
+ * vcvtq_f32_s32, vmulq_f32 by the channel's scale, vcvtnq_s32_f32) and the saturating narrows
+ * to clamped bytes, both in q8_neon.h (shared with the ADD / SUB kernel, q8_eltwise_neon.c).
  */
 #include <string.h>
 
@@ -62,7 +61,7 @@ static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }
 /* ---- packing (plain C) -------------------------------------------------------------------- */
 
 static size_t layout_bytes(size_t wbytes, size_t cp, size_t zp_bytes) {
-  return up64(sizeof(ecnn_q8_packed_neon)) + up64(wbytes) + 4 * up64(cp * sizeof(int32_t)) +
+  return up64(sizeof(ecnn_q8_packed_neon)) + up64(wbytes) + 2 * up64(cp * sizeof(int32_t)) +
          up64(zp_bytes);
 }
 
@@ -73,11 +72,10 @@ static ecnn_q8_packed_neon *layout(void *dst, size_t wbytes, size_t cp, size_t z
   char *at = (char *)dst + up64(sizeof *pk);
   pk->w = at;
   at += up64(wbytes);
-  int32_t **arrays[] = {&pk->bias, &pk->mult, &pk->lshift, &pk->rshift};
-  for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
-    *arrays[i] = (int32_t *)(void *)at;
-    at += up64(cp * sizeof(int32_t));
-  }
+  pk->bias = (int32_t *)(void *)at;
+  at += up64(cp * sizeof(int32_t));
+  pk->scale = (float *)(void *)at;
+  at += up64(cp * sizeof(float));
   pk->zp_row = zp_bytes ? (uint8_t *)at : NULL;
   return pk;
 }
@@ -85,10 +83,8 @@ static ecnn_q8_packed_neon *layout(void *dst, size_t wbytes, size_t cp, size_t z
 static void set_channel(ecnn_q8_packed_neon *pk, size_t c, int32_t bias, int32_t mult,
                         int32_t shift) {
   pk->bias[c] = bias;
-  pk->mult[c] = mult;
-  pk->lshift[c] = ecnn_q8_left_shift(shift);
-  pk->rshift[c] = -ecnn_q8_right_shift(shift); /* vrshlq's negative count */
-  if (shift > 0) pk->left = true;
+  pk->scale[c] = ecnn_q8_fscale(mult, shift);
+  if (pk->scale[c] >= 1.0f) pk->big = true;
 }
 
 static inline int32_t wval(const ecnn_q8_conv_params *p, const void *w, size_t i) {
@@ -209,21 +205,19 @@ static ecnn_q8_out_neon make_out_consts(const ecnn_q8_conv_params *p) {
 
 /* The 16 accumulators of channels c.. of pk requantized to 16 output bytes. */
 INLINE uint8x16_t requant16(const int32x4_t *acc, const ecnn_q8_packed_neon *pk, size_t c,
-                            const ecnn_q8_out_neon *k, const bool left, const bool u8) {
+                            const ecnn_q8_out_neon *k, const bool big, const bool u8) {
   int32x4_t y[4];
-  _Pragma("GCC unroll 4") for (int v = 0; v < 4; v++) y[v] = ecnn_q8_requant4_neon(
-      acc[v], vld1q_s32(pk->mult + c + 4 * v), vld1q_s32(pk->lshift + c + 4 * v),
-      vld1q_s32(pk->rshift + c + 4 * v), left);
+  _Pragma("GCC unroll 4") for (int v = 0; v < 4; v++) y[v] =
+      ecnn_q8_fround4_neon(acc[v], vld1q_f32(pk->scale + c + 4 * v), big);
   return ecnn_q8_finish16_neon(y[0], y[1], y[2], y[3], k, u8);
 }
 
 /* The 8 accumulators of channels c.. of pk requantized to 8 output bytes. */
 INLINE uint8x8_t requant8(const int32x4_t *acc, const ecnn_q8_packed_neon *pk, size_t c,
-                          const ecnn_q8_out_neon *k, const bool left, const bool u8) {
+                          const ecnn_q8_out_neon *k, const bool big, const bool u8) {
   int32x4_t y[2];
-  _Pragma("GCC unroll 2") for (int v = 0; v < 2; v++) y[v] = ecnn_q8_requant4_neon(
-      acc[v], vld1q_s32(pk->mult + c + 4 * v), vld1q_s32(pk->lshift + c + 4 * v),
-      vld1q_s32(pk->rshift + c + 4 * v), left);
+  _Pragma("GCC unroll 2") for (int v = 0; v < 2; v++) y[v] =
+      ecnn_q8_fround4_neon(acc[v], vld1q_f32(pk->scale + c + 4 * v), big);
   return ecnn_q8_finish8_neon(y[0], y[1], k, u8);
 }
 
@@ -334,10 +328,10 @@ size_t ecnn_q8_conv2d_scratch_bytes_neon(const ecnn_q8_conv_params *p,
 /* Requantizes the n x 16 tile acc (channels c0.. of pk) and stores its first cols channels. */
 INLINE void tile_store(int32x4_t acc[MR][4], int32_t n, const ecnn_q8_packed_neon *pk,
                        int32_t c0, int32_t cols, const ecnn_q8_out_neon *k, uint8_t *out,
-                       size_t ldo, const bool left, const bool u8) {
+                       size_t ldo, const bool big, const bool u8) {
   _Pragma("GCC unroll 4") for (int32_t j = 0; j < MR; j++) {
     if (j >= n) break; /* (unrolled: acc stays in registers) */
-    const uint8x16_t y = requant16(acc[j], pk, (size_t)c0, k, left, u8);
+    const uint8x16_t y = requant16(acc[j], pk, (size_t)c0, k, big, u8);
     if (cols == 16) {
       vst1q_u8(out + (size_t)j * ldo, y);
     } else {
@@ -375,7 +369,7 @@ INLINE void tile_init(int32x4_t acc[MR][4], const int32_t *bias) {
  * c0.. of pk. */
 INLINE void tile_plain(const int16_t *a, size_t lda, int32_t n, const int16_t *w, int32_t kp,
                        const ecnn_q8_packed_neon *pk, int32_t c0, int32_t cols,
-                       const ecnn_q8_out_neon *k, uint8_t *out, size_t ldo, const bool left,
+                       const ecnn_q8_out_neon *k, uint8_t *out, size_t ldo, const bool big,
                        const bool u8) {
   TILE_ROWS(int16_t, a, lda, n);
   int32x4_t acc[MR][4];
@@ -392,7 +386,7 @@ INLINE void tile_plain(const int16_t *a, size_t lda, int32_t n, const int16_t *w
     STEP16(6);
     STEP16(7);
   }
-  tile_store(acc, n, pk, c0, cols, k, out, ldo, left, u8);
+  tile_store(acc, n, pk, c0, cols, k, out, ldo, big, u8);
 }
 #undef STEP16
 #undef MAC16
@@ -418,7 +412,7 @@ INLINE void tile_plain(const int16_t *a, size_t lda, int32_t n, const int16_t *w
 INLINE DOTPROD void tile_dot(const int8_t *a, size_t lda, int32_t n, const int8_t *w,
                              int32_t kp, const ecnn_q8_packed_neon *pk, int32_t c0,
                              int32_t cols, const ecnn_q8_out_neon *k, uint8_t *out, size_t ldo,
-                             const bool left, const bool u8) {
+                             const bool big, const bool u8) {
   TILE_ROWS(int8_t, a, lda, n);
   int32x4_t acc[MR][4];
   tile_init(acc, pk->bias + c0);
@@ -430,7 +424,7 @@ INLINE DOTPROD void tile_dot(const int8_t *a, size_t lda, int32_t n, const int8_
     DSTEP(2);
     DSTEP(3);
   }
-  tile_store(acc, n, pk, c0, cols, k, out, ldo, left, u8);
+  tile_store(acc, n, pk, c0, cols, k, out, ldo, big, u8);
 }
 #undef DSTEP
 #endif /* SDOT_BUILT */
@@ -440,7 +434,7 @@ INLINE DOTPROD void tile_dot(const int8_t *a, size_t lda, int32_t n, const int8_
 
 INLINE void conv_body_plain(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
                             const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
-                            int32_t nb1, void *scratch, const bool left, const bool u8) {
+                            int32_t nb1, void *scratch, const bool big, const bool u8) {
   const size_t lda = (size_t)pk->kp;
   const int32_t chunk = conv_chunk(lda * 2), OC = p->out_c;
   const ecnn_q8_out_neon k = make_out_consts(p);
@@ -454,7 +448,7 @@ INLINE void conv_body_plain(const ecnn_q8_conv_params *p, const ecnn_q8_packed_n
       uint8_t *ob = (uint8_t *)out + (size_t)c * OC + c0;
       for (int32_t t = 0; t < n; t += MR)
         tile_plain(rows + (size_t)t * lda, lda, n - t < MR ? n - t : MR, wb, pk->kp, pk, c0,
-                   cols, &k, ob + (size_t)t * OC, (size_t)OC, left, u8);
+                   cols, &k, ob + (size_t)t * OC, (size_t)OC, big, u8);
     }
   }
 }
@@ -470,7 +464,7 @@ static bool direct_rows(const ecnn_q8_conv_params *p, bool dot) {
 
 INLINE DOTPROD void conv_body_dot(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
                                   const void *in, void *out, int64_t px0, int64_t px1,
-                                  int32_t nb0, int32_t nb1, void *scratch, const bool left,
+                                  int32_t nb0, int32_t nb1, void *scratch, const bool big,
                                   const bool u8) {
   const size_t lda = (size_t)pk->kp;
   const bool direct = direct_rows(p, true);
@@ -487,29 +481,29 @@ INLINE DOTPROD void conv_body_dot(const ecnn_q8_conv_params *p, const ecnn_q8_pa
       uint8_t *ob = (uint8_t *)out + (size_t)c * OC + c0;
       for (int32_t t = 0; t < n; t += MR)
         tile_dot(rows + (size_t)t * lda, lda, n - t < MR ? n - t : MR, wb, pk->kp, pk, c0, cols,
-                 &k, ob + (size_t)t * OC, (size_t)OC, left, u8);
+                 &k, ob + (size_t)t * OC, (size_t)OC, big, u8);
     }
   }
 }
 #endif /* SDOT_BUILT */
 
-/* The variants with the output type and the left shifts as literals. */
-#define CONV_VARIANT(NAME, BODY, ATTR, LEFT, U8)                                               \
+/* The variants with the output type and `big` (some scale >= 1) as literals. */
+#define CONV_VARIANT(NAME, BODY, ATTR, BIG, U8)                                               \
   ATTR static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,           \
                         const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,      \
                         int32_t nb1, void *scratch) {                                          \
-    BODY(p, pk, in, out, px0, px1, nb0, nb1, scratch, LEFT, U8);                               \
+    BODY(p, pk, in, out, px0, px1, nb0, nb1, scratch, BIG, U8);                                \
   }
 #define NOATTR
 CONV_VARIANT(plain_i8, conv_body_plain, NOATTR, false, false)
-CONV_VARIANT(plain_i8_left, conv_body_plain, NOATTR, true, false)
+CONV_VARIANT(plain_i8_big, conv_body_plain, NOATTR, true, false)
 CONV_VARIANT(plain_u8, conv_body_plain, NOATTR, false, true)
-CONV_VARIANT(plain_u8_left, conv_body_plain, NOATTR, true, true)
+CONV_VARIANT(plain_u8_big, conv_body_plain, NOATTR, true, true)
 #if SDOT_BUILT
 CONV_VARIANT(dot_i8, conv_body_dot, DOTPROD, false, false)
-CONV_VARIANT(dot_i8_left, conv_body_dot, DOTPROD, true, false)
+CONV_VARIANT(dot_i8_big, conv_body_dot, DOTPROD, true, false)
 CONV_VARIANT(dot_u8, conv_body_dot, DOTPROD, false, true)
-CONV_VARIANT(dot_u8_left, conv_body_dot, DOTPROD, true, true)
+CONV_VARIANT(dot_u8_big, conv_body_dot, DOTPROD, true, true)
 #endif
 #undef NOATTR
 #undef CONV_VARIANT
@@ -517,16 +511,16 @@ CONV_VARIANT(dot_u8_left, conv_body_dot, DOTPROD, true, true)
 void ecnn_q8_conv2d__neon(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
                           const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
                           int32_t nb1, void *scratch) {
-  if (p->u8) (pk->left ? plain_u8_left : plain_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
-  else (pk->left ? plain_i8_left : plain_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  if (p->u8) (pk->big ? plain_u8_big : plain_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  else (pk->big ? plain_i8_big : plain_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
 }
 
 void ecnn_q8_conv2d__neondot(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
                              const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
                              int32_t nb1, void *scratch) {
 #if SDOT_BUILT
-  if (p->u8) (pk->left ? dot_u8_left : dot_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
-  else (pk->left ? dot_i8_left : dot_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  if (p->u8) (pk->big ? dot_u8_big : dot_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  else (pk->big ? dot_i8_big : dot_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
 #else /* (pack never lays weights out for it here) */
   ecnn_q8_conv2d__neon(p, pk, in, out, px0, px1, nb0, nb1, scratch);
 #endif
@@ -559,7 +553,7 @@ INLINE int16x8_t dw_widen8(const uint8_t *x, uint8x16_t z, const bool u8) {
  * taps a literal for 3x3 and 5x5. */
 INLINE void dw_pixel(const ecnn_q8_packed_neon *pk, const uint8_t *const *x, const int32_t taps,
                      int32_t C, uint8x16_t z, const ecnn_q8_out_neon *k, uint8_t *o,
-                     const bool left, const bool u8) {
+                     const bool big, const bool u8) {
   const int16_t *wall = pk->w;
   int32_t c = 0;
   for (; c + 16 <= C; c += 16) { /* full blocks */
@@ -575,7 +569,7 @@ INLINE void dw_pixel(const ecnn_q8_packed_neon *pk, const uint8_t *const *x, con
       acc[2] = vmlal_s16(acc[2], vget_low_s16(xh), vget_low_s16(wh));
       acc[3] = vmlal_high_s16(acc[3], xh, wh);
     }
-    vst1q_u8(o + c, requant16(acc, pk, (size_t)c, k, left, u8));
+    vst1q_u8(o + c, requant16(acc, pk, (size_t)c, k, big, u8));
   }
   while (c < C) { /* 8 channels, then the last few through buffers */
     const int32_t rest = C - c < 8 ? C - c : 8;
@@ -597,7 +591,7 @@ INLINE void dw_pixel(const ecnn_q8_packed_neon *pk, const uint8_t *const *x, con
     }
     /* (c is a multiple of 8 below the padded out_c: its 8 lanes are in the arrays) */
     uint8_t buf[8];
-    vst1_u8(buf, requant8(acc, pk, (size_t)c, k, left, u8));
+    vst1_u8(buf, requant8(acc, pk, (size_t)c, k, big, u8));
     memcpy(o + c, buf, (size_t)rest);
     c += rest;
   }
@@ -606,7 +600,7 @@ INLINE void dw_pixel(const ecnn_q8_packed_neon *pk, const uint8_t *const *x, con
 /* Output rows [row0, row1) with taps a literal for 3x3 and 5x5. */
 INLINE void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
                     const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
-                    const int32_t taps, const bool left, const bool u8) {
+                    const int32_t taps, const bool big, const bool u8) {
   const int32_t H = p->in_h, W = p->in_w, C = p->in_c, KH = p->kernel_h, KW = p->kernel_w;
   const size_t image = (size_t)H * W * C;
   const ecnn_q8_out_neon k = make_out_consts(p);
@@ -635,7 +629,7 @@ INLINE void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
                      : img + ((size_t)iy * W + (size_t)ix) * C;
         }
       }
-      dw_pixel(pk, x, taps, C, z, &k, orow + (size_t)ox * C, left, u8);
+      dw_pixel(pk, x, taps, C, z, &k, orow + (size_t)ox * C, big, u8);
     }
   }
 }
@@ -643,16 +637,16 @@ INLINE void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
 void ecnn_q8_dwconv2d__neon(const ecnn_q8_conv_params *p, const ecnn_q8_packed_neon *pk,
                             const void *in, void *out, int32_t row0, int32_t row1) {
   const int32_t taps = pk->k;
-  const bool left = pk->left;
-#define DW_CASE(TAPS, LEFT, U8)                                                                \
-  if (taps == TAPS && left == LEFT && p->u8 == U8) {                                           \
-    dw_rows(p, pk, in, out, row0, row1, TAPS, LEFT, U8);                                       \
+  const bool big = pk->big;
+#define DW_CASE(TAPS, BIG, U8)                                                                 \
+  if (taps == TAPS && big == BIG && p->u8 == U8) {                                             \
+    dw_rows(p, pk, in, out, row0, row1, TAPS, BIG, U8);                                        \
     return;                                                                                    \
   }
-  DW_CASE(9, false, false) /* 3x3, int8, no left shifts: the common case */
+  DW_CASE(9, false, false) /* 3x3, int8, every scale < 1: the common case */
   DW_CASE(25, false, false) /* 5x5 */
 #undef DW_CASE
-  dw_rows(p, pk, in, out, row0, row1, taps, left, p->u8);
+  dw_rows(p, pk, in, out, row0, row1, taps, big, p->u8);
 }
 
 #else /* not aarch64: isa.c never selects these */

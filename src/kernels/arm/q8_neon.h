@@ -1,7 +1,8 @@
 /*
  * q8_neon.h — the NEON pieces every quantized (int8 / uint8) ARM64 kernel ends with:
  * TFLite's requantization (MultiplyByQuantizedMultiplier, ecnn_mbqm in src/ops/q8/quant.h) of
- * 4 int32 lanes, exactly, and the narrowing of requantized lanes to clamped output bytes.
+ * 4 int32 lanes, exactly (ADD / SUB), the convolutions' single-precision one (ecnn_q8_fround),
+ * and the narrowing of requantized lanes to clamped output bytes.
  * Header-only, static inline: include it only from aarch64 code (q8_conv_neon.c,
  * q8_eltwise_neon.c, inside their `#if defined(__aarch64__)`).
  *
@@ -45,6 +46,18 @@ ECNN_NEON_INLINE int32x4_t ecnn_q8_requant4_neon(int32x4_t x, int32x4_t q, int32
   x = vqrdmulhq_s32(x, q);
   const int32x4_t fix = vshrq_n_s32(vandq_s32(x, r), 31);
   return vrshlq_s32(vqaddq_s32(x, fix), r);
+}
+
+/* The convolutions' requantization of 4 lanes (quant.h's ecnn_q8_fround, bit for bit): y =
+ * float(x) * s, rounded to nearest, ties to even (vcvtnq). `big` when some scale is >= 1: y is
+ * clamped to ECNN_Q8_FMAX first. (vcvtnq saturates, so without the clamp a large y gives
+ * INT32_MAX instead of 2147483520; either is past every 8-bit clamp, but the clamp keeps the
+ * lanes equal to the scalar twin's.) Below, y >= -2^31 for every scale under 1; a larger
+ * scale's y saturates to INT32_MIN, as fround's clamp does. */
+ECNN_NEON_INLINE int32x4_t ecnn_q8_fround4_neon(int32x4_t x, float32x4_t s, const bool big) {
+  float32x4_t y = vmulq_f32(vcvtq_f32_s32(x), s);
+  if (big) y = vminq_f32(y, vdupq_n_f32(ECNN_Q8_FMAX));
+  return vcvtnq_s32_f32(y);
 }
 
 /* The output's zero point (int16 lanes) and clamp (byte lanes, as the output type reads

@@ -27,6 +27,43 @@ static inline int32_t rnd_in(int32_t lo, int32_t hi) {
   return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
 }
 
+/* The requantization's edge sets, shared by the AVX2, VNNI and NEON tests: a 1x1 conv of one
+ * input channel with weight +-1 makes acc = bias +- (x - in_zp), so every pixel x of 0..255
+ * and each channel's bias put an accumulator where the roundings tie, a left shift saturates,
+ * a float y reaches 2^31 (biases within 64 + 127 of INT32_MAX, at scale 1.0f: the clamp the
+ * kernels' `big` variants do) or the int32 ends wrap. Each set is one multiplier and shift
+ * (`mults` x `shifts`) for every channel (one bias each; every fourth channel's right shift
+ * one less). */
+typedef struct q8_edges {
+  const int32_t *biases, *mults, *shifts;
+  int32_t n_biases, n_mults, n_shifts;
+} q8_edges;
+
+static inline q8_edges q8_edge_sets(void) {
+  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
+                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
+                                   -77777, 3 << 24, 1000, -1000, INT32_MAX - 60, INT32_MIN + 60,
+                                   INT32_MAX - 132, INT32_MIN + 132, INT32_MAX, INT32_MIN};
+  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250, 1, 1 << 29};
+  static const int32_t shifts[] = {-40, -31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30, 31, 32};
+  const q8_edges e = {biases, mults, shifts, (int32_t)(sizeof biases / sizeof *biases),
+                      (int32_t)(sizeof mults / sizeof *mults),
+                      (int32_t)(sizeof shifts / sizeof *shifts)};
+  return e;
+}
+
+/* One edge set's inputs (in: 256, every byte), weights and per-channel multipliers (w, mults,
+ * shifts: oc each). */
+static inline void q8_requant_edge_case(int32_t oc, int32_t mult, int32_t shift, uint8_t *in,
+                                        uint8_t *w, int32_t *mults, int32_t *shifts) {
+  for (int32_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
+  for (int32_t c = 0; c < oc; c++) {
+    w[c] = c % 3 == 2 ? (uint8_t)(int8_t)-1 : 1;
+    mults[c] = mult;
+    shifts[c] = shift + (c % 4 == 3 && shift < 0 ? 1 : 0);
+  }
+}
+
 /* Per-channel multipliers: mostly ones that keep outputs in range (shift -4..-15), with Q31
  * halves (ties of the doubling high multiply; as a conv's scale, a power of two: ties of the
  * single-precision rounding), one-bit right shifts (ties of the rounding shift), left shifts

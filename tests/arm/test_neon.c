@@ -370,15 +370,16 @@ static void test_dwconv_q8(void) {
  * channel's bias and multiplier put accumulators where the roundings tie, the left shift
  * saturates and the int32 ends are near (and wrap). */
 static void test_requant_q8(void) {
-  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
-                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
-                                   -77777, 3 << 24, 1000, -1000, INT32_MAX - 60, INT32_MIN + 60};
-  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250, 1, 1 << 29};
-  static const int32_t shifts[] = {-40, -31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30, 31};
-  enum { OC = sizeof biases / sizeof *biases };
+  const q8_edges e = q8_edge_sets();
+  const int32_t *biases = e.biases;
+  enum { OC = 22 };
+  if (e.n_biases != OC) {
+    CHECK(0, "q8_edge_sets has %d biases, not %d", (int)e.n_biases, (int)OC);
+    return;
+  }
   int checked = 0;
-  for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
-    for (size_t sh = 0; sh < sizeof shifts / sizeof *shifts; sh++)
+  for (int32_t m = 0; m < e.n_mults; m++)
+    for (int32_t sh = 0; sh < e.n_shifts; sh++)
       for (int zv = 0; zv < 3; zv++) {
         ecnn_q8_conv_params p = q8_geometry(1, 16, 16, 1, OC, 1, 1, 1, 1, 1);
         p.in_zp = zv == 0 ? 0 : zv == 1 ? -128 : 127;
@@ -386,14 +387,9 @@ static void test_requant_q8(void) {
         p.out_min = -128, p.out_max = 127;
         uint8_t in[256], w[OC], ref[256 * OC], got[256 * OC];
         int32_t mult[OC], shift[OC];
-        for (int32_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
-        for (int32_t c = 0; c < OC; c++) {
-          w[c] = c % 3 == 2 ? (uint8_t)(int8_t)-1 : 1;
-          mult[c] = mults[m];
-          shift[c] = shifts[sh] + (c % 4 == 3 && shifts[sh] < 0 ? 1 : 0);
-        }
+        q8_requant_edge_case(OC, e.mults[m], e.shifts[sh], in, w, mult, shift);
         char what[64];
-        snprintf(what, sizeof what, "requant mult %d shift %d", (int)mults[m], (int)shifts[sh]);
+        snprintf(what, sizeof what, "requant mult %d shift %d", (int)e.mults[m], (int)e.shifts[sh]);
         ecnn_q8_conv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 256, 0, OC);
         q8_conv_check(&p, in, w, biases, mult, shift, ref, 0, what);
         if (dot_ok) q8_conv_check(&p, in, w, biases, mult, shift, ref, 1, what);

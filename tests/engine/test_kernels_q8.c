@@ -188,22 +188,18 @@ END_TEST
  * saturates or the int32 ends are near. */
 START_TEST(test_requant_edges) {
   if (!have_avx2()) return;
-  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
-                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
-                                   -77777, 3 << 24, 1000, -1000};
-  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250, 1 << 30};
-  static const int32_t shifts[] = {-31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30};
-  const int32_t oc = (int32_t)(sizeof biases / sizeof *biases);
+  const q8_edges e = q8_edge_sets();
+  const int32_t *biases = e.biases, oc = e.n_biases;
   int checked = 0;
-  for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
-    for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++)
+  for (int32_t m = 0; m < e.n_mults; m++)
+    for (int32_t s = 0; s < e.n_shifts; s++)
       for (int zv = 0; zv < 3; zv++) {
         ecnn_q8_conv_params p = tu_q8_conv_geometry(1, 16, 16, 1, oc, 1, 1, 1, true);
         p.out_zp = zv == 0 ? -128 : zv == 1 ? 0 : 127;
         p.out_min = -128, p.out_max = 127;
         uint8_t in[256], w[64], ref[256 * 64], got[256 * 64];
         int32_t mult[64], shift[64];
-        tu_q8_requant_edge_case(oc, mults[m], shifts[s], in, w, mult, shift);
+        q8_requant_edge_case(oc, e.mults[m], e.shifts[s], in, w, mult, shift);
         ecnn_q8_conv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 256, 0, oc);
         void *block = packed_alloc(ecnn_q8_conv2d_packed_bytes(&p));
         const ecnn_q8_packed *pk = ecnn_q8_conv2d_pack(&p, w, biases, mult, shift, block);
@@ -213,7 +209,7 @@ START_TEST(test_requant_edges) {
           ck_assert_msg(got[i] == ref[i],
                         "mult %d shift %d out_zp %d: pixel %zu channel %zu (bias %d) is %d, "
                         "scalar %d",
-                        (int)mults[m], (int)shift[i % (size_t)oc], (int)p.out_zp, i / (size_t)oc,
+                        (int)e.mults[m], (int)shift[i % (size_t)oc], (int)p.out_zp, i / (size_t)oc,
                         i % (size_t)oc, (int)biases[i % (size_t)oc], (int8_t)got[i],
                         (int8_t)ref[i]);
         free(block), free(scratch);

@@ -277,17 +277,13 @@ static void check_edges(const impl *im, const char *what, const ecnn_q8_conv_par
  * rounds up to exactly 1) or the int32 ends are near; then the same accumulators through the
  * depthwise kernel (a 1x1 depthwise whose pixel x holds x in every channel). */
 START_TEST(test_requant_edges) {
-  static const int32_t biases[] = {0, 1, -1, 64, -64, 1 << 20, -(1 << 20), (1 << 30) + 5,
-                                   -(1 << 30) - 5, INT32_MAX - 200, INT32_MIN + 200, 12345,
-                                   -77777, 3 << 24, 1000, -1000, INT32_MAX, INT32_MIN};
-  static const int32_t mults[] = {1 << 30, (1 << 30) + 1, INT32_MAX, 0, 1518500250};
-  static const int32_t shifts[] = {-31, -30, -17, -8, -3, -2, -1, 0, 1, 2, 7, 16, 30, 31, 32};
-  const int32_t oc = (int32_t)(sizeof biases / sizeof *biases);
+  const q8_edges e = q8_edge_sets();
+  const int32_t *biases = e.biases, oc = e.n_biases;
   int checked = 0;
   for (int i = 0; i < n_impls(); i++) {
     const impl *im = &impls[i];
-    for (size_t m = 0; m < sizeof mults / sizeof *mults; m++)
-      for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++)
+    for (int32_t m = 0; m < e.n_mults; m++)
+      for (int32_t s = 0; s < e.n_shifts; s++)
         for (int zv = 0; zv < 4; zv++) {
           ecnn_q8_conv_params p = tu_q8_conv_geometry(1, 16, 16, 1, oc, 1, 1, 1, true);
           p.u8 = zv == 3;
@@ -296,7 +292,7 @@ START_TEST(test_requant_edges) {
           p.out_min = p.u8 ? 0 : -128, p.out_max = p.u8 ? 255 : 127;
           uint8_t in[256], w[64], ref[256 * 64], got[256 * 64];
           int32_t mult[64], shift[64];
-          tu_q8_requant_edge_case(oc, mults[m], shifts[s], in, w, mult, shift);
+          q8_requant_edge_case(oc, e.mults[m], e.shifts[s], in, w, mult, shift);
           ecnn_q8_conv2d__scalar(&p, in, w, biases, mult, shift, ref, 0, 256, 0, oc);
           void *block = packed_alloc(im->packed_bytes(&p));
           const ecnn_q8_packed_vnni *pk = im->pack(&p, w, biases, mult, shift, block);

@@ -155,16 +155,6 @@ ecnn_q8_conv_params tu_q8_conv_case(int32_t cfg, int32_t batch, int32_t width, i
   return tu_q8_conv_geometry(batch, width + 2, width, ic, oc, k, s, d, cfg != 3);
 }
 
-void tu_q8_requant_edge_case(int32_t oc, int32_t mult, int32_t shift, uint8_t in[256],
-                             uint8_t w[64], int32_t mults[64], int32_t shifts[64]) {
-  for (int32_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
-  for (int32_t c = 0; c < oc; c++) {
-    w[c] = c % 3 == 2 ? (uint8_t)(int8_t)-1 : 1;
-    mults[c] = mult;
-    shifts[c] = shift + (c % 4 == 3 && shift < 0 ? 1 : 0);
-  }
-}
-
 enum { DW_CONFIGS = 22, DW_SIZES = 11 };
 
 /* kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, SAME */

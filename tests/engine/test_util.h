@@ -53,12 +53,6 @@ enum { TU_Q8_CONV_CONFIGS = 7 };
 ecnn_q8_conv_params tu_q8_conv_case(int32_t cfg, int32_t batch, int32_t width, int32_t ic,
                                     int32_t oc);
 
-/* The int8 conv kernel tests' requantization edges: a 1x1 conv over the 256 input values
- * (in[i] = i) into oc <= 64 channels, weights 1 or -1 (every third channel), every channel's
- * multiplier `mult` and shift `shift` (one more on every fourth channel when shift < 0). */
-void tu_q8_requant_edge_case(int32_t oc, int32_t mult, int32_t shift, uint8_t in[256],
-                             uint8_t w[64], int32_t mults[64], int32_t shifts[64]);
-
 /* The depthwise tests' quantization of variant v: int8 or uint8 activations and weights in
  * all four pairings, zero points across their ranges (weights too: int8 ones at 0, -3, 127),
  * clamps (none, a RELU, a narrow one). */

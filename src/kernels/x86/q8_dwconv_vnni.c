@@ -32,20 +32,27 @@
  * vpternlogd (3x3 stride 1: 6 columns for the 4 pixels' 12 pairs; stride 2: 9), per pixel and
  * kernel column one vpdpwssd. That is the AVX2 kernel's two-pixel tile (its two pixels at
  * stride 1 share the pairs of their common columns) widened to what 32 zmm registers hold:
- * 4 accumulators, kernel_w weight vectors, a pair and the block's bias and scales, loaded once
- * per block and tile. The last tile of a row overlaps the one before (its pixels computed
- * again, the same); pixels whose taps reach into the left or right padding, rows with fewer
- * than 4 other pixels, other kernels, strides and dilations, and C < 16 go one pixel at a
- * time with a tap pointer each (the in_zp row for padded taps), on the same packed layout;
- * with C < 16, a tap whose 16-byte read would pass the input's end is read through a copy,
- * and C bytes are stored.
+ * 4 accumulators (starting from the block's bias), kernel_w weight vectors, a pair and the
+ * block's scales, loaded once per block and tile. Tiles cover a row from end to end, the last
+ * overlapping the one before (its pixels computed again, the same); a tile whose columns reach
+ * into the left or right padding (an edge tile) reads the in_zp row for those columns, so a
+ * row's border pixels cost what the others do (on the 10x10 and 19x19 layers they were a
+ * tenth to a fifth of the pixels, one at a time at about three times the cost). Rows of fewer
+ * than 4 pixels, other kernels, strides and dilations, and C < 16 go one pixel at a time with a
+ * tap pointer each (the in_zp row for padded taps), on the same packed layout; with C < 16, a
+ * tap whose 16-byte read would pass the input's end is read through a copy, and C bytes are
+ * stored.
  *
- * The end is q8_vnni.h's (shared with the CONV_2D kernel): quant.h's single-precision
- * requantization on 16 lanes (3 operations for 16 outputs, 4 in the variants for scales >= 1,
- * which clamp y first) and the exact clamp and narrowing. Its speed is not measured: no CPU
- * here has AVX-512. Like the CONV_2D kernel, compiled a second time with
- * -DECNN_Q8_VNNI_EMULATE it runs on SIMDe (functions suffixed _emu) against the scalar kernel
- * in tests/engine/test_kernels_q8_vnni.c.
+ * The end: quant.h's single-precision requantization with the clamp moved before the
+ * conversion, in float (exact: see block_out), then vpmovdb and out_zp added bytewise, 5 zmm
+ * operations and a byte add for 16 outputs (q8_vnni.h's end, the CONV_2D kernel's, takes 7-8
+ * and an add of the bias). On a Zen 4 (AVX-512 on 256-bit units) the SSD's 17 depthwise
+ * layers went from 0.92 to 0.72 ms with hot caches (bench/q8_dw_micro.c); what remains per
+ * 16 outputs of 9 taps is about 6 vpdpwssd, 7.5 operations building pairs and 6 requantizing,
+ * near 2 zmm operations a cycle. 8-pixel tiles were 20% faster on the 150-wide layer but
+ * slower on the narrow ones (more overlap). Like the CONV_2D kernel, compiled a second time
+ * with -DECNN_Q8_VNNI_EMULATE it runs on SIMDe (functions suffixed _emu) against the scalar
+ * kernel in tests/engine/test_kernels_q8_vnni.c.
  */
 #include <string.h>
 

@@ -47,7 +47,7 @@
  * conversion, in float (exact: see block_out), then vpmovdb and out_zp added bytewise, 5 zmm
  * operations and a byte add for 16 outputs (q8_vnni.h's end, the CONV_2D kernel's, takes 7-8
  * and an add of the bias). On a Zen 4 (AVX-512 on 256-bit units) the SSD's 17 depthwise
- * layers went from 0.92 to 0.72 ms with hot caches (bench/q8_dw_micro.c); what remains per
+ * layers went from 0.86 to 0.72 ms with hot caches (bench/q8_dw_micro.c); what remains per
  * 16 outputs of 9 taps is about 6 vpdpwssd, 7.5 operations building pairs and 6 requantizing,
  * near 2 zmm operations a cycle. 8-pixel tiles were 20% faster on the 150-wide layer but
  * slower on the narrow ones (more overlap). Like the CONV_2D kernel, compiled a second time

@@ -394,7 +394,8 @@ END_TEST
 
 /* Larger depthwise layers: MobileNetV2's (144 and 960 channels: whole blocks; 136 and 88: a
  * partial last one; the 960-channel one with every row padded reading the in_zp row across
- * its widest tile), BlazeFace's 5x5 ones, two images of a VALID 3x3. */
+ * its widest tile), BlazeFace's 5x5 ones, two images of a VALID 3x3, and rows of exactly one
+ * row tile padded on both sides (4 wide at stride 1 and 2; 5x5 over 6 columns, two images). */
 START_TEST(test_dwconv_vnni_layers) {
   rng_state = 22;
   int runs = 0;
@@ -403,7 +404,8 @@ START_TEST(test_dwconv_vnni_layers) {
         /* h, w, c, k, stride, SAME, batch */
         {19, 19, 144, 3, 1, 1, 1}, {20, 21, 136, 3, 2, 1, 1}, {5, 5, 960, 3, 1, 1, 1},
         {3, 12, 960, 5, 2, 1, 1},  {16, 16, 88, 5, 1, 1, 1},  {17, 17, 24, 5, 2, 1, 1},
-        {9, 12, 40, 3, 1, 0, 2},
+        {9, 12, 40, 3, 1, 0, 2},   {4, 4, 48, 5, 1, 1, 1},    {7, 7, 32, 3, 2, 1, 1},
+        {3, 6, 24, 5, 1, 1, 2},
     };
     for (size_t i = 0; i < sizeof layers / sizeof *layers; i++) {
       const int32_t *l = layers[i];

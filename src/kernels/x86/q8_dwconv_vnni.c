@@ -32,20 +32,27 @@
  * vpternlogd (3x3 stride 1: 6 columns for the 4 pixels' 12 pairs; stride 2: 9), per pixel and
  * kernel column one vpdpwssd. That is the AVX2 kernel's two-pixel tile (its two pixels at
  * stride 1 share the pairs of their common columns) widened to what 32 zmm registers hold:
- * 4 accumulators, kernel_w weight vectors, a pair and the block's bias and scales, loaded once
- * per block and tile. The last tile of a row overlaps the one before (its pixels computed
- * again, the same); pixels whose taps reach into the left or right padding, rows with fewer
- * than 4 other pixels, other kernels, strides and dilations, and C < 16 go one pixel at a
- * time with a tap pointer each (the in_zp row for padded taps), on the same packed layout;
- * with C < 16, a tap whose 16-byte read would pass the input's end is read through a copy,
- * and C bytes are stored.
+ * 4 accumulators (starting from the block's bias), kernel_w weight vectors, a pair and the
+ * block's scales, loaded once per block and tile. Tiles cover a row from end to end, the last
+ * overlapping the one before (its pixels computed again, the same); a tile whose columns reach
+ * into the left or right padding (an edge tile) reads the in_zp row for those columns, so a
+ * row's border pixels cost what the others do (on the 10x10 and 19x19 layers they were a
+ * tenth to a fifth of the pixels, one at a time at about three times the cost). Rows of fewer
+ * than 4 pixels, other kernels, strides and dilations, and C < 16 go one pixel at a time with a
+ * tap pointer each (the in_zp row for padded taps), on the same packed layout; with C < 16, a
+ * tap whose 16-byte read would pass the input's end is read through a copy, and C bytes are
+ * stored.
  *
- * The end is q8_vnni.h's (shared with the CONV_2D kernel): quant.h's single-precision
- * requantization on 16 lanes (3 operations for 16 outputs, 4 in the variants for scales >= 1,
- * which clamp y first) and the exact clamp and narrowing. Its speed is not measured: no CPU
- * here has AVX-512. Like the CONV_2D kernel, compiled a second time with
- * -DECNN_Q8_VNNI_EMULATE it runs on SIMDe (functions suffixed _emu) against the scalar kernel
- * in tests/engine/test_kernels_q8_vnni.c.
+ * The end: quant.h's single-precision requantization with the clamp moved before the
+ * conversion, in float (exact: see block_out), then vpmovdb and out_zp added bytewise, 5 zmm
+ * operations and a byte add for 16 outputs (q8_vnni.h's end, the CONV_2D kernel's, takes 7-8
+ * and an add of the bias). On a Zen 4 (AVX-512 on 256-bit units) the SSD's 17 depthwise
+ * layers went from 0.86 to 0.72 ms with hot caches (bench/q8_dw_micro.c); what remains per
+ * 16 outputs of 9 taps is about 6 vpdpwssd, 7.5 operations building pairs and 6 requantizing,
+ * near 2 zmm operations a cycle. 8-pixel tiles were 20% faster on the 150-wide layer but
+ * slower on the narrow ones (more overlap). Like the CONV_2D kernel, compiled a second time
+ * with -DECNN_Q8_VNNI_EMULATE it runs on SIMDe (functions suffixed _emu) against the scalar
+ * kernel in tests/engine/test_kernels_q8_vnni.c.
  */
 #include <string.h>
 
@@ -173,6 +180,17 @@ INLINE VNNI __m512i pair(__m512i a, __m512i b) {
                                    0xE4);
 }
 
+/* vpmovdb (truncating) is not in SIMDe 0.7.4: emulated, the low byte sign-extended first
+ * ((a & 255 ^ 128) - 128) so that vpmovsdb keeps it as is. */
+#if defined(ECNN_Q8_VNNI_EMULATE) && !defined(_mm512_cvtepi32_epi8)
+static inline __m128i ecnn_emu_cvtepi32_epi8(__m512i a) {
+  const __m512i b = _mm512_xor_si512(_mm512_and_si512(a, _mm512_set1_epi32(255)),
+                                     _mm512_set1_epi32(128));
+  return _mm512_cvtsepi32_epi8(_mm512_sub_epi32(b, _mm512_set1_epi32(128)));
+}
+#define _mm512_cvtepi32_epi8 ecnn_emu_cvtepi32_epi8
+#endif
+
 /* A block's constants after its `vecs` weight vectors at w: bias and scale. */
 typedef struct block_rq {
   __m512i bias;
@@ -187,27 +205,54 @@ INLINE VNNI block_rq block_rq_load(const int32_t *w, size_t vecs) {
   return r;
 }
 
-INLINE VNNI __m128i block_out(__m512i acc, const block_rq *r, const ecnn_q8_out16 *k,
-                              const bool u8, const bool big) {
-  return ecnn_q8_finish16(ecnn_q8_fround16(_mm512_add_epi32(acc, r->bias), r->scale, big), k,
-                          u8);
+/* The output clamp as this kernel applies it: in float, before the conversion. */
+typedef struct out_k {
+  __m512 lo, hi; /* out_min - out_zp, out_max - out_zp (integers, exact as floats) */
+  __m128i zp;    /* out_zp's byte */
+} out_k;
+
+INLINE VNNI out_k out_k_set(const ecnn_q8_conv_params *p) {
+  out_k k;
+  k.lo = _mm512_set1_ps((float)(p->out_min - p->out_zp));
+  k.hi = _mm512_set1_ps((float)(p->out_max - p->out_zp));
+  k.zp = _mm_set1_epi8((char)(uint8_t)p->out_zp);
+  return k;
+}
+
+/* 16 output bytes of an accumulator that holds the bias already: y = float(acc) x scale
+ * clamped to [out_min - out_zp, out_max - out_zp] in float, rounded (vcvtps2dq), narrowed by
+ * truncation (vpmovdb) and out_zp added bytewise. Exactly quant.h's clamp(fround(acc) + out_zp,
+ * out_min, out_max): rounding is monotonic and the bounds are integers, so clamping before
+ * rounding gives what clamping after does (also for the y beyond +-2^31 that fround clamps
+ * first; y is finite, see ecnn_q8_fscale), and the result y + out_zp lies in the output type's
+ * range, so its low byte, (y mod 256) + out_zp mod 256, is it. 5 vector operations and a byte
+ * add for 16 outputs, for scales >= 1 too (q8_vnni.h's end takes 7-8). */
+INLINE VNNI __m128i block_out(__m512i acc, __m512 scale, const out_k *k) {
+  __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+  y = _mm512_min_ps(_mm512_max_ps(y, k->lo), k->hi);
+  return _mm_add_epi8(_mm512_cvtepi32_epi8(_mm512_cvtps_epi32(y)), k->zp);
 }
 
 /* One row tile: the NP output pixels from o on (C channels apart) of a KS x KS kernel at
- * stride_w S (literals; dilation_w 1), every tap inside the input row; row[ky] is kernel row
- * ky's input at the first pixel's first column (the in_zp row for a padded row). */
+ * stride_w S (literals; dilation_w 1); row[ky] is kernel row ky's input at the tile's input
+ * column jlo (the in_zp row for a padded row). The tile's input columns [jlo, jhi) of its
+ * (NP - 1) S + KS lie inside the input row; with `edge` (a literal) the others, in the left or
+ * right padding, read the in_zp row; without, jlo is 0 and jhi the span. */
 INLINE VNNI void tile(const ecnn_q8_packed_vnni *pk, const uint8_t *const *row, size_t C,
-                      int32_t nb, const ecnn_q8_out16 *k, uint8_t *o, const int32_t KS,
-                      const int32_t S, const bool u8, const bool big) {
+                      int32_t nb, const out_k *k, uint8_t *o, const int32_t KS, const int32_t S,
+                      const bool u8, const bool edge, int32_t jlo, int32_t jhi) {
   const int32_t span = (NP - 1) * S + KS; /* the tile's input columns */
   const size_t vecs = dw_vecs(KS, KS);
+  if (!edge) jlo = 0, jhi = span;
   const uint8_t *r[5];
   UNROLL(GCC unroll 5) for (int32_t ky = 0; ky < KS; ky++) r[ky] = row[ky];
+  const uint8_t *const zrow = pk->zp_row;
   const int32_t *w = pk->dw;
   for (int32_t b = 0; b < nb; b++, w += block_elems(vecs)) {
     const size_t c0 = block_start(b, (int32_t)C);
-    __m512i acc[NP];
-    UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++) acc[p] = _mm512_setzero_si512();
+    const block_rq q = block_rq_load(w, vecs);
+    __m512i acc[NP]; /* from the bias on */
+    UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++) acc[p] = q.bias;
     UNROLL(GCC unroll 3) for (int32_t rr = 0; rr < (KS + 1) / 2; rr++) {
       const bool two = 2 * rr + 1 < KS; /* a pair of rows, else the odd last row */
       __m512i wv[5];
@@ -215,34 +260,36 @@ INLINE VNNI void tile(const ecnn_q8_packed_vnni *pk, const uint8_t *const *row, 
           _mm512_load_si512((const void *)(w + (size_t)(rr * KS + kx) * NB));
       const uint8_t *ra = r[2 * rr] + c0, *rb = two ? r[2 * rr + 1] + c0 : ra;
       UNROLL(GCC unroll 11) for (int32_t j = 0; j < span; j++) {
-        const __m512i xa = widen(ra + (size_t)j * C, u8);
-        const __m512i x = two ? pair(xa, widen(rb + (size_t)j * C, u8)) : xa;
+        const bool in = !edge || (j >= jlo && j < jhi);
+        const size_t at = (size_t)(j - jlo) * C;
+        const __m512i xa = widen(in ? ra + at : zrow, u8);
+        const __m512i x = two ? pair(xa, widen(in ? rb + at : zrow, u8)) : xa;
         UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++) {
           const int32_t kx = j - p * S; /* pixel p's kernel column at input column j */
           if (kx >= 0 && kx < KS) acc[p] = _mm512_dpwssd_epi32(acc[p], x, wv[kx]);
         }
       }
     }
-    const block_rq q = block_rq_load(w, vecs);
     UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++)
         _mm_storeu_si128((__m128i *)(void *)(o + (size_t)p * C + c0),
-                         block_out(acc[p], &q, k, u8, big));
+                         block_out(acc[p], q.scale, k));
   }
 }
 
 /* One output pixel from its tap pointers x (kernel_h * kernel_w, row-major; the in_zp row for
  * padded taps), at o: any kernel, C < 16 too. */
 INLINE VNNI void pixel(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
-                       const uint8_t *const *x, const uint8_t *end, int32_t nb,
-                       const ecnn_q8_out16 *k, uint8_t *o, const bool u8, const bool big) {
+                       const uint8_t *const *x, const uint8_t *end, int32_t nb, const out_k *k,
+                       uint8_t *o, const bool u8) {
   const int32_t KH = p->kernel_h, KW = p->kernel_w, C = p->in_c;
   const size_t vecs = (size_t)pk->kp;
   const int32_t *w = pk->dw;
   for (int32_t b = 0; b < nb; b++, w += block_elems(vecs)) {
     const size_t c0 = block_start(b, C);
     const int32_t *wv = w;
+    const block_rq q = block_rq_load(w, vecs);
     /* two accumulators taking turns (two dependency chains), summed at the end */
-    __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
+    __m512i a0 = q.bias, a1 = _mm512_setzero_si512();
     for (int32_t ky = 0; ky < KH; ky += 2)
       for (int32_t kx = 0; kx < KW; kx++, wv += NB) {
         const uint8_t *const *xt = x + ky * KW + kx; /* the tap, and the one below it */
@@ -253,8 +300,7 @@ INLINE VNNI void pixel(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *
         const __m512i s = _mm512_dpwssd_epi32(a1, xv, _mm512_load_si512((const void *)wv));
         a1 = a0, a0 = s;
       }
-    const block_rq q = block_rq_load(w, vecs);
-    const __m128i y = block_out(_mm512_add_epi32(a0, a1), &q, k, u8, big);
+    const __m128i y = block_out(_mm512_add_epi32(a0, a1), q.scale, k);
     if (C >= NB) {
       _mm_storeu_si128((__m128i *)(void *)(o + c0), y);
     } else {
@@ -281,63 +327,59 @@ INLINE void fill_taps(const uint8_t **x, const ecnn_q8_conv_params *p, const uin
 }
 
 /* Output rows [row0, row1). KS (3 or 5) and S (1 or 2): literals of a kernel the row tiles
- * take (KS x KS, stride_w S, dilation_w 1, C >= 16); KS 0: one pixel at a time. Per row, the
- * pixels whose taps lie inside the input row [xl, xr) in row tiles when there are NP of them,
- * the others one at a time. */
+ * take (KS x KS, stride_w S, dilation_w 1, C >= 16); KS 0: one pixel at a time. Rows of NP
+ * pixels or more go in row tiles from the left end to the right one (the last overlapping the
+ * one before), those reaching into the left or right padding as edge tiles; other rows one
+ * pixel at a time. */
 INLINE VNNI void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                          const uint8_t *in8, uint8_t *out, int32_t row0, int32_t row1,
-                         const int32_t KS, const int32_t S, const bool u8, const bool big) {
+                         const int32_t KS, const int32_t S, const bool u8) {
   const int32_t W = p->in_w, C = p->in_c, OW = p->out_w, nb = (int32_t)dw_blocks(C);
+  const int32_t span = (NP - 1) * S + KS;
   const size_t image = (size_t)p->in_h * W * C;
   const uint8_t *end = in8 + (size_t)p->batch * image, *zrow = pk->zp_row;
-  const ecnn_q8_out16 k = ecnn_q8_out16_set(p->out_zp, p->out_min, p->out_max, u8);
-  int32_t xl = 0, xr = 0;
-  if (KS) {
-    const int32_t last = W - KS + p->pad_left; /* interior pixels: pad_left <= ox S <= last */
-    xr = last >= 0 ? last / S + 1 : 0;
-    xr = xr < OW ? xr : OW;
-    xl = (p->pad_left + S - 1) / S;
-    xl = xl < xr ? xl : xr;
-    if (xr - xl < NP) xl = xr = 0;
-  }
+  const out_k k = out_k_set(p);
   const uint8_t *x[MAX_TAPS];
   for (int32_t r = row0; r < row1; r++) {
     const int32_t iy0 = r % p->out_h * p->stride_h - p->pad_top;
     const uint8_t *img = in8 + (size_t)(r / p->out_h) * image;
     uint8_t *orow = out + (size_t)r * OW * C;
-    if (xr > xl) {
+    if (KS && OW >= NP) {
       const uint8_t *rp[5]; /* the kernel rows' input rows, NULL where padded */
       for (int32_t ky = 0; ky < KS; ky++) {
         const int32_t iy = iy0 + ky * p->dilation_h;
         rp[ky] = iy >= 0 && iy < p->in_h ? img + (size_t)iy * W * C : NULL;
       }
-      for (int32_t ox = xl; ox < xr; ox += NP) {
-        const int32_t o = ox + NP <= xr ? ox : xr - NP; /* (the last overlaps the one before) */
-        const size_t ix0 = (size_t)(o * S - p->pad_left);
+      for (int32_t ox = 0; ox < OW; ox += NP) {
+        const int32_t o = ox + NP <= OW ? ox : OW - NP; /* (the last overlaps the one before) */
+        const int32_t ix0 = o * S - p->pad_left; /* the tile's first input column */
+        int32_t jlo = ix0 < 0 ? -ix0 : 0, jhi = W - ix0 < span ? W - ix0 : span;
+        if (jhi < jlo) jhi = jlo; /* (no column inside: all read the in_zp row) */
         const uint8_t *rr[5];
-        for (int32_t ky = 0; ky < KS; ky++) rr[ky] = rp[ky] ? rp[ky] + ix0 * C : zrow;
-        tile(pk, rr, (size_t)C, nb, &k, orow + (size_t)o * C, KS, S, u8, big);
+        for (int32_t ky = 0; ky < KS; ky++)
+          rr[ky] = rp[ky] && jhi > jlo ? rp[ky] + (size_t)(ix0 + jlo) * C : zrow;
+        uint8_t *const at = orow + (size_t)o * C;
+        if (jlo == 0 && jhi == span) tile(pk, rr, (size_t)C, nb, &k, at, KS, S, u8, false, 0, 0);
+        else tile(pk, rr, (size_t)C, nb, &k, at, KS, S, u8, true, jlo, jhi);
       }
+      continue;
     }
     for (int32_t ox = 0; ox < OW; ox++) {
-      if (ox == xl && xr > xl) ox = xr;
-      if (ox >= OW) break;
       fill_taps(x, p, img, zrow, iy0, ox * p->stride_w - p->pad_left);
-      pixel(p, pk, x, end, nb, &k, orow + (size_t)ox * C, u8, big);
+      pixel(p, pk, x, end, nb, &k, orow + (size_t)ox * C, u8);
     }
   }
 }
 
-/* The kernel with the input type and `big` (the clamp before the conversion) as literals: the
- * row tiles' kernels, or one pixel at a time. */
+/* The kernel with the input type as a literal: the row tiles' kernels, or one pixel at a
+ * time. */
 INLINE VNNI void dw_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
-                         const void *in, void *out, int32_t row0, int32_t row1, const bool u8,
-                         const bool big) {
+                         const void *in, void *out, int32_t row0, int32_t row1, const bool u8) {
   const int32_t ks = p->kernel_h == p->kernel_w ? p->kernel_h : 0, s = p->stride_w;
   const bool tiles = p->in_c >= NB && p->dilation_w == 1 && (s == 1 || s == 2);
 #define DW_CASE(KS, S)                                                                         \
   if (tiles && ks == KS && s == S) {                                                           \
-    dw_rows(p, pk, in, out, row0, row1, KS, S, u8, big);                                       \
+    dw_rows(p, pk, in, out, row0, row1, KS, S, u8);                                            \
     return;                                                                                    \
   }
   DW_CASE(3, 1)
@@ -345,24 +387,21 @@ INLINE VNNI void dw_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni
   DW_CASE(5, 1)
   DW_CASE(5, 2)
 #undef DW_CASE
-  dw_rows(p, pk, in, out, row0, row1, 0, 1, u8, big);
+  dw_rows(p, pk, in, out, row0, row1, 0, 1, u8);
 }
 
-#define DW_VARIANT(NAME, U8, BIG)                                                              \
+#define DW_VARIANT(NAME, U8)                                                                   \
   VNNI static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,           \
                         const void *in, void *out, int32_t row0, int32_t row1) {               \
-    dw_body(p, pk, in, out, row0, row1, U8, BIG);                                              \
+    dw_body(p, pk, in, out, row0, row1, U8);                                                   \
   }
-DW_VARIANT(dw_i8, false, false)
-DW_VARIANT(dw_i8_big, false, true)
-DW_VARIANT(dw_u8, true, false)
-DW_VARIANT(dw_u8_big, true, true)
+DW_VARIANT(dw_i8, false)
+DW_VARIANT(dw_u8, true)
 #undef DW_VARIANT
 
 VNNI void ecnn_q8_dwconv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                                        const void *in, void *out, int32_t row0, int32_t row1) {
-  if (p->u8) (pk->big ? dw_u8_big : dw_u8)(p, pk, in, out, row0, row1);
-  else (pk->big ? dw_i8_big : dw_i8)(p, pk, in, out, row0, row1);
+  (p->u8 ? dw_u8 : dw_i8)(p, pk, in, out, row0, row1);
 }
 
 #else /* not x86-64: isa.c never reports VNNI */

@@ -255,6 +255,43 @@ START_TEST(test_conv_vnni_layers) {
 }
 END_TEST
 
+/* Small input depths, where kernel rows of at most 16 bytes (kernel_w * in_c, dilation_w 1)
+ * take im2col_short: in_c 1-5 and 16 (1 x 1 taps, 16 bytes), 6 (3 x 3: 18 bytes, the general
+ * gather) against kernels 3 x 3, 5 x 5, 1 x 3, 3 x 1, 2 x 2, 1 x 1 of strides 1 and 2, SAME
+ * (padding at every border, or right and bottom only) and VALID, dilation 2 in height (the
+ * short path) or in width (not), on images from 1 x 1 (inputs under 16 bytes: every pixel
+ * gathered tap by tap) to 17 x 20 (several chunks, a last one short), batches of 1 and 2. */
+START_TEST(test_conv_vnni_small_depth) {
+  /* kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, SAME */
+  static const int32_t cases[][7] = {
+      {3, 3, 1, 1, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 1}, {3, 3, 2, 2, 1, 1, 0}, {5, 5, 1, 1, 1, 1, 1},
+      {5, 5, 2, 2, 1, 1, 1}, {1, 3, 1, 1, 1, 1, 1}, {3, 1, 2, 1, 1, 1, 1}, {3, 3, 1, 1, 2, 1, 1},
+      {3, 3, 1, 2, 1, 2, 1}, {2, 2, 2, 2, 1, 1, 0}, {1, 1, 2, 2, 1, 1, 0}, {3, 3, 1, 2, 1, 1, 1},
+  };
+  static const int32_t sizes[][2] = {{1, 1}, {2, 3}, {5, 4}, {7, 9}, {12, 13}, {17, 20}};
+  static const int32_t ics[] = {1, 2, 3, 4, 5, 6, 16};
+  static const int32_t ocs[] = {5, 16, 32, 40, 33};
+  rng_state = 13;
+  int configs = 0, runs = 0, variant = 0;
+  for (size_t c = 0; c < sizeof ics / sizeof *ics; c++)
+    for (size_t g = 0; g < sizeof cases / sizeof *cases; g++)
+      for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        const int32_t *k = cases[g];
+        if (ics[c] == 16 && k[1] != 1) continue; /* (1 x 1 and 3 x 1 only: 16 bytes a row) */
+        ecnn_q8_conv_params p =
+            tu_q8_dw_geometry(1 + (int32_t)((g + z) % 2), sizes[z][0], sizes[z][1], ics[c], k[0],
+                              k[1], k[2], k[3], k[4], k[5], k[6] != 0);
+        if (p.out_h < 1 || p.out_w < 1) continue;
+        p.out_c = ocs[(c + g + z) % (sizeof ocs / sizeof *ocs)];
+        quantization(&p, variant++);
+        runs += check_conv(&p, variant % 2, "small depth");
+        configs++;
+      }
+  printf("kernels_q8_vnni: %d small-depth configurations, %d runs bit-identical\n", configs,
+         runs);
+}
+END_TEST
+
 /* The 256 x oc outputs of a requantization-edge case against the scalar kernel's. */
 static void check_edges(const impl *im, const char *what, const ecnn_q8_conv_params *p,
                         const uint8_t *got, const uint8_t *ref, const int32_t *biases,
@@ -454,6 +491,7 @@ int main(void) {
   tcase_set_timeout(tc, 900);
   tcase_add_test(tc, test_conv_vnni_vs_scalar);
   tcase_add_test(tc, test_conv_vnni_layers);
+  tcase_add_test(tc, test_conv_vnni_small_depth);
   tcase_add_test(tc, test_requant_edges);
   tcase_add_test(tc, test_dwconv_vnni_vs_scalar);
   tcase_add_test(tc, test_dwconv_vnni_layers);

@@ -104,6 +104,9 @@ void ecnn_q8_vadd__neon(const ecnn_q8_vadd_params *p, const void *a, const void 
  * bit-identical, 8 at a time (x86-64 with AVX2). x and y are borrowed for the call. */
 void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale, int32_t zero_point,
                                 int8_t *y);
+/* The same with AVX-512F, 16 at a time (x86-64; call only when isa.h reports AVX512). */
+void ecnn_f32_quantize_i8__avx512(size_t n, const float *x, float scale, int32_t zero_point,
+                                  int8_t *y);
 /* The same with NEON (ARM64; call only when isa.h reports NEON). */
 void ecnn_f32_quantize_i8__neon(size_t n, const float *x, float scale, int32_t zero_point,
                                 int8_t *y);

@@ -4,7 +4,9 @@
  * widened to two int32 vectors each, the three requantizations of q8_avx2.h, the saturating
  * packs. The single-rounding one (ecnn_q8_vadd, what models run): 16 elements in four
  * vpmaddwd (see vadd16), about 24 instructions against the exact one's 100. A partial last
- * group goes through 16-byte buffers.
+ * group goes through 16-byte buffers. And float32 -> int8 QUANTIZE (a model's input), AVX2 and
+ * AVX-512, bit-identical to ecnn_f32_quantize__scalar's double division with a float
+ * reciprocal and an exact fma decision (the proof is above quantize8).
  */
 #include "../q8_eltwise.h"
 
@@ -189,6 +191,62 @@ ECNN_AVX2 void ecnn_q8_vadd__avx2(const ecnn_q8_vadd_params *p, const void *a, c
   (p->u8 ? vadd_u8 : vadd_i8)(p, a, b, out, n);
 }
 
+/* ---- QUANTIZE float32 -> int8 ----
+ *
+ * The scalar twin's q = sat8(round_half_away(fl64(x / s)) + zp), NaN giving zp, without a
+ * division: a = |x|, y = a * r in float with r = fl32(1 / s), a floor f of y (clamped to
+ * [0, 256]), and the one rounding decision that y may get wrong settled exactly by the sign of
+ * E = fma(-(f + 1/2), s, a) = fl32(a - h s), h = f + 1/2; the sign of x is put back at the
+ * end. Why that is the twin's value, for every float x, when 2^-125 <= s <= 2^126 (other
+ * scales take the division below):
+ *
+ * 1. The twin's quotient. In double, x / s neither overflows nor underflows (|x / s| lies in
+ *    [2^-277, 2^277] or is 0, inf), and it rounds to the same integer as the exact t = x / s:
+ *    write x = X 2^ex, s = S 2^es with X, S < 2^24 integers. For a half-integer h != t with
+ *    |h| <= 2^9, x - h s is a nonzero multiple of 2^min(ex, es - 1), so |t - h| >= |t| 2^-24
+ *    (if ex <= es - 1) or >= 1 / (2S) > 2^-25 (else), both more than the double rounding's
+ *    2^-44 at |t| <= 2^9: fl64(t) is on h's side of h, or is h when t is. Beyond 2^9 fl64 is
+ *    monotone, so both saturate. So the twin computes sat8(R(t) + zp), R rounding ties away
+ *    from zero, and R(t) = sign(x) R(|t|): the sign can be taken off and put back.
+ * 2. The candidate. r is a normal float (1 / s in [2^-126, 2^125]) within 2^-24 (relative,
+ *    plus 2^-53 from the double quotient) of 1 / s, and y = fl32(a r) is within 2^-24 of a r
+ *    or, below 2^-126, within 2^-150; so |y - t| <= 2^-22 t + 2^-150 < 2^-13 while y <= 256
+ *    (then t < 257). y' = min(max(y, 0), 256) (max first: a NaN y becomes 0) and
+ *    f = trunc(y') = floor(y') is exact. With y <= 256, t lies in (f - 2^-13, f + 1 + 2^-13),
+ *    where R(t) = f + [t >= f + 1/2] (ties up, t >= 0). With y > 256 (inf included), f = 256
+ *    and t > 255.99, so R(t) >= 256 and f + [..] >= 256: both saturate (|zp| <= 128).
+ * 3. The decision. t >= h exactly when a - h s >= 0. h s is a multiple of 2^-149 (s >= 2^-125
+ *    is a multiple of 2^-148), and so is a, so a - h s is 0 or at least 2^-149 in magnitude:
+ *    the fma's one rounding keeps its sign (2^-149 is a float; an overflow gives inf of that
+ *    sign; a = inf gives inf), and E >= 0 exactly when t >= h. [E >= 0] is false for NaN.
+ * 4. The rest. NaN: y' = 0, E NaN, so 0, and zp. -0: 0. vpsignd puts the sign back (x's sign
+ *    bit, so -0 and negative NaNs give -0 = 0); q is in [-257, 257], so the int16 pack, the
+ *    saturating add of zp and the saturating pack to int8 are sat8(q + zp). */
+
+/* 8 floats to int32 lanes R(x / s) with |.| <= 257 (NaN 0): r = fl32(1 / s). */
+ECNN_INLINE ECNN_AVX2 __m256i quantize8(__m256 x, __m256 s, __m256 r) {
+  const __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+  const __m256 y = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(a, r), _mm256_setzero_ps()),
+                                 _mm256_set1_ps(256.0f));
+  const __m256i f = _mm256_cvttps_epi32(y);
+  const __m256 h = _mm256_add_ps(_mm256_cvtepi32_ps(f), _mm256_set1_ps(0.5f));
+  const __m256 e = _mm256_fnmadd_ps(h, s, a); /* a - h s, rounded once */
+  const __m256i up = _mm256_castps_si256(_mm256_cmp_ps(e, _mm256_setzero_ps(), _CMP_GE_OQ));
+  return _mm256_sign_epi32(_mm256_sub_epi32(f, up), _mm256_castps_si256(x));
+}
+
+/* 32 floats at x to 32 int8 values (packs work within 128-bit lanes: the permute undoes it). */
+ECNN_INLINE ECNN_AVX2 __m256i quantize32(const float *x, __m256 s, __m256 r, __m256i zp) {
+  const __m256i q0 = quantize8(_mm256_loadu_ps(x), s, r);
+  const __m256i q1 = quantize8(_mm256_loadu_ps(x + 8), s, r);
+  const __m256i q2 = quantize8(_mm256_loadu_ps(x + 16), s, r);
+  const __m256i q3 = quantize8(_mm256_loadu_ps(x + 24), s, r);
+  const __m256i w0 = _mm256_adds_epi16(_mm256_packs_epi32(q0, q1), zp);
+  const __m256i w1 = _mm256_adds_epi16(_mm256_packs_epi32(q2, q3), zp);
+  return _mm256_permutevar8x32_epi32(_mm256_packs_epi16(w0, w1),
+                                     _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
 /* round(v) with ties away from zero, exactly: the truncation, plus the sign when the
  * remainder (exact: Sterbenz) is at least a half. */
 ECNN_INLINE ECNN_AVX2 __m256d round_away_pd(__m256d v) {
@@ -200,34 +258,93 @@ ECNN_INLINE ECNN_AVX2 __m256d round_away_pd(__m256d v) {
   return _mm256_add_pd(t, step);
 }
 
-/* 4 floats to int32 quantized values (before the zero point is added), saturated so that
- * adding zp stays in [-128, 127]; NaN gives 0. */
-ECNN_INLINE ECNN_AVX2 __m128i quantize4(__m128 x, __m256d s, __m256d lo, __m256d hi) {
+/* The scales outside [2^-125, 2^126], with the twin's division: 4 floats to int32 quantized
+ * values (before the zero point), saturated so that adding zp stays in [-128, 127]; NaN 0. */
+ECNN_INLINE ECNN_AVX2 __m128i quantize4_div(__m128 x, __m256d s, __m256d lo, __m256d hi) {
   __m256d v = _mm256_div_pd(_mm256_cvtps_pd(x), s);
   v = _mm256_and_pd(v, _mm256_cmp_pd(v, v, _CMP_ORD_Q)); /* NaN -> 0 */
   v = _mm256_min_pd(_mm256_max_pd(round_away_pd(v), lo), hi);
   return _mm256_cvtpd_epi32(v); /* integral already: exact */
 }
 
-ECNN_AVX2 void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale,
-                                          int32_t zero_point, int8_t *y) {
+ECNN_AVX2 static void quantize_div(size_t n, const float *x, float scale, int32_t zero_point,
+                                   int8_t *y) {
   const __m256d s = _mm256_set1_pd((double)scale);
   const __m256d lo = _mm256_set1_pd(-128.0 - zero_point), hi = _mm256_set1_pd(127.0 - zero_point);
   const __m128i zp = _mm_set1_epi16((int16_t)zero_point);
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
+  for (size_t i = 0; i < n; i += 8) { /* n a multiple of 8 */
     const __m256 v = _mm256_loadu_ps(x + i);
-    const __m128i a = quantize4(_mm256_castps256_ps128(v), s, lo, hi);
-    const __m128i b = quantize4(_mm256_extractf128_ps(v, 1), s, lo, hi);
+    const __m128i a = quantize4_div(_mm256_castps256_ps128(v), s, lo, hi);
+    const __m128i b = quantize4_div(_mm256_extractf128_ps(v, 1), s, lo, hi);
     const __m128i q16 = _mm_add_epi16(_mm_packs_epi32(a, b), zp); /* within int8 already */
     _mm_storel_epi64((__m128i *)(y + i), _mm_packs_epi16(q16, q16));
   }
+}
+
+ECNN_AVX2 void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale,
+                                          int32_t zero_point, int8_t *y) {
+  if (!(scale >= 0x1p-125f && scale <= 0x1p126f)) { /* outside the proof's range */
+    const size_t body = n & ~(size_t)7;
+    quantize_div(body, x, scale, zero_point, y);
+    if (body < n) {
+      float tail[8] = {0};
+      int8_t out[8];
+      memcpy(tail, x + body, (n - body) * sizeof *tail);
+      quantize_div(8, tail, scale, zero_point, out);
+      memcpy(y + body, out, n - body);
+    }
+    return;
+  }
+  const __m256 s = _mm256_set1_ps(scale), r = _mm256_set1_ps((float)(1.0 / (double)scale));
+  const __m256i zp = _mm256_set1_epi16((int16_t)zero_point);
+  const size_t body = n & ~(size_t)31;
+  for (size_t i = 0; i < body; i += 32)
+    _mm256_storeu_si256((__m256i *)(y + i), quantize32(x + i, s, r, zp));
+  if (body < n) {
+    float tail[32] = {0};
+    int8_t out[32];
+    memcpy(tail, x + body, (n - body) * sizeof *tail);
+    _mm256_storeu_si256((__m256i *)out, quantize32(tail, s, r, zp));
+    memcpy(y + body, out, n - body);
+  }
+}
+
+/* The same with AVX-512F, 16 lanes, the decision of quantize8 in float: f by vrndscaleps,
+ * f + [E >= 0] by a masked add, x's sign bit ORed in (vpternlogd), zp added (exact: integers
+ * below 2^9), vcvtps2dq (exact: integral) and the saturating vpmovsdb, with masked loads and
+ * stores for the tail. */
+#define ECNN_AVX512 __attribute__((target("avx512f")))
+
+ECNN_INLINE ECNN_AVX512 __m512i quantize16(__m512 x, __m512 s, __m512 r, __m512 zp) {
+  const __m512 a = _mm512_abs_ps(x);
+  const __m512 y = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(a, r), _mm512_setzero_ps()),
+                                 _mm512_set1_ps(256.0f));
+  const __m512 f = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  const __m512 e = _mm512_fnmadd_ps(_mm512_add_ps(f, _mm512_set1_ps(0.5f)), s, a);
+  const __mmask16 up = _mm512_cmp_ps_mask(e, _mm512_setzero_ps(), _CMP_GE_OQ);
+  const __m512i q = _mm512_castps_si512(_mm512_mask_add_ps(f, up, f, _mm512_set1_ps(1.0f)));
+  const __m512i sq = _mm512_ternarylogic_epi32(q, _mm512_castps_si512(x),
+                                               _mm512_set1_epi32(INT32_MIN), 0xF8); /* q|x&m */
+  return _mm512_cvtps_epi32(_mm512_add_ps(_mm512_castsi512_ps(sq), zp));
+}
+
+ECNN_AVX512 void ecnn_f32_quantize_i8__avx512(size_t n, const float *x, float scale,
+                                              int32_t zero_point, int8_t *y) {
+  if (!(scale >= 0x1p-125f && scale <= 0x1p126f)) {
+    ecnn_f32_quantize_i8__avx2(n, x, scale, zero_point, y);
+    return;
+  }
+  const __m512 s = _mm512_set1_ps(scale), r = _mm512_set1_ps((float)(1.0 / (double)scale));
+  const __m512 zp = _mm512_set1_ps((float)zero_point);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i q = quantize16(_mm512_loadu_ps(x + i), s, r, zp);
+    _mm512_mask_cvtsepi32_storeu_epi8(y + i, 0xFFFF, q);
+  }
   if (i < n) {
-    float tail[8] = {0};
-    int8_t out[16];
-    memcpy(tail, x + i, (n - i) * sizeof *tail);
-    ecnn_f32_quantize_i8__avx2(8, tail, scale, zero_point, out);
-    memcpy(y + i, out, n - i);
+    const __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+    const __m512i q = quantize16(_mm512_maskz_loadu_ps(k, x + i), s, r, zp);
+    _mm512_mask_cvtsepi32_storeu_epi8(y + i, k, q);
   }
 }
 
@@ -246,6 +363,11 @@ void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale, int32_t z
 void ecnn_q8_vadd__avx2(const ecnn_q8_vadd_params *p, const void *a, const void *b, void *out,
                         size_t n) {
   (void)p, (void)a, (void)b, (void)out, (void)n;
+}
+
+void ecnn_f32_quantize_i8__avx512(size_t n, const float *x, float scale, int32_t zero_point,
+                                  int8_t *y) {
+  (void)n, (void)x, (void)scale, (void)zero_point, (void)y;
 }
 
 #endif

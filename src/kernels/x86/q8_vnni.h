@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../../ops/q8/quant.h"
 
@@ -58,6 +59,24 @@ static inline __m512i ecnn_emu_cvtps_epi32(__m512 a) {
 }
 #define _mm512_cvtps_epi32 ecnn_emu_cvtps_epi32
 #endif
+/* vpdpwssd: SIMDe's adds the products to the accumulator in signed int32 C arithmetic, whose
+ * overflow is undefined (UBSan stops there when a bias near INT32_MIN starts the sum); the
+ * instruction wraps modulo 2^32, as here: vpmaddwd's pair sums (which cannot overflow for
+ * the kernels' int16 operands, |value| <= 255) added as unsigned. */
+static inline __m512i ecnn_emu_dpwssd_epi32(__m512i acc, __m512i a, __m512i b) {
+  const __m256i lo = _mm256_madd_epi16(_mm512_castsi512_si256(a), _mm512_castsi512_si256(b));
+  const __m256i hi =
+      _mm256_madd_epi16(_mm512_extracti64x4_epi64(a, 1), _mm512_extracti64x4_epi64(b, 1));
+  const __m512i p = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+  uint32_t x[16], y[16];
+  memcpy(x, &acc, sizeof x);
+  memcpy(y, &p, sizeof y);
+  for (int i = 0; i < 16; i++) x[i] += y[i];
+  memcpy(&acc, x, sizeof x);
+  return acc;
+}
+#undef _mm512_dpwssd_epi32
+#define _mm512_dpwssd_epi32 ecnn_emu_dpwssd_epi32
 #else
 #include <immintrin.h>
 #define ECNN_VNNI __attribute__((target("avx512f,avx512vnni")))

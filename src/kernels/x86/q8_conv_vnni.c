@@ -41,14 +41,14 @@
  * GMAC/s; its first layer, 300 x 300 x 3 -> 150 x 150 x 32, went from 0.75 ms to 0.18 ms with
  * im2col_short.)
  *
- * The end is quant.h's single-precision requantization on 16 lanes (q8_vnni.h): the
- * accumulator plus bias to float (vcvtdq2ps), times the channel's float scale (packed as
- * ecnn_q8_fscale computes it), clamped to ECNN_Q8_FMAX only in the variants for scales >= 1,
- * rounded to int32 with ties to even (vcvtps2dq): 3 operations for 16 outputs, 4 with the
- * clamp. Then the clamp in int32 (to [out_min - out_zp, out_max - out_zp], so that adding
- * out_zp afterwards is exact: the scalar kernel's exact add and clamp), + out_zp, and vpmovsdb
- * to bytes (uint8 outputs: + out_zp - 128 and the top bit flipped back, so the signed
- * saturating narrow is exact too); a partial block's store goes through a buffer.
+ * The end is quant.h's single-precision requantization on 16 lanes, clamped in float
+ * (q8_vnni.h's ecnn_q8_finish16f): the accumulator plus bias to float (vcvtdq2ps), times the
+ * channel's float scale (packed as ecnn_q8_fscale computes it), clamped to [out_min - out_zp,
+ * out_max - out_zp] (integers: clamping before the rounding is exact, for scales >= 1 too),
+ * rounded with ties to even (vcvtps2dq), narrowed by truncation (vpmovdb) and out_zp added
+ * bytewise: 6 zmm operations and a byte add for 16 outputs, where the int32 clamp, add and
+ * vpmovsdb took 8-9 (with K = 16 a tile row's end costs more than its 4 vpdpbusd steps); a
+ * partial block's store goes through a buffer.
  *
  * Testing without the hardware: compiled a second time with -DECNN_Q8_VNNI_EMULATE (the test
  * build does; tests/engine/test_kernels_q8_vnni.c), this file takes its AVX-512 intrinsics from
@@ -57,8 +57,7 @@
  * attributes and names its functions with the suffix _emu, so the same source runs on any CPU
  * against the scalar kernel; the native build runs there too when the CPU has AVX-512 VNNI.
  * Hence intrinsics only (no inline assembly), and only ones SIMDe 0.7.4 (Debian 12) has (or
- * q8_vnni.h makes of its narrower twins). The output step above (vpmovsdb, where vpmovdb is
- * missing) was chosen with that list in mind.
+ * q8_vnni.h makes of its narrower twins, vpmovdb among them).
  */
 #include <string.h>
 
@@ -318,11 +317,10 @@ INLINE VNNI __m512i bcast4(const uint8_t *a) {
 /* One tile: n (<= MR) pixels' rows at a (stride lda; rows past n repeat row 0, computed and
  * not stored) x NV (1 or 2) blocks of 16 channels from block weights w (kp / 4 steps of 64
  * bytes a block, blocks kp * 16 bytes apart), whose channels start at c0 of pk's arrays; the
- * first `cols` of those channels stored (pixel j at out + j * ldo). NV and big literals. */
+ * first `cols` of those channels stored (pixel j at out + j * ldo). NV a literal. */
 INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, int32_t kp,
                       const ecnn_q8_packed_vnni *pk, int32_t c0, int32_t cols,
-                      const ecnn_q8_out16 *k, uint8_t *out, size_t ldo, const int32_t NV,
-                      const bool big, const bool u8) {
+                      const ecnn_q8_outf *k, uint8_t *out, size_t ldo, const int32_t NV) {
   const uint8_t *ar[MR];
   UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) ar[j] =
       a + (size_t)(j < n ? j : 0) * lda;
@@ -348,8 +346,7 @@ INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, 
     uint8_t *o = out + NB * v;
     UNROLL(GCC unroll 8) for (int32_t j = 0; j < MR; j++) {
       if (j >= n) break;
-      const __m128i y = ecnn_q8_finish16(
-          ecnn_q8_fround16(_mm512_add_epi32(acc[j][v], bias), scale, big), k, u8);
+      const __m128i y = ecnn_q8_finish16f(_mm512_add_epi32(acc[j][v], bias), scale, k);
       if (cv >= NB) {
         _mm_storeu_si128((__m128i *)(void *)(o + (size_t)j * ldo), y);
       } else {
@@ -361,13 +358,13 @@ INLINE VNNI void tile(const uint8_t *a, size_t lda, int32_t n, const int8_t *w, 
   }
 }
 
-/* The kernel with the input type and `big` (the clamp before the conversion) as literals. */
+/* The kernel with the input type as a literal. */
 INLINE VNNI void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                            const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,
-                           int32_t nb1, void *scratch, const bool u8, const bool big) {
+                           int32_t nb1, void *scratch, const bool u8) {
   const size_t lda = (size_t)pk->kp;
   const int32_t chunk = conv_chunk(lda), OC = p->out_c;
-  const ecnn_q8_out16 k = ecnn_q8_out16_set(p->out_zp, p->out_min, p->out_max, u8);
+  const ecnn_q8_outf k = ecnn_q8_outf_set(p->out_zp, p->out_min, p->out_max);
   uint8_t *rows = scratch;
   for (int64_t c = px0; c < px1; c += chunk) {
     const int32_t n = px1 - c < chunk ? (int32_t)(px1 - c) : chunk;
@@ -379,33 +376,30 @@ INLINE VNNI void conv_body(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vn
       if (nb + 1 < nb1) {
         for (int32_t t = 0; t < n; t += MR)
           tile(rows + (size_t)t * lda, lda, n - t < MR ? n - t : MR, wb, pk->kp, pk, c0, cols, &k,
-               ob + (size_t)t * OC, (size_t)OC, 2, big, u8);
+               ob + (size_t)t * OC, (size_t)OC, 2);
       } else {
         for (int32_t t = 0; t < n; t += MR)
           tile(rows + (size_t)t * lda, lda, n - t < MR ? n - t : MR, wb, pk->kp, pk, c0, cols, &k,
-               ob + (size_t)t * OC, (size_t)OC, 1, big, u8);
+               ob + (size_t)t * OC, (size_t)OC, 1);
       }
     }
   }
 }
 
-#define CONV_VARIANT(NAME, U8, BIG)                                                            \
+#define CONV_VARIANT(NAME, U8)                                                            \
   VNNI static void NAME(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,           \
                         const void *in, void *out, int64_t px0, int64_t px1, int32_t nb0,      \
                         int32_t nb1, void *scratch) {                                          \
-    conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8, BIG);                           \
+    conv_body(p, pk, in, out, px0, px1, nb0, nb1, scratch, U8);                           \
   }
-CONV_VARIANT(conv_i8, false, false)
-CONV_VARIANT(conv_i8_big, false, true)
-CONV_VARIANT(conv_u8, true, false)
-CONV_VARIANT(conv_u8_big, true, true)
+CONV_VARIANT(conv_i8, false)
+CONV_VARIANT(conv_u8, true)
 #undef CONV_VARIANT
 
 VNNI void ecnn_q8_conv2d__avx512vnni(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
                                      const void *in, void *out, int64_t px0, int64_t px1,
                                      int32_t nb0, int32_t nb1, void *scratch) {
-  if (p->u8) (pk->big ? conv_u8_big : conv_u8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
-  else (pk->big ? conv_i8_big : conv_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
+  (p->u8 ? conv_u8 : conv_i8)(p, pk, in, out, px0, px1, nb0, nb1, scratch);
 }
 
 #else /* not x86-64: isa.c never reports VNNI */

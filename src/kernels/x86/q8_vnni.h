@@ -129,4 +129,45 @@ ECNN_VNNI_INLINE ECNN_VNNI __m128i ecnn_q8_finish16(__m512i y, const ecnn_q8_out
   return u8 ? _mm_xor_si128(b, _mm_set1_epi8((char)0x80)) : b;
 }
 
+/* vpmovdb (truncating) is not in SIMDe 0.7.4: emulated, the low byte sign-extended first
+ * ((a & 255 ^ 128) - 128) so that vpmovsdb keeps it as is. (q8_dwconv_vnni.c has the same
+ * stand-in under the same guard.) */
+#if defined(ECNN_Q8_VNNI_EMULATE) && !defined(_mm512_cvtepi32_epi8)
+static inline __m128i ecnn_emu_cvtepi32_epi8(__m512i a) {
+  const __m512i b = _mm512_xor_si512(_mm512_and_si512(a, _mm512_set1_epi32(255)),
+                                     _mm512_set1_epi32(128));
+  return _mm512_cvtsepi32_epi8(_mm512_sub_epi32(b, _mm512_set1_epi32(128)));
+}
+#define _mm512_cvtepi32_epi8 ecnn_emu_cvtepi32_epi8
+#endif
+
+/* The output constants of the float-clamped end (ecnn_q8_finish16f). */
+typedef struct ecnn_q8_outf {
+  __m512 lo, hi; /* out_min - out_zp, out_max - out_zp (integers, exact as floats) */
+  __m128i zp;    /* out_zp's byte (uint8 outputs: as is; int8: its two's complement byte) */
+} ecnn_q8_outf;
+
+ECNN_VNNI_INLINE ECNN_VNNI ecnn_q8_outf ecnn_q8_outf_set(int32_t zp, int32_t lo, int32_t hi) {
+  ecnn_q8_outf k;
+  k.lo = _mm512_set1_ps((float)(lo - zp));
+  k.hi = _mm512_set1_ps((float)(hi - zp));
+  k.zp = _mm_set1_epi8((char)(uint8_t)zp);
+  return k;
+}
+
+/* 16 output bytes of acc (the bias added): y = float(acc) x scale clamped to [out_min - out_zp,
+ * out_max - out_zp] in float, rounded (vcvtps2dq), narrowed by truncation (vpmovdb) and out_zp
+ * added bytewise. Exactly quant.h's clamp(fround(acc) + out_zp, out_min, out_max), for any
+ * scale: rounding is monotonic and the bounds are integers, so clamping before rounding gives
+ * what clamping after does (also for the y beyond ECNN_Q8_FMAX that fround clamps first; y is
+ * finite, see ecnn_q8_fscale), and y + out_zp lies in the output type's range, so its low
+ * byte, (y mod 256) + out_zp mod 256, is the output (int8 or uint8 alike). 6 zmm operations
+ * and an xmm byte add, against 7-8 and vpmovsdb for ecnn_q8_fround16 + ecnn_q8_finish16. */
+ECNN_VNNI_INLINE ECNN_VNNI __m128i ecnn_q8_finish16f(__m512i acc, __m512 scale,
+                                                     const ecnn_q8_outf *k) {
+  __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+  y = _mm512_min_ps(_mm512_max_ps(y, k->lo), k->hi);
+  return _mm_add_epi8(_mm512_cvtepi32_epi8(_mm512_cvtps_epi32(y)), k->zp);
+}
+
 #endif /* ECNN_KERNELS_X86_Q8_VNNI_H */

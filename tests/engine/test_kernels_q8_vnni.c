@@ -367,6 +367,7 @@ static int check_dw(const ecnn_q8_conv_params *p, int left, bool extreme, const 
   const int32_t rows = p->batch * p->out_h;
   /* the input at the end of its allocation: a read past it is caught by ASan */
   uint8_t *in = malloc(ni), *w = malloc(nw), *ref = malloc(no), *got = malloc(no + 1);
+  uint8_t *lone = malloc(no + 1);
   int32_t *bias = malloc((size_t)p->out_c * 4), *mult = malloc((size_t)p->out_c * 4);
   int32_t *shift = malloc((size_t)p->out_c * 4), (*ranges)[2] = malloc(((size_t)rows + 1) * 8);
   fill8(in, ni), fill_weights8(w, nw, p->w_u8), fill_bias32(bias, p->out_c);
@@ -389,6 +390,20 @@ static int check_dw(const ecnn_q8_conv_params *p, int left, bool extreme, const 
       got[no] = 0xa5; /* a sentinel after the output: must stay */
       const int32_t n = tu_row_ranges(rows, split, ranges);
       for (int32_t r = 0; r < n; r++) im->dw_run(p, pk, in, got, ranges[r][0], ranges[r][1]);
+      /* each range alone writes its rows only (the two-row tiles must not run on past it):
+       * concurrent ranges are disjoint */
+      const size_t row_bytes = no / (size_t)(rows > 0 ? rows : 1);
+      for (int32_t r = 0; r < n && split == 3; r++) {
+        memset(lone, 0x5a, no);
+        im->dw_run(p, pk, in, lone, ranges[r][0], ranges[r][1]);
+        for (size_t i = 0; i < no; i++) {
+          const int32_t row = (int32_t)(i / row_bytes);
+          const bool inside = row >= ranges[r][0] && row < ranges[r][1];
+          ck_assert_msg(lone[i] == (inside ? ref[i] : 0x5a),
+                        "%s: dw %s: rows [%d, %d) alone: output %zu (row %d) wrong", im->name,
+                        what, (int)ranges[r][0], (int)ranges[r][1], i, (int)row);
+        }
+      }
       size_t bad = 0;
       while (bad < no && got[bad] == ref[bad]) bad++;
       ck_assert_msg(bad == no,
@@ -408,7 +423,8 @@ static int check_dw(const ecnn_q8_conv_params *p, int left, bool extreme, const 
     }
     free(block);
   }
-  free(in), free(w), free(ref), free(got), free(bias), free(mult), free(shift), free(ranges);
+  free(in), free(w), free(ref), free(got), free(lone), free(bias), free(mult), free(shift);
+  free(ranges);
   return runs;
 }
 
@@ -456,6 +472,34 @@ START_TEST(test_dwconv_vnni_layers) {
 }
 END_TEST
 
+/* The two-row tiles (stride_h 1, dilation_h 1): output heights 1 to 6 (odd and even, a last
+ * row alone), SAME (padded top and bottom rows, one row padded on both sides) and VALID, one
+ * and two images (a pair never spans two), 3x3 and 5x5 at stride_w 1 and 2, widths of one
+ * row tile and of several with edge tiles, whole and partial blocks; tu_row_ranges' cuts
+ * start ranges at odd rows and end them mid-pair. */
+START_TEST(test_dwconv_vnni_two_rows) {
+  rng_state = 23;
+  int runs = 0, v = 0;
+  static const int32_t cases[][4] = {
+      /* kernel, stride_w, SAME, width */
+      {3, 1, 1, 9}, {3, 1, 0, 6}, {3, 2, 1, 11}, {5, 1, 1, 7}, {5, 1, 0, 9}, {5, 2, 1, 8},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    for (int32_t oh = 1; oh <= 6; oh++)
+      for (int32_t batch = 1; batch <= 2; batch++) {
+        const int32_t *c = cases[i], ks = c[0];
+        const int32_t h = c[2] ? oh : oh + ks - 1, ch = (oh + batch) % 2 ? 32 : 24;
+        ecnn_q8_conv_params p =
+            tu_q8_dw_geometry(batch, h, c[3], ch, ks, ks, 1, c[1], 1, 1, c[2] != 0);
+        ck_assert_int_eq(p.out_h, oh);
+        tu_q8_dw_quantization(&p, v);
+        runs += check_dw(&p, v % 2, v % 7 == 0, "two rows");
+        v++;
+      }
+  printf("kernels_q8_vnni: %d two-row depthwise runs bit-identical\n", runs);
+}
+END_TEST
+
 /* What the kernels decline: CONV_2D groups, uint8 weights, weight zero points; DEPTHWISE
  * depth multipliers other than 1 and kernels over 64 taps (it takes weights of any type and
  * zero point). */
@@ -495,6 +539,7 @@ int main(void) {
   tcase_add_test(tc, test_requant_edges);
   tcase_add_test(tc, test_dwconv_vnni_vs_scalar);
   tcase_add_test(tc, test_dwconv_vnni_layers);
+  tcase_add_test(tc, test_dwconv_vnni_two_rows);
   tcase_add_test(tc, test_vnni_declines);
   suite_add_tcase(s, tc);
   return tu_run_suite(s);

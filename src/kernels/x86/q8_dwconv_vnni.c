@@ -33,7 +33,14 @@
  * kernel column one vpdpwssd. That is the AVX2 kernel's two-pixel tile (its two pixels at
  * stride 1 share the pairs of their common columns) widened to what 32 zmm registers hold:
  * 4 accumulators (starting from the block's bias), kernel_w weight vectors, a pair and the
- * block's scales, loaded once per block and tile. Tiles cover a row from end to end, the last
+ * block's scales, loaded once per block and tile. Where stride_h and dilation_h are 1, two
+ * output rows of one image go together (tile2): input rows 1, 2 (and 3, 4) are the lower
+ * row's kernel rows 0, 1 (2, 3) and the upper row's 1, 2 (3, 4), so each such pair is built
+ * once for both, the upper row taking its row 0 and the lower its last row tap by tap; a
+ * block also holds its weights in that second pairing (row 0 alone, then rows 2q + 1, 2q + 2)
+ * after bias and scales. 3x3 stride 1: per input column one pair and two single taps for 8
+ * pixels, 4.5 operations a pixel instead of 7.5. A range's odd row or a row whose next is
+ * the next image's goes alone. Tiles cover a row from end to end, the last
  * overlapping the one before (its pixels computed again, the same); a tile whose columns reach
  * into the left or right padding (an edge tile) reads the in_zp row for those columns, so a
  * row's border pixels cost what the others do (on the 10x10 and 19x19 layers they were a
@@ -49,7 +56,8 @@
  * and an add of the bias). On a Zen 4 (AVX-512 on 256-bit units) the SSD's 17 depthwise
  * layers went from 0.86 to 0.72 ms with hot caches (bench/q8_dw_micro.c); what remains per
  * 16 outputs of 9 taps is about 6 vpdpwssd, 7.5 operations building pairs and 6 requantizing,
- * near 2 zmm operations a cycle. 8-pixel tiles were 20% faster on the 150-wide layer but
+ * near 2 zmm operations a cycle; the two-row tiles then took the stride-1 layers from 46-50
+ * to about 63-68 GMAC/s (0.74 to 0.62 ms for the 17, same machine). 8-pixel tiles were 20% faster on the 150-wide layer but
  * slower on the narrow ones (more overlap). Like the CONV_2D kernel, compiled a second time
  * with -DECNN_Q8_VNNI_EMULATE it runs on SIMDe (functions suffixed _emu) against the scalar
  * kernel in tests/engine/test_kernels_q8_vnni.c.
@@ -80,8 +88,9 @@ static size_t dw_vecs(int32_t kh, int32_t kw) { return (size_t)(kh + 1) / 2 * (s
 
 static size_t dw_blocks(int32_t c) { return ((size_t)c + NB - 1) / NB; }
 
-/* int32 elements of one packed block. */
-static size_t block_elems(size_t vecs) { return (vecs + RQ_VECS) * NB; }
+/* int32 elements of one packed block: its weight vectors, bias and scales, then the same
+ * kernel's weight vectors paired the other way (alt_vecs). */
+static size_t block_elems(size_t vecs) { return (2 * vecs + RQ_VECS) * NB; }
 
 /* The first channel of block b of C: 16 b, the last 16 channels for a partial last block, 0
  * when C < 16. */
@@ -125,7 +134,7 @@ ecnn_q8_packed_vnni *ecnn_q8_dwconv2d_pack_vnni(const ecnn_q8_conv_params *p, co
     for (size_t l = 0; l < NB; l++) {
       const size_t c = block_start((int32_t)b, C) + l;
       if (c >= (size_t)C) { /* (C < 16) */
-        for (size_t v = 0; v < vecs + RQ_VECS; v++) blk[v * NB + l] = 0;
+        for (size_t v = 0; v < 2 * vecs + RQ_VECS; v++) blk[v * NB + l] = 0;
         continue;
       }
       /* vector v < pairs: taps (2 (v / KW), v % KW) and the one below; then the last row's */
@@ -134,6 +143,19 @@ ecnn_q8_packed_vnni *ecnn_q8_dwconv2d_pack_vnni(const ecnn_q8_conv_params *p, co
         const int32_t lo = wval(p, w, (size_t)t * C + c);
         const int32_t hi = v < pairs ? wval(p, w, (size_t)(t + KW) * C + c) : 0;
         blk[(size_t)v * NB + l] = (int32_t)((uint32_t)(uint16_t)lo | (uint32_t)(uint16_t)hi << 16);
+      }
+      /* the other pairing, for an odd kernel_h (two-row tiles): row 0 tap by tap, then rows
+       * 2q + 1 and 2q + 2 in pairs; zeros otherwise (then unread) */
+      for (int32_t v = 0; v < (int32_t)vecs; v++) {
+        int32_t lo = 0, hi = 0;
+        if (KH % 2 == 1 && v < KW) {
+          lo = wval(p, w, (size_t)v * C + c);
+        } else if (KH % 2 == 1) {
+          const int32_t t = ((v - KW) / KW * 2 + 1) * KW + (v - KW) % KW;
+          lo = wval(p, w, (size_t)t * C + c), hi = wval(p, w, (size_t)(t + KW) * C + c);
+        }
+        rq[(size_t)(RQ_VECS + v) * NB + l] =
+            (int32_t)((uint32_t)(uint16_t)lo | (uint32_t)(uint16_t)hi << 16);
       }
       int64_t sum = 0; /* the padded taps read in_zp: take in_zp times every weight off */
       for (int32_t t = 0; t < taps; t++) sum += wval(p, w, (size_t)t * C + c);
@@ -276,6 +298,59 @@ INLINE VNNI void tile(const ecnn_q8_packed_vnni *pk, const uint8_t *const *row, 
   }
 }
 
+/* Two row tiles: the NP output pixels from o0 on of one output row and those at o1 of the row
+ * below (stride_h 1, dilation_h 1), as tile's, with row[0..KS] the KS + 1 input rows they
+ * read. Pixels of the upper row take input row 0 tap by tap and rows 2q + 1, 2q + 2 in pairs
+ * (the alternative pairing); those of the lower row take the same pairs (rows 2q, 2q + 1 of
+ * their kernel: the main pairing) and input row KS tap by tap. Each pair is built once for
+ * both rows. */
+INLINE VNNI void tile2(const ecnn_q8_packed_vnni *pk, const uint8_t *const *row, size_t C,
+                       int32_t nb, const out_k *k, uint8_t *o0, uint8_t *o1, const int32_t KS,
+                       const int32_t S, const bool u8, const bool edge, int32_t jlo,
+                       int32_t jhi) {
+  const int32_t span = (NP - 1) * S + KS;
+  const size_t vecs = dw_vecs(KS, KS);
+  if (!edge) jlo = 0, jhi = span;
+  const uint8_t *r[6];
+  UNROLL(GCC unroll 6) for (int32_t ky = 0; ky <= KS; ky++) r[ky] = row[ky];
+  const uint8_t *const zrow = pk->zp_row;
+  const int32_t *w = pk->dw;
+  for (int32_t b = 0; b < nb; b++, w += block_elems(vecs)) {
+    const size_t c0 = block_start(b, (int32_t)C);
+    const block_rq q = block_rq_load(w, vecs);
+    const int32_t *alt = w + (vecs + RQ_VECS) * NB;
+    __m512i a0[NP], a1[NP]; /* the upper row's and the lower row's, from the bias on */
+    UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++) a0[p] = a1[p] = q.bias;
+    UNROLL(GCC unroll 3) for (int32_t rr = 0; rr <= KS / 2; rr++) {
+      /* rr 0: the single rows (input rows 0 and KS); then the pair of input rows 2rr - 1, 2rr */
+      __m512i w0[5], w1[5];
+      UNROLL(GCC unroll 5) for (int32_t kx = 0; kx < KS; kx++) {
+        w0[kx] = _mm512_load_si512((const void *)(alt + (size_t)(rr * KS + kx) * NB));
+        w1[kx] = _mm512_load_si512(
+            (const void *)(w + (size_t)((rr ? rr - 1 : KS / 2) * KS + kx) * NB));
+      }
+      const uint8_t *ra = (rr ? r[2 * rr - 1] : r[0]) + c0, *rb = (rr ? r[2 * rr] : r[KS]) + c0;
+      UNROLL(GCC unroll 11) for (int32_t j = 0; j < span; j++) {
+        const bool in = !edge || (j >= jlo && j < jhi);
+        const size_t at = (size_t)(j - jlo) * C;
+        const __m512i xa = widen(in ? ra + at : zrow, u8), xb = widen(in ? rb + at : zrow, u8);
+        const __m512i x = rr ? pair(xa, xb) : xa;
+        UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++) {
+          const int32_t kx = j - p * S;
+          if (kx >= 0 && kx < KS) {
+            a0[p] = _mm512_dpwssd_epi32(a0[p], x, w0[kx]);
+            a1[p] = _mm512_dpwssd_epi32(a1[p], rr ? x : xb, w1[kx]);
+          }
+        }
+      }
+    }
+    UNROLL(GCC unroll 4) for (int32_t p = 0; p < NP; p++) {
+      _mm_storeu_si128((__m128i *)(void *)(o0 + (size_t)p * C + c0), block_out(a0[p], q.scale, k));
+      _mm_storeu_si128((__m128i *)(void *)(o1 + (size_t)p * C + c0), block_out(a1[p], q.scale, k));
+    }
+  }
+}
+
 /* One output pixel from its tap pointers x (kernel_h * kernel_w, row-major; the in_zp row for
  * padded taps), at o: any kernel, C < 16 too. */
 INLINE VNNI void pixel(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni *pk,
@@ -340,13 +415,17 @@ INLINE VNNI void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni
   const uint8_t *end = in8 + (size_t)p->batch * image, *zrow = pk->zp_row;
   const out_k k = out_k_set(p);
   const uint8_t *x[MAX_TAPS];
-  for (int32_t r = row0; r < row1; r++) {
+  for (int32_t r = row0, nr = 1; r < row1; r += nr) {
     const int32_t iy0 = r % p->out_h * p->stride_h - p->pad_top;
     const uint8_t *img = in8 + (size_t)(r / p->out_h) * image;
     uint8_t *orow = out + (size_t)r * OW * C;
+    /* two rows of one image at a time where stride_h and dilation_h are 1 */
+    const bool two = KS && OW >= NP && p->stride_h == 1 && p->dilation_h == 1 &&
+                     r + 1 < row1 && (r + 1) % p->out_h != 0;
+    nr = two ? 2 : 1;
     if (KS && OW >= NP) {
-      const uint8_t *rp[5]; /* the kernel rows' input rows, NULL where padded */
-      for (int32_t ky = 0; ky < KS; ky++) {
+      const uint8_t *rp[6]; /* the kernel rows' input rows (and the next), NULL where padded */
+      for (int32_t ky = 0; ky < KS + (two ? 1 : 0); ky++) {
         const int32_t iy = iy0 + ky * p->dilation_h;
         rp[ky] = iy >= 0 && iy < p->in_h ? img + (size_t)iy * W * C : NULL;
       }
@@ -355,11 +434,14 @@ INLINE VNNI void dw_rows(const ecnn_q8_conv_params *p, const ecnn_q8_packed_vnni
         const int32_t ix0 = o * S - p->pad_left; /* the tile's first input column */
         int32_t jlo = ix0 < 0 ? -ix0 : 0, jhi = W - ix0 < span ? W - ix0 : span;
         if (jhi < jlo) jhi = jlo; /* (no column inside: all read the in_zp row) */
-        const uint8_t *rr[5];
-        for (int32_t ky = 0; ky < KS; ky++)
+        const uint8_t *rr[6];
+        for (int32_t ky = 0; ky < KS + (two ? 1 : 0); ky++)
           rr[ky] = rp[ky] && jhi > jlo ? rp[ky] + (size_t)(ix0 + jlo) * C : zrow;
-        uint8_t *const at = orow + (size_t)o * C;
-        if (jlo == 0 && jhi == span) tile(pk, rr, (size_t)C, nb, &k, at, KS, S, u8, false, 0, 0);
+        uint8_t *const at = orow + (size_t)o * C, *const at1 = at + (size_t)OW * C;
+        const bool edge = jlo != 0 || jhi != span;
+        if (two && !edge) tile2(pk, rr, (size_t)C, nb, &k, at, at1, KS, S, u8, false, 0, 0);
+        else if (two) tile2(pk, rr, (size_t)C, nb, &k, at, at1, KS, S, u8, true, jlo, jhi);
+        else if (!edge) tile(pk, rr, (size_t)C, nb, &k, at, KS, S, u8, false, 0, 0);
         else tile(pk, rr, (size_t)C, nb, &k, at, KS, S, u8, true, jlo, jhi);
       }
       continue;

@@ -51,7 +51,7 @@
  * stored.
  *
  * The end: quant.h's single-precision requantization with the clamp moved before the
- * conversion, in float (exact: see block_out), then vpmovdb and out_zp added bytewise, 5 zmm
+ * conversion, in float (exact: see q8_vnni.h's ecnn_q8_finish16f), then vpmovdb and out_zp added bytewise, 5 zmm
  * operations and a byte add for 16 outputs (q8_vnni.h's end, the CONV_2D kernel's, takes 7-8
  * and an add of the bias). On a Zen 4 (AVX-512 on 256-bit units) the SSD's 17 depthwise
  * layers went from 0.86 to 0.72 ms with hot caches (bench/q8_dw_micro.c); what remains per
@@ -202,17 +202,6 @@ INLINE VNNI __m512i pair(__m512i a, __m512i b) {
                                    0xE4);
 }
 
-/* vpmovdb (truncating) is not in SIMDe 0.7.4: emulated, the low byte sign-extended first
- * ((a & 255 ^ 128) - 128) so that vpmovsdb keeps it as is. */
-#if defined(ECNN_Q8_VNNI_EMULATE) && !defined(_mm512_cvtepi32_epi8)
-static inline __m128i ecnn_emu_cvtepi32_epi8(__m512i a) {
-  const __m512i b = _mm512_xor_si512(_mm512_and_si512(a, _mm512_set1_epi32(255)),
-                                     _mm512_set1_epi32(128));
-  return _mm512_cvtsepi32_epi8(_mm512_sub_epi32(b, _mm512_set1_epi32(128)));
-}
-#define _mm512_cvtepi32_epi8 ecnn_emu_cvtepi32_epi8
-#endif
-
 /* A block's constants after its `vecs` weight vectors at w: bias and scale. */
 typedef struct block_rq {
   __m512i bias;
@@ -227,32 +216,17 @@ INLINE VNNI block_rq block_rq_load(const int32_t *w, size_t vecs) {
   return r;
 }
 
-/* The output clamp as this kernel applies it: in float, before the conversion. */
-typedef struct out_k {
-  __m512 lo, hi; /* out_min - out_zp, out_max - out_zp (integers, exact as floats) */
-  __m128i zp;    /* out_zp's byte */
-} out_k;
+/* The output: q8_vnni.h's float-clamped end (ecnn_q8_finish16f: clamp in float before the
+ * conversion, vpmovdb, out_zp added bytewise; 5 vector operations and a byte add for 16
+ * outputs, for scales >= 1 too). */
+typedef ecnn_q8_outf out_k;
 
 INLINE VNNI out_k out_k_set(const ecnn_q8_conv_params *p) {
-  out_k k;
-  k.lo = _mm512_set1_ps((float)(p->out_min - p->out_zp));
-  k.hi = _mm512_set1_ps((float)(p->out_max - p->out_zp));
-  k.zp = _mm_set1_epi8((char)(uint8_t)p->out_zp);
-  return k;
+  return ecnn_q8_outf_set(p->out_zp, p->out_min, p->out_max);
 }
 
-/* 16 output bytes of an accumulator that holds the bias already: y = float(acc) x scale
- * clamped to [out_min - out_zp, out_max - out_zp] in float, rounded (vcvtps2dq), narrowed by
- * truncation (vpmovdb) and out_zp added bytewise. Exactly quant.h's clamp(fround(acc) + out_zp,
- * out_min, out_max): rounding is monotonic and the bounds are integers, so clamping before
- * rounding gives what clamping after does (also for the y beyond +-2^31 that fround clamps
- * first; y is finite, see ecnn_q8_fscale), and the result y + out_zp lies in the output type's
- * range, so its low byte, (y mod 256) + out_zp mod 256, is it. 5 vector operations and a byte
- * add for 16 outputs, for scales >= 1 too (q8_vnni.h's end takes 7-8). */
 INLINE VNNI __m128i block_out(__m512i acc, __m512 scale, const out_k *k) {
-  __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-  y = _mm512_min_ps(_mm512_max_ps(y, k->lo), k->hi);
-  return _mm_add_epi8(_mm512_cvtepi32_epi8(_mm512_cvtps_epi32(y)), k->zp);
+  return ecnn_q8_finish16f(acc, scale, k);
 }
 
 /* One row tile: the NP output pixels from o on (C channels apart) of a KS x KS kernel at

@@ -130,8 +130,7 @@ ECNN_VNNI_INLINE ECNN_VNNI __m128i ecnn_q8_finish16(__m512i y, const ecnn_q8_out
 }
 
 /* vpmovdb (truncating) is not in SIMDe 0.7.4: emulated, the low byte sign-extended first
- * ((a & 255 ^ 128) - 128) so that vpmovsdb keeps it as is. (q8_dwconv_vnni.c has the same
- * stand-in under the same guard.) */
+ * ((a & 255 ^ 128) - 128) so that vpmovsdb keeps it as is. */
 #if defined(ECNN_Q8_VNNI_EMULATE) && !defined(_mm512_cvtepi32_epi8)
 static inline __m128i ecnn_emu_cvtepi32_epi8(__m512i a) {
   const __m512i b = _mm512_xor_si512(_mm512_and_si512(a, _mm512_set1_epi32(255)),

@@ -10,22 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "micro_util.h"
 #include "kernels/conv.h"
 #include "kernels/isa.h"
 #include "ops/ops.h"
 
 typedef struct shape { const char *name; int32_t h, w, ic, oc, k, s; } shape;
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-  const double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv) {
   static const shape shapes[] = {

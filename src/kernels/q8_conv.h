@@ -151,8 +151,6 @@ typedef struct ecnn_q8_packed_vnni {
   int32_t k;       /* CONV_2D: kernel_h * kernel_w * in_c; DEPTHWISE: kernel_h * kernel_w */
   int32_t kp;      /* CONV_2D: k rounded up to a multiple of 4 (the padding's weights are 0);
                     * DEPTHWISE: weight vectors per block, ceil(kernel_h / 2) * kernel_w */
-  bool big;        /* some channel's scale is >= 1.0f (also one rounded up to it: mult near
-                    * 2^31, shift 0): the kernels clamp y to ECNN_Q8_FMAX before converting */
   int8_t *w;       /* CONV_2D: [out_c / 16][kp / 4][16][4] of w: input r of channel o at block
                     * o / 16, (r / 4, o % 16, r % 4); one 64-byte vector per 4 inputs of a
                     * block (DEPTHWISE: NULL) */

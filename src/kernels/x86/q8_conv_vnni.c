@@ -122,7 +122,6 @@ ecnn_q8_packed_vnni *ecnn_q8_conv2d_pack_vnni(const ecnn_q8_conv_params *p, cons
     const int64_t b = (int64_t)(bias ? bias[o] : 0) - zx * sum;
     pk->bias[o] = (int32_t)(uint32_t)(uint64_t)b; /* modulo 2^32, as the accumulators */
     pk->scale[o] = ecnn_q8_fscale(mult[o], shift[o]);
-    if (pk->scale[o] >= 1.0f) pk->big = true; /* (also 1.0f rounded up from below) */
   }
   return pk;
 }

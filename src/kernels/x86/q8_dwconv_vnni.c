@@ -163,7 +163,6 @@ ecnn_q8_packed_vnni *ecnn_q8_dwconv2d_pack_vnni(const ecnn_q8_conv_params *p, co
       const float scale = ecnn_q8_fscale(mult[c], shift[c]);
       rq[l] = (int32_t)(uint32_t)(uint64_t)bc; /* modulo 2^32 */
       memcpy(&rq[NB + l], &scale, sizeof scale);
-      if (scale >= 1.0f) pk->big = true; /* (also 1.0f rounded up from below) */
     }
   }
   memset(pk->zp_row, (uint8_t)p->in_zp, zp_bytes(C));

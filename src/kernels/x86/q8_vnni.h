@@ -93,42 +93,6 @@ static inline __m512i ecnn_emu_dpwssd_epi32(__m512i acc, __m512i a, __m512i b) {
 #define ECNN_VNNI_UNROLL(n) _Pragma(#n)
 #endif
 
-/* ecnn_q8_fround of 16 lanes, bit for bit: y = float(acc) * scale (vcvtdq2ps and vmulps,
- * both rounding to nearest even as the scalar float operations do), with `big` (some lane's
- * scale >= 1) y clamped to at most ECNN_Q8_FMAX (vminps), then vcvtps2dq (nearest, ties to
- * even, under the default MXCSR; below -2^31 it gives INT32_MIN, the scalar clamp's value).
- * Without `big` every y <= 2^31 * scale <= ECNN_Q8_FMAX (the largest float below 1 is
- * 1 - 2^-24) and the clamp cannot act: 3 operations for 16 outputs, 4 with it. */
-ECNN_VNNI_INLINE ECNN_VNNI __m512i ecnn_q8_fround16(__m512i acc, __m512 scale, const bool big) {
-  __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
-  if (big) y = _mm512_min_ps(y, _mm512_set1_ps(ECNN_Q8_FMAX));
-  return _mm512_cvtps_epi32(y);
-}
-
-/* The output constants: the clamp moved before the zero point, the zero point as added. */
-typedef struct ecnn_q8_out16 {
-  __m512i lo, hi, zp;
-} ecnn_q8_out16;
-
-ECNN_VNNI_INLINE ECNN_VNNI ecnn_q8_out16 ecnn_q8_out16_set(int32_t zp, int32_t lo, int32_t hi,
-                                                           bool u8) {
-  ecnn_q8_out16 k;
-  k.lo = _mm512_set1_epi32(lo - zp);
-  k.hi = _mm512_set1_epi32(hi - zp);
-  k.zp = _mm512_set1_epi32(zp - (u8 ? 128 : 0));
-  return k;
-}
-
-/* 16 requantized lanes to 16 output bytes: clamp(y + out_zp, out_min, out_max) exactly (y is
- * clamped to the bounds minus out_zp first, so the add cannot wrap), narrowed to bytes by
- * vpmovsdb (in range: exact; uint8: out_zp - 128 added and the top bit flipped back). */
-ECNN_VNNI_INLINE ECNN_VNNI __m128i ecnn_q8_finish16(__m512i y, const ecnn_q8_out16 *k,
-                                                    const bool u8) {
-  y = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(y, k->lo), k->hi), k->zp);
-  const __m128i b = _mm512_cvtsepi32_epi8(y);
-  return u8 ? _mm_xor_si128(b, _mm_set1_epi8((char)0x80)) : b;
-}
-
 /* vpmovdb (truncating) is not in SIMDe 0.7.4: emulated, the low byte sign-extended first
  * ((a & 255 ^ 128) - 128) so that vpmovsdb keeps it as is. */
 #if defined(ECNN_Q8_VNNI_EMULATE) && !defined(_mm512_cvtepi32_epi8)
@@ -161,7 +125,8 @@ ECNN_VNNI_INLINE ECNN_VNNI ecnn_q8_outf ecnn_q8_outf_set(int32_t zp, int32_t lo,
  * what clamping after does (also for the y beyond ECNN_Q8_FMAX that fround clamps first; y is
  * finite, see ecnn_q8_fscale), and y + out_zp lies in the output type's range, so its low
  * byte, (y mod 256) + out_zp mod 256, is the output (int8 or uint8 alike). 6 zmm operations
- * and an xmm byte add, against 7-8 and vpmovsdb for ecnn_q8_fround16 + ecnn_q8_finish16. */
+ * and an xmm byte add (the end before it, clamping in int32 after the conversion and a
+ * saturating narrow, took 7-8 and vpmovsdb, and a variant with a float clamp for scales >= 1). */
 ECNN_VNNI_INLINE ECNN_VNNI __m128i ecnn_q8_finish16f(__m512i acc, __m512 scale,
                                                      const ecnn_q8_outf *k) {
   __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);

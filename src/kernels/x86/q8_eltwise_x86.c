@@ -281,9 +281,14 @@ ECNN_AVX2 static void quantize_div(size_t n, const float *x, float scale, int32_
   }
 }
 
+/* Whether the division-free kernels take `scale` (the proof's range, above; false for NaN). */
+static inline bool quantize_fast_scale(float scale) {
+  return scale >= 0x1p-125f && scale <= 0x1p126f;
+}
+
 ECNN_AVX2 void ecnn_f32_quantize_i8__avx2(size_t n, const float *x, float scale,
                                           int32_t zero_point, int8_t *y) {
-  if (!(scale >= 0x1p-125f && scale <= 0x1p126f)) { /* outside the proof's range */
+  if (!quantize_fast_scale(scale)) {
     const size_t body = n & ~(size_t)7;
     quantize_div(body, x, scale, zero_point, y);
     if (body < n) {
@@ -330,7 +335,7 @@ ECNN_INLINE ECNN_AVX512 __m512i quantize16(__m512 x, __m512 s, __m512 r, __m512 
 
 ECNN_AVX512 void ecnn_f32_quantize_i8__avx512(size_t n, const float *x, float scale,
                                               int32_t zero_point, int8_t *y) {
-  if (!(scale >= 0x1p-125f && scale <= 0x1p126f)) {
+  if (!quantize_fast_scale(scale)) {
     ecnn_f32_quantize_i8__avx2(n, x, scale, zero_point, y);
     return;
   }
